@@ -8,23 +8,30 @@ import sys
 
 # subcommand name -> module exposing ``add_arguments(parser)`` and ``run(args) -> int``
 SUBCOMMANDS = {
+    "demo": ("recast_pipeline.demo", "run every report asset end to end on the embedded simulator"),
     "simulator": ("recast_pipeline.simulator.cli", "serve a faithful local Recast API"),
+    "sql": ("recast_pipeline.sql_cli", "run read-only SQL against the DuckDB warehouse"),
+    "report-types": ("recast_pipeline.catalog_cli", "list the report types and their inputs"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    """Only the chosen subcommand's module is imported, so ``sql`` does not pay for Dagster."""
     parser = argparse.ArgumentParser(prog="recast-pipeline", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
+    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        module = importlib.import_module(module_name)
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(sub)
-        sub.set_defaults(_module=module)
+        if name == chosen:
+            module = importlib.import_module(module_name)
+            module.add_arguments(sub)
+            sub.set_defaults(_module=module)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     return int(args._module.run(args) or 0)
 
 

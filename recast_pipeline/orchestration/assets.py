@@ -1,0 +1,141 @@
+"""One asset per Recast report type, built from the catalog as two subsettable multi-assets.
+
+Why multi-assets: a run that materializes many report types and months must submit all their
+reports first and wait for them together (one report's latency, not the sum). One step per
+partitions definition does exactly that; ``can_subset`` keeps every report type its own asset in
+the UI, and ``BackfillPolicy.single_run`` turns a backfill of many months into that one step.
+"""
+
+from collections import Counter, defaultdict
+from typing import Iterator, List, Sequence
+
+import dagster as dg
+
+from recast_pipeline.fetch import FailedPartition, FormPlanner, LandedPartition, PartitionJob, fetch_partitions
+from recast_pipeline.orchestration import checks
+from recast_pipeline.orchestration.config import form_overrides, run_config_class
+from recast_pipeline.orchestration.metadata import failure_summary, report_metadata
+from recast_pipeline.orchestration.partitions import Partitioning
+from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
+from recast_pipeline.recast.catalog import REPORT_TYPES, ReportType
+
+KINDS = {"recast", "duckdb", "parquet"}
+POOL = "recast_api"
+IO_MANAGER_KEY = "recast_warehouse_io_manager"
+
+
+def asset_key(report_type: str) -> dg.AssetKey:
+    return dg.AssetKey(["recast", report_type])
+
+
+def report_spec(report_type: ReportType, partitions_def: dg.PartitionsDefinition) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=asset_key(report_type.name),
+        description=report_type.description,
+        group_name=f"recast_{report_type.group}",
+        kinds=KINDS,
+        partitions_def=partitions_def,
+        metadata={"recast/report_type": report_type.name, "recast/prerendered": report_type.prerendered},
+    ).with_io_manager_key(IO_MANAGER_KEY)
+
+
+def build_report_assets(partitioning: Partitioning) -> List[dg.AssetsDefinition]:
+    monthly = [rt for rt in REPORT_TYPES.values() if rt.partitioned_by_month]
+    per_deployment = [rt for rt in REPORT_TYPES.values() if not rt.partitioned_by_month]
+    return [
+        _reports_multi_asset("recast_monthly_reports", monthly, partitioning, dated=True),
+        _reports_multi_asset("recast_deployment_reports", per_deployment, partitioning, dated=False),
+    ]
+
+
+def _reports_multi_asset(
+    name: str, report_types: Sequence[ReportType], partitioning: Partitioning, dated: bool
+) -> dg.AssetsDefinition:
+    partitions_def = partitioning.dated if dated else partitioning.deployments
+    run_config = run_config_class("".join(p.title() for p in name.split("_")) + "Config", list(report_types))
+    by_key = {asset_key(rt.name): rt for rt in report_types}
+
+    @dg.multi_asset(
+        name=name,
+        specs=[report_spec(rt, partitions_def) for rt in report_types],
+        check_specs=[spec for rt in report_types for spec in checks.check_specs(rt, asset_key(rt.name))],
+        can_subset=True,
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=POOL,
+    )
+    def materialize_reports(
+        context: dg.AssetExecutionContext, config: run_config, recast: RecastResource, warehouse: RecastWarehouse
+    ) -> Iterator:
+        selected = [by_key[key] for key in sorted(context.selected_asset_keys, key=str) if key in by_key]
+        client = recast.get_client()
+        try:
+            jobs = _plan_jobs(context, config, client, selected, partitioning, dated)
+            yield from _run_jobs(context, jobs, client, recast, warehouse)
+        finally:
+            client.close()
+
+    return materialize_reports
+
+
+def _plan_jobs(context, config, client, selected, partitioning, dated) -> List[PartitionJob]:
+    """Every form of the run, validated before anything is created on Recast."""
+    planner = FormPlanner(client)
+    jobs = []
+    for report_type in selected:
+        inputs = getattr(config, report_type.name)
+        for dagster_key in context.partition_keys:
+            target = partitioning.resolve(dagster_key, dated)
+            form = planner.form(
+                report_type.name, target.deployment_id, target.month, form_overrides(inputs), inputs.from_report_id
+            )
+            jobs.append(
+                PartitionJob(
+                    report_type=report_type.name,
+                    deployment_id=target.deployment_id,
+                    partition_key=target.storage_key,
+                    form=form,
+                    label=f"recast_pipeline {report_type.name} {dagster_key}",
+                    force_new=config.force_new_report or inputs.force_new_report,
+                    tag=dagster_key,
+                )
+            )
+    context.log.info(f"Planned {len(jobs)} Recast report(s) for {len(selected)} asset(s)")
+    return jobs
+
+
+def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWarehouse) -> Iterator:
+    """Yield each asset's output as soon as all its partitions are landed, then its checks."""
+    expected = Counter(job.report_type for job in jobs)
+    landed: dict[str, list[LandedPartition]] = defaultdict(list)
+    failed: dict[str, list[FailedPartition]] = defaultdict(list)
+
+    def log_event(kind: str, job: PartitionJob, detail: str) -> None:
+        context.log.info(f"{job.report_type} [{job.tag}]: {kind} {detail}".rstrip())
+
+    results = fetch_partitions(client, warehouse.landing_area(), jobs, max_in_flight=recast.max_in_flight, on_event=log_event)
+    for result in results:
+        report_type = result.job.report_type
+        if isinstance(result, FailedPartition):
+            context.log.error(f"{report_type} [{result.job.tag}] failed: {result.error}")
+            failed[report_type].append(result)
+        else:
+            landed[report_type].append(result)
+        if len(landed[report_type]) + len(failed[report_type]) < expected[report_type]:
+            continue
+        if failed[report_type]:
+            for partition in landed.pop(report_type):
+                partition.stage.discard()  # an asset's partitions of a run load together or not at all
+            continue
+        partitions = sorted(landed.pop(report_type), key=lambda p: str(p.job.tag))
+        yield dg.Output(
+            partitions,
+            output_name=asset_key(report_type).to_python_identifier(),
+            metadata=report_metadata(partitions, recast.client_slug),
+        )
+        for result in checks.evaluate(warehouse.warehouse(), REPORT_TYPES[report_type], asset_key(report_type), partitions):
+            if result.check_key in context.selected_asset_check_keys:
+                yield result
+    failures = [f for group in failed.values() for f in group]
+    if failures:
+        raise dg.Failure(description=failure_summary(failures), allow_retries=False)

@@ -1,0 +1,61 @@
+"""The DuckDB warehouse IO manager: loads landed reports, hands partitions' tables downstream."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import dagster as dg
+
+from recast_pipeline.fetch import LandedPartition
+from recast_pipeline.orchestration.metadata import warehouse_metadata
+from recast_pipeline.orchestration.partitions import Partitioning
+from recast_pipeline.orchestration.resources import RecastWarehouse
+from recast_pipeline.recast.catalog import resolve
+from recast_pipeline.warehouse import ReportLoad
+
+
+def report_load(landed: LandedPartition) -> ReportLoad:
+    report, job = landed.report, landed.job
+    return ReportLoad(
+        report_id=report.id,
+        report_type=job.report_type,
+        deployment_id=job.deployment_id,
+        partition_key=job.partition_key,
+        name=report.name,
+        status=report.status,
+        prerendered=report.prerendered,
+        form=dict(report.form or job.form),
+        created_at=report.created_at,
+        finished_at=report.updated_at,
+        queued_seconds=landed.queued_seconds,
+        waited_seconds=landed.waited_seconds,
+        descriptions={d.key: d.description for d in report.downloads},
+    )
+
+
+class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
+    """Each partition's load is one DuckDB transaction; its Parquet is published right after."""
+
+    warehouse: dg.ResourceDependency[RecastWarehouse]
+
+    def handle_output(self, context: dg.OutputContext, obj: Sequence[LandedPartition]) -> None:
+        warehouse = self.warehouse.warehouse()
+        results = []
+        for landed in obj:
+            results.append(warehouse.load_partition(report_load(landed), landed.stage.tables))
+            landed.stage.publish()
+        context.add_output_metadata(warehouse_metadata(results, obj))
+
+    def load_input(self, context: dg.InputContext) -> Any:
+        """One partition: ``{table: DataFrame}``; several: ``{partition_key: {table: DataFrame}}``."""
+        report_type = context.asset_key.path[-1]
+        rt = resolve(report_type)
+        dated = bool(rt and rt.partitioned_by_month)
+        partitioning = Partitioning.from_env()
+        warehouse = self.warehouse.warehouse()
+        keys = context.asset_partition_keys if context.has_asset_partitions else []
+        tables = {}
+        for key in keys:
+            target = partitioning.resolve(key, dated)
+            tables[key] = warehouse.read_partition(report_type, target.deployment_id, target.storage_key)
+        return tables[keys[0]] if len(keys) == 1 else tables

@@ -1,0 +1,71 @@
+"""Thin Dagster resources over the API client and the local warehouse (all logic lives below)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from recast_pipeline import settings
+from recast_pipeline.landing.staging import LandingArea
+from recast_pipeline.recast.client import RecastClient
+from recast_pipeline.warehouse import Warehouse
+
+
+class RecastResource(dg.ConfigurableResource):
+    """The Recast API. Give the token as ``dg.EnvVar``: the UI then shows the variable's name only."""
+
+    base_url: str = Field(default=settings.DEFAULT_BASE_URL, description="API root (RECAST_BASE_URL)")
+    client_slug: str = Field(description="Client slug in every path (RECAST_CLIENT_SLUG)")
+    token: str = Field(description="Personal access token; pass dg.EnvVar('RECAST_PAT')")
+    poll_interval: float = Field(default=settings.DEFAULT_POLL_INTERVAL, description="Seconds between polls at steady state")
+    report_timeout: float = Field(default=settings.DEFAULT_REPORT_TIMEOUT, description="Deadline per report, seconds")
+    max_in_flight: int = Field(default=settings.DEFAULT_MAX_IN_FLIGHT, description="Reports computing at once per step")
+
+    def get_client(self) -> RecastClient:
+        return RecastClient(
+            base_url=self.base_url,
+            client_slug=self.client_slug,
+            token=self.token,
+            poll_interval=self.poll_interval,
+            report_timeout=self.report_timeout,
+            max_in_flight=self.max_in_flight,
+        )
+
+    @classmethod
+    def from_env(cls) -> "RecastResource":
+        """Every field from DESIGN.md's environment variables; only env var *names* reach the UI."""
+        polling = settings.polling()
+        token_var = "API_PAT" if not os.environ.get("RECAST_PAT") and os.environ.get("API_PAT") else "RECAST_PAT"
+        return cls(
+            base_url=os.environ.get("RECAST_BASE_URL") or settings.DEFAULT_BASE_URL,
+            client_slug=dg.EnvVar("RECAST_CLIENT_SLUG"),
+            token=dg.EnvVar(token_var),
+            poll_interval=polling.poll_interval,
+            report_timeout=polling.report_timeout,
+            max_in_flight=polling.max_in_flight,
+        )
+
+
+class RecastWarehouse(dg.ConfigurableResource):
+    """Where downloads land (Parquet) and the DuckDB file they load into."""
+
+    data_dir: str = Field(default="./data", description="Landing folder; Parquet goes under parquet/ (RECAST_DATA_DIR)")
+    warehouse_path: str = Field(default="", description="DuckDB file; empty means <data_dir>/warehouse.duckdb (RECAST_WAREHOUSE)")
+    lock_timeout: float = Field(default=120.0, description="Seconds to wait for the single-writer lock before failing")
+
+    @property
+    def duckdb_path(self) -> Path:
+        return Path(self.warehouse_path) if self.warehouse_path else Path(self.data_dir) / "warehouse.duckdb"
+
+    def warehouse(self) -> Warehouse:
+        return Warehouse(self.duckdb_path, lock_timeout=self.lock_timeout)
+
+    def landing_area(self) -> LandingArea:
+        return LandingArea(Path(self.data_dir) / "parquet")
+
+    @classmethod
+    def from_env(cls) -> "RecastWarehouse":
+        return cls(data_dir=str(settings.data_dir()), warehouse_path=str(settings.warehouse_path()))
