@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import pytest
 
@@ -243,3 +245,12 @@ def test_upper_funnel_labels_fall_back_to_non_lower_funnel_spend_channels():
     assert labels_for(unlisted, UPPER_FUNNEL_CHANNELS) == ("A", "B")
     with pytest.raises(ValueError):
         labels_for(listed, "kpis")
+
+
+def test_catalog_and_forms_import_without_dagster():
+    code = (
+        "import sys, recast_pipeline.recast.catalog, recast_pipeline.recast.forms;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'dagster'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

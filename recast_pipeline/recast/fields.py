@@ -69,7 +69,9 @@ def labels_for(deployment: Deployment, source: str) -> tuple[str, ...]:
 
 
 START_DATE = FieldSpec("start_date", "date", "First day of the date range (YYYY-MM-DD); set by the partition's month.")
-END_DATE = FieldSpec("end_date", "date", "Last day of the date range (YYYY-MM-DD), after start_date; set by the partition's month.")
+END_DATE = FieldSpec(
+    "end_date", "date", "Last day of the date range (YYYY-MM-DD), after start_date; set by the partition's month."
+)
 DATE_RANGE = (START_DATE, END_DATE)
 ANCHOR_DATE = FieldSpec(
     "date", "date", "Anchor date (YYYY-MM-DD): the curves use the num_days before it; the partition's last day."
@@ -103,13 +105,21 @@ INCLUDE_LOWER_FUNNEL_EFFECTS = FieldSpec(
     'Whether to add the effects channels have through lower-funnel channels: the string "true" or "false".',
     default="true",
 )
-INCLUDE_SPIKES = FieldSpec("include_spikes", "bool", "Whether the baseline includes spikes (promotions, holidays).", default=True)
-GRANULARITY = FieldSpec("granularity", "granularity", "Time grain of the output: daily, weekly or monthly.", default="weekly")
+INCLUDE_SPIKES = FieldSpec(
+    "include_spikes", "bool", "Whether the baseline includes spikes (promotions, holidays).", default=True
+)
+GRANULARITY = FieldSpec(
+    "granularity", "granularity", "Time grain of the output: daily, weekly or monthly.", default="weekly"
+)
 SPEND = FieldSpec("spend", "number", "The fixed spend level at which channels are compared.", default=1.0)
 PREVIOUS_START_DATE = FieldSpec("previous_start_date", "date", "First day of the earlier period (YYYY-MM-DD).")
 PREVIOUS_END_DATE = FieldSpec(
     "previous_end_date", "date", "Last day of the earlier period (YYYY-MM-DD), strictly before period_start_date."
 )
-PERIOD_START_DATE = FieldSpec("period_start_date", "date", "First day of the period compared (YYYY-MM-DD); the partition's month.")
-PERIOD_END_DATE = FieldSpec("period_end_date", "date", "Last day of the period compared (YYYY-MM-DD); the partition's month.")
+PERIOD_START_DATE = FieldSpec(
+    "period_start_date", "date", "First day of the period compared (YYYY-MM-DD); the partition's month."
+)
+PERIOD_END_DATE = FieldSpec(
+    "period_end_date", "date", "Last day of the period compared (YYYY-MM-DD); the partition's month."
+)
 TWO_PERIODS = (PREVIOUS_START_DATE, PREVIOUS_END_DATE, PERIOD_START_DATE, PERIOD_END_DATE)

@@ -113,7 +113,9 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _apply_overrides(form: dict[str, Any], entry: ReportType | None, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+def _apply_overrides(
+    form: dict[str, Any], entry: ReportType | None, overrides: Mapping[str, Any] | None
+) -> dict[str, Any]:
     if entry is None:  # unknown type: untouched, beyond dropping None overrides
         form.update({name: value for name, value in (overrides or {}).items() if value is not None})
         return form

@@ -36,6 +36,7 @@ CONTEXT_VARIABLE_FIELDS = ("context_variable_labels", "context_variables")
 CONTEXT_VARIABLE_REPORT = "compute_context_variable_summary"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _LIST = (list, tuple)
+_UPPER_FUNNEL = "upper-funnel channel"
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ def model_last_date(deployment: Deployment) -> date | None:
     return None
 
 
-def _label_errors(field: str, value: Any, allowed: tuple[str, ...] | None, what: str, deployment_id: Any) -> list[FieldError]:
+def _label_errors(
+    field: str, value: Any, allowed: tuple[str, ...] | None, what: str, deployment_id: Any
+) -> list[FieldError]:
     if not isinstance(value, _LIST) or not value:
         return [FieldError(field, f"must be a non-empty list of {what} labels, got {_show(value)}")]
     if not all(isinstance(label, str) for label in value):
@@ -93,8 +96,11 @@ def _label_errors(field: str, value: Any, allowed: tuple[str, ...] | None, what:
     unknown = [label for label in value if allowed is not None and label not in allowed]
     if not unknown:
         return []
-    return [FieldError(field, f"unknown {what} label(s) {_quoted(unknown)} for deployment {deployment_id}; "
-                              f"allowed (exact spelling): {_quoted(allowed or ())}")]
+    message = (f"unknown {what} label(s) {_quoted(unknown)} for deployment {deployment_id}; "
+               f"allowed (exact spelling): {_quoted(allowed or ())}")
+    if what == _UPPER_FUNNEL:
+        message += "; lower-funnel effects come through include_lower_funnel_effects"
+    return [FieldError(field, message)]
 
 
 def _group_errors(spec: FieldSpec, value: Any, allowed: tuple[str, ...] | None, deployment_id: Any) -> list[FieldError]:
@@ -110,7 +116,7 @@ def _group_errors(spec: FieldSpec, value: Any, allowed: tuple[str, ...] | None, 
         name = group.get("name")
         if not isinstance(name, str) or not name.strip():
             errors.append(FieldError(f"{where}.name", f"must be a non-empty string, got {_show(name)}"))
-        errors += _label_errors(f"{where}.channels", group.get("channels"), allowed, "upper-funnel channel", deployment_id)
+        errors += _label_errors(f"{where}.channels", group.get("channels"), allowed, _UPPER_FUNNEL, deployment_id)
     return errors
 
 
@@ -124,7 +130,8 @@ def _value_errors(spec: FieldSpec, value: Any, deployment: Deployment | None, de
         return [] if ok else [FieldError(name, f"must be a JSON boolean (true or false), got {_show(value)}")]
     if kind == "bool_string":
         ok = value in ("true", "false") and isinstance(value, str)
-        return [] if ok else [FieldError(name, f'must be the string "true" or "false" (not a JSON boolean), got {_show(value)}')]
+        message = f'must be the string "true" or "false" (not a JSON boolean), got {_show(value)}'
+        return [] if ok else [FieldError(name, message)]
     if kind == "int_range":
         low, high = NUM_DAYS_RANGE
         ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
@@ -163,8 +170,9 @@ def _window_errors(entry: ReportType, form: Mapping[str, Any], deployment: Deplo
     if entry.window == "anchor_date" and deployment is not None:
         anchor, last = _as_date(form.get("date")), model_last_date(deployment)
         if anchor and last and anchor > last + timedelta(days=MAX_DAYS_PAST_MODEL):
+            latest = last + timedelta(days=MAX_DAYS_PAST_MODEL)
             return [FieldError("date", f"must be at most {MAX_DAYS_PAST_MODEL} days past the model's last date "
-                                       f"{last} (latest allowed {last + timedelta(days=MAX_DAYS_PAST_MODEL)}), got {anchor}")]
+                                       f"{last} (latest allowed {latest}), got {anchor}")]
     return []
 
 
@@ -197,7 +205,8 @@ def check_form(form: Any, deployment: Deployment | None = None) -> list[FieldErr
     errors = _deployment_errors(form, deployment)
     report_type = form.get("report_type")
     if not isinstance(report_type, str) or not report_type:
-        return errors + [FieldError("report_type", f"is required inside form (a report type name), got {_show(report_type)}")]
+        missing = FieldError("report_type", f"is required inside form (a report type name), got {_show(report_type)}")
+        return errors + [missing]
     entry = resolve(report_type)
     if entry is None:
         return errors
