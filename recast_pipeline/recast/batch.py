@@ -1,0 +1,131 @@
+"""Run many report requests at once: reuse or create, bounded in flight, polled together.
+
+Why: a backfill of 24 months must take about one report's latency, not 24 of them, without
+flooding Recast. Requests are submitted until ``max_in_flight`` reports are computing; all of
+them are polled together; each time one finishes the next request is submitted, and the outcome
+is yielded at once so the caller can download it while the others still compute.
+
+One ``ReportIndex`` serves the whole batch (one list pass per report type), so reuse checks cost
+no extra listing per partition. A failing request (422, report error, timeout) becomes an
+outcome with ``error`` set and the others go on; credential and configuration errors stop all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator
+
+from recast_pipeline.recast import errors
+from recast_pipeline.recast.models import Report
+from recast_pipeline.recast.reuse import ReportIndex
+
+if TYPE_CHECKING:
+    from recast_pipeline.recast.client import RecastClient
+
+logger = logging.getLogger("recast_pipeline.recast")
+
+FATAL_ERRORS = (errors.AuthenticationError, errors.ConfigurationError)
+
+EventHandler = Callable[[str, "ReportRequest", str], None]
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """One report wanted: ``key`` is the caller's handle (a partition key, an index...)."""
+
+    key: Hashable
+    form: dict[str, Any]
+    label: str | None = None
+    force_new: bool = False
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """How a request ended. Times are the client's clock (``time.monotonic`` by default)."""
+
+    request: ReportRequest
+    report: Report | None
+    error: Exception | None
+    reused: bool
+    submitted_at: float
+    finished_at: float
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.report is not None
+
+    @property
+    def report_id(self) -> int | None:
+        if self.report is not None:
+            return self.report.id
+        return getattr(self.error, "report_id", None)
+
+
+@dataclass
+class _Pending:
+    request: ReportRequest
+    reused: bool
+    submitted_at: float
+
+
+def run_reports(
+    client: "RecastClient",
+    requests: Iterable[ReportRequest],
+    *,
+    max_in_flight: int | None = None,
+    on_event: EventHandler | None = None,
+) -> Iterator[ReportOutcome]:
+    """Yield one ``ReportOutcome`` per request, in the order they finish.
+
+    Events passed to ``on_event(kind, request, detail)``: ``submitted``, ``reused``,
+    ``finished``, ``failed``.
+    """
+    limit = int(max_in_flight or client.max_in_flight)
+    if limit < 1:
+        raise errors.ConfigurationError("max_in_flight must be at least 1")
+    queue = deque(requests)
+    index = ReportIndex(client)
+    poller = client.poller()
+    waiting: dict[int, list[_Pending]] = {}  # report id -> requests it stands for
+
+    def emit(kind: str, request: ReportRequest, detail: str) -> None:
+        logger.info("%s %r: %s", kind, request.key, detail)
+        if on_event is not None:
+            on_event(kind, request, detail)
+
+    def finish(pending: _Pending, report: Report | None, error: Exception | None) -> ReportOutcome:
+        outcome = ReportOutcome(pending.request, report, error, pending.reused, pending.submitted_at, client.clock())
+        if error is None:
+            assert report is not None
+            emit("finished", pending.request, f"report {report.id} succeeded with {len(report.downloads)} downloads")
+        else:
+            emit("failed", pending.request, str(error))
+        return outcome
+
+    while queue or waiting:
+        while queue and len(waiting) < limit:
+            request = queue.popleft()
+            pending = _Pending(request, reused=False, submitted_at=client.clock())
+            try:
+                submission = client.submit(request.form, request.label, request.force_new, index=index)
+            except FATAL_ERRORS:
+                raise
+            except errors.RecastError as exc:
+                yield finish(pending, None, exc)
+                continue
+            pending.reused = submission.reused
+            report = submission.report
+            if submission.reused and report is not None:
+                emit("reused", request, f"report {report.id} ({report.status})")
+                if report.status == "success":
+                    yield finish(pending, report, None)
+                    continue
+            else:
+                emit("submitted", request, f"report {submission.report_id}")
+            poller.add(submission.report_id, pending.submitted_at)
+            waiting.setdefault(submission.report_id, []).append(pending)
+        for result in poller.poll():
+            for pending in waiting.pop(result.report_id, []):
+                yield finish(pending, result.report, result.error)

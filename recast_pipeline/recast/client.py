@@ -1,0 +1,252 @@
+"""``RecastClient``: every endpoint of the Recast Insights API, plus submit/reuse/wait.
+
+One ``httpx.Client`` is reused for every call (connection pooling, explicit timeouts). GETs and
+downloads are retried (see ``session``); creates are never blindly re-sent (see ``creation``);
+reuse of existing reports lives in ``reuse``, polling in ``polling``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+from urllib.parse import quote
+
+import httpx
+
+from recast_pipeline import settings
+from recast_pipeline.recast import errors
+from recast_pipeline.recast.creation import create_report
+from recast_pipeline.recast.download import download_path, download_to_file
+from recast_pipeline.recast.models import Deployment, Kpi, Report
+from recast_pipeline.recast.polling import PollResult, ReportPoller
+from recast_pipeline.recast.retry import RetryPolicy
+from recast_pipeline.recast.reuse import ReportIndex
+from recast_pipeline.recast.session import DEFAULT_TIMEOUT, ApiSession, Secret
+
+logger = logging.getLogger("recast_pipeline.recast")
+
+@dataclass(frozen=True)
+class Submission:
+    """The report standing for a form: created now, or reused (``report`` is set when reused)."""
+
+    report_id: int
+    reused: bool
+    report: Report | None = None
+
+
+class RecastClient:
+    """A careful client of the Recast Insights API (no Dagster). Use as a context manager."""
+
+    def __init__(
+        self,
+        base_url: str,
+        client_slug: str,
+        token: str,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        poll_interval: float = settings.DEFAULT_POLL_INTERVAL,
+        report_timeout: float = settings.DEFAULT_REPORT_TIMEOUT,
+        max_in_flight: int = settings.DEFAULT_MAX_IN_FLIGHT,
+        retry_deadline: float = 120.0,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not base_url:
+            raise errors.ConfigurationError("base_url is empty: give the Recast API root (RECAST_BASE_URL)")
+        if not client_slug:
+            raise errors.ConfigurationError("client_slug is empty: give your Recast client slug (RECAST_CLIENT_SLUG)")
+        if not token:
+            raise errors.ConfigurationError("token is empty: give a Recast personal access token (RECAST_PAT)")
+        if poll_interval <= 0 or report_timeout <= 0 or int(max_in_flight) < 1 or retry_deadline < 0:
+            raise errors.ConfigurationError(
+                "poll_interval and report_timeout must be positive, max_in_flight at least 1, retry_deadline >= 0"
+            )
+        self.base_url = base_url.rstrip("/")
+        self.client_slug = client_slug
+        self.poll_interval = float(poll_interval)
+        self.report_timeout = float(report_timeout)
+        self.max_in_flight = int(max_in_flight)
+        self.sleep = sleep
+        self.clock = clock
+        self._token = Secret(token)
+        retry = RetryPolicy(base=backoff_base, cap=backoff_cap, deadline=retry_deadline, sleep=sleep, clock=clock)
+        self._session = ApiSession(self.base_url, self._token, retry=retry, timeout=timeout, transport=transport)
+        self._prefix = f"/v1/clients/{quote(client_slug, safe='')}"
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> "RecastClient":
+        """Configuration from DESIGN.md's environment variables; keyword arguments win."""
+        try:
+            polling = settings.polling()
+        except ValueError as exc:
+            raise errors.ConfigurationError(str(exc)) from None
+        values: dict[str, Any] = {
+            "base_url": _env("RECAST_BASE_URL") or settings.DEFAULT_BASE_URL,
+            "client_slug": _env("RECAST_CLIENT_SLUG"),
+            "token": _env("RECAST_PAT") or _env("API_PAT"),
+            "poll_interval": polling.poll_interval,
+            "report_timeout": polling.report_timeout,
+            "max_in_flight": polling.max_in_flight,
+        }
+        values.update(overrides)
+        if not values["client_slug"]:
+            raise errors.ConfigurationError(
+                "RECAST_CLIENT_SLUG is not set: set it to your Recast client slug (the {slug} in /v1/clients/{slug}/...)"
+            )
+        if not values["token"]:
+            raise errors.ConfigurationError(
+                "RECAST_PAT is not set (API_PAT is accepted as a fallback): set it to a Recast personal access token"
+            )
+        return cls(**values)
+
+    def __repr__(self) -> str:
+        return f"RecastClient(base_url={self.base_url!r}, client_slug={self.client_slug!r}, token={self._token!r})"
+
+    def __enter__(self) -> "RecastClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    @property
+    def reports_path(self) -> str:
+        return f"{self._prefix}/reports"
+
+    # -- reports ----------------------------------------------------------------------------
+
+    def get_report(self, report_id: int) -> Report:
+        return Report.from_json(self._session.get_json(f"{self.reports_path}/{int(report_id)}"))
+
+    def iter_reports(
+        self, report_type: str | None = None, include_prerendered: bool = False, per_page: int = 100
+    ) -> Iterator[Report]:
+        """Every report (list rows: no ``form``/``results``), all pages, each id once."""
+        params: dict[str, Any] = {"per_page": per_page}
+        if report_type:
+            params["report_type"] = report_type
+        if include_prerendered:
+            params["include_prerendered"] = "true"
+        seen: set[int] = set()
+        page = 1
+        while True:
+            body = self._session.get_json(self.reports_path, params={**params, "page": page})
+            rows = (body.get("data") if isinstance(body, dict) else body) or []
+            for row in rows:
+                report = Report.from_json(row)
+                if report.id not in seen:
+                    seen.add(report.id)
+                    yield report
+            pagination = body.get("pagination") if isinstance(body, dict) else None
+            total_pages = (pagination or {}).get("total_pages")
+            if not rows or (total_pages is not None and page >= int(total_pages)) or (total_pages is None and len(rows) < per_page):
+                return
+            page += 1
+
+    def create_report(self, form: Mapping[str, Any], label: str | None = None, show_in_ui: bool = False) -> int:
+        """Create a report named ``"<label> [rp:<fingerprint>]"``; return its id. Never blindly re-sent."""
+        return create_report(self._session, self.reports_path, form, label, show_in_ui, self.iter_reports)
+
+    def download(self, report_id: int, key: str, dest: str | os.PathLike[str]) -> int:
+        """Stream one CSV of a finished report into ``dest`` atomically; return the bytes written."""
+        return download_to_file(self._session, download_path(self.reports_path, report_id, key), Path(dest))
+
+    # -- deployments and KPIs ---------------------------------------------------------------------
+
+    def list_deployments(self) -> list[Deployment]:
+        return [Deployment.from_json(row) for row in _rows(self._session.get_json(f"{self._prefix}/deployments"))]
+
+    def get_deployment(self, deployment_id: int) -> Deployment:
+        return Deployment.from_json(_unwrap(self._session.get_json(f"{self._prefix}/deployments/{int(deployment_id)}")))
+
+    def list_kpis(self) -> list[Kpi]:
+        return [Kpi.from_json(row) for row in _rows(self._session.get_json(f"{self._prefix}/kpis"))]
+
+    def get_kpi(self, kpi_id: int) -> Kpi:
+        return Kpi.from_json(_unwrap(self._session.get_json(f"{self._prefix}/kpis/{int(kpi_id)}")))
+
+    # -- submit, reuse, wait ----------------------------------------------------------------------
+
+    def find_reusable(self, form: Mapping[str, Any], index: ReportIndex | None = None) -> Report | None:
+        """An identical report in flight or succeeded since the latest model refresh (see ``reuse``)."""
+        return (index or ReportIndex(self)).find(form)
+
+    def submit(
+        self,
+        form: Mapping[str, Any],
+        label: str | None = None,
+        force_new: bool = False,
+        *,
+        index: ReportIndex | None = None,
+        show_in_ui: bool = False,
+    ) -> Submission:
+        """Reuse an identical report when there is one (unless ``force_new``), else create one."""
+        if not force_new:
+            report = self.find_reusable(form, index)
+            if report is not None:
+                logger.info("reusing report %s (%s) for %s", report.id, report.status, form.get("report_type"))
+                return Submission(report.id, reused=True, report=report)
+        report_id = self.create_report(form, label, show_in_ui=show_in_ui)
+        if index is not None:
+            index.remember(form, report_id)
+        return Submission(report_id, reused=False)
+
+    def poller(self, on_progress: Callable[[Report], None] | None = None) -> ReportPoller:
+        """An empty ``ReportPoller`` with this client's cadence, deadline, clock and sleep."""
+        return ReportPoller(
+            self.get_report,
+            poll_interval=self.poll_interval,
+            report_timeout=self.report_timeout,
+            clock=self.clock,
+            sleep=self.sleep,
+            on_progress=on_progress,
+        )
+
+    def iter_completed(
+        self, report_ids: Iterable[int], on_progress: Callable[[Report], None] | None = None
+    ) -> Iterator[Report]:
+        """Yield each report as it succeeds (others keep computing); raise on the first failure."""
+        poller = self.poller(on_progress)
+        for report_id in report_ids:
+            poller.add(int(report_id))
+        while len(poller):
+            for result in poller.poll():
+                yield _success(result)
+
+    def wait(self, report_ids: Iterable[int], on_progress: Callable[[Report], None] | None = None) -> dict[int, Report]:
+        """Poll all reports together until every one succeeded; ``{id: report with downloads}``."""
+        ids = [int(i) for i in report_ids]
+        done = {report.id: report for report in self.iter_completed(ids, on_progress)}
+        return {report_id: done[report_id] for report_id in ids}
+
+
+def _success(result: PollResult) -> Report:
+    if result.error is not None:
+        raise result.error
+    assert result.report is not None
+    return result.report
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def _rows(body: Any) -> list[Mapping[str, Any]]:
+    rows = body.get("data") if isinstance(body, dict) else body
+    return list(rows or [])
+
+
+def _unwrap(body: Any) -> Mapping[str, Any]:
+    """Show endpoints answer bare; tolerate a ``{"data": {...}}`` wrapper all the same."""
+    if isinstance(body, dict) and "id" not in body and isinstance(body.get("data"), dict):
+        return body["data"]
+    return body

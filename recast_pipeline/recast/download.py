@@ -1,0 +1,78 @@
+"""Streamed, atomic CSV downloads.
+
+Why atomic: a CSV that stops half-way still parses, so a truncated body would silently load half
+a table. The body goes to a temporary file beside the destination and is renamed into place only
+when it is complete (length checked against ``Content-Length``); otherwise it raises and leaves
+no file behind. A broken or short body is retried like any idempotent GET, within the deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+from recast_pipeline.recast import errors
+from recast_pipeline.recast.session import ApiSession
+
+CHUNK_BYTES = 1 << 16
+
+
+def download_path(reports_path: str, report_id: int, key: str) -> str:
+    """The download URL path; the key is one path segment whatever characters it holds."""
+    return f"{reports_path}/{int(report_id)}/downloads/{quote(key, safe='')}"
+
+
+def download_to_file(session: ApiSession, path: str, dest: Path) -> int:
+    """Stream ``path`` into ``dest`` atomically; return the number of bytes written."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    backoff = session.retry.start()
+    while True:
+        try:
+            return _attempt(session, path, dest)
+        except (httpx.TransportError, errors.IncompleteDownloadError) as exc:
+            if session.backoff_or_give_up(backoff, "GET", path, reason=type(exc).__name__):
+                continue
+            if isinstance(exc, httpx.TransportError):
+                raise session.transport_error(exc, "GET", path, backoff) from exc
+            raise
+
+
+def _attempt(session: ApiSession, path: str, dest: Path) -> int:
+    handle = tempfile.NamedTemporaryFile(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part", delete=False)
+    temp = Path(handle.name)
+    try:
+        with handle, session.open("GET", path, headers={"Accept": "text/csv"}) as response:
+            written = 0
+            for chunk in response.iter_bytes(CHUNK_BYTES):
+                handle.write(chunk)
+                written += len(chunk)
+            _check_length(response, path)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, dest)
+        return written
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _check_length(response: httpx.Response, path: str) -> None:
+    """Compare the bytes received on the wire with ``Content-Length`` (compressed or not)."""
+    declared = response.headers.get("Content-Length")
+    if declared is None or not declared.strip().isdigit():
+        return
+    expected, received = int(declared), response.num_bytes_downloaded
+    if received != expected:
+        raise errors.IncompleteDownloadError(
+            f"Download ended after {received} of {expected} bytes; nothing was written",
+            method="GET",
+            path=path,
+            status=response.status_code,
+            expected=expected,
+            received=received,
+        )

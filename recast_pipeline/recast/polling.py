@@ -1,0 +1,143 @@
+"""Poll many reports together until each is final, with an adaptive interval and per-report deadlines.
+
+Why adaptive: the simulator finishes in a second and Recast in minutes; a fixed 30 s poll wastes
+half a minute on the fast ones, a fixed short poll hammers the API on the slow ones. Each report
+is polled first after a short interval that grows geometrically up to ``poll_interval``. Reports
+due at about the same time are polled in the same round, so one sleep serves them all.
+
+A poll that fails transiently (rate limit, 5xx, network, after the session's own retries) is not
+a report failure: the report is polled again later, until its own deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from recast_pipeline.recast import errors
+from recast_pipeline.recast.models import RUNNING_STATUSES, Report
+
+logger = logging.getLogger("recast_pipeline.recast")
+
+GROWTH = 1.6
+MAX_FIRST_INTERVAL = 0.5
+TRANSIENT_ERRORS = (errors.RateLimitedError, errors.ServerError, errors.TransportError)
+
+
+def first_interval(poll_interval: float) -> float:
+    """The first wait after submission: 0.5 s or a tenth of the steady interval, whichever is smaller."""
+    return min(MAX_FIRST_INTERVAL, poll_interval / 10)
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """A report that reached an end: ``error`` is None exactly when ``report`` succeeded."""
+
+    report_id: int
+    report: Report | None
+    error: errors.RecastError | None
+
+
+@dataclass
+class _Watch:
+    report_id: int
+    deadline: float
+    interval: float
+    next_due: float
+    status: str = ""
+
+
+class ReportPoller:
+    """A changing set of reports being polled; ``poll()`` sleeps until some are due and polls them."""
+
+    def __init__(
+        self,
+        get_report: Callable[[int], Report],
+        *,
+        poll_interval: float,
+        report_timeout: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        on_progress: Callable[[Report], None] | None = None,
+    ) -> None:
+        if poll_interval <= 0 or report_timeout <= 0:
+            raise ValueError("poll_interval and report_timeout must be positive")
+        self._get_report = get_report
+        self.poll_interval = poll_interval
+        self.report_timeout = report_timeout
+        self.first_interval = first_interval(poll_interval)
+        self._clock = clock
+        self._sleep = sleep
+        self._on_progress = on_progress
+        self._watches: dict[int, _Watch] = {}
+
+    def __len__(self) -> int:
+        return len(self._watches)
+
+    def __contains__(self, report_id: object) -> bool:
+        return report_id in self._watches
+
+    def add(self, report_id: int, submitted_at: float | None = None) -> None:
+        """Watch a report; its deadline is ``report_timeout`` after ``submitted_at`` (default: now)."""
+        if report_id in self._watches:
+            return
+        start = self._clock() if submitted_at is None else submitted_at
+        interval = self.first_interval
+        self._watches[report_id] = _Watch(report_id, start + self.report_timeout, interval, start + interval)
+
+    def poll(self) -> list[PollResult]:
+        """Sleep until the earliest report is due, poll every report due by then, return the final ones."""
+        if not self._watches:
+            return []
+        wake = min(w.next_due for w in self._watches.values())
+        delay = wake - self._clock()
+        if delay > 0:
+            self._sleep(delay)
+        horizon = max(self._clock(), wake) + self.first_interval
+        finished = []
+        for watch in [w for w in self._watches.values() if w.next_due <= horizon]:
+            result = self._poll_one(watch)
+            if result is not None:
+                del self._watches[watch.report_id]
+                finished.append(result)
+        return finished
+
+    def _poll_one(self, watch: _Watch) -> PollResult | None:
+        report_id = watch.report_id
+        try:
+            report = self._get_report(report_id)
+        except TRANSIENT_ERRORS as exc:
+            logger.warning("polling report %s failed for now, will retry: %s", report_id, exc)
+            return self._reschedule(watch)
+        except (errors.AuthenticationError, errors.ConfigurationError):
+            raise
+        except errors.RecastError as exc:
+            return PollResult(report_id, None, exc)
+        if report.status != watch.status:
+            watch.status = report.status
+            logger.info("report %s is %s", report_id, report.status)
+            if self._on_progress is not None:
+                self._on_progress(report)
+        if report.status == "success":
+            return PollResult(report_id, report, None)
+        if report.status == "error":
+            return PollResult(report_id, report, errors.ReportFailedError(report_id, report.form, report.name))
+        if report.status not in RUNNING_STATUSES:
+            return PollResult(report_id, report, errors.UnknownStatusError(report_id, report.status))
+        return self._reschedule(watch)
+
+    def _reschedule(self, watch: _Watch) -> PollResult | None:
+        now = self._clock()
+        if now >= watch.deadline:
+            return PollResult(watch.report_id, None, errors.ReportTimeoutError(watch.report_id, self.report_timeout, watch.status))
+        watch.interval = min(self.poll_interval, watch.interval * GROWTH)
+        watch.next_due = min(now + watch.interval, watch.deadline)
+        return None
+
+
+def iter_completed(poller: ReportPoller) -> Iterator[PollResult]:
+    """Every result of ``poller`` as it happens, until nothing is left to watch."""
+    while len(poller):
+        yield from poller.poll()
