@@ -51,7 +51,7 @@ def _attempt(session: ApiSession, path: str, dest: Path) -> int:
             for chunk in response.iter_bytes(CHUNK_BYTES):
                 handle.write(chunk)
                 written += len(chunk)
-            _check_length(response, path)
+            _check_length(response, path, written)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, dest)
@@ -61,12 +61,14 @@ def _attempt(session: ApiSession, path: str, dest: Path) -> int:
         raise
 
 
-def _check_length(response: httpx.Response, path: str) -> None:
-    """Compare the bytes received on the wire with ``Content-Length`` (compressed or not)."""
+def _check_length(response: httpx.Response, path: str, written: int) -> None:
+    """Compare the body with ``Content-Length``: bytes on the wire if compressed, else bytes written."""
     declared = response.headers.get("Content-Length")
     if declared is None or not declared.strip().isdigit():
         return
-    expected, received = int(declared), response.num_bytes_downloaded
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    expected = int(declared)
+    received = written if encoding in ("", "identity") else response.num_bytes_downloaded
     if received != expected:
         raise errors.IncompleteDownloadError(
             f"Download ended after {received} of {expected} bytes; nothing was written",
