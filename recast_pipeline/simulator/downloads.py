@@ -29,9 +29,10 @@ def hostile_downloads() -> list[DownloadSpec]:
 def schema_variant(table: Table, variant: int, model_version: int) -> Table:
     """Schema drift: 1 appends a column, 2 drops the last column, 3 writes the first numeric column as text."""
     if variant == 1:
-        return Table([*table.columns, "Model Version"], ([*row, model_version] for row in table.rows), table.big)
+        return Table([*table.columns, "Model Version"], ([*row, model_version] for row in table.rows), table.big,
+                     table.plain)
     if variant == 2 and len(table.columns) > 1:
-        return Table(table.columns[:-1], (list(row)[:-1] for row in table.rows), table.big)
+        return Table(table.columns[:-1], (list(row)[:-1] for row in table.rows), table.big, table.plain)
     if variant == 3:
         rows = iter(table.rows)
         first = next(rows, None)
@@ -39,7 +40,7 @@ def schema_variant(table: Table, variant: int, model_version: int) -> Table:
             return table
         numeric = [i for i, v in enumerate(first) if isinstance(v, (int, float)) and not isinstance(v, bool)]
         if not numeric:
-            return Table(table.columns, [first], table.big)
+            return Table(table.columns, itertools.chain([first], rows), table.big, table.plain)
         col = numeric[0]
 
         def as_text(row):
@@ -48,7 +49,7 @@ def schema_variant(table: Table, variant: int, model_version: int) -> Table:
                 row[col] = f"{row[col]:,.2f} units"
             return row
 
-        return Table(table.columns, (as_text(r) for r in itertools.chain([first], rows)), table.big)
+        return Table(table.columns, (as_text(r) for r in itertools.chain([first], rows)), table.big, table.plain)
     return table
 
 

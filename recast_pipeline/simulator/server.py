@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+import httpx
 import uvicorn
 
 from .app import create_app
@@ -82,6 +83,12 @@ class SimulatorServer:
     @property
     def store(self):
         return self._sim.store
+
+    def http_client(self, **kwargs: Any) -> httpx.Client:
+        """An httpx client for the API: base URL ``.../v1/clients/<slug>``, bearer token set."""
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json", **kwargs.pop("headers", {})}
+        return httpx.Client(base_url=f"{self.base_url}/v1/clients/{self.client_slug}", headers=headers,
+                            timeout=kwargs.pop("timeout", 10.0), **kwargs)
 
     # -- admin, in process (same code paths as the /_admin/ endpoints) --------------------
     def refresh_model(self, deployment_id: int) -> dict[str, Any]:

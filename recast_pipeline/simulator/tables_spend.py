@@ -15,6 +15,8 @@ every number is dollars rounded to cents, summed from the rounded daily values):
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
 from .csvout import DownloadSpec, Table, percent, r2, r4
@@ -109,27 +111,42 @@ def daily_spend_vs_kpi(md: ModelData, form: dict) -> list[DownloadSpec]:
     return [DownloadSpec("correlations", "Correlation of daily spend per channel and the KPI", correlations)]
 
 
-def _panel_rows(md: ModelData, seed: int, total_rows: int):
-    """A geo x day panel, generated a block of days at a time (bounded memory)."""
+def _holidays(md: ModelData) -> list[object]:
+    """Per day: the name of the spike on that day, or None."""
+    names: list[object] = [None] * len(md.dates)
+    for name, effect in md.spike_effect.items():
+        for i in np.flatnonzero(effect > 0):
+            names[i] = name
+    return names
+
+
+def _panel_rows(md: ModelData, seed: int, total_rows: int) -> Iterator[list]:
+    """A geo x day panel, one day at a time (bounded memory), values already written the R way."""
     dep = md.deployment
     n_days = len(md.dates)
     n_geos = -(-total_rows // n_days)
     geos = [dep.geos[g % len(dep.geos)] + (f"-{g // len(dep.geos) + 1:04d}" if g >= len(dep.geos) else "")
             for g in range(n_geos)]
-    weights = np.random.default_rng(stable_seed(seed, dep.id, "geo")).dirichlet(np.ones(n_geos))
+    geo_rng = np.random.default_rng(stable_seed(seed, dep.id, "geo"))
+    weights = geo_rng.dirichlet(np.ones(n_geos))
+    population = (weights * 3.0e8).astype(int).tolist()
+    spend = np.column_stack([md.spend[c] for c in dep.channels])
+    holidays = ["NA" if h is None else h for h in _holidays(md)]
     emitted = 0
     for day_pos in range(n_days):
         rng = np.random.default_rng(stable_seed(seed, dep.id, "panel", day_pos))
         noise = rng.lognormal(0, 0.1, (n_geos, len(dep.channels) + 1))
-        day = md.dates[day_pos]
-        for g in range(n_geos):
-            if emitted >= total_rows:
-                return
-            w = weights[g]
-            spends = [r2(md.spend[c][day_pos] * w * noise[g, i]) for i, c in enumerate(dep.channels)]
-            ctx = [float(md.context_values[v][day_pos]) for v in dep.context_variables]
-            yield [day, geos[g], r2(md.kpi[day_pos] * w * noise[g, -1]), *spends, *ctx, day.weekday() >= 5]
-            emitted += 1
+        kpi = np.round(md.kpi[day_pos] * weights * noise[:, -1], 2).tolist()
+        spends = np.round(spend[day_pos] * weights[:, None] * noise[:, :-1], 2).tolist()
+        day = md.dates[day_pos].isoformat()
+        fixed = [*(float(md.context_values[v][day_pos]) for v in dep.context_variables), holidays[day_pos],
+                 "TRUE" if md.dates[day_pos].weekday() >= 5 else "FALSE"]
+        count = min(n_geos, total_rows - emitted)
+        for g in range(count):
+            yield [day, geos[g], population[g], kpi[g], *spends[g], *fixed]
+        emitted += count
+        if emitted >= total_rows:
+            return
 
 
 def clean_data(md: ModelData, form: dict, seed: int, rows: int | None) -> list[DownloadSpec]:
@@ -145,8 +162,9 @@ def clean_data(md: ModelData, form: dict, seed: int, rows: int | None) -> list[D
         return Table(["Date", dep.kpi_name, *spend_cols, *dep.context_variables, "Is Weekend"], body)
 
     def panel() -> Table:
-        columns = ["Date", "Geo", dep.kpi_name, *spend_cols, *dep.context_variables, "Is Weekend"]
-        return Table(columns, _panel_rows(md, seed, int(rows)), big=True)
+        columns = ["Date", "Geo", "Population", dep.kpi_name, *spend_cols, *dep.context_variables, "Holiday",
+                   "Is Weekend"]
+        return Table(columns, _panel_rows(md, seed, int(rows)), big=True, plain=True)
 
     description = "Clean input data the model was fit on"
     return [DownloadSpec("clean_data", description, panel if rows else national)]
