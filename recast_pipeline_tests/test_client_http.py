@@ -391,6 +391,18 @@ def test_bad_number_in_environment_is_a_configuration_error(env):
         RecastClient.from_env()
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(base_url="api.getrecast.com"), dict(client_slug=""), dict(token=""), dict(poll_interval=0),
+     dict(max_in_flight=0), dict(backoff_base=0)],
+)
+def test_bad_arguments_are_configuration_errors(kwargs):
+    arguments = {"base_url": BASE, "client_slug": "acme", "token": TOKEN, **kwargs}
+    with pytest.raises(ConfigurationError) as caught:
+        RecastClient(**arguments)
+    assert TOKEN not in str(caught.value)
+
+
 def test_repr_hides_the_token(make_client):
     client = make_client(Script(ok(REPORT)))
     assert TOKEN not in repr(client) and "***" in repr(client)

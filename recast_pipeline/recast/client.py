@@ -29,6 +29,7 @@ from recast_pipeline.recast.session import DEFAULT_TIMEOUT, ApiSession, Secret
 
 logger = logging.getLogger("recast_pipeline.recast")
 
+
 @dataclass(frozen=True)
 class Submission:
     """The report standing for a form: created now, or reused (``report`` is set when reused)."""
@@ -58,8 +59,8 @@ class RecastClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not base_url:
-            raise errors.ConfigurationError("base_url is empty: give the Recast API root (RECAST_BASE_URL)")
+        if not str(base_url or "").startswith(("http://", "https://")):
+            raise errors.ConfigurationError(f"base_url must start with http:// or https:// (RECAST_BASE_URL), got {base_url!r}")
         if not client_slug:
             raise errors.ConfigurationError("client_slug is empty: give your Recast client slug (RECAST_CLIENT_SLUG)")
         if not token:
@@ -76,7 +77,10 @@ class RecastClient:
         self.sleep = sleep
         self.clock = clock
         self._token = Secret(token)
-        retry = RetryPolicy(base=backoff_base, cap=backoff_cap, deadline=retry_deadline, sleep=sleep, clock=clock)
+        try:
+            retry = RetryPolicy(base=backoff_base, cap=backoff_cap, deadline=retry_deadline, sleep=sleep, clock=clock)
+        except ValueError as exc:
+            raise errors.ConfigurationError(str(exc)) from None
         self._session = ApiSession(self.base_url, self._token, retry=retry, timeout=timeout, transport=transport)
         self._prefix = f"/v1/clients/{quote(client_slug, safe='')}"
 
