@@ -97,5 +97,9 @@ def run(args: argparse.Namespace) -> int:
     server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="info", access_log=False,
                                            lifespan="on", ws="none"))
     print(banner(config, sock.getsockname()[1]), flush=True)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled; stopping is the normal end
+        pass
+    print("simulator stopped", flush=True)
     return 0

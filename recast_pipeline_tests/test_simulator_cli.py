@@ -1,0 +1,82 @@
+"""``recast-pipeline simulator``: argument defaults, the banner, serving, and ``--refresh``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from recast_pipeline.simulator import cli
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_defaults_are_the_documented_ones():
+    args = parse()
+    assert (args.host, args.port, args.latency, args.jitter) == ("127.0.0.1", 8765, 5.0, 1.0)
+    assert (args.token, args.client_slug, args.seed) == ("gr_local_simulator_token", "demo-client", 7)
+    assert args.refresh_every is None and args.refresh is None
+
+
+def test_banner_prints_pasteable_exports():
+    config = cli._config(parse("--client-slug", "acme", "--token", "gr_x", "--data-end", "2025-01-31"))
+    text = cli.banner(config, 9999)
+    assert "export RECAST_BASE_URL=http://127.0.0.1:9999" in text.splitlines()
+    assert "export RECAST_CLIENT_SLUG=acme" in text and "export RECAST_PAT=gr_x" in text
+    assert "export RECAST_DEPLOYMENT_IDS=5716,5717" in text and "2025-01-31" in text
+
+
+def test_invalid_settings_exit_2(capsys):
+    assert cli.run(parse("--latency", "-1")) == 2
+    assert "latency" in capsys.readouterr().err
+
+
+def test_refresh_option_refreshes_a_running_simulator(simulator, capsys):
+    from recast_pipeline.cli import main
+
+    port = simulator.base_url.rsplit(":", 1)[1]
+    argv = ["simulator", "--port", port, "--token", simulator.token, "--refresh", "5716"]
+    assert main(argv) == 0
+    assert '"model_version": 2' in capsys.readouterr().out
+    assert main([*argv[:-1], "all"]) == 0
+    assert simulator.store.model_version(5716) == 3 and simulator.store.model_version(5717) == 2
+    assert main([*argv[:-1], "42"]) == 1
+    assert main(["simulator", "--port", port, "--token", "wrong", "--refresh", "5716"]) == 1
+
+
+def test_refresh_option_without_a_simulator_fails_cleanly(capsys):
+    assert cli.run(parse("--port", "1", "--refresh", "5716")) == 1
+    assert "could not reach" in capsys.readouterr().err
+
+
+def test_serves_until_interrupted():
+    command = [sys.executable, "-m", "recast_pipeline.cli", "simulator", "--port", "0", "--latency", "0.05",
+               "--jitter", "0", "--refresh-every", "0.2"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        lines = [process.stdout.readline() for _ in range(6)]
+        base_url = next(line.split("=", 1)[1].strip() for line in lines if "RECAST_BASE_URL" in line)
+        headers = {"Authorization": "Bearer gr_local_simulator_token"}
+        with httpx.Client(base_url=f"{base_url}/v1/clients/demo-client", headers=headers, timeout=5) as client:
+            form = {"deployment_id": 5717, "report_type": "compute_model_configuration"}
+            report_id = client.post("/reports", json={"form": form}).json()["id"]
+            deadline = time.monotonic() + 10
+            while client.get(f"/reports/{report_id}").json()["status"] != "success" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert client.get(f"/reports/{report_id}/downloads/tables-roi").text.startswith("Channel,Funnel")
+            while client.get("/deployments/5716").json()["model_version"] < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)  # --refresh-every refreshes the models
+            assert client.get("/deployments/5716").json()["model_version"] >= 2
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
