@@ -1,0 +1,103 @@
+"""What landing produces: lineage, column descriptions and landed tables (plain data, no I/O).
+
+Why a separate module: the Parquet writer, the staging area and the warehouse all pass these
+around, and the warehouse must not depend on how files were written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+
+DUCKDB_TYPES = {
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.date32(): "DATE",
+    pa.string(): "VARCHAR",
+    pa.large_string(): "VARCHAR",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMP WITH TIME ZONE",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Which load produced a row; written on every row of every landed table."""
+
+    deployment_id: int
+    partition_key: str
+    report_id: int
+    loaded_at: datetime = field(default_factory=utc_now)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.deployment_id, bool) or not isinstance(self.deployment_id, int):
+            raise TypeError(f"deployment_id must be an int, got {self.deployment_id!r}")
+        if isinstance(self.report_id, bool) or not isinstance(self.report_id, int):
+            raise TypeError(f"report_id must be an int, got {self.report_id!r}")
+        if not isinstance(self.partition_key, str) or not self.partition_key:
+            raise TypeError(f"partition_key must be a non-empty string, got {self.partition_key!r}")
+        if self.loaded_at.tzinfo is None:  # naive means UTC here, never local time
+            object.__setattr__(self, "loaded_at", self.loaded_at.replace(tzinfo=timezone.utc))
+
+
+@dataclass(frozen=True)
+class LandedColumn:
+    """One Parquet column: identifier, the CSV header it came from, and its type.
+
+    ``kind`` is "data" (from the CSV), "part" (a download key's variable part) or "lineage".
+    ``all_null`` marks data columns without a single value: they are written as strings, and
+    the warehouse lets a later load decide their real type.
+    """
+
+    name: str
+    original: str | None
+    arrow_type: pa.DataType
+    kind: str = "data"
+    all_null: bool = False
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES.get(self.arrow_type, "VARCHAR")
+
+
+@dataclass(frozen=True)
+class ParquetFile:
+    """Result of one CSV -> Parquet conversion."""
+
+    path: Path
+    rows: int
+    columns: tuple[LandedColumn, ...]
+
+
+@dataclass(frozen=True)
+class LandedTable:
+    """One download landed as Parquet, ready to publish and to load.
+
+    ``table`` is the sanitized identifier (DuckDB table and folder name); ``logical_table`` the
+    name the catalog gave; ``parts`` maps part column -> value. ``path`` is where the file is now
+    (the staging folder until published, then ``final_path``).
+    """
+
+    table: str
+    logical_table: str
+    download_key: str
+    parts: dict[str, str]
+    path: Path
+    final_path: Path
+    rows: int
+    columns: tuple[LandedColumn, ...]
+    lineage: Lineage
+    published: bool = False
+
+    @property
+    def data_columns(self) -> tuple[LandedColumn, ...]:
+        return tuple(column for column in self.columns if column.kind == "data")
+
+    def as_published(self) -> LandedTable:
+        return replace(self, path=self.final_path, published=True)

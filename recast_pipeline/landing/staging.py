@@ -1,0 +1,220 @@
+"""Stage a report's Parquet files privately, then publish them partition folder by folder.
+
+Why: readers (DuckDB globs, notebooks) must never see half a partition, a bad CSV must never
+replace good files, and keys that disappeared from a report must not leave stale files. So each
+landing writes into its own folder under ``<root>/.staging/``; ``publish`` swaps each table's
+partition folder by rename (an atomic exchange on Linux, else rename-aside + rename-in) and
+deletes the old one afterwards. A process killed while landing leaves only a staging folder,
+which nothing reads and the next ``stage()`` removes once it is older than ``stale_after``.
+
+Layout: ``<root>/<schema>/<table>/deployment_id=<id>/partition_key=<key>/<key file>.parquet``
+with every segment produced by ``naming`` (no segment can be ".", ".." or contain "/").
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+from filelock import FileLock
+
+from recast_pipeline.landing.models import LandedTable, Lineage
+from recast_pipeline.landing.naming import normalize_columns, parquet_file_name, safe_name, safe_segment, schema_name, table_identifier
+from recast_pipeline.landing.parquet import csv_to_parquet
+
+STAGING_DIR = ".staging"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def _inside(root: Path, path: Path) -> Path:
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"refusing to write outside the landing folder: {path}")
+    return path
+
+
+class LandingArea:
+    """The Parquet landing folder (``$RECAST_DATA_DIR/parquet``)."""
+
+    def __init__(self, root: str | Path, *, stale_after: float = 3600.0):
+        self.root = Path(root)
+        self.staging_root = self.root / STAGING_DIR
+        self.stale_after = stale_after
+
+    def partition_dir(self, report_type: str, table: str, deployment_id: int, partition_key: str) -> Path:
+        """Final folder of one table's partition; ``table`` is the sanitized identifier."""
+        return _inside(
+            self.root,
+            self.root
+            / schema_name(report_type)
+            / table
+            / f"deployment_id={int(deployment_id)}"
+            / f"partition_key={safe_segment(partition_key)}",
+        )
+
+    def stage(self, report_type: str, deployment_id: int, partition_key: str) -> Stage:
+        self.remove_stale_stages()
+        name = f"{schema_name(report_type)}-{int(deployment_id)}-{safe_segment(partition_key)}-{uuid.uuid4().hex[:12]}"
+        directory = _inside(self.root, self.staging_root / name)
+        directory.mkdir(parents=True)
+        return Stage(self, report_type, int(deployment_id), partition_key, directory)
+
+    def remove_stale_stages(self) -> list[Path]:
+        """Delete staging folders untouched for ``stale_after`` seconds (crashed landings)."""
+        removed = []
+        if not self.staging_root.is_dir():
+            return removed
+        cutoff = time.time() - self.stale_after
+        for entry in self.staging_root.iterdir():
+            try:
+                if entry.is_dir() and entry.stat().st_mtime < cutoff:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed.append(entry)
+            except FileNotFoundError:
+                continue
+        return removed
+
+
+class Stage:
+    """One report partition being landed: ``land`` each download, then ``publish`` or ``discard``.
+
+    As a context manager it discards whatever was not published, also on errors.
+    """
+
+    def __init__(self, area: LandingArea, report_type: str, deployment_id: int, partition_key: str, directory: Path):
+        self.area = area
+        self.report_type = report_type
+        self.schema = schema_name(report_type)
+        self.deployment_id = deployment_id
+        self.partition_key = partition_key
+        self.directory = directory
+        self._tables: dict[str, LandedTable] = {}  # by download key, in landing order
+        self._identifiers: dict[str, str] = {}  # sanitized identifier -> logical table
+        self._published = False
+
+    @property
+    def tables(self) -> list[LandedTable]:
+        """Landed tables; after ``publish`` their ``path`` is the final location."""
+        return list(self._tables.values())
+
+    def _identifier(self, logical_table: str) -> str:
+        for identifier in (table_identifier(logical_table), safe_name(logical_table)):
+            if self._identifiers.setdefault(identifier, logical_table) == logical_table:
+                return identifier
+        raise ValueError(f"tables {logical_table!r} and {self._identifiers[identifier]!r} map to one name")
+
+    def land(
+        self,
+        csv_path: str | Path,
+        *,
+        download_key: str,
+        lineage: Lineage,
+        table: str | None = None,
+        parts: Mapping[str, str] | None = None,
+    ) -> LandedTable:
+        """Convert one downloaded CSV into this stage (see ``csv_to_parquet`` for errors)."""
+        if self._published:
+            raise RuntimeError("this stage was already published")
+        if (lineage.deployment_id, lineage.partition_key) != (self.deployment_id, self.partition_key):
+            raise ValueError(
+                f"lineage {lineage.deployment_id}/{lineage.partition_key!r} does not match "
+                f"the stage {self.deployment_id}/{self.partition_key!r}"
+            )
+        logical = table if table is not None else download_key
+        identifier = self._identifier(logical)
+        file_name = parquet_file_name(download_key)
+        for other in self._tables.values():
+            if other.table == identifier and other.path.name == file_name and other.download_key != download_key:
+                raise ValueError(f"download keys {download_key!r} and {other.download_key!r} map to one file name")
+        final_dir = self.area.partition_dir(self.report_type, identifier, self.deployment_id, self.partition_key)
+        staged_dir = _inside(self.directory, self.directory / final_dir.relative_to(self.area.root / self.schema))
+        converted = csv_to_parquet(
+            csv_path, staged_dir / file_name, download_key=download_key, lineage=lineage, parts=parts
+        )
+        os.utime(self.directory)  # keeps a long landing from looking stale
+        landed = LandedTable(
+            table=identifier,
+            logical_table=logical,
+            download_key=download_key,
+            parts=dict(zip(normalize_columns(list(parts or {})), (parts or {}).values())),
+            path=converted.path,
+            final_path=final_dir / file_name,
+            rows=converted.rows,
+            columns=converted.columns,
+            lineage=lineage,
+        )
+        self._tables.pop(download_key, None)
+        self._tables[download_key] = landed
+        return landed
+
+    def publish(self) -> list[LandedTable]:
+        """Make the staged partition folders the live ones; remove this partition from tables
+        the report no longer produces. Returns the tables with their final paths."""
+        if self._published:
+            return self.tables
+        produced = {landed.table for landed in self._tables.values()}
+        trash = self.directory / ".replaced"
+        trash.mkdir(exist_ok=True)
+        with FileLock(self.area.staging_root / f"{self.schema}.publish.lock"):
+            for identifier in sorted(produced):
+                final = self.area.partition_dir(self.report_type, identifier, self.deployment_id, self.partition_key)
+                staged = self.directory / final.relative_to(self.area.root / self.schema)
+                self._swap_in(staged, final, trash)
+            self._retire_other_tables(produced, trash)
+        self._published = True
+        self._tables = {key: landed.as_published() for key, landed in self._tables.items()}
+        shutil.rmtree(self.directory, ignore_errors=True)
+        return self.tables
+
+    @staticmethod
+    def _swap_in(staged: Path, final: Path, trash: Path) -> None:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if not final.exists():
+            os.rename(staged, final)
+        elif not _exchange(staged, final):  # fallback: the folder is missing for an instant
+            os.rename(final, trash / uuid.uuid4().hex)
+            os.rename(staged, final)
+
+    def _retire_other_tables(self, produced: set[str], trash: Path) -> None:
+        schema_dir = self.area.root / self.schema
+        if not schema_dir.is_dir():
+            return
+        for table_dir in schema_dir.iterdir():
+            if table_dir.name in produced or not table_dir.is_dir():
+                continue
+            old = self.area.partition_dir(self.report_type, table_dir.name, self.deployment_id, self.partition_key)
+            if old.is_dir():
+                os.rename(old, trash / uuid.uuid4().hex)
+                for empty in (old.parent, table_dir):
+                    try:
+                        empty.rmdir()
+                    except OSError:
+                        break
+
+    def discard(self) -> None:
+        """Forget everything staged; the live folders stay as they were."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+        if not self._published:
+            self._tables.clear()
+
+    def __enter__(self) -> Stage:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.discard()
