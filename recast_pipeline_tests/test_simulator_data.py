@@ -11,6 +11,7 @@ import pytest
 
 from recast_pipeline.simulator import SimulatorConfig, default_data_end
 from recast_pipeline.simulator.csvout import iter_csv, render_csv
+from recast_pipeline.simulator.reporttypes import TYPES, dashboard_form
 from recast_pipeline.simulator.state import Store
 
 WINDOW = {"start_date": "2024-01-10", "end_date": "2024-04-20"}  # partial weeks and months at both ends
@@ -137,3 +138,28 @@ def test_clean_data_rows_panel_streams_with_many_columns():
 def test_default_clean_data_is_the_national_daily_series(store):
     rows = table(store, "compute_clean_data", "clean_data", 5716)
     assert len(rows) == len(store.model(5716).dates) and "Podcasts, Audio Spend ($)" in rows[0]
+
+
+@pytest.mark.parametrize("window", [("2025-06-15", "2025-08-31"), ("2026-01-01", "2026-02-01"),
+                                    ("2022-01-01", "2022-02-01"), ("2023-01-01", "2023-01-02")])
+def test_windows_beyond_the_data_give_clipped_or_empty_tables(store, window):
+    for report_type in TYPES:
+        form = dashboard_form(report_type, store.model(5716))
+        for start, end in (("start_date", "end_date"), ("previous_start_date", "previous_end_date")):
+            if start in form:
+                form.update({start: window[0], end: window[1]})
+        report = store.create(form, None)
+        for spec in store.downloads(report):
+            text = render_csv(spec.make_table()).decode()
+            assert text.count("\n") >= 1, (report_type, spec.key)
+    daily = table(store, "compute_spend_summary", "tables-daily", start_date=window[0], end_date=window[1])
+    assert all(window[0] <= row["Date"] <= min(window[1], "2025-06-30") for row in daily)
+
+
+def test_dashboard_forms_pass_the_servers_own_validation(store):
+    from recast_pipeline.simulator.validation import validate_create
+
+    for deployment_id in (5716, 5717):
+        for report_type in TYPES:
+            form = dashboard_form(report_type, store.model(deployment_id))
+            assert validate_create({"form": form}, store.config.data_end)[0] == form

@@ -7,7 +7,6 @@ import io
 import time
 from urllib.parse import quote
 
-import pytest
 
 from recast_pipeline.simulator.csvout import render_csv
 

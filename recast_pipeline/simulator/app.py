@@ -132,6 +132,11 @@ async def _not_found(request: Request, exc: HTTPException) -> JSONResponse:
                         status_code=exc.status_code)
 
 
+async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": "internal_error", "message": f"{type(exc).__name__} while serving "
+                                                             f"{request.method} {request.url.path}"}, status_code=500)
+
+
 def create_app(config: SimulatorConfig | None = None) -> SimulatorApp:
     """A fresh simulator app (own state). ``app.state.sim`` is its :class:`Simulator`."""
     config = config or SimulatorConfig()
@@ -146,7 +151,7 @@ def create_app(config: SimulatorConfig | None = None) -> SimulatorApp:
             if task:
                 task.cancel()
 
-    app = SimulatorApp(routes=[*API_ROUTES, *ADMIN_ROUTES], exception_handlers={HTTPException: _not_found},
+    app = SimulatorApp(routes=[*API_ROUTES, *ADMIN_ROUTES], exception_handlers={HTTPException: _not_found, Exception: _server_error},
                     lifespan=lifespan)
     app.state.sim = sim
     app.add_middleware(SimulatorMiddleware, sim=sim)

@@ -146,6 +146,11 @@ def model_data(dep: DeploymentSpec, seed: int, version: int, data_end: dt.date) 
     noise = rng.normal(0, 0.02 * level, n)
     kpi = baseline + sum(context_effect.values(), np.zeros(n)) + sum(spike_effect.values(), np.zeros(n))
     kpi = np.round(kpi + sum(shifted.values(), np.zeros(n)) + noise, 2)
+    for arrays in (spend, roi_daily, impact, shifted, curves, context_values, context_effect, spike_effect):
+        for array in arrays.values():
+            array.setflags(write=False)  # cached and shared between simulators: never mutated
+    for array in (baseline, kpi):
+        array.setflags(write=False)
     return ModelData(
         deployment=dep, version=version, dates=dates, spend=spend, roi_daily=roi_daily, impact=impact,
         impact_shifted=shifted, shift_curve=curves, saturation=saturation, lower_funnel_share=lf_share,

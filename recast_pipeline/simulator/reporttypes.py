@@ -84,7 +84,7 @@ def prerendered_types(dep: DeploymentSpec) -> list[str]:
 
 
 def dashboard_form(report_type: str, md: ModelData) -> dict[str, Any]:
-    """The fixed inputs Recast uses when it pre-renders a dashboard page."""
+    """The fixed inputs Recast uses when it pre-renders a dashboard page (a valid form for any type)."""
     dep, end = md.deployment, md.last_date
     form: dict[str, Any] = {"deployment_id": dep.id, "report_type": report_type}
     fields = TYPES[report_type].fields
@@ -100,6 +100,15 @@ def dashboard_form(report_type: str, md: ModelData) -> dict[str, Any]:
         form["include_spikes"] = True
     if "channel_groups" in fields:
         form["channel_groups"] = [{"name": c, "channels": [c]} for c in dep.upper_funnel]
+    if "period_start_date" in fields:  # the last 90 days against the 90 days before them
+        form["period_start_date"] = (end - dt.timedelta(days=DASHBOARD_DAYS - 1)).isoformat()
+        form["period_end_date"] = end.isoformat()
+        form["previous_start_date"] = (end - dt.timedelta(days=2 * DASHBOARD_DAYS - 1)).isoformat()
+        form["previous_end_date"] = (end - dt.timedelta(days=DASHBOARD_DAYS)).isoformat()
+    if "granularity" in fields:
+        form["granularity"] = "weekly"
+    if "spend" in fields:
+        form["spend"] = 100000
     if "include_lower_funnel_effects" in fields:
         form["include_lower_funnel_effects"] = "true" if dep.lower_funnel else "false"
     return form

@@ -44,6 +44,9 @@ def insights_overview(md: ModelData, form: dict) -> list[DownloadSpec]:
 
 def _period_effects(md: ModelData, w: slice, c: str) -> dict[str, float]:
     n = w.stop - w.start
+    if n == 0:
+        return dict.fromkeys(("in_period_effect", "after_period_effect", "future_effect", "pre_period_effect",
+                              "total_effect"), 0.0)
     landed = np.convolve(md.impact[c][w], md.shift_curve[c])
     in_period = float(landed[:n].sum())
     total = float(md.impact[c][w].sum())

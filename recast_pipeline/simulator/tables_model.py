@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .csvout import DownloadSpec, Table, percent, r2, r4, ratio
-from .data import SHIFT_DAYS, SPIKES, ModelData
+from .data import SHIFT_DAYS, ModelData
 from .estimates import hill, impact, interval, response, width
 from .periods import anchor_window, form_window, groups
 
