@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from .config import SimulatorConfig
 from .csvout import DownloadSpec
@@ -160,7 +160,7 @@ class Store:
             return report._downloads
 
     def report_json(self, report: SimReport, status: str, updated_after: float, full: bool,
-                    extra_downloads: list[DownloadSpec] = ()) -> dict[str, Any]:
+                    extra_downloads: Sequence[DownloadSpec] = ()) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": report.id,
             "name": report.name,
