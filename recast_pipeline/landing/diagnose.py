@@ -94,7 +94,8 @@ def find_problem(path: Path, expected_fields: int) -> tuple[int, str] | None:
         for record in reader:
             start, last_line = last_line + 1, reader.line_num
             if record and len(record) != expected_fields:
-                return start, f"{len(record)} fields where the header has {expected_fields}"
+                found = len(record)
+                return start, f"{found} field{'' if found == 1 else 's'} where the header has {expected_fields}"
     except _UndecodableLine as exc:
         return exc.line, "not valid UTF-8 text"
     except csv.Error as exc:

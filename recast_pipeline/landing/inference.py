@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import duckdb
 
 NUMBER_PATTERN = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?|-?\.[0-9]+([eE][-+]?[0-9]+)?|-?Inf|NaN"
-SAMPLE_ROWS = 10_000
+SAMPLE_ROWS = 2_048
 NULL_TYPE = "NULL"
 RETYPE_MARKER = "recast-landing: a value does not fit the sampled column type"
 _CANDIDATES = ("BIGINT", "DOUBLE", "DATE")

@@ -43,7 +43,7 @@ def _source(csv_path: Path, width: int) -> str:
 def _connection(work_dir: Path, memory_limit: str, threads: int | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A private in-memory DuckDB whose spill files (if any) live beside the output."""
     spill = work_dir / f".duckdb-spill-{uuid.uuid4().hex}"
-    config: dict[str, object] = {"memory_limit": memory_limit, "temp_directory": str(spill)}
+    config: dict[str, object] = {"memory_limit": memory_limit, "temp_directory": str(spill), "preserve_insertion_order": False}
     if threads:
         config["threads"] = threads
     con = duckdb.connect(config=config)
@@ -131,5 +131,5 @@ def _copy(con, source, target, names, part_names, part_values, download_key, lin
         download_key,
         lineage.loaded_at.isoformat(),
     ]
-    sql = f"COPY (SELECT {', '.join(select)} FROM {source}) TO {quote_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
+    sql = f"COPY (SELECT {', '.join(select)} FROM {source}) TO {quote_literal(str(target))} (FORMAT parquet, COMPRESSION snappy)"
     return int(con.execute(sql, params).fetchone()[0])

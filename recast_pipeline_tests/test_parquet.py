@@ -1,0 +1,140 @@
+"""CSV -> typed Parquet: whole-file type decisions, lineage, and malformed input that publishes nothing."""
+
+import pickle
+from datetime import date, datetime, timezone
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from recast_pipeline.landing.diagnose import MalformedCsvError
+from recast_pipeline.landing.models import Lineage
+from recast_pipeline.landing.parquet import csv_to_parquet
+
+LINEAGE = Lineage(5716, "2024-01-01", 42, datetime(2024, 2, 1, 12, 0, tzinfo=timezone.utc))
+
+
+def write(tmp_path, text, name="in.csv"):
+    path = tmp_path / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+def convert(tmp_path, text, **kwargs):
+    target = tmp_path / "out" / "t.parquet"
+    result = csv_to_parquet(write(tmp_path, text), target, download_key="tables-daily", lineage=LINEAGE, **kwargs)
+    return result, pq.read_table(target)
+
+
+def types_of(result):
+    return {c.name: c.arrow_type for c in result.columns if c.kind == "data"}
+
+
+def test_types_nulls_and_headers(tmp_path):
+    text = (
+        "Date,Channel,Spend ($),Clicks,Share %,ROI,Note\n"
+        "2024-01-01,Paid Social,10.5,3,12%,Inf,\n"
+        "2024-01-02,TV,NA,4,7.5%,NaN,x\n"
+        '2024-01-03,"Radio, local",1e-04,NA,1%,-Inf,""\n'
+    )
+    result, table = convert(tmp_path, text)
+    assert types_of(result) == {
+        "date": pa.date32(), "channel": pa.string(), "spend": pa.float64(), "clicks": pa.int64(),
+        "share_pct": pa.string(), "roi": pa.float64(), "note": pa.string(),
+    }
+    assert [c.original for c in result.columns if c.kind == "data"] == ["Date", "Channel", "Spend ($)", "Clicks", "Share %", "ROI", "Note"]
+    rows = table.to_pylist()
+    assert rows[0]["date"] == date(2024, 1, 1) and rows[0]["spend"] == 10.5 and rows[0]["roi"] == float("inf")
+    assert rows[1]["spend"] is None and rows[2]["clicks"] is None and rows[0]["note"] is None and rows[2]["note"] is None
+    assert rows[2]["channel"] == "Radio, local" and rows[2]["spend"] == 1e-04
+    assert result.rows == 3
+
+
+def test_lineage_and_part_columns_on_every_row(tmp_path):
+    result, table = convert(tmp_path, "Deployment ID,v\n1,2\n3,4\n", parts={"group_name": "Paid Social", "metric": "roi"})
+    assert [c.name for c in result.columns] == [
+        "deployment_id_2", "v", "group_name", "metric",
+        "deployment_id", "partition_key", "report_id", "download_key", "loaded_at",
+    ]
+    schema = table.schema
+    assert schema.field("deployment_id").type == pa.int64() and schema.field("report_id").type == pa.int64()
+    assert schema.field("loaded_at").type == pa.timestamp("us", tz="UTC")
+    row = table.to_pylist()[1]
+    assert (row["deployment_id"], row["partition_key"], row["report_id"], row["download_key"]) == (5716, "2024-01-01", 42, "tables-daily")
+    assert row["loaded_at"] == LINEAGE.loaded_at and row["group_name"] == "Paid Social" and row["deployment_id_2"] == 3
+    assert {c.name: c.kind for c in result.columns}["metric"] == "part"
+
+
+def test_types_are_decided_over_the_whole_file(tmp_path):
+    lines = ["n,x,d,later,empty"] + [f"{i},{i},2024-01-01,NA,NA" for i in range(100_000)]
+    lines.append("oops,1.5,2024-02-30,7,NA")
+    result, table = convert(tmp_path, "\n".join(lines) + "\n")
+    assert types_of(result) == {"n": pa.string(), "x": pa.float64(), "d": pa.string(), "later": pa.int64(), "empty": pa.string()}
+    assert {c.name for c in result.columns if c.all_null} == {"empty"}
+    assert table.column("n")[5].as_py() == "5" and table.column("n")[-1].as_py() == "oops"
+    assert table.column("x")[-1].as_py() == 1.5 and table.column("later")[-1].as_py() == 7
+    assert result.rows == 100_001
+
+
+@pytest.mark.parametrize("value", ["+5", "007", " 5", "5 ", "1_000", "0x10", "12%", "1,234.5", "TRUE", "2024/01/01"])
+def test_only_plain_numbers_are_numbers(tmp_path, value):
+    result, _ = convert(tmp_path, f'a,b\n1,x\n"{value}",y\n')
+    assert types_of(result)["a"] == pa.string()
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1e3", pa.float64()), ("-0.5", pa.float64()), ("-12", pa.int64()), ("0", pa.int64())])
+def test_plain_numbers(tmp_path, value, expected):
+    result, _ = convert(tmp_path, f"a\n1\n{value}\n")
+    assert types_of(result)["a"] == expected
+
+
+def test_integers_then_decimals_become_double(tmp_path):
+    lines = ["a"] + [str(i) for i in range(5000)] + ["2.5"]
+    result, table = convert(tmp_path, "\n".join(lines))
+    assert types_of(result)["a"] == pa.float64() and table.column("a")[-1].as_py() == 2.5
+
+
+def test_header_only_bom_crlf_and_duplicate_headers(tmp_path):
+    result, table = convert(tmp_path, b"\xef\xbb\xbfA,a,\r\n")
+    assert [c.name for c in result.columns if c.kind == "data"] == ["a", "a_2", "column_3"]
+    assert result.rows == 0 and table.num_rows == 0
+    result, table = convert(tmp_path, b"x,y\r\n1,2\r\n3,4\r\n")
+    assert table.column("y").to_pylist() == [2, 4]
+
+
+MALFORMED = {
+    "too many fields": ("a,b\n1,2\n3,4,5\n", 3, "3 fields"),
+    "too few fields": ('a,b\n"multi\nline",2\n3\n', 4, "1 field where the header has 2"),
+    "unterminated quote": ('a,b\n1,2\n3,"4\n5,6\n', 3, "quot"),
+    "text after closing quote": ('a,b\n1,2\n3,"4"x\n', 3, "quot"),
+    "html page": ("<!DOCTYPE html><html><body>Oops</body></html>\n", 1, "HTML"),
+    "html without doctype": ("\n  <html><body>Bad gateway</body></html>", 1, "HTML"),
+    "json error body": ('{"error": "internal"}', 1, "JSON"),
+    "empty file": ("", 1, "empty"),
+    "blank file": ("\n\n  \n", 1, "empty"),
+    "bad utf-8": (b"a,b\n1,2\n3,\xff\xfe\n", 3, "UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED, ids=list(MALFORMED))
+def test_malformed_csv_names_key_file_and_line_and_writes_nothing(tmp_path, case):
+    text, line, reason = MALFORMED[case]
+    source = write(tmp_path, text, "download.csv")
+    target = tmp_path / "out" / "t.parquet"
+    with pytest.raises(MalformedCsvError) as caught:
+        csv_to_parquet(source, target, download_key="summary-time_table", lineage=LINEAGE)
+    error = caught.value
+    assert (error.line, error.download_key) == (line, "summary-time_table")
+    assert reason in error.reason
+    assert "summary-time_table" in str(error) and "download.csv" in str(error) and f"line {line}" in str(error)
+    assert not target.exists()
+    assert not any(target.parent.glob("*")) if target.parent.exists() else True
+    assert pickle.loads(pickle.dumps(error)).line == line
+
+
+def test_failed_conversion_keeps_existing_file(tmp_path):
+    target = tmp_path / "t.parquet"
+    csv_to_parquet(write(tmp_path, "a\n1\n", "good.csv"), target, download_key="k", lineage=LINEAGE)
+    with pytest.raises(MalformedCsvError):
+        csv_to_parquet(write(tmp_path, "a\n1\n2,3\n", "bad.csv"), target, download_key="k", lineage=LINEAGE)
+    assert pq.read_table(target).column("a").to_pylist() == [1]
