@@ -1,0 +1,164 @@
+"""The ``recast_meta`` schema: what was loaded, from which report, with which columns.
+
+Why: analysts need to know where a row came from (report, form, timings) and what a column was
+called in the CSV; asset checks need each table's column list per load to notice lost columns.
+
+* ``reports``: one row per loaded partition (replaced when the partition is re-loaded);
+* ``downloads``: one row per download of that partition: key, table, rows, Parquet path,
+  description, and its columns as JSON ``[{"name", "original", "type"}]`` (data columns);
+* ``columns``: one row per column of every warehouse table, with the original CSV header;
+* ``load_history``: append-only, one row per download per load: the column history.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from recast_pipeline.landing.models import LandedTable
+from recast_pipeline.landing.naming import LINEAGE_COLUMNS
+from recast_pipeline.warehouse.schema import ColumnSpec
+
+META_SCHEMA = "recast_meta"
+
+_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {META_SCHEMA};
+CREATE TABLE IF NOT EXISTS {META_SCHEMA}.reports (
+    report_id BIGINT, report_type VARCHAR, schema_name VARCHAR, deployment_id BIGINT, partition_key VARCHAR,
+    name VARCHAR, status VARCHAR, prerendered BOOLEAN, form JSON,
+    created_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, queued_seconds DOUBLE, waited_seconds DOUBLE,
+    download_count INTEGER, row_count BIGINT, loaded_at TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS {META_SCHEMA}.downloads (
+    report_id BIGINT, report_type VARCHAR, deployment_id BIGINT, partition_key VARCHAR, download_key VARCHAR,
+    description VARCHAR, schema_name VARCHAR, table_name VARCHAR, logical_table VARCHAR, parts JSON,
+    row_count BIGINT, parquet_path VARCHAR, columns JSON, loaded_at TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS {META_SCHEMA}.columns (
+    schema_name VARCHAR, table_name VARCHAR, column_name VARCHAR, ordinal INTEGER, type VARCHAR,
+    kind VARCHAR, original_header VARCHAR, updated_at TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS {META_SCHEMA}.load_history (
+    load_id VARCHAR, recorded_at TIMESTAMPTZ, report_id BIGINT, report_type VARCHAR, deployment_id BIGINT,
+    partition_key VARCHAR, schema_name VARCHAR, table_name VARCHAR, download_key VARCHAR, row_count BIGINT,
+    columns JSON, loaded_at TIMESTAMPTZ);
+"""
+
+
+@dataclass(frozen=True)
+class ColumnSnapshot:
+    """The data columns one load brought to a table (union over its downloads)."""
+
+    report_id: int
+    deployment_id: int
+    partition_key: str
+    loaded_at: datetime
+    columns: tuple[str, ...]
+
+
+def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_DDL)
+
+
+def forget_partition(con: duckdb.DuckDBPyConnection, schema: str, deployment_id: int, partition_key: str) -> None:
+    for table in ("reports", "downloads"):
+        con.execute(
+            f"DELETE FROM {META_SCHEMA}.{table} WHERE schema_name = ? AND deployment_id = ? AND partition_key = ?",
+            [schema, deployment_id, partition_key],
+        )
+
+
+def _columns_json(landed: LandedTable) -> str:
+    return json.dumps(
+        [{"name": c.name, "original": c.original, "type": c.duckdb_type} for c in landed.data_columns],
+        ensure_ascii=False,
+    )
+
+
+def record_report(con, *, report: Any, schema: str, rows: int, downloads: int, loaded_at: datetime) -> None:
+    con.execute(
+        f"INSERT INTO {META_SCHEMA}.reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?, ?, ?)",
+        [
+            report.report_id, report.report_type, schema, report.deployment_id, report.partition_key,
+            report.name, report.status, bool(report.prerendered),
+            json.dumps(dict(report.form), sort_keys=True, default=str, ensure_ascii=False),
+            report.created_at, report.finished_at, report.queued_seconds, report.waited_seconds,
+            downloads, rows, loaded_at,
+        ],
+    )
+
+
+def record_downloads(
+    con, *, report: Any, schema: str, tables: Sequence[LandedTable], load_id: str, recorded_at: datetime, loaded_at: datetime
+) -> None:
+    for landed in tables:
+        columns = _columns_json(landed)
+        con.execute(
+            f"INSERT INTO {META_SCHEMA}.downloads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSON), ?, ?, CAST(? AS JSON), ?)",
+            [
+                report.report_id, report.report_type, report.deployment_id, report.partition_key, landed.download_key,
+                report.descriptions.get(landed.download_key), schema, landed.table, landed.logical_table,
+                json.dumps(landed.parts, ensure_ascii=False), landed.rows, str(landed.final_path), columns, loaded_at,
+            ],
+        )
+        con.execute(
+            f"INSERT INTO {META_SCHEMA}.load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSON), ?)",
+            [
+                load_id, recorded_at, report.report_id, report.report_type, report.deployment_id,
+                report.partition_key, schema, landed.table, landed.download_key, landed.rows, columns, loaded_at,
+            ],
+        )
+
+
+def refresh_columns(con, schema: str, table: str, incoming: Sequence[ColumnSpec], updated_at: datetime) -> None:
+    """Rewrite ``recast_meta.columns`` for one table from its actual columns."""
+    known = {
+        name: (kind, original)
+        for name, kind, original in con.execute(
+            f"SELECT column_name, kind, original_header FROM {META_SCHEMA}.columns WHERE schema_name = ? AND table_name = ?",
+            [schema, table],
+        ).fetchall()
+    }
+    known.update({spec.name: (spec.kind, spec.original) for spec in incoming})
+    actual = con.execute(
+        "SELECT column_name, data_type, ordinal_position FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+    con.execute(f"DELETE FROM {META_SCHEMA}.columns WHERE schema_name = ? AND table_name = ?", [schema, table])
+    for name, data_type, ordinal in actual:
+        kind, original = known.get(name, ("lineage" if name in LINEAGE_COLUMNS else "data", None))
+        con.execute(
+            f"INSERT INTO {META_SCHEMA}.columns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [schema, table, name, ordinal, data_type, kind, original, updated_at],
+        )
+
+
+def column_history(con, schema: str, table: str, limit: int) -> list[ColumnSnapshot]:
+    """Newest first: the data columns each load brought to ``schema.table``."""
+    rows = con.execute(
+        f"SELECT load_id, max(recorded_at) AS recorded, any_value(report_id), any_value(deployment_id), "
+        f"any_value(partition_key), max(loaded_at), list(CAST(columns AS VARCHAR)) "
+        f"FROM {META_SCHEMA}.load_history WHERE schema_name = ? AND table_name = ? "
+        f"GROUP BY load_id ORDER BY recorded DESC LIMIT ?",
+        [schema, table, limit],
+    ).fetchall()
+    snapshots = []
+    for _, _, report_id, deployment_id, partition_key, loaded_at, documents in rows:
+        names: dict[str, None] = {}
+        for document in documents:
+            names.update({column["name"]: None for column in json.loads(document)})
+        snapshots.append(ColumnSnapshot(report_id, deployment_id, partition_key, loaded_at, tuple(names)))
+    return snapshots
+
+
+def partition_tables(con, schema: str, deployment_id: int, partition_key: str) -> list[str]:
+    rows = con.execute(
+        f"SELECT table_name FROM {META_SCHEMA}.downloads WHERE schema_name = ? AND deployment_id = ? "
+        "AND partition_key = ? GROUP BY table_name ORDER BY min(rowid)",
+        [schema, deployment_id, partition_key],
+    ).fetchall()
+    return [name for (name,) in rows]
+
