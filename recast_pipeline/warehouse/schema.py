@@ -106,9 +106,10 @@ def ddl(schema: str, plan: TablePlan) -> list[str]:
     statements = [
         f"ALTER TABLE {target} ADD COLUMN {quote_identifier(spec.name)} {plan.types[spec.name]}" for spec in plan.added
     ]
-    statements += [
-        f"ALTER TABLE {target} ALTER COLUMN {quote_identifier(name)} SET DATA TYPE {new}" for name, _, new in plan.altered
-    ]
+    for name, old, new in plan.altered:
+        # A widening casts the values; any other change only happens to a column without values.
+        using = "" if (old, new) == ("BIGINT", "DOUBLE") else f" USING CAST(NULL AS {new})"
+        statements.append(f"ALTER TABLE {target} ALTER COLUMN {quote_identifier(name)} SET DATA TYPE {new}{using}")
     return statements
 
 
