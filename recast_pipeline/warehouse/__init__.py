@@ -2,7 +2,8 @@
 
 from recast_pipeline.warehouse.errors import SchemaConflictError, WarehouseBusyError, WarehouseError
 from recast_pipeline.warehouse.meta import META_SCHEMA, ColumnSnapshot
-from recast_pipeline.warehouse.warehouse import LoadResult, ReportLoad, TableLoad, Warehouse
+from recast_pipeline.warehouse.models import LoadResult, ReportLoad, TableLoad
+from recast_pipeline.warehouse.warehouse import Warehouse
 
 __all__ = [
     "META_SCHEMA",

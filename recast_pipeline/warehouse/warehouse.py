@@ -11,10 +11,8 @@ the writer lock (``lock``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from recast_pipeline.landing.naming import LINEAGE_COLUMNS, quote_identifier, sc
 from recast_pipeline.warehouse import meta
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lock import Deadline, connect, writer_lock
+from recast_pipeline.warehouse.models import LoadResult, ReportLoad, TableLoad
 from recast_pipeline.warehouse.schema import TablePlan, ddl, insert_sql, merge_incoming, plan_table
 
 
@@ -33,66 +32,6 @@ from recast_pipeline.warehouse.schema import TablePlan, ddl, insert_sql, merge_i
 # instead of through the WAL plus a checkpoint at close: loads take about half the time (and
 # the lock is held half as long). Row order in tables is unspecified anyway; use ORDER BY.
 _WRITER_CONFIG: dict[str, object] = {"preserve_insertion_order": False}
-
-
-def _timestamp(value: datetime | str | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-@dataclass(frozen=True)
-class ReportLoad:
-    """The Recast report a partition's files came from, recorded in ``recast_meta.reports``."""
-
-    report_id: int
-    report_type: str
-    deployment_id: int
-    partition_key: str
-    name: str | None = None
-    status: str | None = None
-    prerendered: bool = False
-    form: Mapping[str, Any] = field(default_factory=dict)
-    created_at: datetime | str | None = None
-    finished_at: datetime | str | None = None
-    queued_seconds: float | None = None
-    waited_seconds: float | None = None
-    descriptions: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "created_at", _timestamp(self.created_at))
-        object.__setattr__(self, "finished_at", _timestamp(self.finished_at))
-
-
-@dataclass(frozen=True)
-class TableLoad:
-    """One download as loaded: its table and row count."""
-
-    download_key: str
-    table: str
-    qualified_name: str  # '"schema"."table"', ready for SQL
-    rows: int
-    parquet_path: str
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    report_id: int
-    report_type: str
-    schema: str
-    deployment_id: int
-    partition_key: str
-    downloads: tuple[TableLoad, ...]
-    rows: int
-    replaced_rows: int  # rows of the previous load of this partition, now gone
-    created_tables: tuple[str, ...]
-    added_columns: tuple[str, ...]  # "table.column"
-    altered_columns: tuple[str, ...]  # "table.column: BIGINT -> DOUBLE"
-    lock_wait_seconds: float
-
-    @property
-    def tables(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(load.table for load in self.downloads))
 
 
 class Warehouse:
