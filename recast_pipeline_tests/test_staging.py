@@ -1,6 +1,9 @@
 """Staging and publishing: hive layout, whole-folder replacement, nothing half-published, hostile keys."""
 
 import os
+import socket
+import subprocess
+import sys
 import time
 
 import pyarrow.parquet as pq
@@ -118,19 +121,37 @@ def test_lineage_must_match_the_stage(tmp_path, area):
         stage.land(csv(tmp_path), download_key="k", lineage=lineage(key="2024-02-01"))
 
 
-def test_stale_staging_folders_are_removed(tmp_path, area):
+def test_stale_staging_folders_of_dead_processes_are_removed(tmp_path, area):
     with area.stage(RT, DEP, KEY):
         pass
-    crashed = area.root / ".staging" / "crashed-landing"
-    (crashed / "t").mkdir(parents=True)
-    (crashed / "t" / "half.parquet").write_bytes(b"PAR1")
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    staging_root = area.root / ".staging"
+    owners = {"crashed": f"{socket.gethostname()} {finished.stdout.strip()}", "no-owner": None,
+              "waiting": f"{socket.gethostname()} {os.getpid()}", "other-host": "elsewhere 1"}
     old = time.time() - 2 * 3600
-    os.utime(crashed, (old, old))
-    recent = area.root / ".staging" / "running-landing"
-    recent.mkdir()
+    for name, owner in owners.items():
+        (staging_root / name / "t").mkdir(parents=True)
+        (staging_root / name / "t" / "half.parquet").write_bytes(b"PAR1")
+        if owner:
+            (staging_root / name / ".owner").write_text(owner)
+        os.utime(staging_root / name, (old, old))
+    (staging_root / "recent").mkdir()
     with area.stage(RT, DEP, KEY):
         pass
-    assert not crashed.exists() and recent.exists()
+    left = {p.name for p in staging_root.iterdir() if p.is_dir()}
+    assert {"waiting", "other-host", "recent"} <= left and not {"crashed", "no-owner"} & left
+    ancient = time.time() - 3 * 24 * 3600
+    os.utime(staging_root / "other-host", (ancient, ancient))
+    area.remove_stale_stages()
+    assert not (staging_root / "other-host").exists()
+
+
+def test_landing_a_key_again_replaces_its_file(tmp_path, area):
+    with area.stage(RT, DEP, KEY) as stage:
+        first = stage.land(csv(tmp_path), download_key="tables-daily", lineage=lineage())
+        second = stage.land(csv(tmp_path), download_key="tables-daily", table="daily", lineage=lineage())
+        stage.publish()
+    assert [t.table for t in stage.tables] == ["daily"] and not first.final_path.exists() and second.final_path.exists()
 
 
 def test_publish_without_atomic_exchange_still_replaces(tmp_path, area, monkeypatch):

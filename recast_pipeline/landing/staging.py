@@ -5,7 +5,8 @@ replace good files, and keys that disappeared from a report must not leave stale
 landing writes into its own folder under ``<root>/.staging/``; ``publish`` swaps each table's
 partition folder by rename (an atomic exchange on Linux, else rename-aside + rename-in) and
 deletes the old one afterwards. A process killed while landing leaves only a staging folder,
-which nothing reads and the next ``stage()`` removes once it is older than ``stale_after``.
+which nothing reads and a later ``stage()`` removes once it is older than ``stale_after`` and
+its process is gone (a landing that waits long for other reports keeps its folder).
 
 Layout: ``<root>/<schema>/<table>/deployment_id=<id>/partition_key=<key>/<key file>.parquet``
 with every segment produced by ``naming`` (no segment can be ".", ".." or contain "/").
@@ -16,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import socket
 import time
 import uuid
 from collections.abc import Mapping
@@ -28,6 +30,8 @@ from recast_pipeline.landing.naming import normalize_columns, parquet_file_name,
 from recast_pipeline.landing.parquet import csv_to_parquet
 
 STAGING_DIR = ".staging"
+PUBLISH_LOCK_TIMEOUT = 300.0
+_OWNER = ".owner"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -43,6 +47,24 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
+def _owner_alive(directory: Path) -> bool:
+    """Whether the process that created a staging folder still runs (owners on other hosts are
+    assumed alive; a folder without an owner file counts as abandoned)."""
+    try:
+        host, pid = (directory / _OWNER).read_text().split()
+    except (OSError, ValueError):
+        return False
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
 def _inside(root: Path, path: Path) -> Path:
     if not path.resolve().is_relative_to(root.resolve()):
         raise ValueError(f"refusing to write outside the landing folder: {path}")
@@ -52,10 +74,11 @@ def _inside(root: Path, path: Path) -> Path:
 class LandingArea:
     """The Parquet landing folder (``$RECAST_DATA_DIR/parquet``)."""
 
-    def __init__(self, root: str | Path, *, stale_after: float = 3600.0):
+    def __init__(self, root: str | Path, *, stale_after: float = 3600.0, abandoned_after: float = 24 * 3600.0):
         self.root = Path(root)
         self.staging_root = self.root / STAGING_DIR
         self.stale_after = stale_after
+        self.abandoned_after = abandoned_after
 
     def partition_dir(self, report_type: str, table: str, deployment_id: int, partition_key: str) -> Path:
         """Final folder of one table's partition; ``table`` is the sanitized identifier."""
@@ -73,17 +96,20 @@ class LandingArea:
         name = f"{schema_name(report_type)}-{int(deployment_id)}-{safe_segment(partition_key)}-{uuid.uuid4().hex[:12]}"
         directory = _inside(self.root, self.staging_root / name)
         directory.mkdir(parents=True)
+        (directory / _OWNER).write_text(f"{socket.gethostname()} {os.getpid()}")
         return Stage(self, report_type, int(deployment_id), partition_key, directory)
 
     def remove_stale_stages(self) -> list[Path]:
-        """Delete staging folders untouched for ``stale_after`` seconds (crashed landings)."""
+        """Delete staging folders of crashed landings: older than ``stale_after`` and owned by a
+        process of this host that is gone (or of any owner after ``abandoned_after``)."""
         removed = []
         if not self.staging_root.is_dir():
             return removed
-        cutoff = time.time() - self.stale_after
+        now = time.time()
         for entry in self.staging_root.iterdir():
             try:
-                if entry.is_dir() and entry.stat().st_mtime < cutoff:
+                age = now - entry.stat().st_mtime
+                if entry.is_dir() and age > self.stale_after and (age > self.abandoned_after or not _owner_alive(entry)):
                     shutil.rmtree(entry, ignore_errors=True)
                     removed.append(entry)
             except FileNotFoundError:
@@ -159,7 +185,9 @@ class Stage:
             columns=converted.columns,
             lineage=lineage,
         )
-        self._tables.pop(download_key, None)
+        previous = self._tables.pop(download_key, None)
+        if previous is not None and previous.path != landed.path:  # landed again into another table
+            previous.path.unlink(missing_ok=True)
         self._tables[download_key] = landed
         return landed
 
@@ -171,7 +199,7 @@ class Stage:
         produced = {landed.table for landed in self._tables.values()}
         trash = self.directory / ".replaced"
         trash.mkdir(exist_ok=True)
-        with FileLock(self.area.staging_root / f"{self.schema}.publish.lock"):
+        with FileLock(self.area.staging_root / f"{self.schema}.publish.lock", timeout=PUBLISH_LOCK_TIMEOUT):
             for identifier in sorted(produced):
                 final = self.area.partition_dir(self.report_type, identifier, self.deployment_id, self.partition_key)
                 staged = self.directory / final.relative_to(self.area.root / self.schema)
