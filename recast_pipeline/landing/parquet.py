@@ -6,8 +6,10 @@ block and fails on a later mismatch, and DuckDB's parallel reader made the whole
 and typed by the strict rules of ``inference``: one guarded ``COPY (SELECT casts + lineage) TO
 parquet`` in the usual case, a whole-file type check and a second COPY when a late value does
 not fit the sampled type. Memory is bounded by DuckDB's ``memory_limit`` (spilling beside the
-output). The file is written under a temporary name and renamed into place, so a failure leaves
-nothing at ``parquet_path``.
+output) and by row groups of at most ``ROW_GROUP_BYTES``. Rows of files larger than one
+read buffer may be reordered (order is not preserved, for speed); every row keeps its values.
+The file is written under a temporary name and renamed into place, so a failure leaves nothing
+at ``parquet_path``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ from recast_pipeline.landing.naming import LINEAGE_COLUMNS, normalize_columns, q
 
 __all__ = ["csv_to_parquet", "LandedColumn", "LandedTable", "Lineage", "MalformedCsvError", "ParquetFile"]
 
+# Row groups bounded in bytes, not only rows: wide CSVs (hundreds of channel columns) would
+# otherwise buffer ~120k rows per column per thread and blow far past the memory limit.
+ROW_GROUP_BYTES = "16MB"
+
+
 def _source(csv_path: Path, width: int) -> str:
     """DuckDB's strict CSV reader with every column as text, named c0, c1, ... by position."""
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
@@ -43,10 +50,15 @@ def _source(csv_path: Path, width: int) -> str:
 def _connection(work_dir: Path, memory_limit: str, threads: int | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A private in-memory DuckDB whose spill files (if any) live beside the output."""
     spill = work_dir / f".duckdb-spill-{uuid.uuid4().hex}"
-    config: dict[str, object] = {"memory_limit": memory_limit, "temp_directory": str(spill), "preserve_insertion_order": False}
+    config: dict[str, object] = {
+        "memory_limit": memory_limit,
+        "temp_directory": str(spill),
+        "preserve_insertion_order": False,  # faster, and needed for byte-bounded row groups
+    }
     if threads:
         config["threads"] = threads
     con = duckdb.connect(config=config)
+    con.execute("SET enable_progress_bar = false")  # never draw on a step's stdout
     try:
         yield con
     finally:
@@ -131,5 +143,5 @@ def _copy(con, source, target, names, part_names, part_values, download_key, lin
         download_key,
         lineage.loaded_at.isoformat(),
     ]
-    sql = f"COPY (SELECT {', '.join(select)} FROM {source}) TO {quote_literal(str(target))} (FORMAT parquet, COMPRESSION snappy)"
+    sql = f"COPY (SELECT {', '.join(select)} FROM {source}) TO {quote_literal(str(target))} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE_BYTES {quote_literal(ROW_GROUP_BYTES)})"
     return int(con.execute(sql, params).fetchone()[0])

@@ -78,7 +78,9 @@ def connect(
     attempt = 0
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=config or {})
+            con = duckdb.connect(str(path), read_only=read_only, config=config or {})
+            con.execute("SET enable_progress_bar = false")  # never draw on a step's or the CLI's stdout
+            return con
         except (duckdb.IOException, duckdb.ConnectionException) as error:
             if not is_lock_conflict(error):
                 raise
