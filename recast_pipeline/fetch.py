@@ -17,9 +17,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from recast_pipeline.landing.staging import LandingArea, Lineage, StagedPartition
+from recast_pipeline.landing import LandingArea, Lineage, Stage
 from recast_pipeline.recast.batch import ReportOutcome, ReportRequest, run_reports
-from recast_pipeline.recast.catalog import parse_download_key
+from recast_pipeline.recast.catalog import ALIASES, parse_download_key
 from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.forms import build_form, form_from_report, validate_form
 from recast_pipeline.recast.models import Deployment, Report
@@ -47,7 +47,7 @@ class LandedPartition:
     job: PartitionJob
     report: Report
     reused: bool
-    stage: StagedPartition
+    stage: Stage
     queued_seconds: float
     waited_seconds: float
     landed_seconds: float
@@ -85,10 +85,12 @@ class FormPlanner:
         if from_report_id is not None:
             if from_report_id not in self._reports:
                 self._reports[from_report_id] = self.client.get_report(from_report_id)
-            source = self._reports[from_report_id]
-            window = build_form(report_type, deployment, month=month) if month else {}
-            dates = {k: v for k, v in window.items() if k.endswith("date")}
-            form = form_from_report(source, {**dates, **overrides, "deployment_id": deployment_id})
+            overrides = {**overrides, "deployment_id": deployment_id}
+            form = form_from_report(self._reports[from_report_id], overrides, month=month)
+            if _canonical_type(form.get("report_type")) != _canonical_type(report_type):
+                raise ValueError(
+                    f"from_report_id {from_report_id} is a {form.get('report_type')} report, not {report_type}"
+                )
         else:
             form = build_form(report_type, deployment, month=month, overrides=overrides)
         validate_form(form, deployment)
@@ -176,6 +178,10 @@ def _land(
         waited_seconds=max(0.0, outcome.finished_at - outcome.submitted_at),
         landed_seconds=time.monotonic() - begun,
     )
+
+
+def _canonical_type(name: object) -> object:
+    return ALIASES.get(str(name), name)
 
 
 def _report_id(outcome: ReportOutcome) -> int | None:

@@ -134,7 +134,7 @@ def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWa
             metadata=report_metadata(partitions, recast.client_slug),
         )
         for result in checks.evaluate(warehouse.warehouse(), REPORT_TYPES[report_type], asset_key(report_type), partitions):
-            if result.check_key in context.selected_asset_check_keys:
+            if dg.AssetCheckKey(result.asset_key, result.check_name) in context.selected_asset_check_keys:
                 yield result
     failures = [f for group in failed.values() for f in group]
     if failures:

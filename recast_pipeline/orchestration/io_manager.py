@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from datetime import date
+from typing import Any, List, Sequence
 
 import dagster as dg
+from pydantic import Field
 
 from recast_pipeline.fetch import LandedPartition
 from recast_pipeline.orchestration.metadata import warehouse_metadata
@@ -36,7 +38,8 @@ def report_load(landed: LandedPartition) -> ReportLoad:
 class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
     """Each partition's load is one DuckDB transaction; its Parquet is published right after."""
 
-    warehouse: dg.ResourceDependency[RecastWarehouse]
+    warehouse: RecastWarehouse
+    deployment_ids: List[int] = Field(default=[], description="RECAST_DEPLOYMENT_IDS, to read partition keys")
 
     def handle_output(self, context: dg.OutputContext, obj: Sequence[LandedPartition]) -> None:
         warehouse = self.warehouse.warehouse()
@@ -51,7 +54,7 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         report_type = context.asset_key.path[-1]
         rt = resolve(report_type)
         dated = bool(rt and rt.partitioned_by_month)
-        partitioning = Partitioning.from_env()
+        partitioning = Partitioning(tuple(self.deployment_ids), start=date.min)  # start: irrelevant to keys
         warehouse = self.warehouse.warehouse()
         keys = context.asset_partition_keys if context.has_asset_partitions else []
         tables = {}

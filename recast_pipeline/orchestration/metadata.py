@@ -48,3 +48,47 @@ def failure_summary(failures: Sequence) -> str:
             f"- {failure.job.report_type} [{failure.job.tag}] ({report}): {failure.error}\n  form: {dict(failure.job.form)}"
         )
     return "\n".join(lines)
+
+
+PREVIEW_ROWS = 5
+
+
+def warehouse_metadata(results: Sequence, partitions: Sequence) -> dict[str, Any]:
+    """What the load put where: DuckDB tables, row counts, the main table's schema and a preview."""
+    row_counts: dict[str, int] = {}
+    for result in results:
+        for load in result.downloads:
+            row_counts[load.qualified_name] = row_counts.get(load.qualified_name, 0) + load.rows
+    metadata: dict[str, Any] = {
+        "dagster/row_count": sum(result.rows for result in results),
+        "recast/duckdb_tables": dg.MetadataValue.json(sorted(row_counts)),
+        "recast/row_counts": dg.MetadataValue.json(row_counts),
+        "recast/lock_wait_seconds": round(max((r.lock_wait_seconds for r in results), default=0.0), 3),
+    }
+    main = next((table for p in partitions for table in p.stage.tables), None)
+    if main is not None:
+        metadata["dagster/table_name"] = f"{results[0].schema}.{main.table}"
+        metadata["dagster/column_schema"] = dg.TableSchema(
+            columns=[
+                dg.TableColumn(name=c.name, type=c.duckdb_type, description=c.original or c.kind)
+                for c in main.columns
+            ]
+        )
+        metadata["recast/preview"] = dg.MetadataValue.md(_markdown_preview(main.final_path))
+    return metadata
+
+
+def _markdown_preview(parquet_path) -> str:
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(parquet_path).read_row_group(0).slice(0, PREVIEW_ROWS).to_pylist()
+    if not table:
+        return "(no rows)"
+    columns = list(table[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_md_cell(row[c]) for c in columns) + " |" for row in table]
+    return "\n".join(lines)
+
+
+def _md_cell(value: object) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")

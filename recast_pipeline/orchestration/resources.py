@@ -9,7 +9,7 @@ import dagster as dg
 from pydantic import Field
 
 from recast_pipeline import settings
-from recast_pipeline.landing.staging import LandingArea
+from recast_pipeline.landing import LandingArea
 from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.warehouse import Warehouse
 

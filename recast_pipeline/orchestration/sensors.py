@@ -8,7 +8,6 @@ reuses the fresh pre-rendered report (identical form) instead of computing a new
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import date, datetime, timezone
 from typing import Sequence
@@ -31,13 +30,22 @@ def refresh_months() -> int:
     return int(value)
 
 
-def newest_prerendered(client: RecastClient) -> dict[int, int]:
-    """Per deployment, the id of its newest pre-rendered report (ids grow with creation)."""
-    newest: dict[int, int] = {}
-    for report in client.iter_reports(include_prerendered=True):
-        if report.prerendered and report.deployment_id is not None:
-            newest[report.deployment_id] = max(report.id, newest.get(report.deployment_id, 0))
-    return newest
+def refreshed_deployments(client: RecastClient, after_id: int | None) -> tuple[int, dict[int, int]]:
+    """The newest pre-rendered report id, and per deployment the newest one created after ``after_id``.
+
+    List rows carry no form, so only the new rows are read in full (a refresh adds a handful);
+    the first evaluation (``after_id`` None) just records where Recast stands.
+    """
+    newest_id, refreshed = after_id or 0, {}
+    for row in client.iter_reports(include_prerendered=True):
+        if not row.prerendered:
+            continue
+        newest_id = max(newest_id, row.id)
+        if after_id is not None and row.id > after_id:
+            deployment_id = client.get_report(row.id).deployment_id
+            if deployment_id is not None:
+                refreshed[deployment_id] = max(row.id, refreshed.get(deployment_id, 0))
+    return newest_id, refreshed
 
 
 def recent_months(partitioning: Partitioning, count: int, today: date | None = None) -> list[str]:
@@ -54,6 +62,15 @@ def _deployments(context, partitioning: Partitioning) -> list[int]:
     if partitioning.deployment_ids:
         return list(partitioning.deployment_ids)
     return [int(key) for key in context.instance.get_dynamic_partitions(DEPLOYMENTS_PARTITIONS_NAME)]
+
+
+def _new_deployment_partitions(context, partitioning: Partitioning, client: RecastClient) -> list:
+    """With no RECAST_DEPLOYMENT_IDS, every deployment the API lists becomes a partition."""
+    if partitioning.deployment_ids:
+        return []
+    known = set(context.instance.get_dynamic_partitions(DEPLOYMENTS_PARTITIONS_NAME))
+    missing = sorted(str(d.id) for d in client.list_deployments() if str(d.id) not in known)
+    return [dg.AddDynamicPartitionsRequest(DEPLOYMENTS_PARTITIONS_NAME, missing)] if missing else []
 
 
 def refresh_requests(
@@ -102,32 +119,25 @@ def build_sensors(partitioning: Partitioning, report_assets: Sequence[dg.AssetsD
         asset_selection=dg.AssetSelection.assets(*report_assets),
     )
     def model_refresh_sensor(context: dg.SensorEvaluationContext, recast: RecastResource):
-        seen = {int(k): v for k, v in json.loads(context.cursor or "{}").items()}
+        after_id = int(context.cursor) if context.cursor else None
         with recast.get_client() as client:
-            newest = newest_prerendered(client)
-        configured = set(partitioning.deployment_ids) or set(newest)
-        newest = {dep: marker for dep, marker in newest.items() if dep in configured}
-        dynamic = []
-        if not partitioning.deployment_ids:
-            known = set(_deployments(context, partitioning))
-            missing = sorted(str(d) for d in newest if d not in known)
-            if missing:
-                dynamic.append(dg.AddDynamicPartitionsRequest(DEPLOYMENTS_PARTITIONS_NAME, missing))
+            newest_id, refreshed = refreshed_deployments(client, after_id)
+            dynamic = _new_deployment_partitions(context, partitioning, client)
+        if partitioning.deployment_ids:
+            refreshed = {d: m for d, m in refreshed.items() if d in partitioning.deployment_ids}
         months = recent_months(partitioning, refresh_months())
-        requests = []
-        for deployment_id, marker in sorted(newest.items()):
-            if deployment_id in seen and marker > seen[deployment_id]:
-                requests += refresh_requests(partitioning, monthly_keys, deployment_keys, deployment_id, marker, months)
-        cursor = json.dumps({str(k): v for k, v in sorted({**seen, **newest}.items())})
+        requests = [
+            request
+            for deployment_id, marker in sorted(refreshed.items())
+            for request in refresh_requests(partitioning, monthly_keys, deployment_keys, deployment_id, marker, months)
+        ]
+        cursor = str(newest_id)
         if requests:
             return dg.SensorResult(run_requests=requests, cursor=cursor, dynamic_partitions_requests=dynamic)
-        reason = (
-            f"Recorded the current models of deployments {sorted(newest)}; a refresh after this triggers runs"
-            if not seen
-            else f"No model refresh since the last check (deployments {sorted(newest)})"
-        )
-        if not newest:
-            reason = "No pre-rendered reports found for the configured deployments"
+        if after_id is None:
+            reason = f"Recorded Recast's newest pre-rendered report ({newest_id}); a model refresh after it triggers runs"
+        else:
+            reason = f"No model refresh of the configured deployments since pre-rendered report {after_id}"
         return dg.SensorResult(skip_reason=reason, cursor=cursor, dynamic_partitions_requests=dynamic)
 
     @dg.sensor(
