@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from recast_pipeline.landing.models import LandedTable, utc_now
-from recast_pipeline.landing.naming import LINEAGE_COLUMNS, quote_identifier, schema_name
+from recast_pipeline.landing.naming import LINEAGE_COLUMNS, quote_identifier, schema_name, table_identifier
 from recast_pipeline.warehouse import meta
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lock import Deadline, connect, writer_lock
@@ -177,11 +177,11 @@ class Warehouse:
             return columns, cursor.fetchall()
 
     def column_history(self, report_type: str, table: str, limit: int = 2) -> list[meta.ColumnSnapshot]:
-        """Newest first, the data columns each load brought to a table (identifier)."""
+        """Newest first, the data columns each load brought to a table (identifier or logical name)."""
         with self._reader() as con:
             if con is None or not _has_table(con, meta.META_SCHEMA, "load_history"):
                 return []
-            return meta.column_history(con, schema_name(report_type), table, limit)
+            return meta.column_history(con, schema_name(report_type), table_identifier(table), limit)
 
     def previous_columns(self, report_type: str, table: str) -> tuple[str, ...] | None:
         """Data columns of the load before the latest one of ``table``; None without one."""
