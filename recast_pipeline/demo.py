@@ -24,8 +24,8 @@ DEMO_DEPLOYMENT = 5716
 DAGSTER_HOME = ".dagster_home"
 EXAMPLE_QUERIES = {
     "Spend per channel, by month (compute_spend_summary)": """
-        SELECT partition_key AS month, * EXCLUDE (partition_key, deployment_id, report_id, download_key, loaded_at)
-        FROM compute_spend_summary.tables_monthly ORDER BY 1 LIMIT 12""",
+        SELECT * EXCLUDE (partition_key, deployment_id, report_id, download_key, loaded_at)
+        FROM compute_spend_summary.tables_monthly ORDER BY month LIMIT 12""",
     "Total ROI per channel and month (compute_insights_overview)": """
         SELECT partition_key AS month, * EXCLUDE (partition_key, deployment_id, report_id, download_key, loaded_at, effect, metric)
         FROM compute_insights_overview.summaries WHERE effect = 'total' AND metric = 'roi' ORDER BY 1 LIMIT 12""",

@@ -16,13 +16,11 @@ def build_jobs(report_assets: Sequence[dg.AssetsDefinition]) -> list[dg.Unresolv
         dg.define_asset_job(
             MONTHLY_JOB,
             selection=dg.AssetSelection.assets(monthly),
-            partitions_def=monthly.partitions_def,
             description="Every date-based Recast report type for the selected months",
         ),
         dg.define_asset_job(
             DEPLOYMENT_JOB,
             selection=dg.AssetSelection.assets(per_deployment),
-            partitions_def=per_deployment.partitions_def,
             description="Every deployment-keyed Recast report type (model, clean data, spikes, shift curves)",
         ),
     ]
