@@ -1,0 +1,75 @@
+"""The code location loads from environment variables alone and shows what DESIGN.md promises."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+PLACEHOLDER_ENV = {
+    "RECAST_BASE_URL": "http://127.0.0.1:9",
+    "RECAST_CLIENT_SLUG": "placeholder-client",
+    "RECAST_PAT": "gr_placeholder_token_never_shown",
+    "RECAST_DEPLOYMENT_IDS": "5716",
+    "RECAST_PARTITIONS_START": "2024-01-01",
+}
+
+PROBE = r"""
+import json, sys
+import dagster as dg
+from recast_pipeline.definitions import defs
+graph = defs.resolve_asset_graph()
+keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
+specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
+checks = sorted(f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys)
+resource = defs.resources["recast"]
+print(json.dumps({
+    "keys": keys,
+    "groups": sorted({s.group_name for s in specs.values()}),
+    "kinds": sorted(specs["recast/compute_spend_summary"].kinds),
+    "description": specs["recast/compute_spend_summary"].description,
+    "partitions": {k: len(s.partitions_def.get_partition_keys()) for k, s in specs.items() if k.endswith(("spend_summary", "clean_data"))},
+    "first_month": specs["recast/compute_spend_summary"].partitions_def.get_partition_keys()[0],
+    "deployment_keys": specs["recast/compute_clean_data"].partitions_def.get_partition_keys(),
+    "checks": checks,
+    "sensors": sorted(s.name for s in defs.sensors),
+    "schedules": sorted(s.name for s in defs.schedules),
+    "token_repr": repr(resource.token),
+}))
+"""
+
+
+def _probe(extra_env=None):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT"))}, **PLACEHOLDER_ENV, **(extra_env or {})}
+    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1]), out
+
+
+def test_definitions_load_with_placeholder_environment():
+    seen, out = _probe()
+    assert len(seen["keys"]) == 24 and all(k.startswith("recast/") for k in seen["keys"])
+    assert seen["groups"] == ["recast_attribution", "recast_diagnostics", "recast_model", "recast_spend"]
+    assert seen["kinds"] == ["duckdb", "parquet", "recast"]
+    assert seen["description"].startswith("Spend per channel")
+    assert seen["first_month"] == "2024-01-01"
+    assert seen["deployment_keys"] == ["5716"]
+    assert "recast/compute_spend_summary:daily_spend_matches_total" in seen["checks"]
+    assert sum(1 for c in seen["checks"] if c.endswith(":downloads_loaded")) == 24
+    assert seen["sensors"] == ["recast_model_refresh_sensor", "recast_month_close_sensor"]
+    assert seen["schedules"] == ["recast_deployment_reports_schedule", "recast_monthly_reports_schedule"]
+    # the token is configured as an EnvVar: the UI shows the variable's name, never its value
+    assert "RECAST_PAT" in seen["token_repr"]
+    assert "gr_placeholder_token_never_shown" not in out.stdout + out.stderr
+
+
+def test_several_deployments_become_a_partition_dimension():
+    seen, _ = _probe({"RECAST_DEPLOYMENT_IDS": "5716,5717"})
+    assert seen["deployment_keys"] == ["5716", "5717"]
+    assert seen["first_month"] == "5716|2024-01-01"
+
+
+def test_api_pat_is_the_fallback_token_variable():
+    seen, _ = _probe({"RECAST_PAT": "", "API_PAT": "gr_old_style"})
+    assert "API_PAT" in seen["token_repr"]
