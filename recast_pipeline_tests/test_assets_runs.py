@@ -16,6 +16,12 @@ def _rows(data_dir, sql):
         return con.execute(sql).fetchall()
 
 
+def _run_with_inputs(defs, asset, inputs):
+    """One September partition of ``asset`` with per-type inputs in the run config."""
+    run_config = {"ops": {"recast_monthly_reports": {"config": inputs}}}
+    return run_job(defs, MONTHLY_JOB, partition_key="2026-09-01", asset_selection=[asset], run_config=run_config)
+
+
 def test_a_partition_range_runs_as_one_run_with_reports_in_flight_together(simulator_factory, tmp_path):
     sim = simulator_factory(latency=0.5)
     defs = definitions_for(sim, tmp_path, max_in_flight=8)
@@ -31,13 +37,7 @@ def test_a_partition_range_runs_as_one_run_with_reports_in_flight_together(simul
 def test_per_type_inputs_reach_the_form(simulator, tmp_path):
     defs = definitions_for(simulator, tmp_path)
     config = {"compute_upper_funnel_details": {"channels": ["Paid Social", "Linear TV"]}}
-    result = run_job(
-        defs,
-        MONTHLY_JOB,
-        partition_key="2026-09-01",
-        asset_selection=[UPPER],
-        run_config={"ops": {"recast_monthly_reports": {"config": config}}},
-    )
+    result = _run_with_inputs(defs, UPPER, config)
     assert result.success
     channels = _rows(tmp_path, "SELECT DISTINCT channel FROM compute_upper_funnel_details.channel_summaries ORDER BY 1")
     assert channels == [("Linear TV",), ("Paid Social",)]
@@ -46,13 +46,7 @@ def test_per_type_inputs_reach_the_form(simulator, tmp_path):
 def test_a_bad_channel_fails_before_any_report_is_created(simulator, tmp_path):
     defs = definitions_for(simulator, tmp_path)
     config = {"compute_upper_funnel_details": {"channels": ["Radio"]}}
-    result = run_job(
-        defs,
-        MONTHLY_JOB,
-        partition_key="2026-09-01",
-        asset_selection=[UPPER],
-        run_config={"ops": {"recast_monthly_reports": {"config": config}}},
-    )
+    result = _run_with_inputs(defs, UPPER, config)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "channels" in failure.message or "Radio" in str(failure.event_specific_data.error)
@@ -77,13 +71,7 @@ def test_from_report_id_starts_from_an_existing_reports_form(simulator, tmp_path
             },
         ).json()["id"]
     config = {"compute_upper_funnel_details": {"from_report_id": source}}
-    result = run_job(
-        defs,
-        MONTHLY_JOB,
-        partition_key="2026-09-01",
-        asset_selection=[UPPER],
-        run_config={"ops": {"recast_monthly_reports": {"config": config}}},
-    )
+    result = _run_with_inputs(defs, UPPER, config)
     assert result.success
     channels = _rows(tmp_path, "SELECT DISTINCT channel, partition_key FROM compute_upper_funnel_details.channel_summaries")
     assert channels == [("Display", "2026-09-01")]  # the source's channels, the partition's dates
