@@ -123,6 +123,7 @@ def test_metadata_users_look_at(loaded):
     assert metadata["recast/form"].value["start_date"] == MONTH
     assert '"compute_spend_summary"."tables_daily"' in metadata["recast/duckdb_tables"].value
     assert metadata["dagster/column_schema"].schema.columns
+    assert metadata["recast/download_rows"].value[f"{MONTH}: tables-daily"] == 30
     assert "|" in metadata["recast/preview"].value
 
 

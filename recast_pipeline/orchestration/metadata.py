@@ -56,13 +56,16 @@ PREVIEW_ROWS = 5
 def warehouse_metadata(results: Sequence, partitions: Sequence) -> dict[str, Any]:
     """What the load put where: DuckDB tables, row counts, the main table's schema and a preview."""
     row_counts: dict[str, int] = {}
+    download_rows: dict[str, int] = {}
     for result in results:
         for load in result.downloads:
             row_counts[load.qualified_name] = row_counts.get(load.qualified_name, 0) + load.rows
+            download_rows[f"{result.partition_key}: {load.download_key}"] = load.rows
     metadata: dict[str, Any] = {
         "dagster/row_count": sum(result.rows for result in results),
         "recast/duckdb_tables": dg.MetadataValue.json(sorted(row_counts)),
         "recast/row_counts": dg.MetadataValue.json(row_counts),
+        "recast/download_rows": dg.MetadataValue.json(download_rows),
         "recast/lock_wait_seconds": round(max((r.lock_wait_seconds for r in results), default=0.0), 3),
     }
     main = next((table for p in partitions for table in p.stage.tables), None)
