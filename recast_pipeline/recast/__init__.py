@@ -1,6 +1,7 @@
-"""The Recast Insights API layer: client, errors, batch runs. No Dagster imports here or below."""
+"""The Recast Insights API layer: client, errors, batch runs, catalog, forms. No Dagster imports here or below."""
 
 from recast_pipeline.recast.batch import ReportOutcome, ReportRequest, run_reports
+from recast_pipeline.recast.catalog import ALIASES, REPORT_TYPES, ReportType, parse_download_key, resolve
 from recast_pipeline.recast.client import RecastClient, Submission
 from recast_pipeline.recast.errors import (
     ApiError,
@@ -18,10 +19,22 @@ from recast_pipeline.recast.errors import (
     UnknownStatusError,
     ValidationError,
 )
+from recast_pipeline.recast.forms import FieldError, FormError, build_form, form_from_report, month_window, validate_form
 from recast_pipeline.recast.models import Deployment, Download, Kpi, Report
 from recast_pipeline.recast.reuse import ReportIndex
 
 __all__ = [
+    "ALIASES",
+    "REPORT_TYPES",
+    "FieldError",
+    "FormError",
+    "ReportType",
+    "build_form",
+    "form_from_report",
+    "month_window",
+    "parse_download_key",
+    "resolve",
+    "validate_form",
     "ApiError",
     "AuthenticationError",
     "ConfigurationError",
