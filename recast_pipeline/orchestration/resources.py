@@ -23,6 +23,9 @@ class RecastResource(dg.ConfigurableResource):
     poll_interval: float = Field(default=settings.DEFAULT_POLL_INTERVAL, description="Seconds between polls at steady state")
     report_timeout: float = Field(default=settings.DEFAULT_REPORT_TIMEOUT, description="Deadline per report, seconds")
     max_in_flight: int = Field(default=settings.DEFAULT_MAX_IN_FLIGHT, description="Reports computing at once per step")
+    retry_deadline: float = Field(
+        default=120.0, description="Seconds one API call keeps retrying 429/5xx/network errors before the step fails"
+    )
 
     def get_client(self) -> RecastClient:
         return RecastClient(
@@ -32,6 +35,7 @@ class RecastResource(dg.ConfigurableResource):
             poll_interval=self.poll_interval,
             report_timeout=self.report_timeout,
             max_in_flight=self.max_in_flight,
+            retry_deadline=self.retry_deadline,
         )
 
     @classmethod
