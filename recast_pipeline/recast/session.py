@@ -199,7 +199,9 @@ class ApiSession:
             return errors.ValidationError("Recast rejected the request as invalid (HTTP 422)", messages=messages, **where)
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            return errors.RateLimitedError(f"Recast rate limit hit (HTTP 429){tries}", retry_after=retry_after, **where)
+            return errors.RateLimitedError(
+                f"Recast rate limit hit (HTTP 429){_wait_hint(retry_after, backoff)}{tries}", retry_after=retry_after, **where
+            )
         if status >= 500:
             return errors.ServerError(f"Recast server error (HTTP {status}){tries}", **where)
         return errors.ApiError(f"Recast answered HTTP {status}", **where)
@@ -215,6 +217,16 @@ class ApiSession:
                 status=response.status_code,
                 body=errors.body_excerpt(response.text, [self._token.reveal()]),
             ) from None
+
+
+def _wait_hint(retry_after: float | None, backoff: Backoff | None) -> str:
+    """Why a 429 was not waited out: the server's Retry-After against what the deadline leaves."""
+    if retry_after is None:
+        return ""
+    hint = f"; Recast asked to wait {retry_after:g} s (Retry-After)"
+    if backoff is not None and backoff.elapsed + min(retry_after, backoff.policy.max_retry_after) > backoff.policy.deadline:
+        hint += f", longer than the retry deadline of {backoff.policy.deadline:g} s allows"
+    return hint
 
 
 def _body_text(response: httpx.Response) -> str:
