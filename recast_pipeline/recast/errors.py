@@ -158,12 +158,17 @@ class ReportFailedError(ReportError):
 class ReportTimeoutError(ReportError):
     """The report was still running when its deadline passed (it may still finish later)."""
 
-    def __init__(self, report_id: int, deadline: float, status: str = "") -> None:
+    def __init__(self, report_id: int, deadline: float, status: str = "", last_error: str | None = None) -> None:
         self.deadline = deadline
         self.last_status = status
+        self.last_error = last_error
+        if last_error:  # the polls failed: say so instead of claiming the report was still running
+            seen = f"last seen {status}, then every poll failed" if status else "every poll failed"
+            what = f"could not be followed for {deadline:g} s: {seen} ({last_error}); it may have finished"
+        else:
+            what = f"was still {status or 'running'} after {deadline:g} s; it may still finish"
         super().__init__(
-            f"Recast report {report_id} was still {status or 'running'} after {deadline:g} s; "
-            "it may still finish: re-running will resume it instead of creating another "
+            f"Recast report {report_id} {what}: re-running will resume it instead of creating another "
             "(raise RECAST_REPORT_TIMEOUT to wait longer)",
             report_id=report_id,
         )

@@ -47,6 +47,7 @@ class _Watch:
     interval: float
     next_due: float
     status: str = ""
+    last_error: str | None = None  # the failure of the latest poll, None once a poll succeeds
 
 
 class ReportPoller:
@@ -110,11 +111,13 @@ class ReportPoller:
             report = self._get_report(report_id)
         except TRANSIENT_ERRORS as exc:
             logger.warning("polling report %s failed for now, will retry: %s", report_id, exc)
+            watch.last_error = exc.message
             return self._reschedule(watch)
         except (errors.AuthenticationError, errors.ConfigurationError):
             raise
         except errors.RecastError as exc:
             return PollResult(report_id, None, exc)
+        watch.last_error = None
         if report.status != watch.status:
             watch.status = report.status
             logger.info("report %s is %s", report_id, report.status)
@@ -131,7 +134,8 @@ class ReportPoller:
     def _reschedule(self, watch: _Watch) -> PollResult | None:
         now = self._clock()
         if now >= watch.deadline:
-            return PollResult(watch.report_id, None, errors.ReportTimeoutError(watch.report_id, self.report_timeout, watch.status))
+            error = errors.ReportTimeoutError(watch.report_id, self.report_timeout, watch.status, watch.last_error)
+            return PollResult(watch.report_id, None, error)
         watch.interval = min(self.poll_interval, watch.interval * GROWTH)
         watch.next_due = min(now + watch.interval, watch.deadline)
         return None
