@@ -9,12 +9,10 @@ fetched and converted on a small thread pool while the others keep computing.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from recast_pipeline.landing import LandingArea, Lineage, Stage
@@ -113,16 +111,14 @@ def fetch_partitions(
         if on_event is not None:
             on_event(kind, jobs[request.key], detail)
 
-    with tempfile.TemporaryDirectory(prefix=".downloads-", dir=_ensure(area.root)) as scratch, ThreadPoolExecutor(
-        DOWNLOAD_WORKERS, thread_name_prefix="recast-download"
-    ) as pool:
+    with ThreadPoolExecutor(DOWNLOAD_WORKERS, thread_name_prefix="recast-download") as pool:
         pending: dict[Future, tuple[PartitionJob, ReportOutcome]] = {}
         for outcome in run_reports(client, requests, max_in_flight=max_in_flight, on_event=relay):
             job = jobs[outcome.request.key]
             if outcome.error is not None or outcome.report is None:
                 yield FailedPartition(job, outcome.error or RuntimeError("no report"), _report_id(outcome))
             else:
-                future = pool.submit(_land, client, area, job, outcome, Path(scratch), started)
+                future = pool.submit(_land, client, area, job, outcome, started)
                 pending[future] = (job, outcome)
             yield from _collect(pending, block=False)
         while pending:
@@ -144,7 +140,6 @@ def _land(
     area: LandingArea,
     job: PartitionJob,
     outcome: ReportOutcome,
-    scratch: Path,
     started: float,
 ) -> LandedPartition:
     report = outcome.report
@@ -156,8 +151,11 @@ def _land(
         loaded_at=datetime.now(timezone.utc),
     )
     stage = area.stage(job.report_type, job.deployment_id, job.partition_key)
-    folder = Path(tempfile.mkdtemp(dir=scratch))
+    # CSVs go inside the stage's own folder: a process killed mid-landing leaves them only where
+    # the stale-stage sweep of a later run removes them, never as litter beside the Parquet.
+    folder = stage.directory / ".downloads"
     try:
+        folder.mkdir()
         for index, download in enumerate(report.downloads):
             csv_path = folder / f"{index}.csv"
             client.download(report.id, download.key, csv_path)
@@ -189,7 +187,3 @@ def _report_id(outcome: ReportOutcome) -> int | None:
         return outcome.report.id
     return getattr(outcome.error, "report_id", None)
 
-
-def _ensure(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
