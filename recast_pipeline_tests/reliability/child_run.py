@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 PAUSES = {
+    # a CSV fully downloaded into the scratch folder, not yet converted
+    "before_land": ("recast_pipeline.landing.staging", "Stage.land", "before"),
     # inside the warehouse transaction: rows deleted and inserted, nothing committed
     "inside_load": ("recast_pipeline.warehouse.meta", "record_report", "after"),
     # the load committed, the staged Parquet not yet published

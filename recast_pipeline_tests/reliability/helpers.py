@@ -231,7 +231,8 @@ class Child:
         )
 
     def output(self) -> str:
-        self._out.flush()
+        if not self._out.closed:
+            self._out.flush()
         text = self.log.read_text()
         CHILD_OUTPUTS.append(text)
         return text

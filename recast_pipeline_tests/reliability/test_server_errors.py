@@ -48,7 +48,7 @@ def test_5xx_past_the_deadline_on_downloads_fails_naming_the_report_and_publishe
     assert "HTTP 503" in text and "gave up" in text
     assert (warehouse_snapshot(pipeline.warehouse_path), parquet_files(pipeline.data_dir)) == before
     assert not [p for p in (pipeline.data_dir / "parquet" / ".staging").iterdir() if p.is_dir()]
-    assert not list((pipeline.data_dir / "parquet").glob(".downloads-*"))
+    assert [p.name for p in (pipeline.data_dir / "parquet").glob(".*")] == [".staging"]
 
 
 def test_5xx_on_every_poll_until_the_report_deadline_names_the_report_and_the_cause(sim, tmp_path):
