@@ -161,8 +161,13 @@ class RecastClient:
         return create_report(self._session, self.reports_path, form, label, show_in_ui, self.iter_reports)
 
     def download(self, report_id: int, key: str, dest: str | os.PathLike[str]) -> int:
-        """Stream one CSV of a finished report into ``dest`` atomically; return the bytes written."""
-        return download_to_file(self._session, download_path(self.reports_path, report_id, key), Path(dest))
+        """Stream one CSV of a finished report into ``dest`` atomically; return the bytes written.
+
+        Errors name the key as given (the URL path shows it percent-encoded)."""
+        try:
+            return download_to_file(self._session, download_path(self.reports_path, report_id, key), Path(dest))
+        except errors.RecastError as exc:
+            raise exc.about(f"download {key!r} of report {int(report_id)}")
 
     # -- deployments and KPIs ---------------------------------------------------------------------
 

@@ -34,12 +34,25 @@ def download_to_file(session: ApiSession, path: str, dest: Path) -> int:
     while True:
         try:
             return _attempt(session, path, dest)
-        except (httpx.TransportError, errors.IncompleteDownloadError) as exc:
+        except (httpx.TransportError, _BrokenBody, errors.IncompleteDownloadError) as exc:
             if session.backoff_or_give_up(backoff, "GET", path, reason=type(exc).__name__):
                 continue
+            if isinstance(exc, _BrokenBody):  # Recast answered, then the body broke off: say so
+                what = f"Download broke off after {exc.written}{exc.of} bytes; nothing was written"
+                raise session.transport_error(exc.cause, "GET", path, backoff, what=what) from exc.cause
             if isinstance(exc, httpx.TransportError):
                 raise session.transport_error(exc, "GET", path, backoff) from exc
             raise
+
+
+class _BrokenBody(Exception):
+    """The connection failed while the body streamed (the server was reached and answered)."""
+
+    def __init__(self, cause: httpx.TransportError, written: int, declared: str | None):
+        super().__init__(str(cause))
+        self.cause = cause
+        self.written = written
+        self.of = f" of {declared}" if declared and declared.strip().isdigit() else ""
 
 
 def _attempt(session: ApiSession, path: str, dest: Path) -> int:
@@ -48,9 +61,12 @@ def _attempt(session: ApiSession, path: str, dest: Path) -> int:
     try:
         with handle, session.open("GET", path, headers={"Accept": "text/csv"}) as response:
             written = 0
-            for chunk in response.iter_bytes(CHUNK_BYTES):
-                handle.write(chunk)
-                written += len(chunk)
+            try:
+                for chunk in response.iter_bytes(CHUNK_BYTES):
+                    handle.write(chunk)
+                    written += len(chunk)
+            except httpx.TransportError as exc:
+                raise _BrokenBody(exc, written, response.headers.get("Content-Length")) from exc
             _check_length(response, path, written)
             handle.flush()
             os.fsync(handle.fileno())

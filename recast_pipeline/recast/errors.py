@@ -70,6 +70,13 @@ class RecastError(Exception):
             text += f": {self.body}"
         return text
 
+    def about(self, subject: str) -> "RecastError":
+        """Prefix the message with what was being done (``download 'x' of report 7``); returns self."""
+        if not self.message.startswith(subject):
+            self.message = f"{subject}: {self.message}"
+            Exception.__init__(self, self._render())
+        return self
+
     def __reduce__(self):  # keep pickling (multiprocess executors) working with keyword-only fields
         return (_rebuild, (type(self), self.__dict__.copy()))
 

@@ -174,13 +174,16 @@ class ApiSession:
         return errors.redact(text, [self._token.reveal()])
 
     def transport_error(
-        self, exc: httpx.TransportError, method: str, path: str, backoff: Backoff | None = None
+        self,
+        exc: httpx.TransportError,
+        method: str,
+        path: str,
+        backoff: Backoff | None = None,
+        what: str = "Could not reach Recast",
     ) -> errors.TransportError:
         tries = f" after {backoff.retries + 1} attempts over {backoff.elapsed:.1f}s" if backoff and backoff.retries else ""
         detail = self.scrub(str(exc) or type(exc).__name__)
-        return errors.TransportError(
-            f"Could not reach Recast ({type(exc).__name__}: {detail}){tries}", method=method, path=path
-        )
+        return errors.TransportError(f"{what} ({type(exc).__name__}: {detail}){tries}", method=method, path=path)
 
     def error_for(self, response: httpx.Response, backoff: Backoff | None = None) -> errors.ApiError:
         """The typed error for an HTTP error response (its body must have been read)."""
