@@ -44,9 +44,13 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: Sequence[LandedPartition]) -> None:
         warehouse = self.warehouse.warehouse()
         results = []
-        for landed in obj:
-            results.append(warehouse.load_partition(report_load(landed), landed.stage.tables))
-            landed.stage.publish()
+        try:
+            for landed in obj:
+                results.append(warehouse.load_partition(report_load(landed), landed.stage.tables))
+                landed.stage.publish()
+        finally:  # a failed load (busy file, schema conflict) leaves no staged copies behind
+            for landed in obj:
+                landed.stage.discard()
         context.add_output_metadata(warehouse_metadata(results, obj))
 
     def load_input(self, context: dg.InputContext) -> Any:
