@@ -21,8 +21,15 @@ HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head
              b"<body><h1>Bad Gateway</h1><p>The upstream report service did not respond.</p></body></html>\n")
 
 
+# Headers that collide after normalization, shadow lineage columns, are SQL keywords or SQL text.
+HOSTILE_HEADERS = ["Channel", "channel", "CHANNEL ", "Spend ($)", "Spend %", "spend_pct", "select",
+                   'x"; DROP TABLE recast_meta.reports; --', "", "Deployment ID", "loaded_at", "1st", "naïve"]
+HOSTILE_ROWS = [["Paid Social", "a", "b", 1.5, 10.0, 0.1, "s", "v", "e", 1, "l", 1, "n"],
+                ["Linear TV", "c", "d", 2.25, 20.0, 0.2, "t", "w", "f", 2, "m", 2, "o"]]
+
+
 def hostile_downloads() -> list[DownloadSpec]:
-    table = lambda: Table(["Channel", "Value"], [["Paid Social", 1.5], ["Linear TV", 2.25]])  # noqa: E731
+    table = lambda: Table(list(HOSTILE_HEADERS), [list(row) for row in HOSTILE_ROWS])  # noqa: E731
     return [DownloadSpec(key, "An unusual key", table) for key in HOSTILE_KEYS]
 
 

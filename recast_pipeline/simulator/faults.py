@@ -50,7 +50,7 @@ class FaultSettings:
     malformed_rate: float = 1.0
     malformed_burst: int = 0
     malformed_content_type: str = "text/html"  # content type of the "html" mode's 200 page
-    hostile_keys: bool = False  # dynamic report types also list keys like "../../etc/x"
+    hostile_keys: bool = False  # dynamic types also list keys like "../../etc/x" with colliding, SQL-like headers
     schema_variant: int = 0  # 1 adds a column, 2 drops the last one, 3 turns a numeric column into text
     force_status: dict[str, str] = field(default_factory=dict)  # report_type -> status shown instead
 
