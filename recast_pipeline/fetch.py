@@ -19,6 +19,7 @@ from recast_pipeline.landing import LandingArea, Lineage, Stage
 from recast_pipeline.recast.batch import ReportOutcome, ReportRequest, run_reports
 from recast_pipeline.recast.catalog import ALIASES, parse_download_key
 from recast_pipeline.recast.client import RecastClient
+from recast_pipeline.recast.errors import NotFoundError
 from recast_pipeline.recast.forms import build_form, form_from_report, validate_form
 from recast_pipeline.recast.models import Deployment, Report
 
@@ -82,7 +83,10 @@ class FormPlanner:
         deployment = self.deployment(deployment_id)
         if from_report_id is not None:
             if from_report_id not in self._reports:
-                self._reports[from_report_id] = self.client.get_report(from_report_id)
+                try:
+                    self._reports[from_report_id] = self.client.get_report(from_report_id)
+                except NotFoundError as exc:
+                    raise ValueError(f"from_report_id {from_report_id}: no such report on Recast ({exc})") from None
             overrides = {**overrides, "deployment_id": deployment_id}
             form = form_from_report(self._reports[from_report_id], overrides, month=month)
             if _canonical_type(form.get("report_type")) != _canonical_type(report_type):
