@@ -59,13 +59,16 @@ class Pipeline:
     data_dir: Path
     recast: dict[str, Any] = field(default_factory=dict)
     lock_timeout: float = 30.0
+    deployment: int = DEPLOYMENT
+    resource: RecastResource | None = None  # instead of one built from ``recast``
 
     @property
     def defs(self) -> dg.Definitions:
-        settings = {"poll_interval": 0.2, "retry_deadline": 10.0, **self.recast}
-        resource = RecastResource(base_url=self.sim.base_url, client_slug=SLUG, token=self.sim.token, **settings)
+        settings = {"client_slug": SLUG, "token": self.sim.token, "poll_interval": 0.2, "retry_deadline": 10.0,
+                    **self.recast}
+        resource = self.resource or RecastResource(base_url=self.sim.base_url, **settings)
         warehouse = RecastWarehouse(data_dir=str(self.data_dir), lock_timeout=self.lock_timeout)
-        return build_definitions(Partitioning((DEPLOYMENT,), date(2024, 1, 1)), resource, warehouse)
+        return build_definitions(Partitioning((self.deployment,), date(2024, 1, 1)), resource, warehouse)
 
     @property
     def warehouse_path(self) -> Path:
