@@ -19,7 +19,7 @@ class RecastResource(dg.ConfigurableResource):
 
     base_url: str = Field(default=settings.DEFAULT_BASE_URL, description="API root (RECAST_BASE_URL)")
     client_slug: str = Field(description="Client slug in every path (RECAST_CLIENT_SLUG)")
-    token: str = Field(description="Personal access token; pass dg.EnvVar('RECAST_PAT')")
+    token: str = Field(description="Personal access token; pass dg.EnvVar('RECAST_PAT')", repr=False)
     poll_interval: float = Field(default=settings.DEFAULT_POLL_INTERVAL, description="Seconds between polls at steady state")
     report_timeout: float = Field(default=settings.DEFAULT_REPORT_TIMEOUT, description="Deadline per report, seconds")
     max_in_flight: int = Field(default=settings.DEFAULT_MAX_IN_FLIGHT, description="Reports computing at once per step")
