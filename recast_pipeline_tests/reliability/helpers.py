@@ -180,11 +180,14 @@ def when(sim, condition: Callable[[dict], bool], action: Callable[[], Any], time
 
     def watch():
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not done.is_set():
-            if condition(sim.stats()):
-                action()
-                break
-            time.sleep(0.01)
+        try:
+            while time.monotonic() < deadline and not done.is_set():
+                if condition(sim.stats()):
+                    action()
+                    break
+                time.sleep(0.01)
+        except Exception:  # the simulator stopped with the test: nothing left to script
+            pass
         done.set()
 
     thread = threading.Thread(target=watch, daemon=True)
