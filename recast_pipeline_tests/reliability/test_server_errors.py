@@ -11,17 +11,21 @@ RETRY_LINE = re.compile(r"GET (\S+): 50\d, retry (\d+) in ([\d.]+)s")
 
 def test_5xx_storm_on_polls_and_downloads_is_retried_with_jitter_and_completes(sim_factory, tmp_path, caplog):
     sim = sim_factory(latency=1.0)
-    sim.set_faults(server_error_rate=0.5, server_error_endpoints=["show", "download"])
-    result = Pipeline(sim, tmp_path / "data").run(SPEND, months=("2026-07-01", "2026-09-01"))
+    sim.set_faults(server_error_rate=0.3, server_error_endpoints=["show"])  # a third of the polls fail
+    # then, from the first download served, three downloads in a row fail
+    when(sim, lambda s: served(s, "download") >= 1,
+         lambda: sim.set_faults(server_error_rate=0.0, server_error_burst=3, server_error_endpoints=["download"]))
+    pipeline = Pipeline(sim, tmp_path / "data", recast={"retry_deadline": 60.0})
+    result = pipeline.run(SPEND, months=("2026-07-01", "2026-09-01"))
 
     assert result.success, failure_text(result)
     stats = sim.stats()
-    assert faulted(stats, "server_error", "show") and faulted(stats, "server_error", "download")
+    assert faulted(stats, "server_error", "show") and faulted(stats, "server_error", "download") == 3
     assert stats["creates"] == 3
     delays = [(int(m.group(2)), float(m.group(3))) for r in caplog.records for m in [RETRY_LINE.search(r.getMessage())] if m]
     assert delays and len({d for _, d in delays}) > 1  # full jitter: not the same pause for everyone
     assert all(0 <= delay <= 0.5 * 2 ** (retry - 1) for retry, delay in delays)  # below the exponential ceiling
-    rows = Pipeline(sim, tmp_path / "data").rows(
+    rows = pipeline.rows(
         "SELECT partition_key, count(DISTINCT download_key) FROM compute_spend_summary.tables_daily GROUP BY 1 ORDER BY 1")
     assert rows == [("2026-07-01", 1), ("2026-08-01", 1), ("2026-09-01", 1)]
 
