@@ -59,15 +59,26 @@ def test_first_interval_is_short():
     assert first_interval(1.0) == 0.1
 
 
-def test_interval_grows_geometrically_to_poll_interval():
+def test_interval_grows_with_the_run_time_up_to_poll_interval():
     clock = FakeClock()
-    poller = make_poller(Statuses({1: 20}), clock, poll_interval=30.0)
+    poller = make_poller(Statuses({1: 60}), clock, poll_interval=30.0)
     poller.add(1)
     [result] = drain(poller)
     assert result.error is None and result.report.status == "success"
     assert clock.sleeps[0] == pytest.approx(0.5)
-    assert all(b >= a for a, b in zip(clock.sleeps, clock.sleeps[1:]))
+    assert all(b >= a - 1e-9 for a, b in zip(clock.sleeps, clock.sleeps[1:]))
     assert clock.sleeps[-1] == pytest.approx(30.0) and max(clock.sleeps) <= 30.0
+
+
+def test_a_finished_report_is_seen_at_most_a_tenth_of_its_run_time_late():
+    clock = FakeClock()
+    poller = make_poller(Statuses({1: 10**6}), clock, poll_interval=30.0)
+    poller.add(1)
+    for _ in range(60):
+        before = clock.now
+        poller.poll()
+        assert clock.now - before <= max(0.5, 0.1 * before) + 1e-9
+    assert clock.now > 300  # ~60 polls cover a 5-minute report
 
 
 def test_many_reports_are_polled_in_the_same_rounds():

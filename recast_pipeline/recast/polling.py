@@ -2,8 +2,11 @@
 
 Why adaptive: the simulator finishes in a second and Recast in minutes; a fixed 30 s poll wastes
 half a minute on the fast ones, a fixed short poll hammers the API on the slow ones. Each report
-is polled first after a short interval that grows geometrically up to ``poll_interval``. Reports
-due at about the same time are polled in the same round, so one sleep serves them all.
+is polled every ``first_interval`` at first, then every tenth of the time it has been running, up
+to ``poll_interval``: a finished report is seen at most ~10% (and at most ``poll_interval``) late,
+which is what keeps a backfill close to latency x ceil(reports / cap), and the number of polls
+grows only with the logarithm of the run time (about 50 for a 5-minute report). Reports due at
+about the same time are polled in the same round, so one sleep serves them all.
 
 A poll that fails transiently (rate limit, 5xx, network, after the session's own retries) is not
 a report failure: the report is polled again later, until its own deadline.
@@ -21,7 +24,7 @@ from recast_pipeline.recast.models import RUNNING_STATUSES, Report
 
 logger = logging.getLogger("recast_pipeline.recast")
 
-GROWTH = 1.6
+RELATIVE_INTERVAL = 0.1  # next poll after this fraction of the report's run time so far
 MAX_FIRST_INTERVAL = 0.5
 TRANSIENT_ERRORS = (errors.RateLimitedError, errors.ServerError, errors.TransportError)
 
@@ -46,6 +49,7 @@ class _Watch:
     deadline: float
     interval: float
     next_due: float
+    started: float
     status: str = ""
     last_error: str | None = None  # the failure of the latest poll, None once a poll succeeds
 
@@ -86,7 +90,7 @@ class ReportPoller:
             return
         start = self._clock() if submitted_at is None else submitted_at
         interval = self.first_interval
-        self._watches[report_id] = _Watch(report_id, start + self.report_timeout, interval, start + interval)
+        self._watches[report_id] = _Watch(report_id, start + self.report_timeout, interval, start + interval, start)
 
     def poll(self) -> list[PollResult]:
         """Sleep until the earliest report is due, poll every report due by then, return the final ones."""
@@ -136,7 +140,8 @@ class ReportPoller:
         if now >= watch.deadline:
             error = errors.ReportTimeoutError(watch.report_id, self.report_timeout, watch.status, watch.last_error)
             return PollResult(watch.report_id, None, error)
-        watch.interval = min(self.poll_interval, watch.interval * GROWTH)
+        running = now - watch.started
+        watch.interval = min(self.poll_interval, max(self.first_interval, RELATIVE_INTERVAL * running))
         watch.next_due = min(now + watch.interval, watch.deadline)
         return None
 
