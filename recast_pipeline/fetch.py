@@ -2,15 +2,17 @@
 
 This is the engine under the Dagster assets, the demo and the benchmarks (no Dagster here):
 forms are all built and validated before the first request that creates anything, reports are
-submitted up to the in-flight cap and polled together, and each finished report's downloads are
-fetched and converted on a small thread pool while the others keep computing.
+submitted up to the in-flight cap and polled together on a scheduler thread, and each finished
+report's downloads are fetched and converted on a small thread pool while the others keep computing.
 """
 
 from __future__ import annotations
 
+import queue
 import shutil
+import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -107,36 +109,84 @@ def fetch_partitions(
     max_in_flight: int | None = None,
     on_event: Callable[[str, PartitionJob, str], None] | None = None,
 ) -> Iterator[LandedPartition | FailedPartition]:
-    """Yield each job's result as soon as its report is finished and landed."""
+    """Yield each job's result as soon as its report is finished and landed.
+
+    Submitting and polling run on a thread of their own: however long the caller spends on a
+    result (Dagster loads it into DuckDB and runs its checks before asking for the next), finished
+    reports are still noticed on time and replaced by the next ones. ``on_event`` is called on the
+    caller's thread. Closing the generator early stops submitting further reports.
+    """
     started = time.monotonic()
     requests = [ReportRequest(key=i, form=dict(j.form), label=j.label, force_new=j.force_new) for i, j in enumerate(jobs)]
+    inbox: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(DOWNLOAD_WORKERS, thread_name_prefix="recast-download")
+    scheduler = threading.Thread(
+        target=_schedule,
+        args=(client, area, jobs, requests, max_in_flight, started, pool, inbox, stop),
+        name="recast-scheduler",
+        daemon=True,
+    )
+    scheduler.start()
+    try:
+        received, expected = 0, None
+        while expected is None or received < expected:
+            kind, *payload = inbox.get()
+            if kind == "event":
+                if on_event is not None:
+                    on_event(*payload)
+            elif kind == "result":
+                received += 1
+                yield payload[0]
+            elif kind == "end":
+                expected = payload[0]
+            else:  # "error": credentials or configuration, fatal for every job
+                raise payload[0]
+    finally:
+        stop.set()  # the scheduler creates nothing more; it ends at its next outcome
+        pool.shutdown(wait=True, cancel_futures=True)
+        _discard_unclaimed(inbox)
+
+
+def _discard_unclaimed(inbox: queue.SimpleQueue) -> None:
+    """Staged partitions nobody will load (the caller stopped early) are removed now."""
+    while True:
+        try:
+            kind, *payload = inbox.get_nowait()
+        except queue.Empty:
+            return
+        if kind == "result" and isinstance(payload[0], LandedPartition):
+            payload[0].stage.discard()
+
+
+def _schedule(client, area, jobs, requests, max_in_flight, started, pool, inbox, stop) -> None:
+    """The scheduler thread: run the reports, hand finished ones to the landing pool, report back."""
+    results = 0
 
     def relay(kind: str, request: ReportRequest, detail: str) -> None:
-        if on_event is not None:
-            on_event(kind, jobs[request.key], detail)
+        inbox.put(("event", kind, jobs[request.key], detail))
 
-    with ThreadPoolExecutor(DOWNLOAD_WORKERS, thread_name_prefix="recast-download") as pool:
-        pending: dict[Future, tuple[PartitionJob, ReportOutcome]] = {}
+    def landed(future: Future, job: PartitionJob, outcome: ReportOutcome) -> None:
+        if future.cancelled():
+            return
+        error = future.exception()
+        inbox.put(("result", FailedPartition(job, error, outcome.report.id) if error else future.result()))
+
+    try:
         for outcome in run_reports(client, requests, max_in_flight=max_in_flight, on_event=relay):
+            if stop.is_set():
+                return
             job = jobs[outcome.request.key]
+            results += 1
             if outcome.error is not None or outcome.report is None:
-                yield FailedPartition(job, outcome.error or RuntimeError("no report"), _report_id(outcome))
+                inbox.put(("result", FailedPartition(job, outcome.error or RuntimeError("no report"), _report_id(outcome))))
             else:
                 future = pool.submit(_land, client, area, job, outcome, started)
-                pending[future] = (job, outcome)
-            yield from _collect(pending, block=False)
-        while pending:
-            yield from _collect(pending, block=True)
-
-
-def _collect(pending: dict, block: bool) -> Iterator[LandedPartition | FailedPartition]:
-    if not pending:
-        return
-    done, _ = wait(list(pending), timeout=None if block else 0, return_when=FIRST_COMPLETED)
-    for future in done:
-        job, outcome = pending.pop(future)
-        error = future.exception()
-        yield FailedPartition(job, error, outcome.report.id) if error else future.result()
+                future.add_done_callback(lambda f, job=job, outcome=outcome: landed(f, job, outcome))
+        inbox.put(("end", results))
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
+        if not stop.is_set():
+            inbox.put(("error", exc))
 
 
 def _land(
