@@ -34,7 +34,7 @@ def _evaluate(defs, name, instance, cursor):
     with dg.build_sensor_context(
         instance=instance, cursor=cursor, definitions=defs, resources={"recast": defs.resources["recast"]}
     ) as context:
-        return defs.get_sensor_def(name).evaluate_tick(context)
+        return defs.resolve_sensor_def(name).evaluate_tick(context)
 
 
 def test_refresh_sensor_does_not_re_request_a_run_that_failed(sim, tmp_path, monkeypatch):
