@@ -35,10 +35,8 @@ DEPLOYMENT = 5716
 CHILD_SCRIPT = Path(__file__).with_name("child_run.py")
 SPEND = dg.AssetKey(["recast", "compute_spend_summary"])
 BASELINE = dg.AssetKey(["recast", "compute_baseline_summary"])
-FIT = dg.AssetKey(["recast", "compute_in_sample_model_fit"])
 MVB = dg.AssetKey(["recast", "compute_marketing_vs_baseline"])
 UNCERTAINTY = dg.AssetKey(["recast", "compute_channel_uncertainty_drivers"])
-RESPONSE_CURVES = dg.AssetKey(["recast", "compute_spend_response_curves"])
 OP_MONTHLY = "recast_monthly_reports"
 OP_DEPLOYMENT = "recast_deployment_reports"
 
@@ -59,7 +57,6 @@ class Pipeline:
     data_dir: Path
     recast: dict[str, Any] = field(default_factory=dict)
     lock_timeout: float = 30.0
-    deployment: int = DEPLOYMENT
     resource: RecastResource | None = None  # instead of one built from ``recast``
 
     @property
@@ -68,7 +65,7 @@ class Pipeline:
                     **self.recast}
         resource = self.resource or RecastResource(base_url=self.sim.base_url, **settings)
         warehouse = RecastWarehouse(data_dir=str(self.data_dir), lock_timeout=self.lock_timeout)
-        return build_definitions(Partitioning((self.deployment,), date(2024, 1, 1)), resource, warehouse)
+        return build_definitions(Partitioning((DEPLOYMENT,), date(2024, 1, 1)), resource, warehouse)
 
     @property
     def warehouse_path(self) -> Path:
