@@ -13,7 +13,8 @@ import pytest
 
 from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
 
-from .helpers import CANARY_TOKEN, CHILD_OUTPUTS, RUN_RESULTS, SLUG, Pipeline, leaks_in_files, leaks_in_results
+from .helpers import CANARY_TOKEN, CHILD_OUTPUTS, RUN_RESULTS, SLUG, Pipeline
+from .leaks import leaks_in_files, leaks_in_results
 
 SIMULATOR_DEFAULTS = dict(token=CANARY_TOKEN, client_slug=SLUG, latency=0.2, jitter=0.0, seed=11)
 

@@ -1,8 +1,7 @@
 """Shared helpers of the reliability suite: a code location over a simulator, runs, snapshots,
 child processes that can be killed, and the secret scanner.
 
-Every simulator here uses ``CANARY_TOKEN``; the suite's autouse fixture (``conftest``) fails a
-test whose logs, Dagster events or files under its tmp folder contain it.
+Every simulator here uses ``CANARY_TOKEN``; ``leaks`` has the scanners that look for it.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import dagster as dg
 import duckdb
 import pyarrow.parquet as pq
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-from dagster_shared.serdes import serialize_value
 
 from recast_pipeline.orchestration.code_location import build_definitions
 from recast_pipeline.orchestration.jobs import DEPLOYMENT_JOB, MONTHLY_JOB
@@ -264,63 +262,3 @@ class Child:
                 self.kill()
                 raise AssertionError(f"timed out waiting for {what}:\n{self.output()[-4000:]}")
             time.sleep(0.02)
-
-
-# -- secrets -----------------------------------------------------------------------------------
-
-
-def leaks_in_files(root: Path, secret: str = CANARY_TOKEN) -> list[str]:
-    """Files under ``root`` whose bytes contain the secret (raw bytes, any format)."""
-    needle = secret.encode()
-    found = []
-    for path in root.rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            try:
-                if needle in path.read_bytes():
-                    found.append(str(path))
-            except OSError:
-                continue
-    return found
-
-
-def leaks_in_results(results: Iterable[dg.ExecuteInProcessResult], secret: str = CANARY_TOKEN) -> list[str]:
-    """Dagster events (messages, metadata, errors, run config) that contain the secret."""
-    found = []
-    for result in results:
-        if secret in serialize_value(result.dagster_run):
-            found.append(f"run {result.run_id}: run record")
-        for event in result.all_events:
-            if secret in serialize_value(event):
-                found.append(f"run {result.run_id}: {event.event_type_value}")
-    return found
-
-
-def leaks_in_duckdb(path: Path, secret: str = CANARY_TOKEN) -> list[str]:
-    """Every text value (and JSON) of every table, decoded, searched for the secret."""
-    found = []
-    with duckdb.connect(str(path), read_only=True) as con:
-        columns = con.execute(
-            "SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c JOIN "
-            "information_schema.tables t USING (table_schema, table_name) WHERE t.table_type = 'BASE TABLE'"
-        ).fetchall()
-        for schema, table, column in columns:
-            hits = con.execute(
-                f'SELECT count(*) FROM "{schema}"."{table}" WHERE CAST("{column}" AS VARCHAR) LIKE ?', [f"%{secret}%"]
-            ).fetchone()[0]
-            if hits:
-                found.append(f"{schema}.{table}.{column}")
-            if secret in f"{schema}.{table}.{column}":
-                found.append(f"identifier {schema}.{table}.{column}")
-    return found
-
-
-def leaks_in_parquet(root: Path, secret: str = CANARY_TOKEN) -> list[str]:
-    """Decoded Parquet values and file metadata (compression hides bytes from a raw scan)."""
-    found = []
-    for path in root.rglob("*.parquet"):
-        parquet = pq.ParquetFile(path)
-        if secret in repr(parquet.metadata.metadata) or secret in str(parquet.schema_arrow):
-            found.append(f"{path}: metadata")
-        if secret in repr(parquet.read().to_pylist()):
-            found.append(f"{path}: values")
-    return found

@@ -21,8 +21,8 @@ from dagster_shared.serdes import serialize_value
 
 from recast_pipeline.orchestration.resources import RecastResource
 
-from .helpers import (BASELINE, CANARY_TOKEN, CHILD_OUTPUTS, SPEND, Pipeline, failure_text, leaks_in_duckdb,
-                      leaks_in_files, leaks_in_parquet)
+from .helpers import BASELINE, CANARY_TOKEN, CHILD_OUTPUTS, SPEND, Pipeline, failure_text
+from .leaks import leaks_in_duckdb, leaks_in_files, leaks_in_parquet
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = textwrap.dedent(
