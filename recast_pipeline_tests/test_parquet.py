@@ -77,6 +77,24 @@ def test_types_are_decided_over_the_whole_file(tmp_path):
     assert result.rows == 100_001
 
 
+def test_a_column_empty_in_the_sample_is_typed_without_a_second_conversion(tmp_path, monkeypatch):
+    import recast_pipeline.landing.parquet as parquet
+
+    def must_not_run(*args):
+        raise AssertionError("the whole file was re-checked: the sparse column failed the first conversion")
+
+    monkeypatch.setattr(parquet, "decide_types", must_not_run)
+    lines = ["date,spend,holiday,promo,empty"] + [f"2024-01-01,{i}.5,NA,NA,NA" for i in range(50_000)]
+    lines += ["2024-12-25,1.5,Christmas,3,NA", "2024-12-26,2.5,NA,4,"]
+    result, table = convert(tmp_path, "\n".join(lines) + "\n")
+    assert types_of(result) == {
+        "date": pa.date32(), "spend": pa.float64(), "holiday": pa.string(), "promo": pa.int64(), "empty": pa.string()
+    }
+    assert {c.name for c in result.columns if c.all_null} == {"empty"}
+    assert sorted(v for v in table.column("holiday").to_pylist() if v) == ["Christmas"]
+    assert sorted(v for v in table.column("promo").to_pylist() if v is not None) == [3, 4]
+
+
 @pytest.mark.parametrize("value", ["+5", "007", " 5", "5 ", "1_000", "0x10", "12%", "1,234.5", "TRUE", "2024/01/01"])
 def test_only_plain_numbers_are_numbers(tmp_path, value):
     result, _ = convert(tmp_path, f'a,b\n1,x\n"{value}",y\n')

@@ -13,8 +13,9 @@ integers), and pyarrow's streaming reader types from its first block only. The r
 * NULL_TYPE when a column has no value at all: written as VARCHAR and flagged, so the warehouse
   can let a later load decide.
 
-How it stays fast: the first rows suggest a type per column; the conversion then casts with a
-guard (``cast_expression``) that raises ``RETYPE_MARKER`` on the first value that does not fit.
+How it stays fast: the first rows suggest a type per column (columns empty there are typed over
+the whole file at once, ``settle_empty_columns``); the conversion then casts with a guard
+(``cast_expression``) that raises ``RETYPE_MARKER`` on the first value that does not fit.
 Only then is the whole file checked column by column (``decide_types``) and converted again.
 """
 
@@ -100,6 +101,20 @@ def sample_types(con: duckdb.DuckDBPyConnection, source: str, width: int) -> lis
     """Types suggested by the first SAMPLE_ROWS rows (a guess the guarded cast verifies)."""
     found = _check(con, source, {i: _CANDIDATES for i in range(width)}, SAMPLE_ROWS)
     return [_narrowest(found[i], _CANDIDATES) for i in range(width)]
+
+
+def settle_empty_columns(con: duckdb.DuckDBPyConnection, source: str, guess: list[str]) -> list[str]:
+    """Type the columns with no value in the sample (a sparse ``Holiday``, say) over the whole file.
+
+    A column empty in the first rows usually gets values later; guessing NULL for it would fail
+    the guarded conversion midway and re-check every column. One scan of just these columns is
+    much cheaper; the other columns keep their sampled types (still guarded).
+    """
+    empty = {i: _CANDIDATES for i, kind in enumerate(guess) if kind == NULL_TYPE}
+    if not empty:
+        return list(guess)
+    found = _check(con, source, empty, None)
+    return [_narrowest(found[i], _CANDIDATES) if i in empty else kind for i, kind in enumerate(guess)]
 
 
 def decide_types(con: duckdb.DuckDBPyConnection, source: str, guess: list[str]) -> list[str]:

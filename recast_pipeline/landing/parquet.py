@@ -26,7 +26,14 @@ import duckdb
 import pyarrow.parquet as pq
 
 from recast_pipeline.landing.diagnose import MalformedCsvError, check_head, describe_failure, read_header
-from recast_pipeline.landing.inference import NULL_TYPE, cast_expression, decide_types, is_retype_error, sample_types
+from recast_pipeline.landing.inference import (
+    NULL_TYPE,
+    cast_expression,
+    decide_types,
+    is_retype_error,
+    sample_types,
+    settle_empty_columns,
+)
 from recast_pipeline.landing.models import LandedColumn, LandedTable, Lineage, ParquetFile
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, normalize_columns, quote_identifier, quote_literal
 
@@ -94,7 +101,7 @@ def csv_to_parquet(
             source = _source(csv_path, len(header))
             copy = functools.partial(_copy, con, source, temporary, names, part_names, list(parts.values()), download_key, lineage)
             try:
-                types = sample_types(con, source, len(header))
+                types = settle_empty_columns(con, source, sample_types(con, source, len(header)))
                 try:
                     rows = copy(types)
                 except duckdb.InvalidInputException as exc:
