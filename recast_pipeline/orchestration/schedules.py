@@ -32,8 +32,13 @@ def build_schedules(jobs: list[dg.UnresolvedAssetJobDefinition]) -> list[dg.Sche
     )
     def deployment_schedule(context: dg.ScheduleEvaluationContext):
         week = context.scheduled_execution_time.date().isoformat()
-        partitions_def = deployment_job.partitions_def
-        keys = partitions_def.get_partition_keys(dynamic_partitions_store=context.instance) if partitions_def else []
+        # An asset job gets its partitions definition only when the code location resolves it
+        # (``deployment_job.partitions_def`` is None here), so ask the resolved job.
+        partitions_def = context.repository_def.get_job(DEPLOYMENT_JOB).partitions_def
+        dynamic = isinstance(partitions_def, dg.DynamicPartitionsDefinition)
+        keys = partitions_def.get_partition_keys(dynamic_partitions_store=context.instance if dynamic else None)
+        if not keys:
+            return dg.SkipReason("No deployments known yet (set RECAST_DEPLOYMENT_IDS or let the refresh sensor find them)")
         return [dg.RunRequest(run_key=f"weekly:{week}:{key}", partition_key=key) for key in keys]
 
     return [monthly, deployment_schedule]

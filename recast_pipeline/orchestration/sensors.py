@@ -20,14 +20,24 @@ from recast_pipeline.orchestration.resources import RecastResource
 from recast_pipeline.recast.client import RecastClient
 
 DEFAULT_REFRESH_MONTHS = 3
+DEFAULT_SENSOR_INTERVAL = 60
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def refresh_months() -> int:
     """RECAST_REFRESH_MONTHS: how many recent months a model refresh re-materializes (default 3)."""
-    value = os.environ.get("RECAST_REFRESH_MONTHS") or str(DEFAULT_REFRESH_MONTHS)
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"RECAST_REFRESH_MONTHS must be a positive integer, got {value!r}")
-    return int(value)
+    return _positive_int("RECAST_REFRESH_MONTHS", DEFAULT_REFRESH_MONTHS)
+
+
+def sensor_interval() -> int:
+    """RECAST_SENSOR_INTERVAL: seconds between refresh-sensor evaluations (default 60, one list pass each)."""
+    return _positive_int("RECAST_SENSOR_INTERVAL", DEFAULT_SENSOR_INTERVAL)
 
 
 def refreshed_deployments(client: RecastClient, after_id: int | None) -> tuple[int, dict[int, int]]:
@@ -114,7 +124,7 @@ def build_sensors(partitioning: Partitioning, report_assets: Sequence[dg.AssetsD
     @dg.sensor(
         name="recast_model_refresh_sensor",
         description="Re-materializes recent months and deployment partitions when Recast refits a model",
-        minimum_interval_seconds=60,
+        minimum_interval_seconds=sensor_interval(),
         default_status=dg.DefaultSensorStatus.RUNNING,
         asset_selection=dg.AssetSelection.assets(*report_assets),
     )
