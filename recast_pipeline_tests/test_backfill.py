@@ -1,0 +1,157 @@
+"""Backfill efficiency as a design property: reports of a run are in flight together, up to the cap.
+
+Everything is asserted from what the simulator saw (reports created, most in flight at once) and
+from Dagster's event log, never from wall-clock times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+from dagster._core.instance.ref import InstanceRef
+
+from recast_pipeline.fetch import LandedPartition, PartitionJob, fetch_partitions
+from recast_pipeline.landing import LandingArea
+from recast_pipeline.recast import RecastClient
+from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, definitions_for, range_tags, run_job
+
+REPO = Path(__file__).resolve().parent.parent
+TYPES = ["compute_spend_summary", "compute_marketing_vs_baseline", "compute_in_sample_model_fit", "compute_baseline_summary"]
+KEYS = [dg.AssetKey(["recast", t]) for t in TYPES]
+MONTHS = ("2026-07-01", "2026-09-01")  # three months
+
+
+@pytest.mark.parametrize("cap, expected_peak", [(5, 5), (32, 12)])
+def test_one_run_submits_every_report_up_to_the_cap_and_waits_for_them_together(simulator_factory, tmp_path, cap, expected_peak):
+    sim = simulator_factory(latency=0.3)
+    defs = definitions_for(sim, tmp_path, max_in_flight=cap)
+    result = run_job(defs, MONTHLY_JOB, tags=range_tags(*MONTHS), asset_selection=KEYS)
+    assert result.success
+    stats = sim.stats()
+    assert stats["creates"] == 12  # 4 types x 3 months, one report each
+    assert stats["in_flight_peak"] == expected_peak == min(cap, 12)
+    steps = [e for e in result.all_events if e.event_type_value == "STEP_START"]
+    assert len(steps) == 1  # one step waits for all of them: no slot or process per report
+
+
+def _form(month: str) -> dict:
+    end = {"2026-07-01": "2026-07-31", "2026-08-01": "2026-08-31", "2026-09-01": "2026-09-30"}[month]
+    return {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": month, "end_date": end}
+
+
+def _jobs(months):
+    return [PartitionJob("compute_spend_summary", 5716, m, _form(m), label=f"backfill test {m}") for m in months]
+
+
+def _wait_until(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.05)
+
+
+def test_reports_keep_being_polled_and_replaced_while_the_caller_holds_a_result(simulator_factory, tmp_path):
+    """Dagster loads a finished asset before it asks for the next result; Recast must not wait for that."""
+    sim = simulator_factory(latency=0.2)
+    months = ["2026-07-01", "2026-08-01", "2026-09-01"]
+    jobs = _jobs(months) + [PartitionJob(j.report_type, j.deployment_id, j.partition_key, {**j.form, "end_date": j.form["end_date"][:-2] + "20"}, j.label) for j in _jobs(months)]
+    with RecastClient(sim.base_url, sim.client_slug, sim.token, poll_interval=0.1) as client:
+        results = fetch_partitions(client, LandingArea(tmp_path / "parquet"), jobs, max_in_flight=2)
+        first = next(results)
+        # while we hold the first result, the other five are created, polled and landed anyway
+        _wait_until(lambda: sim.stats()["creates"] == 6 and sim.stats()["in_flight"] == 0)
+        rest = list(results)
+    assert all(isinstance(r, LandedPartition) for r in [first, *rest]) and len(rest) == 5
+    assert sim.stats()["in_flight_peak"] == 2
+
+
+def test_closing_the_results_early_submits_nothing_more(simulator_factory, tmp_path):
+    sim = simulator_factory(latency=0.2)
+    area = LandingArea(tmp_path / "parquet")
+    with RecastClient(sim.base_url, sim.client_slug, sim.token, poll_interval=0.1) as client:
+        results = fetch_partitions(client, area, _jobs(["2026-07-01", "2026-08-01", "2026-09-01"]), max_in_flight=1)
+        first = next(results)
+        results.close()  # what Dagster does when the step fails or is terminated
+        first.stage.discard()
+        _wait_until(lambda: sim.stats()["in_flight"] == 0)
+        time.sleep(0.5)  # a scheduler that went on would have created the third report by now
+    assert sim.stats()["creates"] <= 2  # the first, and at most the one already submitted
+    staging = area.root / ".staging"
+    assert not staging.exists() or not [p for p in staging.iterdir() if p.is_dir()]
+
+
+CHILD = r"""
+import json, sys, time
+from datetime import date
+import dagster as dg
+from recast_pipeline.orchestration.code_location import build_definitions
+from recast_pipeline.orchestration.partitions import Partitioning
+from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
+from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, range_tags
+
+spec = json.loads(sys.argv[1])
+recast = RecastResource(base_url=spec["base_url"], client_slug=spec["slug"], token=dg.EnvVar("RECAST_PAT"),
+                        poll_interval=0.2, max_in_flight=spec["cap"])
+defs = build_definitions(Partitioning((5716,), date(2024, 1, 1)), recast, RecastWarehouse(data_dir=spec["data_dir"]))
+job = defs.resolve_job_def(MONTHLY_JOB)
+selection = [dg.AssetKey(["recast", t]) for t in spec["types"]]
+with dg.DagsterInstance.get() as instance:
+    print("ready", flush=True)
+    sys.stdin.readline()
+    result = job.execute_in_process(instance=instance, tags=range_tags(*spec["months"]), asset_selection=selection,
+                                    raise_on_error=False)
+print(json.dumps({"success": result.success, "run_id": result.run_id}), flush=True)
+"""
+
+
+def test_the_recast_pool_keeps_concurrent_runs_within_the_cap(simulator_factory, tmp_path):
+    """Two runs launched together (as a backfill or two sensors would) share one in-flight budget."""
+    sim = simulator_factory(latency=0.5)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    repo_settings = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    (home / "dagster.yaml").write_text(yaml.safe_dump({"concurrency": repo_settings["concurrency"]}))
+    env = {**os.environ, "DAGSTER_HOME": str(home), "RECAST_PAT": sim.token, "PYTHONPATH": str(REPO)}
+    common = dict(base_url=sim.base_url, slug=sim.client_slug, cap=4, data_dir=str(tmp_path / "data"))
+    specs = [
+        dict(common, types=TYPES[:2], months=["2026-07-01", "2026-08-01"]),
+        dict(common, types=TYPES[2:], months=["2026-07-01", "2026-08-01"]),
+    ]
+    children = [
+        subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(spec)], env=env, cwd=REPO, text=True,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        for spec in specs
+    ]
+    try:
+        for child in children:
+            assert child.stdout.readline().strip() == "ready"
+        for child in children:
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        outcomes = [json.loads(child.stdout.readlines()[-1]) for child in children]
+        for child in children:
+            assert child.wait(timeout=120) == 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+    assert all(o["success"] for o in outcomes)
+    stats = sim.stats()
+    assert stats["creates"] == 8  # 2 runs x 2 types x 2 months
+    assert stats["in_flight_peak"] == 4  # one run's cap, never both runs' reports at once
+    kinds = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS}
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        windows = sorted(
+            (min(times), max(times))
+            for o in outcomes
+            for times in [[e.timestamp for e in instance.all_logs(o["run_id"], of_type=kinds)]]
+        )
+    assert windows[0][1] <= windows[1][0]  # the second run's Recast step started after the first ended
