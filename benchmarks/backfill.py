@@ -76,10 +76,14 @@ def main() -> int:
 
 def write_instance_settings(home: Path) -> None:
     """A Dagster home with the repository's concurrency (pool) settings, storage inside it."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
     repo_settings = yaml.safe_load((_common.REPO / "dagster.yaml").read_text())
     home.mkdir(parents=True, exist_ok=True)
     settings = {"concurrency": repo_settings["concurrency"], "telemetry": {"enabled": False}}
     (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
+    dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))).dispose()  # storage made once, before two runs race
 
 
 def child_run(spec: dict) -> int:
@@ -198,7 +202,7 @@ def run_dagster_backfill(sim, work: Path, args: argparse.Namespace) -> dict:
 
 def step_windows(home: Path, run_ids: dict) -> dict[str, tuple[float, float]]:
     """(first step start, last step end) of each run, from the instance's event log."""
-    import dagster as dg
+    import dagster as dg  # noqa: F811
     from dagster._core.instance.ref import InstanceRef
 
     kinds = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}

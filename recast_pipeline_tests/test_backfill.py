@@ -119,6 +119,7 @@ def test_the_recast_pool_keeps_concurrent_runs_within_the_cap(simulator_factory,
     home.mkdir()
     repo_settings = yaml.safe_load((REPO / "dagster.yaml").read_text())
     (home / "dagster.yaml").write_text(yaml.safe_dump({"concurrency": repo_settings["concurrency"]}))
+    dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))).dispose()  # create storage once, not racing
     env = {**os.environ, "DAGSTER_HOME": str(home), "RECAST_PAT": sim.token, "PYTHONPATH": str(REPO)}
     common = dict(base_url=sim.base_url, slug=sim.client_slug, cap=4, data_dir=str(tmp_path / "data"))
     specs = [
