@@ -202,7 +202,7 @@ def run_dagster_backfill(sim, work: Path, args: argparse.Namespace) -> dict:
 
 def step_windows(home: Path, run_ids: dict) -> dict[str, tuple[float, float]]:
     """(first step start, last step end) of each run, from the instance's event log."""
-    import dagster as dg  # noqa: F811
+    import dagster as dg
     from dagster._core.instance.ref import InstanceRef
 
     kinds = {dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
