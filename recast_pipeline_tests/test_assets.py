@@ -164,3 +164,22 @@ def test_token_never_reaches_events_or_metadata(loaded):
     for key in (dg.AssetKey(["recast", name]) for name in ("compute_spend_summary", "compute_clean_data")):
         records = loaded["instance"].fetch_materializations(key, limit=10).records
         assert records and all(token not in repr(record) for record in records)
+
+
+def test_spend_check_fails_when_daily_spend_disagrees_with_the_total(loaded, tmp_path):
+    import shutil
+    from types import SimpleNamespace
+
+    from recast_pipeline.orchestration.checks import _spend_totals
+    from recast_pipeline.warehouse import Warehouse
+
+    copy = tmp_path / "tampered.duckdb"
+    shutil.copy(loaded["data_dir"] / "warehouse.duckdb", copy)
+    partition = SimpleNamespace(job=SimpleNamespace(deployment_id=5716, partition_key=MONTH, tag=MONTH))
+    key = dg.AssetKey(["recast", "compute_spend_summary"])
+    assert _spend_totals(Warehouse(copy), key, [partition]).passed
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE compute_spend_summary.tables_total SET spend = spend * 1.1 WHERE channel = 'Display'")
+    result = _spend_totals(Warehouse(copy), key, [partition])
+    assert not result.passed
+    assert MONTH in result.metadata["mismatches"].value

@@ -114,28 +114,33 @@ def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWa
         context.log.info(f"{job.report_type} [{job.tag}]: {kind} {detail}".rstrip())
 
     results = fetch_partitions(client, warehouse.landing_area(), jobs, max_in_flight=recast.max_in_flight, on_event=log_event)
-    for result in results:
-        report_type = result.job.report_type
-        if isinstance(result, FailedPartition):
-            context.log.error(f"{report_type} [{result.job.tag}] failed: {result.error}")
-            failed[report_type].append(result)
-        else:
-            landed[report_type].append(result)
-        if len(landed[report_type]) + len(failed[report_type]) < expected[report_type]:
-            continue
-        if failed[report_type]:
-            for partition in landed.pop(report_type):
-                partition.stage.discard()  # an asset's partitions of a run load together or not at all
-            continue
-        partitions = sorted(landed.pop(report_type), key=lambda p: str(p.job.tag))
-        yield dg.Output(
-            partitions,
-            output_name=asset_key(report_type).to_python_identifier(),
-            metadata=report_metadata(partitions, recast.client_slug),
-        )
-        for result in checks.evaluate(warehouse.warehouse(), REPORT_TYPES[report_type], asset_key(report_type), partitions):
-            if dg.AssetCheckKey(result.asset_key, result.check_name) in context.selected_asset_check_keys:
-                yield result
+    try:
+        for result in results:
+            report_type = result.job.report_type
+            if isinstance(result, FailedPartition):
+                context.log.error(f"{report_type} [{result.job.tag}] failed: {result.error}")
+                failed[report_type].append(result)
+            else:
+                landed[report_type].append(result)
+            if len(landed[report_type]) + len(failed[report_type]) < expected[report_type]:
+                continue
+            if failed[report_type]:
+                for partition in landed.pop(report_type):
+                    partition.stage.discard()  # an asset's partitions of a run load together or not at all
+                continue
+            partitions = sorted(landed.pop(report_type), key=lambda p: str(p.job.tag))
+            yield dg.Output(
+                partitions,
+                output_name=asset_key(report_type).to_python_identifier(),
+                metadata=report_metadata(partitions, recast.client_slug),
+            )
+            for check in checks.evaluate(warehouse.warehouse(), REPORT_TYPES[report_type], asset_key(report_type), partitions):
+                if dg.AssetCheckKey(check.asset_key, check.check_name) in context.selected_asset_check_keys:
+                    yield check
+    finally:
+        for waiting in landed.values():  # an error escaped: nothing staged for this run may linger
+            for partition in waiting:
+                partition.stage.discard()
     failures = [f for group in failed.values() for f in group]
     if failures:
         raise dg.Failure(description=failure_summary(failures), allow_retries=False)

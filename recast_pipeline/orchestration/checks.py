@@ -10,7 +10,7 @@ from typing import Iterator, Sequence
 
 import dagster as dg
 
-from recast_pipeline.landing.naming import table_identifier
+from recast_pipeline.landing.naming import normalize_column, table_identifier
 from recast_pipeline.recast.catalog import ReportType
 from recast_pipeline.warehouse import META_SCHEMA, Warehouse
 
@@ -88,30 +88,32 @@ def _lost_columns(warehouse, report_type, asset_key, tables) -> dg.AssetCheckRes
 
 
 def _spend_totals(warehouse, asset_key, partitions) -> dg.AssetCheckResult:
-    """Sum of the daily table's channel columns vs the total table's spend, per partition."""
+    """Per partition: the daily table's channel columns (the total table's channels) vs total spend."""
     schema = "compute_spend_summary"
     daily, total = table_identifier("tables-daily"), table_identifier("tables-total")
-    columns, _ = warehouse.query(f'SELECT * FROM "{schema}"."{daily}" LIMIT 0')
-    channel_columns = [c for c in columns if c not in _NON_CHANNEL and not c.startswith("total")]
-    daily_sum = " + ".join(f'coalesce(sum("{c}"), 0)' for c in channel_columns) or "0"
+    daily_columns, _ = warehouse.query(f'SELECT * FROM "{schema}"."{daily}" LIMIT 0')
     mismatches, compared = {}, 0
     for p in partitions:
-        key = (p.job.deployment_id, p.job.partition_key)
-        _, [(daily_total,)] = warehouse.query(
-            f'SELECT {daily_sum} FROM "{schema}"."{daily}" WHERE deployment_id = ? AND partition_key = ?', key
+        key = [p.job.deployment_id, p.job.partition_key]
+        _, rows = warehouse.query(
+            f'SELECT channel, sum(spend) FROM "{schema}"."{total}" WHERE deployment_id = ? AND partition_key = ? GROUP BY 1',
+            key,
         )
-        _, [(spend_total,)] = warehouse.query(
-            f'SELECT sum(spend) FROM "{schema}"."{total}" WHERE deployment_id = ? AND partition_key = ?', key
-        )
+        columns = [normalize_column(str(channel)) for channel, _ in rows]
+        unmatched = [c for c in columns if c not in daily_columns]
+        spend_total = sum(spend or 0.0 for _, spend in rows)
+        daily_total = 0.0
+        if columns and not unmatched:
+            sums = " + ".join(f'coalesce(sum("{c}"), 0)' for c in columns)
+            _, [(daily_total,)] = warehouse.query(
+                f'SELECT {sums} FROM "{schema}"."{daily}" WHERE deployment_id = ? AND partition_key = ?', key
+            )
         compared += 1
-        if spend_total is None or abs(daily_total - spend_total) > SPEND_TOLERANCE * max(abs(spend_total), 1.0):
-            mismatches[str(p.job.tag)] = {"daily": daily_total, "total": spend_total}
+        if unmatched or not rows or abs(daily_total - spend_total) > SPEND_TOLERANCE * max(abs(spend_total), 1.0):
+            mismatches[str(p.job.tag)] = {"daily": daily_total, "total": spend_total, "channels_missing_daily": unmatched}
     return dg.AssetCheckResult(
         asset_key=asset_key,
         check_name=DAILY_SPEND_MATCHES_TOTAL,
         passed=not mismatches,
         metadata={"mismatches": dg.MetadataValue.json(mismatches), "partitions_compared": compared},
     )
-
-
-_NON_CHANNEL = {"date", "deployment_id", "partition_key", "report_id", "download_key", "loaded_at"}
