@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+from fakes import FAST, simulator_pool
+from recast_pipeline.recast import RecastClient
 
 TEST_TOKEN = "gr_test_secret_token_123"
 TEST_SLUG = "acme"
@@ -19,16 +20,23 @@ TEST_SIMULATOR_DEFAULTS = dict(token=TEST_TOKEN, client_slug=TEST_SLUG, latency=
 
 @pytest.fixture
 def simulator_factory():
-    started = []
+    with simulator_pool(TEST_SIMULATOR_DEFAULTS) as start:
+        yield start
 
-    def start(**overrides):
-        server = serve_in_thread(SimulatorConfig(**{**TEST_SIMULATOR_DEFAULTS, **overrides}))
-        started.append(server)
-        return server
 
-    yield start
-    for server in started:
-        server.stop()
+@pytest.fixture
+def connect():
+    """``connect(sim, **overrides)``: a fast-retrying client for a simulator, closed after the test."""
+    made = []
+
+    def connect(sim, **overrides) -> RecastClient:
+        client = RecastClient(sim.base_url, sim.client_slug, overrides.pop("token", sim.token), **{**FAST, **overrides})
+        made.append(client)
+        return client
+
+    yield connect
+    for client in made:
+        client.close()
 
 
 @pytest.fixture

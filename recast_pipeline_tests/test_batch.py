@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
 
 import pytest
 
@@ -17,28 +16,7 @@ from recast_pipeline.recast import (
 )
 
 from conftest import TEST_TOKEN
-
-FAST = dict(poll_interval=0.1, report_timeout=20.0, retry_deadline=10.0, backoff_base=0.01, backoff_cap=0.05)
-
-
-def spend(i: int, deployment_id: int = 5716) -> dict:
-    start = date(2023, 1, 2) + timedelta(days=7 * i)
-    return {"deployment_id": deployment_id, "report_type": "compute_spend_summary",
-            "start_date": str(start), "end_date": str(start + timedelta(days=27))}
-
-
-@pytest.fixture
-def connect():
-    made = []
-
-    def connect(sim, **overrides) -> RecastClient:
-        client = RecastClient(sim.base_url, sim.client_slug, overrides.pop("token", sim.token), **{**FAST, **overrides})
-        made.append(client)
-        return client
-
-    yield connect
-    for client in made:
-        client.close()
+from fakes import spend_form
 
 
 @pytest.fixture
@@ -55,7 +33,7 @@ def token_never_logged(caplog):
 
 def test_max_in_flight_is_honoured_and_outcomes_stream(sim, connect):
     client = connect(sim)
-    requests = [ReportRequest(key=i, form=spend(i), label=f"week {i}") for i in range(12)]
+    requests = [ReportRequest(key=i, form=spend_form(i), label=f"week {i}") for i in range(12)]
     events = []
     outcomes = list(run_reports(client, requests, max_in_flight=3, on_event=lambda *e: events.append(e)))
     assert sorted(o.request.key for o in outcomes) == list(range(12))
@@ -70,13 +48,13 @@ def test_max_in_flight_is_honoured_and_outcomes_stream(sim, connect):
 
 def test_default_max_in_flight_comes_from_the_client(sim, connect):
     client = connect(sim, max_in_flight=2)
-    outcomes = list(run_reports(client, [ReportRequest(i, spend(i)) for i in range(5)]))
+    outcomes = list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(5)]))
     assert len(outcomes) == 5 and sim.stats()["in_flight_peak"] == 2
 
 
 def test_a_rerun_reuses_everything_with_one_listing(sim, connect):
     client = connect(sim)
-    requests = [ReportRequest(i, spend(i)) for i in range(6)]
+    requests = [ReportRequest(i, spend_form(i)) for i in range(6)]
     first = {o.request.key: o.report.id for o in run_reports(client, requests)}
     sim.reset_stats()
     events = []
@@ -90,7 +68,7 @@ def test_a_rerun_reuses_everything_with_one_listing(sim, connect):
 
 def test_reuse_after_refresh_only_for_the_untouched_deployment(sim, connect):
     client = connect(sim)
-    requests = [ReportRequest(("a", i), spend(i, 5716)) for i in range(3)] + [ReportRequest(("b", i), spend(i, 5717)) for i in range(3)]
+    requests = [ReportRequest(("a", i), spend_form(i, 5716)) for i in range(3)] + [ReportRequest(("b", i), spend_form(i, 5717)) for i in range(3)]
     list(run_reports(client, requests))
     sim.refresh_model(5716)
     again = {o.request.key: o.reused for o in run_reports(client, requests)}
@@ -100,10 +78,10 @@ def test_reuse_after_refresh_only_for_the_untouched_deployment(sim, connect):
 
 def test_failures_are_per_request(sim, connect):
     client = connect(sim)
-    invalid = {**spend(0), "end_date": "2022-01-01"}
+    invalid = {**spend_form(0), "end_date": "2022-01-01"}
     errored = {"deployment_id": 5717, "report_type": "compute_context_variable_summary",
                "start_date": "2024-01-01", "end_date": "2024-01-31"}
-    requests = [ReportRequest("invalid", invalid), ReportRequest("errored", errored), ReportRequest("good", spend(1))]
+    requests = [ReportRequest("invalid", invalid), ReportRequest("errored", errored), ReportRequest("good", spend_form(1))]
     failed = []
     outcomes = {o.request.key: o for o in run_reports(client, requests, on_event=lambda k, r, d: k == "failed" and failed.append((r.key, d)))}
     assert isinstance(outcomes["invalid"].error, ValidationError) and outcomes["invalid"].report_id is None
@@ -116,7 +94,7 @@ def test_failures_are_per_request(sim, connect):
 
 def test_identical_requests_in_one_batch_share_one_report(sim, connect):
     client = connect(sim)
-    requests = [ReportRequest("x", spend(0)), ReportRequest("y", {**spend(0), "deployment_id": "5716"})]
+    requests = [ReportRequest("x", spend_form(0)), ReportRequest("y", {**spend_form(0), "deployment_id": "5716"})]
     outcomes = list(run_reports(client, requests))
     assert len(outcomes) == 2 and outcomes[0].report.id == outcomes[1].report.id
     assert sim.stats()["creates"] == 1
@@ -124,21 +102,21 @@ def test_identical_requests_in_one_batch_share_one_report(sim, connect):
 
 def test_force_new_creates_even_when_reusable(sim, connect):
     client = connect(sim)
-    list(run_reports(client, [ReportRequest(0, spend(0))]))
-    [outcome] = run_reports(client, [ReportRequest(0, spend(0), force_new=True)])
+    list(run_reports(client, [ReportRequest(0, spend_form(0))]))
+    [outcome] = run_reports(client, [ReportRequest(0, spend_form(0), force_new=True)])
     assert outcome.ok and not outcome.reused and sim.stats()["creates"] == 2
 
 
 def test_bad_credentials_stop_the_batch(sim, connect):
     client = connect(sim, token="gr_not_the_right_one")
     with pytest.raises(AuthenticationError):
-        list(run_reports(client, [ReportRequest(i, spend(i)) for i in range(3)]))
+        list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(3)]))
 
 
 def test_rate_limits_during_a_batch_are_absorbed(sim, connect):
     client = connect(sim)
     sim.set_faults(rate_limit_rate=0.3, retry_after=0, server_error_rate=0.1)
-    outcomes = list(run_reports(client, [ReportRequest(i, spend(i)) for i in range(8)], max_in_flight=4))
+    outcomes = list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(8)], max_in_flight=4))
     assert all(o.ok for o in outcomes) and len(outcomes) == 8
     stats = sim.stats()
     assert stats["creates"] == 8 and stats["faults"]

@@ -8,7 +8,6 @@ import json
 import logging
 import subprocess
 import sys
-from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -28,43 +27,9 @@ from recast_pipeline.recast.forms import build_form
 from recast_pipeline.recast.fingerprint import form_fingerprint, parse_tag
 
 from conftest import TEST_TOKEN
+from fakes import FakeClock, spend_form
 
 SPEND = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01", "end_date": "2024-01-31"}
-FAST = dict(poll_interval=0.1, report_timeout=20.0, retry_deadline=10.0, backoff_base=0.01, backoff_cap=0.05)
-
-
-def spend_form(i: int, deployment_id: int = 5716) -> dict:
-    start = date(2023, 1, 2) + timedelta(days=7 * i)
-    return {**SPEND, "deployment_id": deployment_id, "start_date": str(start), "end_date": str(start + timedelta(days=27))}
-
-
-class Recorder:
-    """An injected sleep that records instead of sleeping, with a clock that it advances."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def connect():
-    made = []
-
-    def connect(sim, **overrides) -> RecastClient:
-        client = RecastClient(sim.base_url, sim.client_slug, overrides.pop("token", sim.token), **{**FAST, **overrides})
-        made.append(client)
-        return client
-
-    yield connect
-    for client in made:
-        client.close()
 
 
 @pytest.fixture
@@ -183,7 +148,7 @@ def test_iter_reports_walks_every_page(client, simulator):
 
 @pytest.mark.parametrize("fmt", ["seconds", "http-date"])
 def test_429_honours_retry_after_in_both_forms(simulator, connect, fmt):
-    recorder = Recorder()
+    recorder = FakeClock()
     client = connect(simulator, sleep=recorder.sleep)
     simulator.set_faults(rate_limit_burst=1, retry_after=3, retry_after_format=fmt)
     assert [d.id for d in client.list_deployments()] == [5716, 5717]
@@ -196,7 +161,7 @@ def test_429_honours_retry_after_in_both_forms(simulator, connect, fmt):
 
 
 def test_503_then_success(simulator, connect):
-    client = connect(simulator, sleep=Recorder().sleep)
+    client = connect(simulator, sleep=FakeClock().sleep)
     simulator.set_faults(server_error_burst=1, server_error_status=503)
     assert client.get_deployment(5716).id == 5716
     stats = simulator.stats()
@@ -224,7 +189,7 @@ def test_422_is_not_retried_and_carries_the_server_messages(client, simulator):
 
 
 def test_retry_deadline_reached(simulator, connect):
-    recorder = Recorder()
+    recorder = FakeClock()
     client = connect(simulator, sleep=recorder.sleep, clock=recorder, retry_deadline=5.0, backoff_cap=1.0)
     simulator.set_faults(server_error_rate=1.0, server_error_endpoints=["show"])
     with pytest.raises(ServerError) as caught:
@@ -270,7 +235,7 @@ def test_5xx_on_create_looks_before_creating_again(client, simulator):
 
 
 def test_429_on_create_is_resent(simulator, connect):
-    client = connect(simulator, sleep=Recorder().sleep)
+    client = connect(simulator, sleep=FakeClock().sleep)
     simulator.set_faults(rate_limit_burst=1, rate_limit_endpoints=["create"])
     client.create_report(SPEND)
     stats = simulator.stats()

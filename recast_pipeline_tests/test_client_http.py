@@ -28,24 +28,13 @@ from recast_pipeline.recast import (
 )
 from recast_pipeline.recast.fingerprint import form_fingerprint
 
+from fakes import FakeClock
+
 TOKEN = "gr_unit_secret_token_123"
 BASE = "https://api.test"
 FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01", "end_date": "2024-01-31"}
 REPORT = {"id": 7, "name": "x", "report_type": "compute_spend_summary", "status": "processing", "prerendered": False,
           "form": FORM, "created_at": "2024-05-01T00:00:00Z", "updated_at": "2024-05-01T00:00:00Z"}
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class Script:
@@ -78,7 +67,7 @@ def fail(exc_type, message="boom"):
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(start=1000.0)
 
 
 @pytest.fixture

@@ -8,20 +8,9 @@ from recast_pipeline.recast import errors
 from recast_pipeline.recast.models import Report
 from recast_pipeline.recast.polling import ReportPoller, first_interval
 
+from fakes import FakeClock
+
 FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary"}
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def report(report_id: int, status: str) -> Report:

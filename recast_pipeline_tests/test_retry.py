@@ -10,18 +10,7 @@ import pytest
 
 from recast_pipeline.recast.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from fakes import FakeClock
 
 
 def policy(clock: FakeClock, **kwargs) -> RetryPolicy:

@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+from fakes import simulator_pool
 
 from .helpers import CANARY_TOKEN, CHILD_OUTPUTS, RUN_RESULTS, SLUG, Pipeline
 from .leaks import leaks_in_files, leaks_in_results
@@ -21,16 +21,8 @@ SIMULATOR_DEFAULTS = dict(token=CANARY_TOKEN, client_slug=SLUG, latency=0.2, jit
 
 @pytest.fixture
 def sim_factory():
-    started = []
-
-    def start(**overrides):
-        server = serve_in_thread(SimulatorConfig(**{**SIMULATOR_DEFAULTS, **overrides}))
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+    with simulator_pool(SIMULATOR_DEFAULTS) as start:
+        yield start
 
 
 @pytest.fixture
