@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Callable, Iterator
@@ -49,3 +50,13 @@ def simulator_pool(defaults: dict) -> Iterator[Callable]:
     finally:
         for server in started:
             server.stop()
+
+
+def wait_final(client, report_id: int, timeout: float = 10.0) -> dict:
+    """Poll a simulator report (through ``sim.http_client()``) until it is final or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = client.get(f"/reports/{report_id}").json()
+        if body["status"] not in ("ready", "processing") or time.monotonic() > deadline:
+            return body
+        time.sleep(0.03)

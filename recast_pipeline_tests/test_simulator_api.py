@@ -9,21 +9,14 @@ import pytest
 
 from recast_pipeline.recast.models import Deployment, Kpi, Report
 
+from fakes import wait_final
+
 SPEND_FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary",
               "start_date": "2024-01-01", "end_date": "2024-03-31"}
 
 
 def api(sim) -> httpx.Client:
     return sim.http_client()
-
-
-def wait_final(client: httpx.Client, report_id: int, timeout: float = 10.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        body = client.get(f"/reports/{report_id}").json()
-        if body["status"] not in ("ready", "processing") or time.monotonic() > deadline:
-            return body
-        time.sleep(0.03)
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic gr_test_secret_token_123", "gr_test_secret_token_123"])

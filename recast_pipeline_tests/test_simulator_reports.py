@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from urllib.parse import quote
 
-
 from recast_pipeline.simulator.csvout import render_csv
+
+from fakes import wait_final
 
 R = {"start_date": "2024-01-01", "end_date": "2024-03-31"}
 CH = ["Paid Social", "Podcasts, Audio", "Affiliate & Partners"]
@@ -70,15 +70,6 @@ DYNAMIC_PREFIXES = {
 
 def api(sim):
     return sim.http_client()
-
-
-def wait_final(client, report_id: int, timeout: float = 10.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        body = client.get(f"/reports/{report_id}").json()
-        if body["status"] not in ("ready", "processing") or time.monotonic() > deadline:
-            return body
-        time.sleep(0.03)
 
 
 def url_key(key: str) -> str:
