@@ -9,4 +9,5 @@ from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 
 partitioning = Partitioning.from_env()
-defs = build_definitions(partitioning, RecastResource.from_env(), RecastWarehouse.from_env())
+recast = RecastResource.from_env()
+defs = build_definitions(partitioning, recast, RecastWarehouse.from_env())

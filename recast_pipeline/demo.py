@@ -10,29 +10,26 @@ three example queries.
 from __future__ import annotations
 
 import argparse
-import os
 import threading
 import time
 from pathlib import Path
 
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-
+from recast_pipeline.local_env import point_pipeline_at, project_instance, sync_dashboards
 from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
 from recast_pipeline.sql_cli import format_table
 
-DEMO_DEPLOYMENT = 5716
-DAGSTER_HOME = ".dagster_home"
+LINEAGE = "partition_key, dashboard, deployment_id, model_date, report_id, download_key, loaded_at"
 EXAMPLE_QUERIES = {
-    "Spend per channel, by month (compute_spend_summary)": """
-        SELECT * EXCLUDE (partition_key, deployment_id, report_id, download_key, loaded_at)
-        FROM compute_spend_summary.tables_monthly ORDER BY month LIMIT 12""",
-    "Total ROI per channel and month (compute_insights_overview)": """
-        SELECT partition_key AS month, * EXCLUDE (partition_key, deployment_id, report_id, download_key, loaded_at, effect, metric)
-        FROM compute_insights_overview.summaries WHERE effect = 'total' AND metric = 'roi' ORDER BY 1 LIMIT 12""",
+    "Spend per channel, by month (compute_spend_summary)": f"""
+        SELECT dashboard, * EXCLUDE ({LINEAGE})
+        FROM compute_spend_summary.tables_monthly ORDER BY dashboard, month LIMIT 12""",
+    "Total ROI per channel and month (compute_insights_overview)": f"""
+        SELECT dashboard, partition_key AS month, * EXCLUDE ({LINEAGE}, effect, metric)
+        FROM compute_insights_overview.summaries WHERE effect = 'total' AND metric = 'roi' ORDER BY 1, 2 LIMIT 12""",
     "What was loaded (recast_meta.reports)": """
-        SELECT report_type, count(*) AS partitions, sum(CASE WHEN prerendered THEN 1 ELSE 0 END) AS prerendered_reused,
+        SELECT dashboard, report_type, count(*) AS partitions, sum(CASE WHEN prerendered THEN 1 ELSE 0 END) AS prerendered_reused,
                round(max(waited_seconds), 1) AS max_wait_s
-        FROM recast_meta.reports GROUP BY 1 ORDER BY 1""",
+        FROM recast_meta.reports GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 12""",
 }
 
 
@@ -46,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     config = SimulatorConfig(latency=args.latency, jitter=args.latency / 4)
     with serve_in_thread(config) as sim:
-        print(f"Simulator: {sim.base_url} (client {sim.client_slug}, deployments {list(sim.deployment_ids)})")
-        _point_pipeline_at(sim, args.data_dir)
+        print(f"Simulator: {sim.base_url} (client {sim.client_slug}, active deployments {list(sim.deployment_ids)})")
+        point_pipeline_at(sim, args.data_dir)
         stop = threading.Event()
         progress = threading.Thread(target=_print_progress, args=(sim, stop), daemon=True)
         progress.start()
@@ -60,50 +57,40 @@ def run(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _point_pipeline_at(sim, data_dir: Path) -> None:
-    os.environ.update(
-        {
-            "RECAST_BASE_URL": sim.base_url,
-            "RECAST_CLIENT_SLUG": sim.client_slug,
-            "RECAST_PAT": sim.token,
-            "RECAST_DEPLOYMENT_IDS": str(DEMO_DEPLOYMENT),
-            "RECAST_DATA_DIR": str(data_dir.resolve()),
-            "RECAST_WAREHOUSE": str((data_dir / "warehouse.duckdb").resolve()),
-            "RECAST_POLL_INTERVAL": "2",
-            "RECAST_MAX_IN_FLIGHT": "32",
-        }
-    )
-
-
 def _materialize_everything(months: int) -> bool:
-    import dagster as dg  # after the environment is set: definitions read it at import
-    from dagster._core.instance.ref import InstanceRef
+    """Every dashboard Recast has: its recent months the model covers, and its dashboard partition."""
+    from recast_pipeline.definitions import defs, partitioning, recast
+    from recast_pipeline.model_watch import ready_months
+    from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
+    from recast_pipeline.orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
-    from recast_pipeline.definitions import defs, partitioning
-    from recast_pipeline.orchestration.jobs import DEPLOYMENT_JOB, MONTHLY_JOB
-    from recast_pipeline.orchestration.sensors import recent_months
-
-    keys = recent_months(partitioning, months)
-    # The instance `dagster dev` uses from this folder: dagster.yaml here, storage in .dagster_home.
-    home = Path(DAGSTER_HOME).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), config_dir=str(Path.cwd())))
+    with recast.get_client() as client:
+        resolver = recast.resolver(client)
+        plan = {
+            dashboard: ready_months(partitioning.closed_months(), resolver.deployment_for(dashboard).end_date)[-months:]
+            for dashboard in sorted(resolver.selected())
+        }
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     ok = True
-    with instance:
-        print(f"Materializing {MONTHLY_JOB} for {keys[0]}...{keys[-1]} and {DEPLOYMENT_JOB} for {DEMO_DEPLOYMENT}")
-        monthly = defs.resolve_job_def(MONTHLY_JOB).execute_in_process(
-            instance=instance,
-            run_config=quiet,
-            tags={ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]},
-            raise_on_error=False,
-        )
-        per_deployment = defs.resolve_job_def(DEPLOYMENT_JOB).execute_in_process(
-            instance=instance, run_config=quiet, partition_key=str(DEMO_DEPLOYMENT), raise_on_error=False
-        )
-        for name, result in ((MONTHLY_JOB, monthly), (DEPLOYMENT_JOB, per_deployment)):
-            print(f"  {name}: {'success' if result.success else 'FAILED'} (run {result.run_id})")
-            ok = ok and result.success
+    with project_instance() as instance:
+        sync_dashboards(instance, partitioning.dashboards_name, plan)
+        for dashboard, keys in plan.items():
+            first, last = (partitioning.dated_key(dashboard, key) for key in (keys[0], keys[-1]))
+            print(f"Materializing dashboard {dashboard}: {MONTHLY_JOB} for {first}...{last}, {DASHBOARD_JOB} for {dashboard}")
+            runs = {
+                MONTHLY_JOB: defs.resolve_job_def(MONTHLY_JOB).execute_in_process(
+                    instance=instance,
+                    run_config=quiet,
+                    tags={PARTITION_RANGE_START_TAG: first, PARTITION_RANGE_END_TAG: last},
+                    raise_on_error=False,
+                ),
+                DASHBOARD_JOB: defs.resolve_job_def(DASHBOARD_JOB).execute_in_process(
+                    instance=instance, run_config=quiet, partition_key=dashboard, raise_on_error=False
+                ),
+            }
+            for name, result in runs.items():
+                print(f"  {name}: {'success' if result.success else 'FAILED'} (run {result.run_id})")
+                ok = ok and result.success
     return ok
 
 
@@ -131,4 +118,4 @@ def _print_summary(elapsed: float) -> None:
         print(f"\n-- {title}\n{sql}")
         columns, result = warehouse.query(sql)
         print(format_table(columns, result, limit=8))
-    print("\nNext: `recast-pipeline sql \"SHOW ALL TABLES\"`, or `dagster dev` to see these runs in the UI.")
+    print("\nNext: `recast-pipeline sql \"SHOW ALL TABLES\"`, or `recast-pipeline dev` to see these runs in the UI.")

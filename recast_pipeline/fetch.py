@@ -30,11 +30,13 @@ DOWNLOAD_WORKERS = 4
 
 @dataclass(frozen=True)
 class PartitionJob:
-    """One report to run: a report type for one deployment and partition."""
+    """One report to run: a report type for one dashboard's partition, on the deployment resolved for it."""
 
     report_type: str
+    dashboard: str
     deployment_id: int
-    partition_key: str  # as stored in the warehouse: the month (YYYY-MM-01) or the deployment id
+    model_date: str | None
+    partition_key: str  # as stored in the warehouse: the month (YYYY-MM-01) or the dashboard
     form: Mapping[str, Any]
     label: str
     force_new: bool = False
@@ -63,26 +65,20 @@ class FailedPartition:
 
 @dataclass
 class FormPlanner:
-    """Builds validated forms, fetching each deployment (and each source report) once."""
+    """Builds validated forms for a deployment's detail, fetching each source report once."""
 
     client: RecastClient
-    _deployments: dict[int, Deployment] = field(default_factory=dict)
     _reports: dict[int, Report] = field(default_factory=dict)
-
-    def deployment(self, deployment_id: int) -> Deployment:
-        if deployment_id not in self._deployments:
-            self._deployments[deployment_id] = self.client.get_deployment(deployment_id)
-        return self._deployments[deployment_id]
 
     def form(
         self,
         report_type: str,
-        deployment_id: int,
+        deployment: Deployment,
         month,
         overrides: Mapping[str, Any],
         from_report_id: int | None = None,
     ) -> dict[str, Any]:
-        deployment = self.deployment(deployment_id)
+        deployment_id = deployment.id
         if from_report_id is not None:
             if from_report_id not in self._reports:
                 try:
@@ -199,12 +195,14 @@ def _land(
     report = outcome.report
     begun = time.monotonic()
     lineage = Lineage(
+        dashboard=job.dashboard,
         deployment_id=job.deployment_id,
+        model_date=job.model_date,
         partition_key=job.partition_key,
         report_id=report.id,
         loaded_at=datetime.now(timezone.utc),
     )
-    stage = area.stage(job.report_type, job.deployment_id, job.partition_key)
+    stage = area.stage(job.report_type, job.dashboard, job.partition_key)
     # CSVs go inside the stage's own folder: a process killed mid-landing leaves them only where
     # the stale-stage sweep of a later run removes them, never as litter beside the Parquet.
     folder = stage.directory / ".downloads"

@@ -46,6 +46,22 @@ def deployment_ids() -> tuple[int, ...]:
     return tuple(dict.fromkeys(ids))
 
 
+def dashboards() -> tuple[str, ...]:
+    """RECAST_DASHBOARDS: comma-separated dashboard slugs to load; empty means every active one."""
+    value = _env("RECAST_DASHBOARDS") or ""
+    return tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+
+
+def credentials_missing() -> tuple[str, ...]:
+    """The environment variables the real API needs that are not set (for messages, never values)."""
+    missing = []
+    if _env("RECAST_CLIENT_SLUG") is None:
+        missing.append("RECAST_CLIENT_SLUG")
+    if _env("RECAST_PAT", "API_PAT") is None:
+        missing.append("RECAST_PAT")
+    return tuple(missing)
+
+
 def data_dir() -> Path:
     return Path(_env("RECAST_DATA_DIR") or "./data")
 
@@ -57,6 +73,11 @@ def warehouse_path() -> Path:
 
 def parquet_dir() -> Path:
     return data_dir() / "parquet"
+
+
+def ledger_path() -> Path:
+    """The create ledger: which Recast report each form fingerprint became (beside the warehouse)."""
+    return data_dir() / "recast_ledger.sqlite"
 
 
 def partitions_start() -> date:

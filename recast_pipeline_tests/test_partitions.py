@@ -6,35 +6,41 @@ import pytest
 from recast_pipeline.orchestration.partitions import Partitioning, PartitionTarget
 
 
-def test_one_deployment_uses_the_design_keys():
-    partitioning = Partitioning((5716,), date(2024, 1, 1))
-    assert isinstance(partitioning.dated, dg.MonthlyPartitionsDefinition)
-    assert partitioning.dated.get_partition_keys()[0] == "2024-01-01"
-    assert partitioning.deployments.get_partition_keys() == ["5716"]
-    assert partitioning.resolve("2024-03-01", dated=True) == PartitionTarget(5716, date(2024, 3, 1))
-    assert partitioning.resolve("5716", dated=False) == PartitionTarget(5716, None)
-    assert partitioning.resolve("2024-03-01", dated=True).storage_key == "2024-03-01"
-    assert partitioning.resolve("5716", dated=False).storage_key == "5716"
+def test_dated_keys_are_dashboard_by_month_and_never_depend_on_the_environment(monkeypatch):
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("recast_dashboards", ["revenue", "signups"])
+    keys = {}
+    for env in ({}, {"RECAST_DEPLOYMENT_IDS": "5716", "RECAST_DASHBOARDS": "revenue"}):
+        for name in ("RECAST_DEPLOYMENT_IDS", "RECAST_DASHBOARDS"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        partitioning = Partitioning(date(2024, 1, 1))
+        assert isinstance(partitioning.dated, dg.MultiPartitionsDefinition)
+        keys[len(env)] = partitioning.dated.get_partition_keys(dynamic_partitions_store=instance)
+    assert keys[0] == keys[2]
+    assert "revenue|2024-03-01" in keys[0] and "signups|2024-03-01" in keys[0]
 
 
-def test_several_deployments_add_a_deployment_dimension():
-    partitioning = Partitioning((5716, 5717), date(2024, 1, 1))
-    keys = partitioning.dated.get_partition_keys()
-    assert "5716|2024-01-01" in keys and "5717|2024-01-01" in keys
-    assert partitioning.resolve("5717|2024-02-01", dated=True) == PartitionTarget(5717, date(2024, 2, 1))
-    assert partitioning.dated_key(5717, date(2024, 2, 1)) == "5717|2024-02-01"
-    assert partitioning.deployments.get_partition_keys() == ["5716", "5717"]
+def test_keys_resolve_to_a_dashboard_and_month():
+    partitioning = Partitioning(date(2024, 1, 1))
+    assert partitioning.resolve("revenue|2024-03-01", dated=True) == PartitionTarget("revenue", date(2024, 3, 1))
+    assert partitioning.resolve("revenue|2024-03-01", dated=True).storage_key == "2024-03-01"
+    assert partitioning.resolve("revenue", dated=False) == PartitionTarget("revenue", None)
+    assert partitioning.resolve("revenue", dated=False).storage_key == "revenue"
+    assert partitioning.resolve("5716", dated=False).storage_key == "5716"  # a deployment without a dashboard
+    assert partitioning.dated_key("signups", date(2024, 2, 1)) == "signups|2024-02-01"
+    assert isinstance(partitioning.dashboards, dg.DynamicPartitionsDefinition)
 
 
-def test_no_deployment_configured_makes_the_deployment_dimension_dynamic():
-    partitioning = Partitioning((), date(2024, 1, 1))
-    assert isinstance(partitioning.deployments, dg.DynamicPartitionsDefinition)
-    assert isinstance(partitioning.dated, dg.MultiPartitionsDefinition)
+@pytest.mark.parametrize("key", ["2024-03-15", "March", "revenue|2024-03-15", "revenue|2024-03-01|x", "|2024-03-01"])
+def test_bad_dated_keys_are_named(key):
+    with pytest.raises(ValueError, match="is not a Recast partition") as caught:
+        Partitioning(date(2024, 1, 1)).resolve(key, dated=True)
+    assert repr(key) in str(caught.value)
 
 
-@pytest.mark.parametrize("key", ["2024-03-15", "March", "5716|2024-03-01|x"])
-def test_bad_partition_keys_are_named(key):
+@pytest.mark.parametrize("key", ["", "revenue|2024-03-01"])
+def test_bad_dashboard_keys_are_named(key):
     with pytest.raises(ValueError, match="is not a Recast partition"):
-        Partitioning((5716,), date(2024, 1, 1)).resolve(key, dated=True)
-    with pytest.raises(ValueError, match=key.replace("|", r"\|")):
-        Partitioning((5716, 5717), date(2024, 1, 1)).resolve(key, dated=True)
+        Partitioning(date(2024, 1, 1)).resolve(key, dated=False)

@@ -14,48 +14,55 @@ from recast_pipeline.orchestration.resources import RecastResource, RecastWareho
 MONDAY_6AM = datetime(2026, 11, 2, 6, 0, tzinfo=timezone.utc)
 
 
-def _defs(tmp_path, deployment_ids):
+def _defs(tmp_path):
     recast = RecastResource(base_url="http://127.0.0.1:9", client_slug="acme", token="gr_unused")
-    return build_definitions(Partitioning(deployment_ids, date(2024, 1, 1)), recast, RecastWarehouse(data_dir=str(tmp_path)))
+    return build_definitions(Partitioning(date(2024, 1, 1)), recast, RecastWarehouse(data_dir=str(tmp_path)))
 
 
-def _tick(defs, name):
+def _tick(defs, name, dashboards):
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("recast_dashboards", list(dashboards))
     with dg.build_schedule_context(
-        repository_def=defs.get_repository_def(), scheduled_execution_time=MONDAY_6AM
+        instance=instance, repository_def=defs.get_repository_def(), scheduled_execution_time=MONDAY_6AM
     ) as context:
         return defs.resolve_schedule_def(name).evaluate_tick(context)
 
 
-@pytest.mark.parametrize("deployment_ids", [(5716,), (5716, 5717)])
-def test_weekly_schedule_requests_every_deployment_partition(tmp_path, deployment_ids):
-    data = _tick(_defs(tmp_path, deployment_ids), "recast_deployment_reports_schedule")
+@pytest.mark.parametrize("dashboards", [("revenue",), ("revenue", "signups")])
+def test_weekly_schedule_requests_every_dashboard_partition(tmp_path, dashboards):
+    data = _tick(_defs(tmp_path), "recast_dashboard_reports_schedule", dashboards)
     assert [(r.partition_key, r.run_key) for r in data.run_requests] == [
-        (str(d), f"weekly:2026-11-02:{d}") for d in deployment_ids
+        (d, f"weekly:2026-11-02:{d}") for d in dashboards
     ]
 
 
+def test_weekly_schedule_skips_saying_why_without_dashboards(tmp_path):
+    data = _tick(_defs(tmp_path), "recast_dashboard_reports_schedule", ())
+    assert not data.run_requests and "No dashboards known yet" in data.skip_message
+
+
 @pytest.mark.parametrize(
-    "deployment_ids, keys", [((5716,), ["2026-10-01"]), ((5716, 5717), ["5716|2026-10-01", "5717|2026-10-01"])]
+    "dashboards, keys", [(("revenue",), ["revenue|2026-10-01"]), (("revenue", "signups"), ["revenue|2026-10-01", "signups|2026-10-01"])]
 )
-def test_monthly_schedule_requests_the_month_that_closed(tmp_path, deployment_ids, keys):
-    data = _tick(_defs(tmp_path, deployment_ids), "recast_monthly_reports_schedule")
+def test_monthly_schedule_requests_the_month_that_closed(tmp_path, dashboards, keys):
+    data = _tick(_defs(tmp_path), "recast_monthly_reports_schedule", dashboards)
     assert sorted(r.partition_key for r in data.run_requests) == keys
 
 
 def test_schedules_ship_stopped_and_sensors_running(tmp_path):
-    defs = _defs(tmp_path, (5716,))
+    defs = _defs(tmp_path)
     assert {s.name: s.default_status for s in defs.schedules} == {
         "recast_monthly_reports_schedule": dg.DefaultScheduleStatus.STOPPED,
-        "recast_deployment_reports_schedule": dg.DefaultScheduleStatus.STOPPED,
+        "recast_dashboard_reports_schedule": dg.DefaultScheduleStatus.STOPPED,
     }
     assert {s.name: s.default_status for s in defs.sensors} == {
         "recast_model_refresh_sensor": dg.DefaultSensorStatus.RUNNING,
-        "recast_month_close_sensor": dg.DefaultSensorStatus.RUNNING,
+        "recast_month_ready_sensor": dg.DefaultSensorStatus.RUNNING,
     }
 
 
 def test_refresh_sensor_interval_comes_from_the_environment(tmp_path, monkeypatch):
-    sensor = lambda: next(s for s in _defs(tmp_path, (5716,)).sensors if s.name == "recast_model_refresh_sensor")  # noqa: E731
+    sensor = lambda: next(s for s in _defs(tmp_path).sensors if s.name == "recast_model_refresh_sensor")  # noqa: E731
     monkeypatch.delenv("RECAST_SENSOR_INTERVAL", raising=False)
     assert sensor().minimum_interval_seconds == 60
     monkeypatch.setenv("RECAST_SENSOR_INTERVAL", "5")

@@ -41,17 +41,17 @@ def report_spec(report_type: ReportType, partitions_def: dg.PartitionsDefinition
 
 def build_report_assets(partitioning: Partitioning) -> List[dg.AssetsDefinition]:
     monthly = [rt for rt in REPORT_TYPES.values() if rt.partitioned_by_month]
-    per_deployment = [rt for rt in REPORT_TYPES.values() if not rt.partitioned_by_month]
+    per_dashboard = [rt for rt in REPORT_TYPES.values() if not rt.partitioned_by_month]
     return [
         _reports_multi_asset("recast_monthly_reports", monthly, partitioning, dated=True),
-        _reports_multi_asset("recast_deployment_reports", per_deployment, partitioning, dated=False),
+        _reports_multi_asset("recast_dashboard_reports", per_dashboard, partitioning, dated=False),
     ]
 
 
 def _reports_multi_asset(
     name: str, report_types: Sequence[ReportType], partitioning: Partitioning, dated: bool
 ) -> dg.AssetsDefinition:
-    partitions_def = partitioning.dated if dated else partitioning.deployments
+    partitions_def = partitioning.dated if dated else partitioning.dashboards
     run_config = run_config_class("".join(p.title() for p in name.split("_")) + "Config", list(report_types))
     by_key = {asset_key(rt.name): rt for rt in report_types}
 
@@ -70,7 +70,7 @@ def _reports_multi_asset(
         selected = [by_key[key] for key in sorted(context.selected_asset_keys, key=str) if key in by_key]
         client = recast.get_client()
         try:
-            jobs = _plan_jobs(context, config, client, selected, partitioning, dated)
+            jobs = _plan_jobs(context, config, recast.resolver(client), selected, partitioning, dated)
             yield from _run_jobs(context, jobs, client, recast, warehouse)
         finally:
             client.close()
@@ -78,21 +78,24 @@ def _reports_multi_asset(
     return materialize_reports
 
 
-def _plan_jobs(context, config, client, selected, partitioning, dated) -> List[PartitionJob]:
-    """Every form of the run, validated before anything is created on Recast."""
-    planner = FormPlanner(client)
+def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List[PartitionJob]:
+    """Every form of the run, validated before anything is created on Recast.
+
+    Each dashboard is resolved to its current deployment once, when the run starts."""
+    planner = FormPlanner(resolver.client)
     jobs = []
     for report_type in selected:
         inputs = getattr(config, report_type.name)
         for dagster_key in context.partition_keys:
             target = partitioning.resolve(dagster_key, dated)
-            form = planner.form(
-                report_type.name, target.deployment_id, target.month, form_overrides(inputs), inputs.from_report_id
-            )
+            deployment = resolver.deployment_for(target.dashboard)
+            form = planner.form(report_type.name, deployment, target.month, form_overrides(inputs), inputs.from_report_id)
             jobs.append(
                 PartitionJob(
                     report_type=report_type.name,
-                    deployment_id=target.deployment_id,
+                    dashboard=target.dashboard,
+                    deployment_id=deployment.id,
+                    model_date=deployment.model_date,
                     partition_key=target.storage_key,
                     form=form,
                     label=f"recast_pipeline {report_type.name} {dagster_key}",

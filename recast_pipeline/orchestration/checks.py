@@ -94,9 +94,9 @@ def _spend_totals(warehouse, asset_key, partitions) -> dg.AssetCheckResult:
     daily_columns, _ = warehouse.query(f'SELECT * FROM "{schema}"."{daily}" LIMIT 0')
     mismatches, compared = {}, 0
     for p in partitions:
-        key = [p.job.deployment_id, p.job.partition_key]
+        key = [p.job.dashboard, p.job.partition_key]
         _, rows = warehouse.query(
-            f'SELECT channel, sum(spend) FROM "{schema}"."{total}" WHERE deployment_id = ? AND partition_key = ? GROUP BY 1',
+            f'SELECT channel, sum(spend) FROM "{schema}"."{total}" WHERE dashboard = ? AND partition_key = ? GROUP BY 1',
             key,
         )
         columns = [normalize_column(str(channel)) for channel, _ in rows]
@@ -106,7 +106,7 @@ def _spend_totals(warehouse, asset_key, partitions) -> dg.AssetCheckResult:
         if columns and not unmatched:
             sums = " + ".join(f'coalesce(sum("{c}"), 0)' for c in columns)
             _, [(daily_total,)] = warehouse.query(
-                f'SELECT {sums} FROM "{schema}"."{daily}" WHERE deployment_id = ? AND partition_key = ?', key
+                f'SELECT {sums} FROM "{schema}"."{daily}" WHERE dashboard = ? AND partition_key = ?', key
             )
         compared += 1
         if unmatched or not rows or abs(daily_total - spend_total) > SPEND_TOLERANCE * max(abs(spend_total), 1.0):

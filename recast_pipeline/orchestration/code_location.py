@@ -24,8 +24,6 @@ def build_definitions(partitioning: Partitioning, recast: RecastResource, wareho
         resources={
             "recast": recast,
             "warehouse": warehouse,
-            IO_MANAGER_KEY: DuckDBWarehouseIOManager(
-                warehouse=warehouse, deployment_ids=list(partitioning.deployment_ids)
-            ),
+            IO_MANAGER_KEY: DuckDBWarehouseIOManager(warehouse=warehouse),
         },
     )

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, List, Sequence
+from typing import Any, Sequence
 
 import dagster as dg
-from pydantic import Field
 
 from recast_pipeline.fetch import LandedPartition
 from recast_pipeline.orchestration.metadata import warehouse_metadata
@@ -21,7 +20,9 @@ def report_load(landed: LandedPartition) -> ReportLoad:
     return ReportLoad(
         report_id=report.id,
         report_type=job.report_type,
+        dashboard=job.dashboard,
         deployment_id=job.deployment_id,
+        model_date=job.model_date,
         partition_key=job.partition_key,
         name=report.name,
         status=report.status,
@@ -39,7 +40,6 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
     """Each partition's load is one DuckDB transaction; its Parquet is published right after."""
 
     warehouse: RecastWarehouse
-    deployment_ids: List[int] = Field(default=[], description="RECAST_DEPLOYMENT_IDS, to read partition keys")
 
     def handle_output(self, context: dg.OutputContext, obj: Sequence[LandedPartition]) -> None:
         warehouse = self.warehouse.warehouse()
@@ -58,11 +58,11 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         report_type = context.asset_key.path[-1]
         rt = resolve(report_type)
         dated = bool(rt and rt.partitioned_by_month)
-        partitioning = Partitioning(tuple(self.deployment_ids), start=date.min)  # start: irrelevant to keys
+        partitioning = Partitioning(start=date.min)  # start: irrelevant to reading keys
         warehouse = self.warehouse.warehouse()
         keys = context.asset_partition_keys if context.has_asset_partitions else []
         tables = {}
         for key in keys:
             target = partitioning.resolve(key, dated)
-            tables[key] = warehouse.read_partition(report_type, target.deployment_id, target.storage_key)
+            tables[key] = warehouse.read_partition(report_type, target.dashboard, target.storage_key)
         return tables[keys[0]] if len(keys) == 1 else tables

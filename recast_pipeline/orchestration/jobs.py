@@ -7,11 +7,11 @@ from typing import Sequence
 import dagster as dg
 
 MONTHLY_JOB = "recast_monthly_reports_job"
-DEPLOYMENT_JOB = "recast_deployment_reports_job"
+DASHBOARD_JOB = "recast_dashboard_reports_job"
 
 
 def build_jobs(report_assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAssetJobDefinition]:
-    monthly, per_deployment = report_assets
+    monthly, per_dashboard = report_assets
     return [
         dg.define_asset_job(
             MONTHLY_JOB,
@@ -19,8 +19,8 @@ def build_jobs(report_assets: Sequence[dg.AssetsDefinition]) -> list[dg.Unresolv
             description="Every date-based Recast report type for the selected months",
         ),
         dg.define_asset_job(
-            DEPLOYMENT_JOB,
-            selection=dg.AssetSelection.assets(per_deployment),
-            description="Every deployment-keyed Recast report type (model, clean data, spikes, shift curves)",
+            DASHBOARD_JOB,
+            selection=dg.AssetSelection.assets(per_dashboard),
+            description="Every dashboard-keyed Recast report type (model, clean data, spikes, shift curves)",
         ),
     ]

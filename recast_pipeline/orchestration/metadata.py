@@ -20,10 +20,16 @@ def report_metadata(partitions: Sequence, client_slug: str) -> dict[str, Any]:
         "recast/report_id": first.report.id if len(partitions) == 1 else None,
         "recast/report_url": dg.MetadataValue.url(report_url(client_slug, first.report.id)),
         "recast/form": dg.MetadataValue.json(dict(first.job.form)),
+        "recast/dashboard": first.job.dashboard if len({p.job.dashboard for p in partitions}) == 1 else None,
+        "recast/deployment_id": first.job.deployment_id if len({p.job.deployment_id for p in partitions}) == 1 else None,
+        "recast/model_date": first.job.model_date if len({p.job.model_date for p in partitions}) == 1 else None,
         "recast/reports": dg.MetadataValue.json(
             {
                 str(p.job.tag): {
                     "report_id": p.report.id,
+                    "dashboard": p.job.dashboard,
+                    "deployment_id": p.job.deployment_id,
+                    "model_date": p.job.model_date,
                     "reused": p.reused,
                     "prerendered": p.report.prerendered,
                     "queued_s": round(p.queued_seconds, 2),

@@ -1,86 +1,91 @@
-"""Partition definitions of DESIGN.md and the mapping from a partition key to (deployment, period).
+"""Partition definitions of DESIGN.md and the mapping from a partition key to (dashboard, month).
 
-One deployment configured: date-based report types are monthly (``2024-01-01``), the others are
-keyed by the deployment id (``5716``). Several deployments: date-based types get a two-dimensional
-key (``deployment`` × ``month``, shown by Dagster as ``5716|2024-01-01``) and the others one key per
-deployment. No deployment configured: the deployment dimension is dynamic (``recast_deployments``)
-and is filled from the API by the deployment sensor or ``recast-pipeline deployments sync``.
+Keys never depend on the environment, on how many dashboards are loaded, or on model refreshes:
+the model dimension is the dashboard (a dynamic dimension, ``recast_dashboards``, stored in the
+Dagster instance and filled by the sensors, the demo and ``recast-pipeline dashboards sync``).
+Date-based report types are ``dashboard × month`` (``revenue|2024-03-01``); the others are keyed
+by dashboard (``revenue``). Which deployment a partition was computed on is data, not key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from functools import cached_property
-from datetime import date
 
 import dagster as dg
 
 from recast_pipeline import settings
 
-DEPLOYMENTS_PARTITIONS_NAME = "recast_deployments"
+DASHBOARDS_PARTITIONS_NAME = "recast_dashboards"
 MONTH_DIMENSION = "month"
-DEPLOYMENT_DIMENSION = "deployment"
+DASHBOARD_DIMENSION = "dashboard"
+
+# Dagster's documented run tags for a single run over a range of partitions (`dagster job launch --tags`).
+PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 @dataclass(frozen=True)
 class PartitionTarget:
-    """What one Dagster partition means for Recast: which deployment, which month (if any)."""
+    """What one Dagster partition means for Recast: which dashboard, which month (if any)."""
 
-    deployment_id: int
+    dashboard: str
     month: date | None
 
     @property
     def storage_key(self) -> str:
-        """The ``partition_key`` column stored in the warehouse: the month, or the deployment id."""
-        return self.month.isoformat() if self.month else str(self.deployment_id)
+        """The ``partition_key`` column stored in the warehouse: the month, or the dashboard."""
+        return self.month.isoformat() if self.month else self.dashboard
 
 
 @dataclass(frozen=True)
 class Partitioning:
     """The two partitions definitions of a code location and how to read their keys."""
 
-    deployment_ids: tuple[int, ...]
     start: date
+    dashboards_name: str = DASHBOARDS_PARTITIONS_NAME
 
     @classmethod
     def from_env(cls) -> "Partitioning":
-        return cls(settings.deployment_ids(), settings.partitions_start())
+        return cls(settings.partitions_start())
 
     @cached_property
     def months(self) -> dg.MonthlyPartitionsDefinition:
         return dg.MonthlyPartitionsDefinition(start_date=self.start.isoformat(), fmt="%Y-%m-%d")
 
     @cached_property
-    def deployments(self) -> dg.PartitionsDefinition:
-        if self.deployment_ids:
-            return dg.StaticPartitionsDefinition([str(i) for i in self.deployment_ids])
-        return dg.DynamicPartitionsDefinition(name=DEPLOYMENTS_PARTITIONS_NAME)
+    def dashboards(self) -> dg.DynamicPartitionsDefinition:
+        return dg.DynamicPartitionsDefinition(name=self.dashboards_name)
 
     @cached_property
-    def dated(self) -> dg.PartitionsDefinition:
-        if len(self.deployment_ids) == 1:
-            return self.months
-        return dg.MultiPartitionsDefinition({MONTH_DIMENSION: self.months, DEPLOYMENT_DIMENSION: self.deployments})
+    def dated(self) -> dg.MultiPartitionsDefinition:
+        return dg.MultiPartitionsDefinition({DASHBOARD_DIMENSION: self.dashboards, MONTH_DIMENSION: self.months})
 
     def resolve(self, partition_key: str, dated: bool) -> PartitionTarget:
         """Turn a Dagster partition key into a target, with an error that names the bad key."""
         try:
             if not dated:
-                return PartitionTarget(deployment_id=int(partition_key), month=None)
-            if len(self.deployment_ids) == 1:
-                return PartitionTarget(self.deployment_ids[0], _month(partition_key))
-            deployment, sep, month = partition_key.partition("|")  # dimensions sort: deployment|month
-            if not sep:
-                raise ValueError("expected '<deployment>|<month>'")
-            return PartitionTarget(int(deployment), _month(month))
+                if not partition_key or "|" in partition_key:
+                    raise ValueError("expected a dashboard name")
+                return PartitionTarget(partition_key, None)
+            dashboard, sep, month = partition_key.partition("|")  # dimensions sort: dashboard|month
+            if not sep or not dashboard:
+                raise ValueError("expected '<dashboard>|<YYYY-MM-01>'")
+            return PartitionTarget(dashboard, _month(month))
         except ValueError as exc:
             raise ValueError(f"partition key {partition_key!r} is not a Recast partition: {exc}") from None
 
-    def dated_key(self, deployment_id: int, month: date) -> str:
-        """The Dagster key of one deployment's month (inverse of ``resolve``)."""
-        if len(self.deployment_ids) == 1:
-            return month.isoformat()
-        return f"{deployment_id}|{month.isoformat()}"
+    @staticmethod
+    def dated_key(dashboard: str, month: date | str) -> str:
+        """The Dagster key of one dashboard's month (inverse of ``resolve``)."""
+        month_key = month if isinstance(month, str) else month.isoformat()
+        return f"{dashboard}|{month_key}"
+
+    def closed_months(self, today: date | None = None) -> list[str]:
+        """Monthly keys from the start through the last closed month, oldest first."""
+        current = None if today is None else datetime(today.year, today.month, today.day, tzinfo=timezone.utc)
+        return self.months.get_partition_keys(current_time=current)
 
 
 def _month(key: str) -> date:

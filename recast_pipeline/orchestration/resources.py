@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import List
 
 import dagster as dg
 from pydantic import Field
 
 from recast_pipeline import settings
+from recast_pipeline.dashboards import DashboardResolver
 from recast_pipeline.landing import LandingArea
 from recast_pipeline.recast.client import RecastClient
+from recast_pipeline.recast.ledger import CreateLedger
 from recast_pipeline.warehouse import Warehouse
 
 
@@ -18,14 +21,28 @@ class RecastResource(dg.ConfigurableResource):
     """The Recast API. Give the token as ``dg.EnvVar``: the UI then shows the variable's name only."""
 
     base_url: str = Field(default=settings.DEFAULT_BASE_URL, description="API root (RECAST_BASE_URL)")
-    client_slug: str = Field(description="Client slug in every path (RECAST_CLIENT_SLUG)")
-    token: str = Field(description="Personal access token; pass dg.EnvVar('RECAST_PAT')", repr=False)
+    client_slug: str = Field(default="", description="Client slug in every path (RECAST_CLIENT_SLUG)")
+    token: str = Field(default="", description="Personal access token; pass dg.EnvVar('RECAST_PAT')", repr=False)
     poll_interval: float = Field(default=settings.DEFAULT_POLL_INTERVAL, description="Seconds between polls at steady state")
     report_timeout: float = Field(default=settings.DEFAULT_REPORT_TIMEOUT, description="Deadline per report, seconds")
     max_in_flight: int = Field(default=settings.DEFAULT_MAX_IN_FLIGHT, description="Reports computing at once per step")
     retry_deadline: float = Field(
         default=120.0, description="Seconds one API call keeps retrying 429/5xx/network errors before the step fails"
     )
+    dashboards: List[str] = Field(
+        default=[], description="Dashboard slugs to load (RECAST_DASHBOARDS); empty: every dashboard with an active deployment"
+    )
+    deployment_ids: List[int] = Field(
+        default=[], description="Pin exact deployments (RECAST_DEPLOYMENT_IDS); each stands for its dashboard"
+    )
+    ledger_path: str = Field(
+        default="", description="SQLite file recording every report created, by form fingerprint; empty: no ledger"
+    )
+
+    @property
+    def configured(self) -> bool:
+        """Whether slug and token are set (sensors skip, naming the variables, when not)."""
+        return bool(self.client_slug and self.token)
 
     def get_client(self) -> RecastClient:
         return RecastClient(
@@ -36,7 +53,12 @@ class RecastResource(dg.ConfigurableResource):
             report_timeout=self.report_timeout,
             max_in_flight=self.max_in_flight,
             retry_deadline=self.retry_deadline,
+            ledger=CreateLedger(self.ledger_path) if self.ledger_path else None,
         )
+
+    def resolver(self, client: RecastClient) -> DashboardResolver:
+        """Resolves the configured dashboards (or pinned deployments) for one run or tick."""
+        return DashboardResolver(client, tuple(self.dashboards), tuple(self.deployment_ids))
 
     @classmethod
     def from_env(cls) -> "RecastResource":
@@ -45,11 +67,16 @@ class RecastResource(dg.ConfigurableResource):
         token_var = "API_PAT" if not os.environ.get("RECAST_PAT") and os.environ.get("API_PAT") else "RECAST_PAT"
         return cls(
             base_url=os.environ.get("RECAST_BASE_URL") or settings.DEFAULT_BASE_URL,
-            client_slug=dg.EnvVar("RECAST_CLIENT_SLUG"),
-            token=dg.EnvVar(token_var),
+            # An unset variable stays empty rather than failing every sensor tick with a stack trace:
+            # sensors then skip naming it, and a run fails saying which variable to set.
+            client_slug=dg.EnvVar("RECAST_CLIENT_SLUG") if os.environ.get("RECAST_CLIENT_SLUG") else "",
+            token=dg.EnvVar(token_var) if os.environ.get(token_var) else "",
             poll_interval=polling.poll_interval,
             report_timeout=polling.report_timeout,
             max_in_flight=polling.max_in_flight,
+            dashboards=list(settings.dashboards()),
+            deployment_ids=list(settings.deployment_ids()),
+            ledger_path=str(settings.ledger_path()),
         )
 
 

@@ -1,26 +1,30 @@
-"""Sensors that keep the warehouse following Recast: model refreshes and closed months.
+"""Sensors that keep the warehouse following Recast: model refreshes, and months the model covers.
 
-A new pre-rendered report is Recast's visible sign that a deployment's model was refitted, which
-changes past periods' numbers. The refresh sensor then re-requests the last months of every
-date-based asset and every deployment-keyed asset; for the five no-input types the materialization
-reuses the fresh pre-rendered report (identical form) instead of computing a new one.
+A refit changes past periods' numbers, and how a refresh shows in the API is not documented, so
+the refresh sensor watches every reading (``model_watch``) and re-requests the refreshed
+dashboard alone: its recent months and its dashboard-keyed partition, under the same keys. The
+month sensor requests a month when the active model's data covers it, not when the calendar
+turns, and says in its skip message why a month still waits. Both add the dashboards they see to
+the ``recast_dashboards`` partitions, and skip with a message naming the missing variables when
+no credentials are set.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from datetime import date, datetime, timezone
 from typing import Sequence
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from recast_pipeline.orchestration.partitions import DEPLOYMENTS_PARTITIONS_NAME, Partitioning
+from recast_pipeline import settings
+from recast_pipeline.model_watch import Refresh, WatchState, detect_refreshes, prerendered_refreshes, ready_months
+from recast_pipeline.orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, Partitioning
 from recast_pipeline.orchestration.resources import RecastResource
-from recast_pipeline.recast.client import RecastClient
 
 DEFAULT_REFRESH_MONTHS = 3
 DEFAULT_SENSOR_INTERVAL = 60
+MONTH_SENSOR_INTERVAL = 3600
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -36,145 +40,148 @@ def refresh_months() -> int:
 
 
 def sensor_interval() -> int:
-    """RECAST_SENSOR_INTERVAL: seconds between refresh-sensor evaluations (default 60, one list pass each)."""
+    """RECAST_SENSOR_INTERVAL: seconds between refresh-sensor evaluations (default 60)."""
     return _positive_int("RECAST_SENSOR_INTERVAL", DEFAULT_SENSOR_INTERVAL)
 
 
-def refreshed_deployments(client: RecastClient, after_id: int | None) -> tuple[int, dict[int, int]]:
-    """The newest pre-rendered report id, and per deployment the newest one created after ``after_id``.
-
-    List rows carry no form, so only the new rows are read in full (a refresh adds a handful);
-    the first evaluation (``after_id`` None) just records where Recast stands.
-    """
-    newest_id, refreshed = after_id or 0, {}
-    for row in client.iter_reports(include_prerendered=True):
-        if not row.prerendered:
-            continue
-        newest_id = max(newest_id, row.id)
-        if after_id is not None and row.id > after_id:
-            deployment_id = client.get_report(row.id).deployment_id
-            if deployment_id is not None:
-                refreshed[deployment_id] = max(row.id, refreshed.get(deployment_id, 0))
-    return newest_id, refreshed
+def not_configured(recast: RecastResource) -> dg.SkipReason | None:
+    """A skip that names the unset variables, instead of failing every tick with a stack trace."""
+    if recast.configured:
+        return None
+    missing = settings.credentials_missing() or ("RECAST_CLIENT_SLUG", "RECAST_PAT")
+    return dg.SkipReason(
+        f"Recast is not configured: set {' and '.join(missing)} (see README, 'Pointing at the real Recast API'), "
+        "or run `recast-pipeline dev` to use the simulator"
+    )
 
 
-def recent_months(partitioning: Partitioning, count: int, today: date | None = None) -> list[str]:
-    """The last ``count`` closed monthly partition keys, oldest first."""
-    keys = partitioning.months.get_partition_keys(current_time=_as_datetime(today))
-    return keys[-count:]
+def new_dashboards(context, partitioning: Partitioning, dashboards) -> list:
+    """Dashboards Recast has that the instance's ``recast_dashboards`` partitions lack."""
+    known = set(context.instance.get_dynamic_partitions(partitioning.dashboards_name))
+    missing = sorted(name for name in dashboards if name not in known)
+    return [dg.AddDynamicPartitionsRequest(partitioning.dashboards_name, missing)] if missing else []
 
 
-def _as_datetime(today: date | None) -> datetime | None:
-    return datetime(today.year, today.month, today.day, tzinfo=timezone.utc) if today else None
-
-
-def _deployments(context, partitioning: Partitioning) -> list[int]:
-    if partitioning.deployment_ids:
-        return list(partitioning.deployment_ids)
-    return [int(key) for key in context.instance.get_dynamic_partitions(DEPLOYMENTS_PARTITIONS_NAME)]
-
-
-def _new_deployment_partitions(context, partitioning: Partitioning, client: RecastClient) -> list:
-    """With no RECAST_DEPLOYMENT_IDS, every deployment the API lists becomes a partition."""
-    if partitioning.deployment_ids:
-        return []
-    known = set(context.instance.get_dynamic_partitions(DEPLOYMENTS_PARTITIONS_NAME))
-    missing = sorted(str(d.id) for d in client.list_deployments() if str(d.id) not in known)
-    return [dg.AddDynamicPartitionsRequest(DEPLOYMENTS_PARTITIONS_NAME, missing)] if missing else []
+def month_run(
+    partitioning: Partitioning, monthly_keys, dashboard: str, months: Sequence[str], run_key: str, tags: dict
+) -> dg.RunRequest:
+    """One run over a dashboard's months: a single-run range (or one partition)."""
+    first, last = partitioning.dated_key(dashboard, months[0]), partitioning.dated_key(dashboard, months[-1])
+    if first == last:
+        return dg.RunRequest(run_key=run_key, asset_selection=list(monthly_keys), partition_key=first, tags=tags)
+    range_tags = {PARTITION_RANGE_START_TAG: first, PARTITION_RANGE_END_TAG: last}
+    return dg.RunRequest(run_key=run_key, asset_selection=list(monthly_keys), tags={**tags, **range_tags})
 
 
 def refresh_requests(
-    partitioning: Partitioning,
-    monthly_keys: Sequence[dg.AssetKey],
-    deployment_keys: Sequence[dg.AssetKey],
-    deployment_id: int,
-    marker: int,
-    months: Sequence[str],
+    partitioning: Partitioning, monthly_keys, dashboard_keys, refresh: Refresh, months: Sequence[str]
 ) -> list[dg.RunRequest]:
-    """One run for the recent months (a single-run range) and one for the deployment's partition."""
+    """The refreshed dashboard alone: its partition of the dashboard-keyed assets and its recent months."""
+    tags = {
+        "recast/trigger": "model_refresh",
+        "recast/dashboard": refresh.dashboard,
+        "recast/deployment_id": str(refresh.current.deployment_id),
+        "recast/refresh": refresh.reason[:200],
+    }
+    base = f"model-refresh:{refresh.dashboard}:{refresh.marker}"
     requests = [
         dg.RunRequest(
-            run_key=f"model-refresh:{deployment_id}:{marker}:deployment",
-            asset_selection=list(deployment_keys),
-            partition_key=str(deployment_id),
-            tags={"recast/trigger": "model_refresh", "recast/deployment_id": str(deployment_id)},
+            run_key=f"{base}:dashboard", asset_selection=list(dashboard_keys), partition_key=refresh.dashboard, tags=tags
         )
     ]
     if months:
-        first, last = (partitioning.dated_key(deployment_id, date.fromisoformat(m)) for m in (months[0], months[-1]))
-        requests.append(
-            dg.RunRequest(
-                run_key=f"model-refresh:{deployment_id}:{marker}:months:{months[0]}..{months[-1]}",
-                asset_selection=list(monthly_keys),
-                tags={
-                    ASSET_PARTITION_RANGE_START_TAG: first,
-                    ASSET_PARTITION_RANGE_END_TAG: last,
-                    "recast/trigger": "model_refresh",
-                    "recast/deployment_id": str(deployment_id),
-                },
-            )
-        )
+        requests.append(month_run(partitioning, monthly_keys, refresh.dashboard, months, f"{base}:months", tags))
     return requests
 
 
 def build_sensors(partitioning: Partitioning, report_assets: Sequence[dg.AssetsDefinition]) -> list:
-    monthly_asset, deployment_asset = report_assets
-    monthly_keys, deployment_keys = sorted(monthly_asset.keys), sorted(deployment_asset.keys)
+    monthly_asset, dashboard_asset = report_assets
+    monthly_keys, dashboard_keys = sorted(monthly_asset.keys), sorted(dashboard_asset.keys)
 
     @dg.sensor(
         name="recast_model_refresh_sensor",
-        description="Re-materializes recent months and deployment partitions when Recast refits a model",
+        description="Re-materializes a dashboard's recent months and its dashboard partition when Recast refreshes its model",
         minimum_interval_seconds=sensor_interval(),
         default_status=dg.DefaultSensorStatus.RUNNING,
         asset_selection=dg.AssetSelection.assets(*report_assets),
     )
     def model_refresh_sensor(context: dg.SensorEvaluationContext, recast: RecastResource):
-        after_id = int(context.cursor) if context.cursor else None
+        skip = not_configured(recast)
+        if skip is not None:
+            return skip
+        state = WatchState.parse(context.cursor)
+        first_look = not state.versions
         with recast.get_client() as client:
-            newest_id, refreshed = refreshed_deployments(client, after_id)
-            dynamic = _new_deployment_partitions(context, partitioning, client)
-        if partitioning.deployment_ids:
-            refreshed = {d: m for d, m in refreshed.items() if d in partitioning.deployment_ids}
-        months = recent_months(partitioning, refresh_months())
+            resolver = recast.resolver(client)
+            current = resolver.selected()
+            refreshes = detect_refreshes(state, current)
+            refreshes += prerendered_refreshes(client, state, current, [r.dashboard for r in refreshes])
+            closed = partitioning.closed_months()
+            months = {
+                r.dashboard: ready_months(closed, resolver.deployment_for(r.dashboard).end_date)[-refresh_months():]
+                for r in refreshes
+            }
         requests = [
             request
-            for deployment_id, marker in sorted(refreshed.items())
-            for request in refresh_requests(partitioning, monthly_keys, deployment_keys, deployment_id, marker, months)
+            for refresh in refreshes
+            for request in refresh_requests(partitioning, monthly_keys, dashboard_keys, refresh, months[refresh.dashboard])
         ]
-        cursor = str(newest_id)
+        dynamic = new_dashboards(context, partitioning, current)
         if requests:
-            return dg.SensorResult(run_requests=requests, cursor=cursor, dynamic_partitions_requests=dynamic)
-        if after_id is None:
-            reason = f"Recorded Recast's newest pre-rendered report ({newest_id}); a model refresh after it triggers runs"
+            for refresh in refreshes:
+                context.log.info(f"Model refresh of dashboard {refresh.dashboard}: {refresh.reason}")
+            return dg.SensorResult(run_requests=requests, cursor=state.serialize(), dynamic_partitions_requests=dynamic)
+        watched = "; ".join(f"{name}: {v.describe()}" for name, v in sorted(state.versions.items()) if name in current)
+        if first_look:
+            reason = f"Recorded where Recast stands ({watched or 'no dashboards'}); a model refresh after this triggers runs"
         else:
-            reason = f"No model refresh of the configured deployments since pre-rendered report {after_id}"
-        return dg.SensorResult(skip_reason=reason, cursor=cursor, dynamic_partitions_requests=dynamic)
+            reason = f"No model refresh since the last look ({watched or 'no dashboards'})"
+        return dg.SensorResult(skip_reason=reason, cursor=state.serialize(), dynamic_partitions_requests=dynamic)
 
     @dg.sensor(
-        name="recast_month_close_sensor",
-        description="Materializes each new month's partition of every date-based report type when the month closes",
-        minimum_interval_seconds=3600,
+        name="recast_month_ready_sensor",
+        description="Materializes a month of every date-based report type once the dashboard's active model covers it",
+        minimum_interval_seconds=MONTH_SENSOR_INTERVAL,
         default_status=dg.DefaultSensorStatus.RUNNING,
         asset_selection=dg.AssetSelection.assets(monthly_asset),
     )
-    def month_close_sensor(context: dg.SensorEvaluationContext):
-        latest = partitioning.months.get_last_partition_key()
-        if latest is None:
-            return dg.SkipReason("No month has closed since RECAST_PARTITIONS_START")
-        if context.cursor == latest:
-            return dg.SkipReason(f"Month {latest} was already requested")
-        deployments = _deployments(context, partitioning)
-        if not deployments:
-            return dg.SkipReason("No deployments known yet (set RECAST_DEPLOYMENT_IDS or let the refresh sensor find them)")
-        requests = [
-            dg.RunRequest(
-                run_key=f"month-close:{partitioning.dated_key(d, date.fromisoformat(latest))}",
-                asset_selection=list(monthly_keys),
-                partition_key=partitioning.dated_key(d, date.fromisoformat(latest)),
-                tags={"recast/trigger": "month_close"},
-            )
-            for d in deployments
-        ]
-        return dg.SensorResult(run_requests=requests, cursor=latest)
+    def month_ready_sensor(context: dg.SensorEvaluationContext, recast: RecastResource):
+        skip = not_configured(recast)
+        if skip is not None:
+            return skip
+        requested: dict[str, str] = json.loads(context.cursor) if (context.cursor or "").startswith("{") else {}
+        closed = partitioning.closed_months()
+        requests, notes = [], []
+        with recast.get_client() as client:
+            resolver = recast.resolver(client)
+            current = resolver.selected()
+            for dashboard in sorted(current):
+                deployment = resolver.deployment_for(dashboard)
+                ready = ready_months(closed, deployment.end_date)
+                waiting = _waiting_month(closed, ready)
+                why = f"the model's data ends {deployment.end_date} (deployment {deployment.id})"
+                if not ready:
+                    notes.append(f"{dashboard}: no month is covered yet; {why}")
+                    continue
+                last = requested.get(dashboard)
+                months = [ready[-1]] if last is None else [m for m in ready if m > last]
+                if months:
+                    run_key = f"month-ready:{dashboard}:{months[0]}..{months[-1]}"
+                    tags = {"recast/trigger": "month_ready", "recast/dashboard": dashboard}
+                    requests.append(month_run(partitioning, monthly_keys, dashboard, months, run_key, tags))
+                    requested[dashboard] = months[-1]
+                else:
+                    notes.append(f"{dashboard}: {last} requested" + (f"; {waiting} waits: {why}" if waiting else ""))
+        dynamic = new_dashboards(context, partitioning, current)
+        cursor = json.dumps(requested, sort_keys=True)
+        if requests:
+            return dg.SensorResult(run_requests=requests, cursor=cursor, dynamic_partitions_requests=dynamic)
+        return dg.SensorResult(skip_reason="; ".join(notes) or "No dashboards", cursor=cursor, dynamic_partitions_requests=dynamic)
 
-    return [model_refresh_sensor, month_close_sensor]
+    return [model_refresh_sensor, month_ready_sensor]
+
+
+def _waiting_month(closed: Sequence[str], ready: Sequence[str]) -> str | None:
+    """The first closed month the model does not cover yet (None: every closed month is covered)."""
+    later = [m for m in closed if not ready or m > ready[-1]]
+    return later[0] if later else None

@@ -54,20 +54,31 @@ def main() -> int:
     plan = json.loads(sys.argv[1])
     if plan.get("pause"):
         install_pause(plan["pause"], Path(plan["marker"]))
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-
     import dagster as dg
     from recast_pipeline.definitions import defs
+    from recast_pipeline.local_env import sync_dashboards
+    from recast_pipeline.orchestration.partitions import (
+        DASHBOARDS_PARTITIONS_NAME,
+        PARTITION_RANGE_END_TAG,
+        PARTITION_RANGE_START_TAG,
+    )
 
     go = Path(plan["go"]) if plan.get("go") else None
     while go is not None and not go.exists():
         time.sleep(0.01)
-    kwargs = {"raise_on_error": False}
+    instance = dg.DagsterInstance.ephemeral()
+    sync_dashboards(instance, DASHBOARDS_PARTITIONS_NAME, ["revenue", "signups"])
+    kwargs = {"raise_on_error": False, "instance": instance}
+    monthly = plan["job"] == "recast_monthly_reports_job"
+
+    def key(name: str) -> str:  # months name the revenue dashboard's unless they say otherwise
+        return f"revenue|{name}" if monthly and "|" not in name else name
+
     if plan.get("range"):
         first, last = plan["range"]
-        kwargs["tags"] = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+        kwargs["tags"] = {PARTITION_RANGE_START_TAG: key(first), PARTITION_RANGE_END_TAG: key(last)}
     else:
-        kwargs["partition_key"] = plan["partition"]
+        kwargs["partition_key"] = key(plan["partition"])
     if plan.get("assets"):
         kwargs["asset_selection"] = [dg.AssetKey(["recast", name]) for name in plan["assets"]]
     result = defs.resolve_job_def(plan["job"]).execute_in_process(**kwargs)

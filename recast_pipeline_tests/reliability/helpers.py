@@ -20,23 +20,30 @@ from typing import Any, Callable, Iterable
 import dagster as dg
 import duckdb
 import pyarrow.parquet as pq
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from recast_pipeline.local_env import sync_dashboards
 from recast_pipeline.orchestration.code_location import build_definitions
-from recast_pipeline.orchestration.jobs import DEPLOYMENT_JOB, MONTHLY_JOB
-from recast_pipeline.orchestration.partitions import Partitioning
+from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
+from recast_pipeline.orchestration.partitions import (
+    DASHBOARDS_PARTITIONS_NAME,
+    PARTITION_RANGE_END_TAG,
+    PARTITION_RANGE_START_TAG,
+    Partitioning,
+)
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 
 CANARY_TOKEN = "gr_CANARY_d0NotLeak_7f3a9c51e2"
 SLUG = "acme"
 DEPLOYMENT = 5716
+DASHBOARD = "revenue"  # the simulator's dashboard whose active deployment is 5716
+DASHBOARDS = ("revenue", "signups")
 CHILD_SCRIPT = Path(__file__).with_name("child_run.py")
 SPEND = dg.AssetKey(["recast", "compute_spend_summary"])
 BASELINE = dg.AssetKey(["recast", "compute_baseline_summary"])
 MVB = dg.AssetKey(["recast", "compute_marketing_vs_baseline"])
 UNCERTAINTY = dg.AssetKey(["recast", "compute_channel_uncertainty_drivers"])
 OP_MONTHLY = "recast_monthly_reports"
-OP_DEPLOYMENT = "recast_deployment_reports"
+OP_DASHBOARD = "recast_dashboard_reports"
 
 # Results of every run, checked for the token when the test ends (see conftest).
 RUN_RESULTS: list[dg.ExecuteInProcessResult] = []
@@ -44,7 +51,19 @@ CHILD_OUTPUTS: list[str] = []
 
 
 def range_tags(first: str, last: str) -> dict[str, str]:
-    return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+    return {PARTITION_RANGE_START_TAG: first, PARTITION_RANGE_END_TAG: last}
+
+
+def dated(month: str, dashboard: str = DASHBOARD) -> str:
+    """The Dagster key of a dashboard's month (a key that already names its dashboard is kept)."""
+    return month if "|" in month else f"{dashboard}|{month}"
+
+
+def instance_with_dashboards(instance: dg.DagsterInstance | None = None) -> dg.DagsterInstance:
+    """An instance (ephemeral unless given) that knows the simulator's dashboards as partitions."""
+    instance = instance or dg.DagsterInstance.ephemeral()
+    sync_dashboards(instance, DASHBOARDS_PARTITIONS_NAME, DASHBOARDS)
+    return instance
 
 
 @dataclass
@@ -63,7 +82,7 @@ class Pipeline:
                     **self.recast}
         resource = self.resource or RecastResource(base_url=self.sim.base_url, **settings)
         warehouse = RecastWarehouse(data_dir=str(self.data_dir), lock_timeout=self.lock_timeout)
-        return build_definitions(Partitioning((DEPLOYMENT,), date(2024, 1, 1)), resource, warehouse)
+        return build_definitions(Partitioning(date(2024, 1, 1)), resource, warehouse)
 
     @property
     def warehouse_path(self) -> Path:
@@ -74,23 +93,24 @@ class Pipeline:
         *assets: dg.AssetKey,
         month: str | None = None,
         months: tuple[str, str] | None = None,
-        deployment: str | None = None,
+        dashboard: str | None = None,
         config: dict[str, Any] | None = None,
         instance: dg.DagsterInstance | None = None,
         tags: dict[str, str] | None = None,
     ) -> dg.ExecuteInProcessResult:
-        """One in-process run of the monthly (``month``/``months``) or deployment job."""
-        job = DEPLOYMENT_JOB if deployment else MONTHLY_JOB
-        op = OP_DEPLOYMENT if deployment else OP_MONTHLY
+        """One in-process run of the monthly (``month``/``months`` of the ``revenue`` dashboard) or dashboard job."""
+        job = DASHBOARD_JOB if dashboard else MONTHLY_JOB
+        op = OP_DASHBOARD if dashboard else OP_MONTHLY
         kwargs: dict[str, Any] = {"tags": dict(tags or {})}
         if months:
-            kwargs["tags"].update(range_tags(*months))
+            kwargs["tags"].update(range_tags(dated(months[0]), dated(months[1])))
         else:
-            kwargs["partition_key"] = deployment or month
+            kwargs["partition_key"] = dashboard or dated(month)
         if assets:
             kwargs["asset_selection"] = list(assets)
         if config:
             kwargs["run_config"] = {"ops": {op: {"config": config}}}
+        instance = instance_with_dashboards(instance)
         result = self.defs.resolve_job_def(job).execute_in_process(instance=instance, raise_on_error=False, **kwargs)
         RUN_RESULTS.append(result)
         return result
@@ -208,7 +228,6 @@ def child_env(sim, data_dir: Path, **extra: str) -> dict[str, str]:
         RECAST_BASE_URL=sim.base_url,
         RECAST_CLIENT_SLUG=SLUG,
         RECAST_PAT=sim.token,
-        RECAST_DEPLOYMENT_IDS=str(DEPLOYMENT),
         RECAST_DATA_DIR=str(data_dir),
         RECAST_POLL_INTERVAL="0.3",
         PYTHONUNBUFFERED="1",

@@ -87,10 +87,10 @@ def test_bad_partition_range_is_refused_before_any_request(sim, tmp_path):
     assert sim.stats()["calls"] == {}
 
 
-def test_unknown_deployment_partition_is_refused_before_any_request(sim, tmp_path):
+def test_unknown_dashboard_partition_is_refused_before_any_request(sim, tmp_path):
     with pytest.raises(Exception) as caught:
-        Pipeline(sim, tmp_path / "data").run(deployment="9999")
-    assert "9999" in str(caught.value)
+        Pipeline(sim, tmp_path / "data").run(dashboard="nosuchdashboard")
+    assert "nosuchdashboard" in str(caught.value)
     assert sim.stats()["calls"] == {}
 
 

@@ -17,12 +17,12 @@ def _without_history(snapshot):
 def test_same_partition_twice_gives_identical_warehouse_and_parquet(sim, tmp_path):
     pipeline = Pipeline(sim, tmp_path / "data")
     assert pipeline.run(SPEND, UNCERTAINTY, month="2026-09-01").success
-    assert pipeline.run(deployment="5716").success
+    assert pipeline.run(dashboard="revenue").success
     first = warehouse_snapshot(pipeline.warehouse_path), parquet_files(pipeline.data_dir)
     creates = sim.stats()["creates"]
 
     again = pipeline.run(SPEND, UNCERTAINTY, month="2026-09-01")
-    again_deployment = pipeline.run(deployment="5716")
+    again_deployment = pipeline.run(dashboard="revenue")
 
     assert again.success and again_deployment.success
     second = warehouse_snapshot(pipeline.warehouse_path), parquet_files(pipeline.data_dir)

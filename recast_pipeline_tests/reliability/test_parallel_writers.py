@@ -13,7 +13,7 @@ RUNS = [
     {"job": "recast_monthly_reports_job", "partition": "2026-08-01", "assets": ["compute_spend_summary"]},
     {"job": "recast_monthly_reports_job", "partition": "2026-07-01", "assets": ["compute_baseline_summary"]},
     {"job": "recast_monthly_reports_job", "partition": "2026-08-01", "assets": ["compute_marketing_vs_baseline"]},
-    {"job": "recast_deployment_reports_job", "partition": "5716", "assets": ["compute_model_configuration"]},
+    {"job": "recast_dashboard_reports_job", "partition": "revenue", "assets": ["compute_model_configuration"]},
 ]
 
 ANALYST = textwrap.dedent(

@@ -1,0 +1,37 @@
+"""``recast-pipeline dashboards [sync]``: which dashboards Recast has, and their active models.
+
+Why: partitions are keyed by dashboard and live in the Dagster instance; the sensors add new
+dashboards on their own, but launching a partition from the command line
+(``dagster asset materialize --partition 'revenue|2024-03-01'``) needs it registered first.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", nargs="?", choices=["list", "sync"], default="list",
+                        help="list (default), or sync: add them to the Dagster instance's recast_dashboards partitions")
+
+
+def run(args: argparse.Namespace) -> int:
+    from recast_pipeline.definitions import partitioning, recast
+    from recast_pipeline.local_env import project_instance, sync_dashboards
+    from recast_pipeline.sql_cli import format_table
+
+    with recast.get_client() as client:
+        resolver = recast.resolver(client)
+        selected = resolver.selected()
+        rows = [
+            (name, d.id, d.model_date, resolver.deployment_for(name).end_date) for name, d in sorted(selected.items())
+        ]
+        missing = resolver.missing()
+    print(format_table(["dashboard", "deployment_id", "model_date", "data_ends"], rows, limit=len(rows) or 1))
+    for name in missing:
+        print(f"RECAST_DASHBOARDS names {name!r}, which has no active deployment on Recast")
+    if args.action == "sync":
+        with project_instance() as instance:
+            added = sync_dashboards(instance, partitioning.dashboards_name, selected)
+        print(f"Added {len(added)} dashboard partition(s): {', '.join(added) or 'none new'}")
+    return 1 if missing else 0
