@@ -11,7 +11,6 @@ PLACEHOLDER_ENV = {
     "RECAST_BASE_URL": "http://127.0.0.1:9",
     "RECAST_CLIENT_SLUG": "placeholder-client",
     "RECAST_PAT": "gr_placeholder_token_never_shown",
-    "RECAST_DEPLOYMENT_IDS": "5716",
     "RECAST_PARTITIONS_START": "2024-01-01",
 }
 
@@ -29,9 +28,12 @@ print(json.dumps({
     "groups": sorted({s.group_name for s in specs.values()}),
     "kinds": sorted(specs["recast/compute_spend_summary"].kinds),
     "description": specs["recast/compute_spend_summary"].description,
-    "partitions": {k: len(s.partitions_def.get_partition_keys()) for k, s in specs.items() if k.endswith(("spend_summary", "clean_data"))},
-    "first_month": specs["recast/compute_spend_summary"].partitions_def.get_partition_keys()[0],
-    "deployment_keys": specs["recast/compute_clean_data"].partitions_def.get_partition_keys(),
+    "dimensions": [d.name for d in specs["recast/compute_spend_summary"].partitions_def.partitions_defs],
+    "first_month": specs["recast/compute_spend_summary"].partitions_def.get_partitions_def_for_dimension("month").get_partition_keys()[0],
+    "dashboard_partitions": [
+        specs["recast/compute_spend_summary"].partitions_def.get_partitions_def_for_dimension("dashboard").name,
+        specs["recast/compute_clean_data"].partitions_def.name,
+    ],
     "checks": checks,
     "sensors": sorted(s.name for s in defs.sensors),
     "schedules": sorted(s.name for s in defs.schedules),
@@ -53,21 +55,30 @@ def test_definitions_load_with_placeholder_environment():
     assert seen["groups"] == ["recast_attribution", "recast_diagnostics", "recast_model", "recast_spend"]
     assert seen["kinds"] == ["duckdb", "parquet", "recast"]
     assert seen["description"].startswith("Spend per channel")
-    assert seen["first_month"] == "2024-01-01"
-    assert seen["deployment_keys"] == ["5716"]
+    assert seen["dimensions"] == ["dashboard", "month"] and seen["first_month"] == "2024-01-01"
+    assert seen["dashboard_partitions"] == ["recast_dashboards", "recast_dashboards"]
     assert "recast/compute_spend_summary:daily_spend_matches_total" in seen["checks"]
     assert sum(1 for c in seen["checks"] if c.endswith(":downloads_loaded")) == 24
-    assert seen["sensors"] == ["recast_model_refresh_sensor", "recast_month_close_sensor"]
-    assert seen["schedules"] == ["recast_deployment_reports_schedule", "recast_monthly_reports_schedule"]
+    assert seen["sensors"] == ["recast_model_refresh_sensor", "recast_month_ready_sensor"]
+    assert seen["schedules"] == ["recast_dashboard_reports_schedule", "recast_monthly_reports_schedule"]
     # the token is configured as an EnvVar: the UI shows the variable's name, never its value
     assert "RECAST_PAT" in seen["token_repr"]
     assert "gr_placeholder_token_never_shown" not in out.stdout + out.stderr
 
 
-def test_several_deployments_become_a_partition_dimension():
-    seen, _ = _probe({"RECAST_DEPLOYMENT_IDS": "5716,5717"})
-    assert seen["deployment_keys"] == ["5716", "5717"]
-    assert seen["first_month"] == "5716|2024-01-01"
+def test_partitions_do_not_depend_on_dashboards_or_pinned_deployments():
+    plain, _ = _probe()
+    for extra in ({"RECAST_DEPLOYMENT_IDS": "5716,5717"}, {"RECAST_DASHBOARDS": "revenue"}):
+        seen, _ = _probe(extra)
+        assert (seen["dimensions"], seen["first_month"], seen["dashboard_partitions"]) == (
+            plain["dimensions"], plain["first_month"], plain["dashboard_partitions"]
+        )
+
+
+def test_definitions_load_without_any_recast_variable():
+    env = {"RECAST_BASE_URL": "", "RECAST_CLIENT_SLUG": "", "RECAST_PAT": ""}
+    seen, _ = _probe(env)
+    assert len(seen["keys"]) == 24
 
 
 def test_api_pat_is_the_fallback_token_variable():

@@ -2,44 +2,35 @@
 
 The test starts the simulator on loopback and ``dagster dev`` against it in a temporary Dagster
 home (the repository's pool settings), restarts ``recast_model_refresh_sensor`` through the
-GraphQL API, waits for its first evaluation, refreshes deployment 5716's model, and expects the
-two runs the sensor requests (deployment partition ``5716``, the last closed month as a range) to
-succeed and the warehouse to hold their partitions, the no-input types from the new pre-rendered
-reports. Bounded in time; the ``dagster dev`` process group is always stopped.
+GraphQL API, waits for its first evaluation, refreshes the ``revenue`` dashboard's model (Recast
+makes a new deployment for it), and expects the two runs the sensor requests for that dashboard
+alone (its dashboard partition, its last covered month) to succeed and the warehouse to hold the
+new deployment's rows under the same keys, the no-input types from the new pre-rendered reports.
+Bounded in time; the ``dagster dev`` process group is always stopped.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import duckdb
-import httpx
 import pytest
 import yaml
 
-from recast_pipeline.orchestration.partitions import Partitioning
-from recast_pipeline.orchestration.sensors import recent_months
+from recast_pipeline_tests.e2e_helpers import DagsterDev, before, graphql_selector, runs
 
 REPO = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).with_name("dagster")
 REFRESH_SENSOR = "recast_model_refresh_sensor"
-MONTH_CLOSE_SENSOR = "recast_month_close_sensor"
+MONTH_SENSOR = "recast_month_ready_sensor"
 DEADLINE = 240.0  # seconds for the whole scenario
 ACTIVE = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
 
 pytestmark = pytest.mark.timeout(DEADLINE + 60)
 
-SENSORS_QUERY = """
-{ repositoriesOrError { __typename ... on RepositoryConnection { nodes {
-    name location { name } sensors { name sensorState { id selectorId status } } } } } }
-"""
 SENSOR_QUERY = """
 query ($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) { __typename
   ... on Sensor { sensorState { id status ticks(limit: 20) { status timestamp cursor skipReason runIds error { message } } } }
@@ -53,75 +44,6 @@ STOP_SENSOR = """
 mutation ($id: String!) { stopSensor(id: $id) { __typename
   ... on StopSensorMutationResult { instigationState { status } } ... on PythonError { message } } }
 """
-RUNS_QUERY = """
-query ($filter: RunsFilter!) { runsOrError(filter: $filter) { __typename
-  ... on Runs { results { runId status jobName tags { key value } } } ... on PythonError { message } } }
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class DagsterDev:
-    """``dagster dev`` in its own process group, with a small GraphQL client."""
-
-    def __init__(self, home: Path, env: dict[str, str], log: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/graphql"
-        self.log = log
-        self._log_file = open(log, "wb")
-        self.process = subprocess.Popen(
-            [str(DAGSTER), "dev", "-m", "recast_pipeline.definitions", "-p", str(self.port), "-h", "127.0.0.1"],
-            cwd=home.parent, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        self.http = httpx.Client(timeout=30.0)
-
-    def graphql(self, query: str, **variables) -> dict:
-        response = self.http.post(self.url, json={"query": query, "variables": variables})
-        response.raise_for_status()
-        body = response.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-    def wait_ready(self, deadline: float) -> None:
-        while True:
-            assert self.process.poll() is None, f"dagster dev exited:\n{self.tail()}"
-            try:
-                data = self.graphql(SENSORS_QUERY)["repositoriesOrError"]
-                if data["__typename"] == "RepositoryConnection" and data["nodes"]:
-                    return
-            except (httpx.HTTPError, AssertionError):
-                pass
-            _before(deadline, "the webserver to load the code location")
-            time.sleep(1.0)
-
-    def tail(self, lines: int = 60) -> str:
-        self._log_file.flush()
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        self.http.close()
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)  # dagster dev, webserver, daemon, code server, runs
-            self.process.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        finally:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)  # anything left in the group
-            except ProcessLookupError:
-                pass
-            self._log_file.close()
-
-
-def _before(deadline: float, what: str) -> None:
-    assert time.monotonic() < deadline, f"timed out waiting for {what}"
 
 
 @pytest.fixture
@@ -139,37 +61,16 @@ def dagster_dev(simulator_factory, tmp_path):
         RECAST_BASE_URL=sim.base_url,
         RECAST_CLIENT_SLUG=sim.client_slug,
         RECAST_PAT=sim.token,
-        RECAST_DEPLOYMENT_IDS="5716",
         RECAST_DATA_DIR=str(tmp_path / "data"),
         RECAST_REFRESH_MONTHS="1",
         RECAST_POLL_INTERVAL="0.5",
         RECAST_SENSOR_INTERVAL="2",
     )
-    dev = DagsterDev(home, env, tmp_path / "dagster_dev.log")
+    dev = DagsterDev([str(DAGSTER), "dev", "-m", "recast_pipeline.definitions"], home.parent, env, tmp_path / "dagster_dev.log")
     try:
         yield sim, dev, tmp_path / "data" / "warehouse.duckdb"
     finally:
         dev.stop()
-
-
-def _selector(dev: DagsterDev, name: str) -> tuple[dict, dict]:
-    repositories = dev.graphql(SENSORS_QUERY)["repositoriesOrError"]["nodes"]
-    for repository in repositories:
-        for sensor in repository["sensors"]:
-            if sensor["name"] == name:
-                selector = {
-                    "repositoryName": repository["name"],
-                    "repositoryLocationName": repository["location"]["name"],
-                    "sensorName": name,
-                }
-                return selector, sensor["sensorState"]
-    raise AssertionError(f"sensor {name} not found in {repositories}")
-
-
-def _runs(dev: DagsterDev, **run_filter) -> list[dict]:
-    data = dev.graphql(RUNS_QUERY, filter=run_filter)["runsOrError"]
-    assert data["__typename"] == "Runs", data
-    return data["results"]
 
 
 def test_refresh_sensor_under_dagster_dev_rematerializes_the_refreshed_partitions(dagster_dev):
@@ -177,12 +78,12 @@ def test_refresh_sensor_under_dagster_dev_rematerializes_the_refreshed_partition
     deadline = time.monotonic() + DEADLINE
     dev.wait_ready(deadline)
 
-    # Quiet the month-close sensor (it may already have requested the last month: that is fine).
-    _, month_close = _selector(dev, MONTH_CLOSE_SENSOR)
-    dev.graphql(STOP_SENSOR, id=month_close["id"])
+    # Quiet the month sensor (it may already have requested the last month: that is fine).
+    _, month_sensor = graphql_selector(dev, "sensors", MONTH_SENSOR)
+    dev.graphql(STOP_SENSOR, id=month_sensor["id"])
 
     # The refresh sensor ships RUNNING: stop it, then turn it on through the API.
-    selector, state = _selector(dev, REFRESH_SENSOR)
+    selector, state = graphql_selector(dev, "sensors", REFRESH_SENSOR)
     assert state["status"] == "RUNNING"
     stopped = dev.graphql(STOP_SENSOR, id=state["id"])["stopSensor"]
     assert stopped["instigationState"]["status"] == "STOPPED", stopped
@@ -198,40 +99,44 @@ def test_refresh_sensor_under_dagster_dev_rematerializes_the_refreshed_partition
         assert not failed, f"sensor tick failed: {failed[0]['error']}\n{dev.tail()}"
         if recorded:
             break
-        _before(deadline, f"the first evaluation of {REFRESH_SENSOR}\n{dev.tail()}")
+        before(deadline, f"the first evaluation of {REFRESH_SENSOR}\n{dev.tail()}")
         time.sleep(1.0)
     assert not recorded[0]["runIds"]
 
-    refresh = sim.refresh_model(5716)
+    refresh = sim.refresh_model("revenue")
+    new_deployment = refresh["deployment_id"]
+    assert new_deployment != 5716 and refresh["previous_deployment_id"] == 5716
     new_prerendered = set(refresh["prerendered_report_ids"])
-    month = recent_months(Partitioning((5716,), date(2024, 1, 1)), 1)[0]
+    month = sim.config.data_end.replace(day=1).isoformat()  # the last month the model covers
 
     while True:
-        runs = _runs(dev, tags=[{"key": "recast/trigger", "value": "model_refresh"}])
-        bad = [r for r in runs if r["status"] in ("FAILURE", "CANCELED")]
+        refresh_runs = runs(dev, tags=[{"key": "recast/trigger", "value": "model_refresh"}])
+        bad = [r for r in refresh_runs if r["status"] in ("FAILURE", "CANCELED")]
         assert not bad, f"refresh run failed: {bad}\n{dev.tail()}"
-        if len(runs) >= 2 and all(r["status"] == "SUCCESS" for r in runs):
+        if len(refresh_runs) >= 2 and all(r["status"] == "SUCCESS" for r in refresh_runs):
             break
-        _before(deadline, f"the refresh runs to succeed (have {[(r['jobName'], r['status']) for r in runs]})\n{dev.tail()}")
+        before(deadline, f"the refresh runs to succeed (have {[(r['jobName'], r['status']) for r in refresh_runs]})\n{dev.tail()}")
         time.sleep(2.0)
-    assert len(runs) == 2
-    tags = sorted(({t["key"]: t["value"] for t in r["tags"]} for r in runs), key=lambda t: "dagster/partition" in t)
-    monthly, per_deployment = tags
-    assert per_deployment["dagster/partition"] == "5716"
-    assert (monthly["dagster/asset_partition_range_start"], monthly["dagster/asset_partition_range_end"]) == (month, month)
+    assert len(refresh_runs) == 2
+    tags = sorted(({t["key"]: t["value"] for t in r["tags"]} for r in refresh_runs), key=lambda t: t["dagster/partition"])
+    per_dashboard, monthly = tags
+    assert per_dashboard["dagster/partition"] == "revenue"
+    assert monthly["dagster/partition"] == f"revenue|{month}"
+    assert {t["recast/dashboard"] for t in tags} == {"revenue"}  # the refreshed dashboard alone
 
-    while _runs(dev, statuses=ACTIVE):  # e.g. a month-close run launched before we stopped its sensor
-        _before(deadline, "the remaining runs to finish")
+    while runs(dev, statuses=ACTIVE):  # e.g. a month-close run launched before we stopped its sensor
+        before(deadline, "the remaining runs to finish")
         time.sleep(2.0)
 
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         loaded = con.execute(
-            "SELECT report_type, partition_key, report_id FROM recast_meta.reports WHERE deployment_id = 5716"
+            "SELECT report_type, partition_key, report_id FROM recast_meta.reports WHERE dashboard = 'revenue' AND deployment_id = ?",
+            [new_deployment],
         ).fetchall()
     by_partition: dict[str, dict[str, int]] = {}
     for report_type, partition_key, report_id in loaded:
         by_partition.setdefault(partition_key, {})[report_type] = report_id
     assert len(by_partition[month]) == 18  # every date-based report type, for the refreshed month
-    assert len(by_partition["5716"]) == 6  # every deployment-keyed type
+    assert len(by_partition["revenue"]) == 6  # every dashboard-keyed type
     no_input = ["compute_model_configuration", "compute_clean_data", "compute_spike_detail_summary"]
-    assert all(by_partition["5716"][t] in new_prerendered for t in no_input)  # read, not recomputed
+    assert all(by_partition["revenue"][t] in new_prerendered for t in no_input)  # read, not recomputed

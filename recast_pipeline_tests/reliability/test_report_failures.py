@@ -46,7 +46,7 @@ def test_refresh_sensor_does_not_re_request_a_run_that_failed(sim, tmp_path, mon
     first = _evaluate(defs, REFRESH_SENSOR, instance, None)  # records where Recast stands
     assert first.run_requests == [] and first.cursor
     sim.set_faults(force_status={"compute_spend_summary": "error"})
-    sim.refresh_model(5716)
+    sim.refresh_model("revenue")
     second = _evaluate(defs, REFRESH_SENSOR, instance, first.cursor)
     monthly = next(r for r in second.run_requests if SPEND in r.asset_selection)
 
@@ -68,9 +68,11 @@ def test_refresh_sensor_does_not_re_request_a_run_that_failed(sim, tmp_path, mon
     assert sim.stats()["creates"] == creates  # and evaluating created nothing on Recast
 
 
-def test_month_close_sensor_requests_each_month_once(sim, tmp_path):
+def test_month_ready_sensor_requests_each_dashboards_month_once(sim, tmp_path):
     defs = Pipeline(sim, tmp_path / "data").defs
     instance = dg.DagsterInstance.ephemeral()
-    first = _evaluate(defs, "recast_month_close_sensor", instance, None)
-    second = _evaluate(defs, "recast_month_close_sensor", instance, first.cursor)
-    assert len(first.run_requests) == 1 and second.run_requests == []
+    first = _evaluate(defs, "recast_month_ready_sensor", instance, None)
+    second = _evaluate(defs, "recast_month_ready_sensor", instance, first.cursor)
+    month = sim.config.data_end.replace(day=1).isoformat()
+    assert sorted(r.partition_key for r in first.run_requests) == [f"revenue|{month}", f"signups|{month}"]
+    assert second.run_requests == []
