@@ -11,7 +11,7 @@ from recast_pipeline.landing.diagnose import MalformedCsvError
 from recast_pipeline.landing.models import Lineage
 from recast_pipeline.landing.parquet import csv_to_parquet
 
-LINEAGE = Lineage(5716, "2024-01-01", 42, datetime(2024, 2, 1, 12, 0, tzinfo=timezone.utc))
+LINEAGE = Lineage("revenue", 5716, "2024-05-31", "2024-01-01", 42, datetime(2024, 2, 1, 12, 0, tzinfo=timezone.utc))
 
 
 def write(tmp_path, text, name="in.csv"):
@@ -54,13 +54,14 @@ def test_lineage_and_part_columns_on_every_row(tmp_path):
     result, table = convert(tmp_path, "Deployment ID,v\n1,2\n3,4\n", parts={"group_name": "Paid Social", "metric": "roi"})
     assert [c.name for c in result.columns] == [
         "deployment_id_2", "v", "group_name", "metric",
-        "deployment_id", "partition_key", "report_id", "download_key", "loaded_at",
+        "dashboard", "deployment_id", "model_date", "partition_key", "report_id", "download_key", "loaded_at",
     ]
     schema = table.schema
     assert schema.field("deployment_id").type == pa.int64() and schema.field("report_id").type == pa.int64()
     assert schema.field("loaded_at").type == pa.timestamp("us", tz="UTC")
     row = table.to_pylist()[1]
-    assert (row["deployment_id"], row["partition_key"], row["report_id"], row["download_key"]) == (5716, "2024-01-01", 42, "tables-daily")
+    assert (row["dashboard"], row["deployment_id"], row["model_date"], row["partition_key"], row["report_id"], row["download_key"]) == (
+        "revenue", 5716, "2024-05-31", "2024-01-01", 42, "tables-daily")
     assert row["loaded_at"] == LINEAGE.loaded_at and row["group_name"] == "Paid Social" and row["deployment_id_2"] == 3
     assert {c.name: c.kind for c in result.columns}["metric"] == "part"
 

@@ -14,7 +14,7 @@ from recast_pipeline.landing.diagnose import MalformedCsvError
 from recast_pipeline.landing.models import Lineage
 from recast_pipeline.landing.staging import LandingArea
 
-RT, DEP, KEY = "compute_spend_summary", 5716, "2024-01-01"
+RT, DASH, DEP, MD, KEY = "compute_spend_summary", "revenue", 5716, "2024-05-31", "2024-01-01"
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def csv(tmp_path, text="Date,Spend\n2024-01-01,1.5\n", name="d.csv"):
 
 
 def lineage(report_id=1, key=KEY):
-    return Lineage(DEP, key, report_id)
+    return Lineage(DASH, DEP, MD, key, report_id)
 
 
 def live_files(area):
@@ -37,7 +37,7 @@ def live_files(area):
 
 
 def test_publish_uses_the_hive_layout(tmp_path, area):
-    with area.stage(RT, DEP, KEY) as stage:
+    with area.stage(RT, DASH, KEY) as stage:
         landed = stage.land(csv(tmp_path), download_key="tables-daily", lineage=lineage())
         grouped = stage.land(
             csv(tmp_path), download_key="group_summaries-Paid Social-roi-summary_monthly", table="group_summaries",
@@ -46,7 +46,7 @@ def test_publish_uses_the_hive_layout(tmp_path, area):
         assert landed.path.exists() and not landed.final_path.exists()  # invisible until published
         assert live_files(area) == []
         published = stage.publish()
-    assert landed.final_path == area.root / RT / "tables_daily" / "deployment_id=5716" / "partition_key=2024-01-01" / "tables-daily.parquet"
+    assert landed.final_path == area.root / RT / "tables_daily" / "dashboard=revenue" / "partition_key=2024-01-01" / "tables-daily.parquet"
     assert [t.path for t in published] == [landed.final_path, grouped.final_path]
     assert all(t.published and t.path.exists() for t in stage.tables)
     assert grouped.table == "group_summaries" and grouped.parts == {"group_name": "Paid Social", "metric": "roi"}
@@ -55,7 +55,7 @@ def test_publish_uses_the_hive_layout(tmp_path, area):
 
 
 def test_republish_replaces_the_partition_and_drops_stale_keys_and_tables(tmp_path, area):
-    with area.stage(RT, DEP, KEY) as stage:
+    with area.stage(RT, DASH, KEY) as stage:
         for key in ("tables-daily", "tables-weekly"):
             stage.land(csv(tmp_path), download_key=key, lineage=lineage())
         stage.land(csv(tmp_path), download_key="channel_summaries-TV-summary_table", table="channel_summaries",
@@ -63,42 +63,42 @@ def test_republish_replaces_the_partition_and_drops_stale_keys_and_tables(tmp_pa
         stage.land(csv(tmp_path), download_key="channel_summaries-Radio-summary_table", table="channel_summaries",
                    parts={"channel": "Radio"}, lineage=lineage())
         stage.publish()
-    with area.stage(RT, DEP, "2024-02-01") as other:
+    with area.stage(RT, DASH, "2024-02-01") as other:
         other.land(csv(tmp_path), download_key="tables-weekly", lineage=lineage(key="2024-02-01"))
         other.publish()
-    with area.stage(RT, DEP, KEY) as stage:
+    with area.stage(RT, DASH, KEY) as stage:
         stage.land(csv(tmp_path, "Date,Spend\n2024-01-01,9.0\n"), download_key="tables-daily", lineage=lineage(2))
         tv = stage.land(csv(tmp_path), download_key="channel_summaries-TV-summary_table", table="channel_summaries",
                         parts={"channel": "TV"}, lineage=lineage(2))
         stage.publish()
     assert [f for f in live_files(area) if "2024-01-01" in f] == [
         str(tv.final_path.relative_to(area.root)),
-        f"{RT}/tables_daily/deployment_id=5716/partition_key=2024-01-01/tables-daily.parquet",
+        f"{RT}/tables_daily/dashboard=revenue/partition_key=2024-01-01/tables-daily.parquet",
     ]
-    assert not (area.root / RT / "tables_weekly" / "deployment_id=5716" / "partition_key=2024-01-01").exists()
-    assert (area.root / RT / "tables_weekly" / "deployment_id=5716" / "partition_key=2024-02-01").is_dir()  # other partition kept
-    daily = area.root / RT / "tables_daily" / "deployment_id=5716" / "partition_key=2024-01-01" / "tables-daily.parquet"
+    assert not (area.root / RT / "tables_weekly" / "dashboard=revenue" / "partition_key=2024-01-01").exists()
+    assert (area.root / RT / "tables_weekly" / "dashboard=revenue" / "partition_key=2024-02-01").is_dir()  # other partition kept
+    daily = area.root / RT / "tables_daily" / "dashboard=revenue" / "partition_key=2024-01-01" / "tables-daily.parquet"
     assert pq.read_table(daily).column("spend").to_pylist() == [9.0]
 
 
 def test_error_inside_stage_publishes_nothing(tmp_path, area):
-    with area.stage(RT, DEP, KEY) as stage:
+    with area.stage(RT, DASH, KEY) as stage:
         stage.land(csv(tmp_path), download_key="tables-daily", lineage=lineage())
         stage.publish()
     before = live_files(area)
     with pytest.raises(MalformedCsvError):
-        with area.stage(RT, DEP, KEY) as stage:
+        with area.stage(RT, DASH, KEY) as stage:
             stage.land(csv(tmp_path, "Date,Spend\n2024-01-01,7\n"), download_key="tables-daily", lineage=lineage(2))
             stage.land(csv(tmp_path, "<html>gateway timeout</html>", "bad.csv"), download_key="tables-weekly", lineage=lineage(2))
     assert live_files(area) == before
     assert [p for p in (area.root / ".staging").iterdir() if p.is_dir()] == []
-    daily = area.root / RT / "tables_daily" / "deployment_id=5716" / "partition_key=2024-01-01" / "tables-daily.parquet"
+    daily = area.root / RT / "tables_daily" / "dashboard=revenue" / "partition_key=2024-01-01" / "tables-daily.parquet"
     assert pq.read_table(daily).column("spend").to_pylist() == [1.5]
 
 
 def test_hostile_keys_stay_inside_the_landing_folder(tmp_path, area):
     keys = ["../../escape", "/etc/passwd", "a'b;DROP TABLE x;--", 'quote"d key', "spaces here", "ünïcödé", "..", "."]
-    with area.stage(RT, DEP, "../../evil") as stage:
+    with area.stage(RT, DASH, "../../evil") as stage:
         landed = [stage.land(csv(tmp_path), download_key=key, lineage=lineage(key="../../evil")) for key in keys]
         stage.publish()
     root = area.root.resolve()
@@ -110,19 +110,19 @@ def test_hostile_keys_stay_inside_the_landing_folder(tmp_path, area):
 
 
 def test_same_logical_names_after_normalization_get_distinct_tables(tmp_path, area):
-    with area.stage(RT, DEP, KEY) as stage:
+    with area.stage(RT, DASH, KEY) as stage:
         first = stage.land(csv(tmp_path), download_key="a-b", lineage=lineage())
         second = stage.land(csv(tmp_path), download_key="a b", lineage=lineage())
     assert first.table == "a_b" and second.table.startswith("a_b_") and second.table != first.table
 
 
 def test_lineage_must_match_the_stage(tmp_path, area):
-    with area.stage(RT, DEP, KEY) as stage, pytest.raises(ValueError, match="does not match"):
+    with area.stage(RT, DASH, KEY) as stage, pytest.raises(ValueError, match="does not match"):
         stage.land(csv(tmp_path), download_key="k", lineage=lineage(key="2024-02-01"))
 
 
 def test_stale_staging_folders_of_dead_processes_are_removed(tmp_path, area):
-    with area.stage(RT, DEP, KEY):
+    with area.stage(RT, DASH, KEY):
         pass
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     staging_root = area.root / ".staging"
@@ -136,7 +136,7 @@ def test_stale_staging_folders_of_dead_processes_are_removed(tmp_path, area):
             (staging_root / name / ".owner").write_text(owner)
         os.utime(staging_root / name, (old, old))
     (staging_root / "recent").mkdir()
-    with area.stage(RT, DEP, KEY):
+    with area.stage(RT, DASH, KEY):
         pass
     left = {p.name for p in staging_root.iterdir() if p.is_dir()}
     assert {"waiting", "other-host", "recent"} <= left and not {"crashed", "no-owner"} & left
@@ -147,7 +147,7 @@ def test_stale_staging_folders_of_dead_processes_are_removed(tmp_path, area):
 
 
 def test_landing_a_key_again_replaces_its_file(tmp_path, area):
-    with area.stage(RT, DEP, KEY) as stage:
+    with area.stage(RT, DASH, KEY) as stage:
         first = stage.land(csv(tmp_path), download_key="tables-daily", lineage=lineage())
         second = stage.land(csv(tmp_path), download_key="tables-daily", table="daily", lineage=lineage())
         stage.publish()
@@ -157,7 +157,7 @@ def test_landing_a_key_again_replaces_its_file(tmp_path, area):
 def test_publish_without_atomic_exchange_still_replaces(tmp_path, area, monkeypatch):
     monkeypatch.setattr(staging, "_exchange", lambda a, b: False)
     for value in ("1.5", "2.5"):
-        with area.stage(RT, DEP, KEY) as stage:
+        with area.stage(RT, DASH, KEY) as stage:
             landed = stage.land(csv(tmp_path, f"Date,Spend\n2024-01-01,{value}\n"), download_key="tables-daily", lineage=lineage())
             stage.publish()
     assert pq.read_table(landed.final_path).column("spend").to_pylist() == [2.5]

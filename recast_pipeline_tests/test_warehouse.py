@@ -7,45 +7,10 @@ import pandas as pd
 import pytest
 
 from recast_pipeline.landing.models import Lineage
-from recast_pipeline.landing.staging import LandingArea
-from recast_pipeline.warehouse import ReportLoad, SchemaConflictError, Warehouse, WarehouseError
+from recast_pipeline.warehouse import ReportLoad, SchemaConflictError, WarehouseError
+from warehouse_loads import DASH, DEP, MD, RT, area, load, rows, warehouse  # noqa: F401 (fixtures)
 
-RT, DEP = "compute_spend_summary", 5716
 DAILY = "Date,Channel,Spend ($),Clicks\n2024-01-01,TV,10.5,3\n2024-01-02,Radio,NA,4\n"
-
-
-@pytest.fixture
-def area(tmp_path):
-    return LandingArea(tmp_path / "parquet")
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    return Warehouse(tmp_path / "warehouse.duckdb", lock_timeout=10)
-
-
-def load(area, warehouse, tmp_path, files, *, report_id=1, key="2024-01-01", report_type=RT, publish=True):
-    """files: download key -> CSV text, or (CSV text, logical table, parts)."""
-    lineage = Lineage(DEP, key, report_id)
-    with area.stage(report_type, DEP, key) as stage:
-        for number, (download_key, spec) in enumerate(files.items()):
-            text, table, parts = spec if isinstance(spec, tuple) else (spec, None, None)
-            path = tmp_path / f"download-{number}.csv"
-            path.write_text(text)
-            stage.land(path, download_key=download_key, table=table, parts=parts, lineage=lineage)
-        report = ReportLoad(
-            report_id, report_type, DEP, key, name="spend [fp:abc]", status="success", form={"start_date": key},
-            created_at="2024-02-01T10:00:00Z", finished_at="2024-02-01T10:03:00+00:00", queued_seconds=1.5,
-            waited_seconds=180.0, descriptions={k: f"about {k}" for k in files},
-        )
-        result = warehouse.load_partition(report, stage.tables)
-        if publish:
-            stage.publish()
-    return result
-
-
-def rows(warehouse, sql):
-    return warehouse.query(sql)[1]
 
 
 def test_first_load_creates_typed_tables_with_lineage(area, warehouse, tmp_path):
@@ -55,11 +20,11 @@ def test_first_load_creates_typed_tables_with_lineage(area, warehouse, tmp_path)
     assert result.downloads[0].qualified_name == '"compute_spend_summary"."tables_daily"'
     types = dict(rows(warehouse, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'tables_daily'"))
     assert types == {
-        "date": "DATE", "channel": "VARCHAR", "spend": "DOUBLE", "clicks": "BIGINT", "deployment_id": "BIGINT",
-        "partition_key": "VARCHAR", "report_id": "BIGINT", "download_key": "VARCHAR", "loaded_at": "TIMESTAMP WITH TIME ZONE",
+        "date": "DATE", "channel": "VARCHAR", "spend": "DOUBLE", "clicks": "BIGINT", "dashboard": "VARCHAR", "deployment_id": "BIGINT",
+        "model_date": "VARCHAR", "partition_key": "VARCHAR", "report_id": "BIGINT", "download_key": "VARCHAR", "loaded_at": "TIMESTAMP WITH TIME ZONE",
     }
-    assert rows(warehouse, "SELECT DISTINCT deployment_id, partition_key, report_id, download_key FROM compute_spend_summary.tables_daily") == [
-        (5716, "2024-01-01", 1, "tables-daily")
+    assert rows(warehouse, "SELECT DISTINCT dashboard, deployment_id, model_date, partition_key, report_id, download_key FROM compute_spend_summary.tables_daily") == [
+        ("revenue", 5716, "2024-05-31", "2024-01-01", 1, "tables-daily")
     ]
 
 
@@ -161,17 +126,17 @@ def test_previous_columns_track_what_each_load_brought(area, warehouse, tmp_path
 
 
 def test_read_partition_round_trips_types(area, warehouse, tmp_path):
-    assert warehouse.read_partition(RT, DEP, "2024-01-01") == {}
+    assert warehouse.read_partition(RT, DASH, "2024-01-01") == {}
     load(area, warehouse, tmp_path, {"tables-daily": DAILY, "tables-total": "Channel,Spend\nTV,10.5\n"})
     load(area, warehouse, tmp_path, {"tables-daily": DAILY}, key="2024-02-01", report_id=2)
-    frames = warehouse.read_partition(RT, DEP, "2024-01-01", include_lineage=False)
+    frames = warehouse.read_partition(RT, DASH, "2024-01-01", include_lineage=False)
     assert list(frames) == ["tables_daily", "tables_total"]
     daily = frames["tables_daily"].sort_values("date").reset_index(drop=True)
     assert list(daily.columns) == ["date", "channel", "spend", "clicks"]
     assert pd.api.types.is_datetime64_any_dtype(daily["date"]) and daily["date"][0] == pd.Timestamp("2024-01-01")
     assert pd.api.types.is_float_dtype(daily["spend"]) and pd.api.types.is_integer_dtype(daily["clicks"])
     assert daily["spend"].isna().tolist() == [False, True] and daily["clicks"].tolist() == [3, 4]
-    with_lineage = warehouse.read_partition(RT, DEP, "2024-02-01")["tables_daily"]
+    with_lineage = warehouse.read_partition(RT, DASH, "2024-02-01")["tables_daily"]
     assert set(with_lineage["report_id"]) == {2} and "loaded_at" in with_lineage.columns
 
 
@@ -197,10 +162,10 @@ def test_query_is_read_only_and_clear_without_a_file(tmp_path, area, warehouse):
 def test_inputs_must_belong_to_the_report(area, warehouse, tmp_path):
     path = tmp_path / "d.csv"
     path.write_text(DAILY)
-    with area.stage(RT, DEP, "2024-01-01") as stage:
-        stage.land(path, download_key="tables-daily", lineage=Lineage(DEP, "2024-01-01", 7))
+    with area.stage(RT, DASH, "2024-01-01") as stage:
+        stage.land(path, download_key="tables-daily", lineage=Lineage(DASH, DEP, MD, "2024-01-01", 7))
         with pytest.raises(ValueError, match="another report"):
-            warehouse.load_partition(ReportLoad(8, RT, DEP, "2024-01-01"), stage.tables)
+            warehouse.load_partition(ReportLoad(8, RT, DASH, DEP, MD, "2024-01-01"), stage.tables)
 
 
 def test_empty_report_clears_the_partition(area, warehouse, tmp_path):

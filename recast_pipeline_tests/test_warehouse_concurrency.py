@@ -36,9 +36,9 @@ LOADER = textwrap.dedent(
         time.sleep(0.01)
     area = LandingArea(args["parquet"])
     warehouse = Warehouse(args["warehouse"], lock_timeout=60)
-    with area.stage(args["report_type"], 5716, args["key"]) as stage:
-        stage.land(args["csv"], download_key="tables-daily", lineage=Lineage(5716, args["key"], args["report_id"]))
-        result = warehouse.load_partition(ReportLoad(args["report_id"], args["report_type"], 5716, args["key"]), stage.tables)
+    with area.stage(args["report_type"], "revenue", args["key"]) as stage:
+        stage.land(args["csv"], download_key="tables-daily", lineage=Lineage("revenue", 5716, None, args["key"], args["report_id"]))
+        result = warehouse.load_partition(ReportLoad(args["report_id"], args["report_type"], "revenue", 5716, None, args["key"]), stage.tables)
         stage.publish()
     print(json.dumps({"rows": result.rows}), flush=True)
     """
@@ -85,9 +85,9 @@ def wait_for(process, word="ready"):
 
 def load_here(tmp_path, warehouse, key="2024-01-01", report_id=1, value=1.5):
     area = LandingArea(tmp_path / "parquet")
-    with area.stage("compute_spend_summary", DEP, key) as stage:
-        stage.land(csv_file(tmp_path, 10, f"{report_id}.csv", value), download_key="tables-daily", lineage=Lineage(DEP, key, report_id))
-        result = warehouse.load_partition(ReportLoad(report_id, "compute_spend_summary", DEP, key), stage.tables)
+    with area.stage("compute_spend_summary", "revenue", key) as stage:
+        stage.land(csv_file(tmp_path, 10, f"{report_id}.csv", value), download_key="tables-daily", lineage=Lineage("revenue", DEP, None, key, report_id))
+        result = warehouse.load_partition(ReportLoad(report_id, "compute_spend_summary", "revenue", DEP, None, key), stage.tables)
         stage.publish()
     return result
 

@@ -28,9 +28,15 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class Lineage:
-    """Which load produced a row; written on every row of every landed table."""
+    """Which load produced a row; written on every row of every landed table.
 
+    ``dashboard`` and ``partition_key`` name the partition (stable across model refreshes);
+    ``deployment_id`` and ``model_date`` name the model version the numbers came from.
+    """
+
+    dashboard: str
     deployment_id: int
+    model_date: str | None
     partition_key: str
     report_id: int
     loaded_at: datetime = field(default_factory=utc_now)
@@ -40,10 +46,19 @@ class Lineage:
             raise TypeError(f"deployment_id must be an int, got {self.deployment_id!r}")
         if isinstance(self.report_id, bool) or not isinstance(self.report_id, int):
             raise TypeError(f"report_id must be an int, got {self.report_id!r}")
-        if not isinstance(self.partition_key, str) or not self.partition_key:
-            raise TypeError(f"partition_key must be a non-empty string, got {self.partition_key!r}")
+        for name in ("dashboard", "partition_key"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise TypeError(f"{name} must be a non-empty string, got {value!r}")
+        if self.model_date is not None and not isinstance(self.model_date, str):
+            raise TypeError(f"model_date must be a string or None, got {self.model_date!r}")
         if self.loaded_at.tzinfo is None:  # naive means UTC here, never local time
             object.__setattr__(self, "loaded_at", self.loaded_at.replace(tzinfo=timezone.utc))
+
+    @property
+    def partition(self) -> tuple[str, str]:
+        """The partition identity: (dashboard, partition_key)."""
+        return (self.dashboard, self.partition_key)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 
-LINEAGE_COLUMNS = ("deployment_id", "partition_key", "report_id", "download_key", "loaded_at")
+LINEAGE_COLUMNS = ("dashboard", "deployment_id", "model_date", "partition_key", "report_id", "download_key", "loaded_at")
 RESERVED_SCHEMAS = frozenset({"main", "recast_meta", "information_schema", "pg_catalog", "temp", "system"})
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")

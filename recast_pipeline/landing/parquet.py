@@ -136,7 +136,9 @@ def _copy(con, source, target, names, part_names, part_values, download_key, lin
     select = [f"{cast_expression(f'c{i}', kind)} AS {quote_identifier(name)}" for i, (name, kind) in enumerate(zip(names, types))]
     select += [f"CAST(? AS VARCHAR) AS {quote_identifier(name)}" for name in part_names]
     select += [
+        "CAST(? AS VARCHAR) AS dashboard",
         "CAST(? AS BIGINT) AS deployment_id",
+        "CAST(? AS VARCHAR) AS model_date",
         "CAST(? AS VARCHAR) AS partition_key",
         "CAST(? AS BIGINT) AS report_id",
         "CAST(? AS VARCHAR) AS download_key",
@@ -144,7 +146,9 @@ def _copy(con, source, target, names, part_names, part_values, download_key, lin
     ]
     params = [
         *part_values,
+        lineage.dashboard,
         lineage.deployment_id,
+        lineage.model_date,
         lineage.partition_key,
         lineage.report_id,
         download_key,

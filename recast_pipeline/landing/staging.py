@@ -8,8 +8,9 @@ deletes the old one afterwards. A process killed while landing leaves only a sta
 which nothing reads and a later ``stage()`` removes once it is older than ``stale_after`` and
 its process is gone (a landing that waits long for other reports keeps its folder).
 
-Layout: ``<root>/<schema>/<table>/deployment_id=<id>/partition_key=<key>/<key file>.parquet``
-with every segment produced by ``naming`` (no segment can be ".", ".." or contain "/").
+Layout: ``<root>/<schema>/<table>/dashboard=<slug>/partition_key=<key>/<key file>.parquet``
+with every segment produced by ``naming`` (no segment can be ".", ".." or contain "/"). The
+partition is the dashboard's, not the deployment's: a model refresh replaces the same folder.
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ def _owner_alive(directory: Path) -> bool:
     return True
 
 
+def _text(value: str, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
 def _inside(root: Path, path: Path) -> Path:
     if not path.resolve().is_relative_to(root.resolve()):
         raise ValueError(f"refusing to write outside the landing folder: {path}")
@@ -86,24 +93,25 @@ class LandingArea:
         self.stale_after = stale_after
         self.abandoned_after = abandoned_after
 
-    def partition_dir(self, report_type: str, table: str, deployment_id: int, partition_key: str) -> Path:
+    def partition_dir(self, report_type: str, table: str, dashboard: str, partition_key: str) -> Path:
         """Final folder of one table's partition; ``table`` is the sanitized identifier."""
         return _inside(
             self.root,
             self.root
             / schema_name(report_type)
             / table
-            / f"deployment_id={int(deployment_id)}"
-            / f"partition_key={safe_segment(partition_key)}",
+            / f"dashboard={safe_segment(_text(dashboard, 'dashboard'))}"
+            / f"partition_key={safe_segment(_text(partition_key, 'partition_key'))}",
         )
 
-    def stage(self, report_type: str, deployment_id: int, partition_key: str) -> Stage:
+    def stage(self, report_type: str, dashboard: str, partition_key: str) -> Stage:
         self.remove_stale_stages()
-        name = f"{schema_name(report_type)}-{int(deployment_id)}-{safe_segment(partition_key)}-{uuid.uuid4().hex[:12]}"
+        dashboard, partition_key = _text(dashboard, "dashboard"), _text(partition_key, "partition_key")
+        name = f"{schema_name(report_type)}-{safe_segment(dashboard)}-{safe_segment(partition_key)}-{uuid.uuid4().hex[:12]}"
         directory = _inside(self.root, self.staging_root / name)
         directory.mkdir(parents=True)
         (directory / _OWNER).write_text(f"{socket.gethostname()} {os.getpid()}")
-        return Stage(self, report_type, int(deployment_id), partition_key, directory)
+        return Stage(self, report_type, dashboard, partition_key, directory)
 
     def remove_stale_stages(self) -> list[Path]:
         """Delete staging folders of crashed landings: older than ``stale_after`` and owned by a
@@ -129,11 +137,11 @@ class Stage:
     As a context manager it discards whatever was not published, also on errors.
     """
 
-    def __init__(self, area: LandingArea, report_type: str, deployment_id: int, partition_key: str, directory: Path):
+    def __init__(self, area: LandingArea, report_type: str, dashboard: str, partition_key: str, directory: Path):
         self.area = area
         self.report_type = report_type
         self.schema = schema_name(report_type)
-        self.deployment_id = deployment_id
+        self.dashboard = dashboard
         self.partition_key = partition_key
         self.directory = directory
         self._tables: dict[str, LandedTable] = {}  # by download key, in landing order
@@ -163,10 +171,10 @@ class Stage:
         """Convert one downloaded CSV into this stage (see ``csv_to_parquet`` for errors)."""
         if self._published:
             raise RuntimeError("this stage was already published")
-        if (lineage.deployment_id, lineage.partition_key) != (self.deployment_id, self.partition_key):
+        if lineage.partition != (self.dashboard, self.partition_key):
             raise ValueError(
-                f"lineage {lineage.deployment_id}/{lineage.partition_key!r} does not match "
-                f"the stage {self.deployment_id}/{self.partition_key!r}"
+                f"lineage {lineage.dashboard!r}/{lineage.partition_key!r} does not match "
+                f"the stage {self.dashboard!r}/{self.partition_key!r}"
             )
         logical = table if table is not None else download_key
         identifier = self._identifier(logical)
@@ -174,7 +182,7 @@ class Stage:
         for other in self._tables.values():
             if other.table == identifier and other.path.name == file_name and other.download_key != download_key:
                 raise ValueError(f"download keys {download_key!r} and {other.download_key!r} map to one file name")
-        final_dir = self.area.partition_dir(self.report_type, identifier, self.deployment_id, self.partition_key)
+        final_dir = self.area.partition_dir(self.report_type, identifier, self.dashboard, self.partition_key)
         staged_dir = _inside(self.directory, self.directory / final_dir.relative_to(self.area.root / self.schema))
         converted = csv_to_parquet(
             csv_path, staged_dir / file_name, download_key=download_key, lineage=lineage, parts=parts
@@ -207,7 +215,7 @@ class Stage:
         trash.mkdir(exist_ok=True)
         with FileLock(self.area.staging_root / f"{self.schema}.publish.lock", timeout=PUBLISH_LOCK_TIMEOUT):
             for identifier in sorted(produced):
-                final = self.area.partition_dir(self.report_type, identifier, self.deployment_id, self.partition_key)
+                final = self.area.partition_dir(self.report_type, identifier, self.dashboard, self.partition_key)
                 staged = self.directory / final.relative_to(self.area.root / self.schema)
                 self._swap_in(staged, final, trash)
             self._retire_other_tables(produced, trash)
@@ -232,7 +240,7 @@ class Stage:
         for table_dir in schema_dir.iterdir():
             if table_dir.name in produced or not table_dir.is_dir():
                 continue
-            old = self.area.partition_dir(self.report_type, table_dir.name, self.deployment_id, self.partition_key)
+            old = self.area.partition_dir(self.report_type, table_dir.name, self.dashboard, self.partition_key)
             if old.is_dir():
                 os.rename(old, trash / uuid.uuid4().hex)
                 for empty in (old.parent, table_dir):

@@ -29,20 +29,22 @@ META_SCHEMA = "recast_meta"
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {META_SCHEMA};
 CREATE TABLE IF NOT EXISTS {META_SCHEMA}.reports (
-    report_id BIGINT, report_type VARCHAR, schema_name VARCHAR, deployment_id BIGINT, partition_key VARCHAR,
+    report_id BIGINT, report_type VARCHAR, schema_name VARCHAR, dashboard VARCHAR, deployment_id BIGINT,
+    model_date VARCHAR, partition_key VARCHAR,
     name VARCHAR, status VARCHAR, prerendered BOOLEAN, form JSON,
     created_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, queued_seconds DOUBLE, waited_seconds DOUBLE,
     download_count INTEGER, row_count BIGINT, loaded_at TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS {META_SCHEMA}.downloads (
-    report_id BIGINT, report_type VARCHAR, deployment_id BIGINT, partition_key VARCHAR, download_key VARCHAR,
+    report_id BIGINT, report_type VARCHAR, dashboard VARCHAR, deployment_id BIGINT, model_date VARCHAR,
+    partition_key VARCHAR, download_key VARCHAR,
     description VARCHAR, schema_name VARCHAR, table_name VARCHAR, logical_table VARCHAR, parts JSON,
     row_count BIGINT, parquet_path VARCHAR, columns JSON, loaded_at TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS {META_SCHEMA}.columns (
     schema_name VARCHAR, table_name VARCHAR, column_name VARCHAR, ordinal INTEGER, type VARCHAR,
     kind VARCHAR, original_header VARCHAR, updated_at TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS {META_SCHEMA}.load_history (
-    load_id VARCHAR, recorded_at TIMESTAMPTZ, report_id BIGINT, report_type VARCHAR, deployment_id BIGINT,
-    partition_key VARCHAR, schema_name VARCHAR, table_name VARCHAR, download_key VARCHAR, row_count BIGINT,
+    load_id VARCHAR, recorded_at TIMESTAMPTZ, report_id BIGINT, report_type VARCHAR, dashboard VARCHAR,
+    deployment_id BIGINT, model_date VARCHAR, partition_key VARCHAR, schema_name VARCHAR, table_name VARCHAR, download_key VARCHAR, row_count BIGINT,
     columns JSON, loaded_at TIMESTAMPTZ);
 """
 
@@ -52,6 +54,7 @@ class ColumnSnapshot:
     """The data columns one load brought to a table (union over its downloads)."""
 
     report_id: int
+    dashboard: str
     deployment_id: int
     partition_key: str
     loaded_at: datetime
@@ -62,12 +65,20 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL)
 
 
-def forget_partition(con: duckdb.DuckDBPyConnection, schema: str, deployment_id: int, partition_key: str) -> None:
+def forget_partition(con: duckdb.DuckDBPyConnection, schema: str, dashboard: str, partition_key: str) -> None:
+    """Drop the partition's report and download rows, whichever deployment produced them."""
     for table in ("reports", "downloads"):
         con.execute(
-            f"DELETE FROM {META_SCHEMA}.{table} WHERE schema_name = ? AND deployment_id = ? AND partition_key = ?",
-            [schema, deployment_id, partition_key],
+            f"DELETE FROM {META_SCHEMA}.{table} WHERE schema_name = ? AND dashboard = ? AND partition_key = ?",
+            [schema, dashboard, partition_key],
         )
+
+
+def _insert(con, table: str, values: dict[str, object], json_columns: tuple[str, ...] = ()) -> None:
+    """INSERT by column name: files migrated from older versions have another column order."""
+    names = ", ".join(values)
+    marks = ", ".join("CAST(? AS JSON)" if name in json_columns else "?" for name in values)
+    con.execute(f"INSERT INTO {META_SCHEMA}.{table} ({names}) VALUES ({marks})", list(values.values()))
 
 
 def _columns_json(landed: LandedTable) -> str:
@@ -77,17 +88,21 @@ def _columns_json(landed: LandedTable) -> str:
     )
 
 
+def _identity(report: Any) -> dict[str, object]:
+    return {
+        "report_id": report.report_id, "report_type": report.report_type, "dashboard": report.dashboard,
+        "deployment_id": report.deployment_id, "model_date": report.model_date, "partition_key": report.partition_key,
+    }
+
+
 def record_report(con, *, report: Any, schema: str, rows: int, downloads: int, loaded_at: datetime) -> None:
-    con.execute(
-        f"INSERT INTO {META_SCHEMA}.reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSON), ?, ?, ?, ?, ?, ?, ?)",
-        [
-            report.report_id, report.report_type, schema, report.deployment_id, report.partition_key,
-            report.name, report.status, bool(report.prerendered),
-            json.dumps(dict(report.form), sort_keys=True, default=str, ensure_ascii=False),
-            report.created_at, report.finished_at, report.queued_seconds, report.waited_seconds,
-            downloads, rows, loaded_at,
-        ],
-    )
+    _insert(con, "reports", {
+        **_identity(report), "schema_name": schema, "name": report.name, "status": report.status,
+        "prerendered": bool(report.prerendered),
+        "form": json.dumps(dict(report.form), sort_keys=True, default=str, ensure_ascii=False),
+        "created_at": report.created_at, "finished_at": report.finished_at, "queued_seconds": report.queued_seconds,
+        "waited_seconds": report.waited_seconds, "download_count": downloads, "row_count": rows, "loaded_at": loaded_at,
+    }, json_columns=("form",))
 
 
 def record_downloads(
@@ -95,21 +110,13 @@ def record_downloads(
 ) -> None:
     for landed in tables:
         columns = _columns_json(landed)
-        con.execute(
-            f"INSERT INTO {META_SCHEMA}.downloads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSON), ?, ?, CAST(? AS JSON), ?)",
-            [
-                report.report_id, report.report_type, report.deployment_id, report.partition_key, landed.download_key,
-                report.descriptions.get(landed.download_key), schema, landed.table, landed.logical_table,
-                json.dumps(landed.parts, ensure_ascii=False), landed.rows, str(landed.final_path), columns, loaded_at,
-            ],
-        )
-        con.execute(
-            f"INSERT INTO {META_SCHEMA}.load_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSON), ?)",
-            [
-                load_id, recorded_at, report.report_id, report.report_type, report.deployment_id,
-                report.partition_key, schema, landed.table, landed.download_key, landed.rows, columns, loaded_at,
-            ],
-        )
+        common = {**_identity(report), "download_key": landed.download_key, "schema_name": schema,
+                  "table_name": landed.table, "row_count": landed.rows, "columns": columns, "loaded_at": loaded_at}
+        _insert(con, "downloads", {
+            **common, "description": report.descriptions.get(landed.download_key), "logical_table": landed.logical_table,
+            "parts": json.dumps(landed.parts, ensure_ascii=False), "parquet_path": str(landed.final_path),
+        }, json_columns=("parts", "columns"))
+        _insert(con, "load_history", {**common, "load_id": load_id, "recorded_at": recorded_at}, json_columns=("columns",))
 
 
 def refresh_columns(con, schema: str, table: str, incoming: Sequence[ColumnSpec], updated_at: datetime) -> None:
@@ -139,26 +146,26 @@ def refresh_columns(con, schema: str, table: str, incoming: Sequence[ColumnSpec]
 def column_history(con, schema: str, table: str, limit: int) -> list[ColumnSnapshot]:
     """Newest first: the data columns each load brought to ``schema.table``."""
     rows = con.execute(
-        f"SELECT load_id, max(recorded_at) AS recorded, any_value(report_id), any_value(deployment_id), "
+        f"SELECT load_id, max(recorded_at) AS recorded, any_value(report_id), any_value(dashboard), any_value(deployment_id), "
         f"any_value(partition_key), max(loaded_at), list(CAST(columns AS VARCHAR)) "
         f"FROM {META_SCHEMA}.load_history WHERE schema_name = ? AND table_name = ? "
         f"GROUP BY load_id ORDER BY recorded DESC LIMIT ?",
         [schema, table, limit],
     ).fetchall()
     snapshots = []
-    for _, _, report_id, deployment_id, partition_key, loaded_at, documents in rows:
+    for _, _, report_id, dashboard, deployment_id, partition_key, loaded_at, documents in rows:
         names: dict[str, None] = {}
         for document in documents:
             names.update({column["name"]: None for column in json.loads(document)})
-        snapshots.append(ColumnSnapshot(report_id, deployment_id, partition_key, loaded_at, tuple(names)))
+        snapshots.append(ColumnSnapshot(report_id, dashboard, deployment_id, partition_key, loaded_at, tuple(names)))
     return snapshots
 
 
-def partition_tables(con, schema: str, deployment_id: int, partition_key: str) -> list[str]:
+def partition_tables(con, schema: str, dashboard: str, partition_key: str) -> list[str]:
     rows = con.execute(
-        f"SELECT table_name FROM {META_SCHEMA}.downloads WHERE schema_name = ? AND deployment_id = ? "
+        f"SELECT table_name FROM {META_SCHEMA}.downloads WHERE schema_name = ? AND dashboard = ? "
         "AND partition_key = ? GROUP BY table_name ORDER BY min(rowid)",
-        [schema, deployment_id, partition_key],
+        [schema, dashboard, partition_key],
     ).fetchall()
     return [name for (name,) in rows]
 

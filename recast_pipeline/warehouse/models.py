@@ -16,11 +16,17 @@ def _timestamp(value: datetime | str | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class ReportLoad:
-    """The Recast report a partition's files came from, recorded in ``recast_meta.reports``."""
+    """The Recast report a partition's files came from, recorded in ``recast_meta.reports``.
+
+    The partition is ``(dashboard, partition_key)``; ``deployment_id`` and ``model_date`` say which
+    model version computed it (a refresh loads the same partition from a new version).
+    """
 
     report_id: int
     report_type: str
+    dashboard: str
     deployment_id: int
+    model_date: str | None
     partition_key: str
     name: str | None = None
     status: str | None = None
@@ -53,7 +59,9 @@ class LoadResult:
     report_id: int
     report_type: str
     schema: str
+    dashboard: str
     deployment_id: int
+    model_date: str | None
     partition_key: str
     downloads: tuple[TableLoad, ...]
     rows: int

@@ -1,7 +1,8 @@
 """The DuckDB warehouse: load a report partition in one transaction, read it back, query it.
 
 Why one transaction per partition: re-materializing must replace exactly that partition's rows,
-atomically; a crash mid-load must leave the previous data. The transaction deletes the
+atomically; a crash mid-load must leave the previous data. A partition is ``(dashboard,
+partition_key)``, whatever deployment computed it. The transaction deletes the
 partition's rows from every table of the report type's schema (so keys that disappeared leave
 nothing behind), evolves the tables (``schema``), inserts the landed Parquet files by name, and
 records ``recast_meta``. All slow work (CSV parsing, Parquet writing) happened before, outside
@@ -21,7 +22,7 @@ import pandas as pd
 
 from recast_pipeline.landing.models import LandedTable, utc_now
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, quote_identifier, schema_name, table_identifier
-from recast_pipeline.warehouse import meta
+from recast_pipeline.warehouse import meta, migrate
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lock import Deadline, connect, writer_lock
 from recast_pipeline.warehouse.models import LoadResult, ReportLoad, TableLoad
@@ -69,16 +70,17 @@ class Warehouse:
 
     def _write(self, con, report, schema, grouped, incoming, waited) -> LoadResult:
         meta.ensure_meta(con)
+        migrate.add_partition_columns(con)
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
         existing = _existing_tables(con, schema)
         replaced = 0
         for table, columns in existing.items():
-            if {"deployment_id", "partition_key"} <= columns.keys():
+            if {"dashboard", "partition_key"} <= columns.keys():
                 replaced += con.execute(
-                    f"DELETE FROM {_qualified(schema, table)} WHERE deployment_id = ? AND partition_key = ?",
-                    [report.deployment_id, report.partition_key],
+                    f"DELETE FROM {_qualified(schema, table)} WHERE dashboard = ? AND partition_key = ?",
+                    [report.dashboard, report.partition_key],
                 ).fetchone()[0]
-        meta.forget_partition(con, schema, report.deployment_id, report.partition_key)
+        meta.forget_partition(con, schema, report.dashboard, report.partition_key)
 
         def is_empty(table: str):
             return lambda column: con.execute(
@@ -116,7 +118,9 @@ class Warehouse:
             report_id=report.report_id,
             report_type=report.report_type,
             schema=schema,
+            dashboard=report.dashboard,
             deployment_id=report.deployment_id,
+            model_date=report.model_date,
             partition_key=report.partition_key,
             downloads=tuple(loads),
             rows=rows,
@@ -142,18 +146,18 @@ class Warehouse:
             con.close()
 
     def read_partition(
-        self, report_type: str, deployment_id: int, partition_key: str, *, include_lineage: bool = True
+        self, report_type: str, dashboard: str, partition_key: str, *, include_lineage: bool = True
     ) -> dict[str, pd.DataFrame]:
         """The partition's rows of every table it loaded, by table identifier."""
         schema = schema_name(report_type)
         frames: dict[str, pd.DataFrame] = {}
         with self._reader() as con:
-            if con is None or not _has_table(con, meta.META_SCHEMA, "downloads"):
-                return frames
-            for table in meta.partition_tables(con, schema, deployment_id, partition_key):
+            if con is None or not _has_column(con, meta.META_SCHEMA, "downloads", "dashboard"):
+                return frames  # nothing loaded yet, or a file from before dashboards (next load migrates it)
+            for table in meta.partition_tables(con, schema, dashboard, partition_key):
                 frame = con.execute(
-                    f"SELECT * FROM {_qualified(schema, table)} WHERE deployment_id = ? AND partition_key = ?",
-                    [deployment_id, partition_key],
+                    f"SELECT * FROM {_qualified(schema, table)} WHERE dashboard = ? AND partition_key = ?",
+                    [dashboard, partition_key],
                 ).df()
                 if not include_lineage:
                     frame = frame.drop(columns=[c for c in LINEAGE_COLUMNS if c in frame.columns])
@@ -214,12 +218,21 @@ def _has_table(con, schema: str, table: str) -> bool:
     )
 
 
+def _has_column(con, schema: str, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND column_name = ?",
+            [schema, table, column],
+        ).fetchone()[0]
+    )
+
+
 def _check_inputs(report: ReportLoad, tables: Sequence[LandedTable]) -> None:
     seen: set[str] = set()
     for landed in tables:
         lineage = landed.lineage
-        if (lineage.deployment_id, lineage.partition_key, lineage.report_id) != (
-            report.deployment_id, report.partition_key, report.report_id,
+        if (lineage.dashboard, lineage.deployment_id, lineage.model_date, lineage.partition_key, lineage.report_id) != (
+            report.dashboard, report.deployment_id, report.model_date, report.partition_key, report.report_id,
         ):
             raise ValueError(f"download {landed.download_key!r} was landed for another report or partition")
         if landed.download_key in seen:

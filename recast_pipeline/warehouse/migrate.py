@@ -1,0 +1,36 @@
+"""Bring a warehouse file written by an older version up to today's lineage columns.
+
+Why: partitions used to be named by deployment; they are now ``(dashboard, partition_key)``
+and every row records its model version. Files from before lack ``dashboard`` and
+``model_date``; the load transaction adds them (``ADD COLUMN IF NOT EXISTS``) to every table that
+has the old lineage, and fills the old rows' ``dashboard`` with their deployment id as text
+(DESIGN.md: a deployment without a dashboard stands for the dashboard named by its id). The old
+rows' ``model_date`` stays NULL: it was never recorded.
+"""
+
+from __future__ import annotations
+
+from recast_pipeline.landing.naming import quote_identifier
+
+_OUTDATED = """
+SELECT c.table_schema, c.table_name
+FROM information_schema.columns c
+JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+WHERE t.table_type = 'BASE TABLE' AND t.table_catalog = current_database()
+GROUP BY ALL
+HAVING bool_or(c.column_name = 'deployment_id') AND bool_or(c.column_name = 'partition_key')
+   AND NOT bool_or(c.column_name = 'dashboard')
+ORDER BY ALL
+"""
+
+
+def add_partition_columns(con) -> list[str]:
+    """Migrate every table with the old lineage; returns the tables changed ("schema.table")."""
+    changed = []
+    for schema, table in con.execute(_OUTDATED).fetchall():
+        target = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+        con.execute(f"ALTER TABLE {target} ADD COLUMN IF NOT EXISTS dashboard VARCHAR")
+        con.execute(f"ALTER TABLE {target} ADD COLUMN IF NOT EXISTS model_date VARCHAR")
+        con.execute(f"UPDATE {target} SET dashboard = CAST(deployment_id AS VARCHAR) WHERE dashboard IS NULL")
+        changed.append(f"{schema}.{table}")
+    return changed
