@@ -26,7 +26,7 @@ DEPLOYMENT = Deployment.from_json(
         "upper_funnel_channel_labels": ["Meta", "TV - Linear", "Podcasts"],
         "lower_funnel_channel_labels": ["Branded Search"],
         "last_date": "2024-06-30",
-        "context_variable_labels": ["price"],
+        "contextual_variable_defaults": {"price": 1.0},
     }
 )
 MONTHS = [date(2024, 1, 1), date(2024, 2, 1), date(2023, 2, 1), date(2024, 12, 1)]
