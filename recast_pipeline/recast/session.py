@@ -24,6 +24,18 @@ logger = logging.getLogger("recast_pipeline.recast")
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0, read=60.0)
 
 
+class _NoQueryInHttpxLogs(logging.Filter):
+    """httpx logs every request's full URL at INFO; a signed download URL's query is a credential."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(a.copy_with(query=None) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+logging.getLogger("httpx").addFilter(_NoQueryInHttpxLogs())
+
+
 class Secret:
     """Holds the token so that repr/str/logging of any object holding it shows ``***``."""
 
