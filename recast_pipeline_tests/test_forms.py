@@ -26,7 +26,7 @@ DEPLOYMENT = Deployment.from_json(
         "upper_funnel_channel_labels": ["Meta", "TV - Linear", "Podcasts"],
         "lower_funnel_channel_labels": ["Branded Search"],
         "last_date": "2024-06-30",
-        "context_variable_labels": ["price"],
+        "contextual_variable_defaults": {"price": 1.0},
     }
 )
 MONTHS = [date(2024, 1, 1), date(2024, 2, 1), date(2023, 2, 1), date(2024, 12, 1)]
@@ -239,3 +239,29 @@ def test_form_from_report_keeps_aliases_unknown_types_and_bare_forms():
     assert form_from_report(unknown, {"flag": False}, month="2024-01-01") == {**unknown, "flag": False}
     with pytest.raises(TypeError):
         form_from_report(["not", "a", "report"])
+
+
+def test_normalize_form_turns_stringified_scalars_back_into_catalog_types():
+    from recast_pipeline.recast.forms import normalize_form
+
+    read_back = {"deployment_id": "5716", "report_type": "compute_fixed_spend_performance", "start_date": "2024-01-01",
+                 "end_date": "2024-01-31", "channels": ["TV"], "spend": "1.5", "include_lower_funnel_effects": "true"}
+    assert normalize_form(read_back) == {**read_back, "deployment_id": 5716, "spend": 1.5}
+    baseline = {"deployment_id": "1", "report_type": "compute_baseline_summary", "include_spikes": "false"}
+    assert normalize_form(baseline)["include_spikes"] is False
+    curves = {"deployment_id": 1, "report_type": "compute_spend_response_curves", "num_days": "14", "date": "2024-01-31"}
+    assert normalize_form(curves)["num_days"] == 14
+    assert normalize_form({"report_type": "compute_fixed_spend_performance", "include_lower_funnel_effects": True})[
+        "include_lower_funnel_effects"] == "true"
+    unknown = {"deployment_id": "5716", "report_type": "compute_something_new", "num_days": "14", "flag": "true"}
+    assert normalize_form(unknown) == {**unknown, "deployment_id": 5716}
+    assert normalize_form({"deployment_id": "x1", "report_type": "compute_baseline_summary", "include_spikes": "maybe"}) == {
+        "deployment_id": "x1", "report_type": "compute_baseline_summary", "include_spikes": "maybe"}
+
+
+def test_fingerprint_of_a_read_back_form_equals_the_sent_one():
+    from recast_pipeline.recast.fingerprint import form_fingerprint
+
+    sent = build_form("compute_fixed_spend_performance", DEPLOYMENT, "2024-01-01", {"spend": 2.5})
+    read_back = {k: (str(v) if isinstance(v, (int, float)) else v) for k, v in sent.items()}
+    assert form_fingerprint(read_back) == form_fingerprint(sent)

@@ -24,10 +24,10 @@ DEPLOYMENT = Deployment.from_json(
         "upper_funnel_channel_labels": ["Meta", "TV - Linear", "Podcasts"],
         "lower_funnel_channel_labels": ["Branded Search"],
         "last_date": "2024-06-30",
-        "context_variable_labels": ["price"],
+        "contextual_variable_defaults": {"price": 1.0},
     }
 )
-BARE = Deployment.from_json({"id": 5717, "spend_channels_labels": ["Meta", "TV"], "context_variable_labels": []})
+BARE = Deployment.from_json({"id": 5717, "spend_channels_labels": ["Meta", "TV"], "contextual_variable_defaults": {}})
 
 
 def form(type_name: str, **changes):
@@ -229,9 +229,13 @@ def test_include_spikes_is_a_json_boolean(bad):
 def test_context_variable_summary_needs_context_variables_when_known():
     bad = {"deployment_id": 5717, "report_type": "compute_context_variable_summary",
            "start_date": "2024-01-01", "end_date": "2024-01-31"}
-    assert_rejected(bad, "report_type", "no context variables", deployment=BARE)
+    assert_rejected(bad, "report_type", "no context variables", "contextual_variable_defaults is empty", deployment=BARE)
     validate_form({**bad, "deployment_id": 5716}, DEPLOYMENT)
     validate_form(bad, Deployment.from_json({"id": 5717}))  # not known: not checked
+    summary = Deployment.from_json({"id": 5717, "dashboard_slug": "signups", "active": True})  # a list row
+    validate_form(bad, summary)
+    # the old, undocumented fields are no longer read
+    validate_form(bad, Deployment.from_json({"id": 5717, "spend_channels_labels": ["TV"], "context_variable_labels": []}))
 
 
 def test_alias_is_validated_as_its_target():

@@ -2,12 +2,14 @@
 
 from recast_pipeline.recast.batch import ReportOutcome, ReportRequest, run_reports
 from recast_pipeline.recast.catalog import ALIASES, REPORT_TYPES, ReportType, parse_download_key, resolve
-from recast_pipeline.recast.client import RecastClient, Submission
+from recast_pipeline.recast.client import RecastClient, Submission, active_by_dashboard
 from recast_pipeline.recast.errors import (
     ApiError,
     AuthenticationError,
     ConfigurationError,
+    ExpiredLinkError,
     IncompleteDownloadError,
+    LostCreateError,
     NotFoundError,
     RateLimitedError,
     RecastError,
@@ -19,7 +21,16 @@ from recast_pipeline.recast.errors import (
     UnknownStatusError,
     ValidationError,
 )
-from recast_pipeline.recast.forms import FieldError, FormError, build_form, form_from_report, month_window, validate_form
+from recast_pipeline.recast.forms import (
+    FieldError,
+    FormError,
+    build_form,
+    form_from_report,
+    month_window,
+    normalize_form,
+    validate_form,
+)
+from recast_pipeline.recast.ledger import CreateLedger, LedgerEntry
 from recast_pipeline.recast.models import Deployment, Download, Kpi, Report
 from recast_pipeline.recast.reuse import ReportIndex
 
@@ -31,13 +42,19 @@ __all__ = [
     "ReportType",
     "build_form",
     "form_from_report",
+    "active_by_dashboard",
     "month_window",
+    "normalize_form",
     "parse_download_key",
     "resolve",
     "validate_form",
     "ApiError",
     "AuthenticationError",
     "ConfigurationError",
+    "CreateLedger",
+    "ExpiredLinkError",
+    "LedgerEntry",
+    "LostCreateError",
     "Deployment",
     "Download",
     "IncompleteDownloadError",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator
 
 from recast_pipeline.recast import errors
-from recast_pipeline.recast.models import Report
+from recast_pipeline.recast.models import Deployment, Report
 from recast_pipeline.recast.reuse import ReportIndex
 
 if TYPE_CHECKING:
@@ -76,17 +76,19 @@ def run_reports(
     *,
     max_in_flight: int | None = None,
     on_event: EventHandler | None = None,
+    deployments: Iterable[Deployment] = (),
 ) -> Iterator[ReportOutcome]:
     """Yield one ``ReportOutcome`` per request, in the order they finish.
 
     Events passed to ``on_event(kind, request, detail)``: ``submitted``, ``reused``,
-    ``finished``, ``failed``.
+    ``finished``, ``failed``. ``deployments``: those the forms name, when the caller holds them
+    (their version sets the reuse cutoff without a GET each).
     """
     limit = int(max_in_flight or client.max_in_flight)
     if limit < 1:
         raise errors.ConfigurationError("max_in_flight must be at least 1")
     queue = deque(requests)
-    index = ReportIndex(client)
+    index = ReportIndex(client, deployments)
     poller = client.poller()
     waiting: dict[int, list[_Pending]] = {}  # report id -> requests it stands for
 

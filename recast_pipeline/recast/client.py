@@ -1,8 +1,9 @@
 """``RecastClient``: every endpoint of the Recast Insights API, plus submit/reuse/wait.
 
 One ``httpx.Client`` is reused for every call (connection pooling, explicit timeouts). GETs and
-downloads are retried (see ``session``); creates are never blindly re-sent (see ``creation``);
-reuse of existing reports lives in ``reuse``, polling in ``polling``.
+downloads are retried (see ``session``); creates are never blindly re-sent and are recorded in
+the optional ``CreateLedger`` (see ``creation``); reuse of existing reports lives in ``reuse``,
+polling in ``polling``, list pagination in ``pages``. Those modules never import this one.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from recast_pipeline import settings
 from recast_pipeline.recast import errors
 from recast_pipeline.recast.creation import create_report
 from recast_pipeline.recast.download import download_path, download_to_file
-from recast_pipeline.recast.models import Deployment, Kpi, Report
+from recast_pipeline.recast.ledger import CreateLedger
+from recast_pipeline.recast.models import Deployment, Kpi, Report, parse_timestamp
+from recast_pipeline.recast.pages import DEFAULT_PER_PAGE, iter_rows
 from recast_pipeline.recast.polling import PollResult, ReportPoller
 from recast_pipeline.recast.retry import RetryPolicy
 from recast_pipeline.recast.reuse import ReportIndex
@@ -58,6 +61,7 @@ class RecastClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        ledger: CreateLedger | None = None,
     ) -> None:
         if not str(base_url or "").startswith(("http://", "https://")):
             raise errors.ConfigurationError(f"base_url must start with http:// or https:// (RECAST_BASE_URL), got {base_url!r}")
@@ -76,6 +80,7 @@ class RecastClient:
         self.max_in_flight = int(max_in_flight)
         self.sleep = sleep
         self.clock = clock
+        self.ledger = ledger
         self._token = Secret(token)
         try:
             retry = RetryPolicy(base=backoff_base, cap=backoff_cap, deadline=retry_deadline, sleep=sleep, clock=clock)
@@ -132,33 +137,24 @@ class RecastClient:
         return Report.from_json(self._session.get_json(f"{self.reports_path}/{int(report_id)}"))
 
     def iter_reports(
-        self, report_type: str | None = None, include_prerendered: bool = False, per_page: int = 100
+        self, report_type: str | None = None, include_prerendered: bool = False, per_page: int = DEFAULT_PER_PAGE
     ) -> Iterator[Report]:
-        """Every report (list rows: no ``form``/``results``), all pages, each id once."""
-        params: dict[str, Any] = {"per_page": per_page}
+        """Every report (list rows: no ``form``/``results``), in the list's order, all pages, each id once."""
+        params: dict[str, Any] = {}
         if report_type:
             params["report_type"] = report_type
         if include_prerendered:
             params["include_prerendered"] = "true"
-        seen: set[int] = set()
-        page = 1
-        while True:
-            body = self._session.get_json(self.reports_path, params={**params, "page": page})
-            rows = (body.get("data") if isinstance(body, dict) else body) or []
-            for row in rows:
-                report = Report.from_json(row)
-                if report.id not in seen:
-                    seen.add(report.id)
-                    yield report
-            pagination = body.get("pagination") if isinstance(body, dict) else None
-            total_pages = (pagination or {}).get("total_pages")
-            if not rows or (total_pages is not None and page >= int(total_pages)) or (total_pages is None and len(rows) < per_page):
-                return
-            page += 1
+        for row in iter_rows(self._session.get_json, self.reports_path, params, per_page):
+            yield Report.from_json(row)
 
     def create_report(self, form: Mapping[str, Any], label: str | None = None, show_in_ui: bool = False) -> int:
-        """Create a report named ``"<label> [rp:<fingerprint>]"``; return its id. Never blindly re-sent."""
-        return create_report(self._session, self.reports_path, form, label, show_in_ui, self.iter_reports)
+        """Create a report named ``"<label> [rp:<fingerprint>]"``; return its id. Never blindly re-sent:
+        raises ``LostCreateError`` when the answer was lost and the report cannot be found."""
+        return create_report(
+            self._session, self.reports_path, form, label=label, show_in_ui=show_in_ui,
+            find_lost=ReportIndex(self).find_lost, ledger=self.ledger, client_slug=self.client_slug,
+        )
 
     def download(self, report_id: int, key: str, dest: str | os.PathLike[str]) -> int:
         """Stream one CSV of a finished report into ``dest`` atomically; return the bytes written.
@@ -171,23 +167,35 @@ class RecastClient:
 
     # -- deployments and KPIs ---------------------------------------------------------------------
 
-    def list_deployments(self) -> list[Deployment]:
-        return [Deployment.from_json(row) for row in _rows(self._session.get_json(f"{self._prefix}/deployments"))]
+    def list_deployments(self, dashboard_slug: str | None = None) -> list[Deployment]:
+        """Every deployment (summary rows, all pages), optionally of one dashboard."""
+        params = {"dashboard_slug": dashboard_slug} if dashboard_slug else {}
+        return [Deployment.from_json(row) for row in iter_rows(self._session.get_json, f"{self._prefix}/deployments", params)]
 
     def get_deployment(self, deployment_id: int) -> Deployment:
+        """One deployment's detail: dates, channel labels, context variables."""
         return Deployment.from_json(_unwrap(self._session.get_json(f"{self._prefix}/deployments/{int(deployment_id)}")))
 
-    def list_kpis(self) -> list[Kpi]:
-        return [Kpi.from_json(row) for row in _rows(self._session.get_json(f"{self._prefix}/kpis"))]
+    def active_deployments(self) -> dict[str, Deployment]:
+        """Per dashboard, its active deployment's summary (several active: newest ``model_date``, then id)."""
+        return active_by_dashboard(self.list_deployments())
 
-    def get_kpi(self, kpi_id: int) -> Kpi:
-        return Kpi.from_json(_unwrap(self._session.get_json(f"{self._prefix}/kpis/{int(kpi_id)}")))
+    def list_kpis(self) -> list[Kpi]:
+        return [Kpi.from_json(row) for row in iter_rows(self._session.get_json, f"{self._prefix}/kpis")]
+
+    def get_kpi(self, kpi_id: str) -> Kpi:
+        """One KPI by its id (a UUID string)."""
+        return Kpi.from_json(_unwrap(self._session.get_json(f"{self._prefix}/kpis/{quote(str(kpi_id), safe='')}")))
 
     # -- submit, reuse, wait ----------------------------------------------------------------------
 
-    def find_reusable(self, form: Mapping[str, Any], index: ReportIndex | None = None) -> Report | None:
-        """An identical report in flight or succeeded since the latest model refresh (see ``reuse``)."""
-        return (index or ReportIndex(self)).find(form)
+    def find_reusable(
+        self, form: Mapping[str, Any], index: ReportIndex | None = None, *, deployment: Deployment | None = None
+    ) -> Report | None:
+        """An identical report in flight or succeeded on the deployment's latest model (see ``reuse``).
+
+        ``deployment``: the one the form names, if the caller holds it (saves a GET)."""
+        return (index or ReportIndex(self, [deployment] if deployment else ())).find(form)
 
     def submit(
         self,
@@ -197,10 +205,13 @@ class RecastClient:
         *,
         index: ReportIndex | None = None,
         show_in_ui: bool = False,
+        deployment: Deployment | None = None,
     ) -> Submission:
-        """Reuse an identical report when there is one (unless ``force_new``), else create one."""
+        """Reuse an identical report when there is one (unless ``force_new``), else create one.
+
+        Lookup order: the ledger, the name tag in the list, an identical form in the list."""
         if not force_new:
-            report = self.find_reusable(form, index)
+            report = self.find_reusable(form, index, deployment=deployment)
             if report is not None:
                 logger.info("reusing report %s (%s) for %s", report.id, report.status, form.get("report_type"))
                 return Submission(report.id, reused=True, report=report)
@@ -245,13 +256,25 @@ def _success(result: PollResult) -> Report:
     return result.report
 
 
+def active_by_dashboard(deployments: Iterable[Deployment]) -> dict[str, Deployment]:
+    """The active deployment of each dashboard: newest ``model_date``, then highest id, wins."""
+    best: dict[str, Deployment] = {}
+    for deployment in deployments:
+        if deployment.active is not True:
+            continue
+        current = best.get(deployment.dashboard)
+        if current is None or _rank(deployment) > _rank(current):
+            best[deployment.dashboard] = deployment
+    return dict(sorted(best.items()))
+
+
+def _rank(deployment: Deployment) -> tuple:
+    made = parse_timestamp(deployment.model_date)
+    return (made is not None, made.timestamp() if made else 0.0, deployment.id)
+
+
 def _env(name: str) -> str | None:
     return os.environ.get(name) or None
-
-
-def _rows(body: Any) -> list[Mapping[str, Any]]:
-    rows = body.get("data") if isinstance(body, dict) else body
-    return list(rows or [])
 
 
 def _unwrap(body: Any) -> Mapping[str, Any]:

@@ -4,13 +4,21 @@ Why atomic: a CSV that stops half-way still parses, so a truncated body would si
 a table. The body goes to a temporary file beside the destination and is renamed into place only
 when it is complete (length checked against ``Content-Length``); otherwise it raises and leaves
 no file behind. A broken or short body is retried like any idempotent GET, within the deadline.
+
+Recast may answer with a redirect to a signed object-store URL. It is followed (bounded hops) by
+a separate request without the token when it leaves the API's origin; a link the store refuses
+(expired) sends us back to the API for a fresh one, a bounded number of times. Signed URLs are
+logged as host and path only: their query string is a credential.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import quote
 
 import httpx
@@ -18,7 +26,13 @@ import httpx
 from recast_pipeline.recast import errors
 from recast_pipeline.recast.session import ApiSession
 
+logger = logging.getLogger("recast_pipeline.recast")
+
 CHUNK_BYTES = 1 << 16
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+MAX_LINK_REFRESHES = 2
+CSV_HEADERS = {"Accept": "text/csv"}
 
 
 def download_path(reports_path: str, report_id: int, key: str) -> str:
@@ -31,9 +45,15 @@ def download_to_file(session: ApiSession, path: str, dest: Path) -> int:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     backoff = session.retry.start()
+    refreshes = 0
     while True:
         try:
             return _attempt(session, path, dest)
+        except errors.ExpiredLinkError as exc:
+            if refreshes >= MAX_LINK_REFRESHES:
+                raise
+            refreshes += 1
+            logger.warning("GET %s: %s; asking Recast for a fresh link", path, exc.message)
         except (httpx.TransportError, _BrokenBody, errors.IncompleteDownloadError) as exc:
             if session.backoff_or_give_up(backoff, "GET", path, reason=type(exc).__name__):
                 continue
@@ -59,7 +79,7 @@ def _attempt(session: ApiSession, path: str, dest: Path) -> int:
     handle = tempfile.NamedTemporaryFile(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part", delete=False)
     temp = Path(handle.name)
     try:
-        with handle, session.open("GET", path, headers={"Accept": "text/csv"}) as response:
+        with handle, _followed(session, path) as response:
             written = 0
             try:
                 for chunk in response.iter_bytes(CHUNK_BYTES):
@@ -75,6 +95,23 @@ def _attempt(session: ApiSession, path: str, dest: Path) -> int:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def _followed(session: ApiSession, path: str) -> Iterator[httpx.Response]:
+    """The final response for ``path``, redirects followed; other origins get no token."""
+    url, external = path, False
+    for _ in range(MAX_REDIRECTS + 1):
+        with session.open("GET", url, headers=CSV_HEADERS, external=external) as response:
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECT_STATUSES or not location:
+                yield response
+                return
+            target = response.url.join(location)
+            external = not session.same_origin(target)
+            url = str(target) if external else target.raw_path.decode("ascii")
+            logger.debug("GET %s redirected (%s) to %s", session.shown(response.url), response.status_code, session.shown(target))
+    raise errors.ApiError(f"Recast redirected the download more than {MAX_REDIRECTS} times", method="GET", path=path)
 
 
 def _check_length(response: httpx.Response, path: str, written: int) -> None:

@@ -122,6 +122,26 @@ class RateLimitedError(ApiError):
         super().__init__(message, **kwargs)
 
 
+class ExpiredLinkError(ApiError):
+    """A signed download URL on another host refused us (401/403/410): usually it expired."""
+
+
+class LostCreateError(RecastError):
+    """A create's answer was lost and the report it may have made could not be found.
+
+    Not re-sent: a second POST could make a duplicate report (minutes of Recast compute)."""
+
+    def __init__(self, fingerprint: str, report_type: str | None, cause: str) -> None:
+        self.fingerprint = fingerprint
+        self.report_type = report_type
+        super().__init__(
+            f"A report ({report_type or 'report'}, fingerprint {fingerprint}) may exist on Recast: its create "
+            f"was sent but the answer was lost ({cause}), and it could not be found in the ledger or the report "
+            "list. It was not sent again, to avoid a duplicate. Re-run later to pick it up once Recast lists it, "
+            "or force a new report (force_new=True) if you are sure none was made."
+        )
+
+
 class ServerError(ApiError):
     """5xx that outlasted the retry deadline (or was not safe to retry)."""
 

@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any, Mapping
 
+from recast_pipeline.recast.forms import normalize_form
+
 FINGERPRINT_CHARS = 12
 TAG_PREFIX = "rp:"
 _TAG = re.compile(r"\s*\[" + re.escape(TAG_PREFIX) + r"([0-9a-f]{%d})\]\s*$" % FINGERPRINT_CHARS)
@@ -21,18 +23,13 @@ MAX_LABEL_CHARS = 200
 
 
 def canonical_form(form: Mapping[str, Any]) -> dict[str, Any]:
-    """The form as compared for identity: ``deployment_id`` as an int, everything else as given.
+    """The form as compared for identity: scalars in the catalog's types (``normalize_form``:
+    a read-back ``"14"`` equals the 14 we sent), everything else as given.
 
     Report type aliases (``compute_waterfall_summary``) are deliberately kept: the API may treat
     them differently, so an alias form is not assumed identical to its canonical twin.
     """
-    canonical = dict(form)
-    deployment_id = canonical.get("deployment_id")
-    if isinstance(deployment_id, str) and deployment_id.strip().lstrip("-").isdigit():
-        canonical["deployment_id"] = int(deployment_id.strip())
-    elif isinstance(deployment_id, float) and deployment_id.is_integer():
-        canonical["deployment_id"] = int(deployment_id)
-    return canonical
+    return normalize_form(form)
 
 
 def canonical_json(form: Mapping[str, Any]) -> str:

@@ -20,7 +20,11 @@ Public API: ``MonthWindow(start, end)``, ``month_window(month_start)``,
 ``window_fields(report_type, month)``, ``build_form(report_type, deployment, month=None,
 overrides=None, *, window=None)``, ``form_from_report(report, overrides=None, month=None)``;
 re-exported from ``validation``: ``FieldError``, ``FormError``, ``check_form``,
-``validate_form``, ``validate_request_body``.
+``validate_form``, ``validate_request_body``; ``normalize_form(form, report_type=None)``.
+
+Read-back forms may carry scalars as strings (``"14"``, ``"true"``, ``"5716"``): Recast's other
+APIs do. ``normalize_form`` turns them back into the catalog's types, so that fingerprints,
+comparisons and validation see what we would have sent.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from recast_pipeline.recast.validation import FieldError, FormError, check_form,
 
 __all__ = [
     "FieldError", "FormError", "MonthWindow", "build_form", "check_form", "form_from_report", "month_window",
-    "validate_form", "validate_request_body", "window_fields",
+    "normalize_form", "validate_form", "validate_request_body", "window_fields",
 ]
 
 @dataclass(frozen=True)
@@ -192,7 +196,55 @@ def form_from_report(
         raise TypeError(f"expected a Report, a report's JSON or a form, got {type(report).__name__}")
     if not form.get("report_type") and outer_type:
         form["report_type"] = outer_type
+    form = normalize_form(form)
     entry = resolve(form.get("report_type"))
     if entry is not None and month is not None:
         form.update(window_fields(entry, month))
     return _apply_overrides(form, entry, overrides)
+
+
+def normalize_form(form: Mapping[str, Any], report_type: str | None = None) -> dict[str, Any]:
+    """A copy of ``form`` with stringified scalars back in the catalog's types.
+
+    ``deployment_id`` becomes an int for every type; for known types ``int_range`` and ``number``
+    fields become numbers, ``bool`` fields booleans, and ``bool_string`` fields stay the strings
+    ``"true"``/``"false"``. Values that do not parse, and unknown types' fields, pass through.
+    """
+    normalized = dict(form)
+    if "deployment_id" in normalized:
+        normalized["deployment_id"] = _integral(normalized["deployment_id"])
+    entry = resolve(report_type or normalized.get("report_type"))
+    for spec in entry.fields if entry is not None else ():
+        if spec.name in normalized:
+            normalized[spec.name] = _typed(spec.kind, normalized[spec.name])
+    return normalized
+
+
+def _typed(kind: str, value: Any) -> Any:
+    if kind in ("int_range", "number"):
+        return _integral(_number(value)) if kind == "number" else _integral(value)
+    if kind == "bool" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if kind == "bool_string" and isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == "bool_string" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower()
+    return value
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+def _integral(value: Any) -> Any:
+    """``"14"``, ``14.0`` -> 14; anything else unchanged."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -2,154 +2,209 @@
 
 Why: a report costs Recast minutes of compute and the user a wait. Before creating one we look for
 an identical report that is still computing (a crashed or retried run resumes it) or that
-succeeded after the deployment's latest model refresh (its numbers are still current). Errored
-reports are never reused.
+succeeded on the model version the new form is for. Errored reports are never reused.
 
-"Identical" means: our fingerprint tag in the name, or, for reports we did not create (made in the
-UI, or pre-rendered by Recast), the same canonical form. "Latest model refresh" is the creation
-time of the deployment's newest pre-rendered report (Recast re-renders them on every refresh).
+Lookup order: reports made earlier in this batch; the create ledger (no list at all); then the
+report list, by our fingerprint tag in the name, or, for reports whose name carries no tag (made
+in the UI, pre-rendered, or a name truncated or left out), by the same canonical form.
 
-List rows carry no ``form``, so the index lists once per report type and fetches details only
-for the few candidates that need them, caching everything for the whole batch.
+"Same model version": the report's form names the deployment the new form names (forms are
+built for the dashboard's active deployment), and it was computed at or after that deployment's
+latest refresh (``Deployment.refreshed_at``: ``updated_at``, else ``model_date``); a pre-rendered
+report re-run in place counts from its ``updated_at``. Nothing older can be reused, so the list
+is read newest-first only down to that cutoff, once it has been seen to really be newest-first
+(otherwise it is read to the end). Types with no inputs are read whole: their pre-rendered
+reports may be re-run in place far down the list, and the list of such a type stays short.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from datetime import datetime
+from typing import Any, Iterable, Iterator, Mapping, Protocol
 
-from recast_pipeline.recast.errors import NotFoundError
+from recast_pipeline.recast.catalog import resolve
+from recast_pipeline.recast.errors import LostCreateError, NotFoundError
 from recast_pipeline.recast.fingerprint import canonical_form, form_fingerprint, parse_tag
-from recast_pipeline.recast.models import FINAL_STATUSES, RUNNING_STATUSES, Report
+from recast_pipeline.recast.ledger import CreateLedger
+from recast_pipeline.recast.models import RUNNING_STATUSES, Deployment, Report, parse_timestamp
 
-if TYPE_CHECKING:
-    from recast_pipeline.recast.client import RecastClient
-
-KNOWN_STATUSES = RUNNING_STATUSES | FINAL_STATUSES
+USABLE_STATUSES = RUNNING_STATUSES | {"success"}
 
 
-def parse_timestamp(value: Any) -> datetime | None:
-    """An aware datetime from an ISO 8601 string (``Z`` accepted, naive taken as UTC), else None."""
-    if not value:
-        return None
-    text = str(value).strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+class ReportSource(Protocol):
+    """What reuse needs from a client (``RecastClient`` is one); keeps this module free of it."""
+
+    client_slug: str
+    ledger: CreateLedger | None
+
+    def iter_reports(self, report_type: str | None = None, include_prerendered: bool = False) -> Iterable[Report]: ...
+
+    def get_report(self, report_id: int) -> Report: ...
+
+    def get_deployment(self, deployment_id: int) -> Deployment: ...
+
+
+def computed_at(report: Report) -> datetime | None:
+    """When the report's numbers were made: pre-rendered reports re-run in place count from ``updated_at``."""
+    created = parse_timestamp(report.created_at)
+    updated = parse_timestamp(report.updated_at) if report.prerendered else None
+    return max((t for t in (created, updated) if t is not None), default=None)
+
+
+def is_fresh(report: Report, cutoff: datetime | None) -> bool:
+    if cutoff is None:
+        return True
+    made = computed_at(report)
+    return made is not None and made >= cutoff
+
+
+class _Listing:
+    """One report type's rows, read lazily newest-first and kept for the whole batch."""
+
+    def __init__(self, rows: Iterable[Report], read_all: bool) -> None:
+        self._rows: Iterator[Report] = iter(rows)
+        self.rows: list[Report] = []
+        self._done = False
+        self._ordered = not read_all
+
+    def until(self, cutoff: datetime | None) -> list[Report]:
+        """Rows down to the first one created before ``cutoff`` (all of them when it cannot be relied on)."""
+        while not self._done and not (cutoff is not None and self._ordered and self._past(cutoff)):
+            row = next(self._rows, None)
+            if row is None:
+                self._done = True
+            else:
+                self._ordered = self._ordered and _descending(self.rows[-1] if self.rows else None, row)
+                self.rows.append(row)
+        return self.rows
+
+    def _past(self, cutoff: datetime) -> bool:
+        created = parse_timestamp(self.rows[-1].created_at) if len(self.rows) >= 2 else None
+        return created is not None and created < cutoff
+
+
+def _descending(previous: Report | None, row: Report) -> bool:
+    created = parse_timestamp(row.created_at)
+    if created is None:
+        return False
+    if previous is None:
+        return True
+    before = parse_timestamp(previous.created_at)
+    return before is not None and (created, row.id) < (before, previous.id)
 
 
 class ReportIndex:
-    """Reuse candidates from one pass over the report list per report type, for a whole batch.
+    """Reuse candidates for a whole batch: each report type listed at most once, newest-first.
 
-    Build one per batch (``ReportIndex(client)``; each report type is listed on first use, or
-    up front with ``report_types``), call ``find(form)`` per request and ``remember(form, id)``
-    after creating a report so identical requests later in the batch share it.
+    Build one per batch (``ReportIndex(client, deployments=[...])``: pass the deployments you
+    already hold, with their version, to save a GET each), call ``find(form)`` per request and
+    ``remember(form, id)`` after creating a report so identical requests later share it.
     """
 
-    def __init__(self, client: "RecastClient", report_types: Iterable[str | None] = ()) -> None:
-        self._client = client
-        self._rows: dict[str | None, list[Report]] = {}
-        self._prerendered: dict[int, Report] = {}
+    def __init__(self, source: ReportSource, deployments: Iterable[Deployment] = ()) -> None:
+        self._source = source
+        self._deployments: dict[int, Deployment | None] = {}
+        self._listings: dict[str | None, _Listing] = {}
         self._details: dict[int, Report] = {}
-        self._refreshes: dict[int, datetime] = {}
-        self._all_prerendered_listed = False
         self._created: dict[str, int] = {}
-        for report_type in dict.fromkeys(report_types):
-            self._load(report_type)
+        for deployment in deployments:
+            self.add_deployment(deployment)
 
-    # -- listing ------------------------------------------------------------------------------
+    def add_deployment(self, deployment: Deployment) -> None:
+        self._deployments[deployment.id] = deployment
 
-    def _load(self, report_type: str | None) -> list[Report]:
-        if report_type not in self._rows:
-            rows = list(self._client.iter_reports(report_type=report_type, include_prerendered=True))
-            self._rows[report_type] = rows
-            self._prerendered.update((r.id, r) for r in rows if r.prerendered)
-            if report_type is None:
-                self._all_prerendered_listed = True
-        return self._rows[report_type]
-
-    def _detail(self, report_id: int, *, refresh: bool = False) -> Report:
-        if refresh or report_id not in self._details:
-            self._details[report_id] = self._client.get_report(report_id)
-        return self._details[report_id]
-
-    # -- model refreshes ----------------------------------------------------------------------
-
-    def latest_refresh(self, deployment_id: int | None) -> datetime | None:
-        """Creation time of the deployment's newest pre-rendered report (None: never refreshed)."""
-        if deployment_id is None:
+    def cutoff(self, deployment_id: Any) -> datetime | None:
+        """When the deployment's latest model version appeared (None: unknown, nothing is cut)."""
+        if not isinstance(deployment_id, int):
             return None
-        if deployment_id not in self._refreshes and not self._resolve_refreshes(deployment_id):
-            if not self._all_prerendered_listed:
-                self._load(None)
-                self._resolve_refreshes(deployment_id)
-        return self._refreshes.get(deployment_id)
-
-    def _resolve_refreshes(self, deployment_id: int) -> bool:
-        """Walk pre-rendered rows newest first, learning each deployment's newest one, until found."""
-        rows = sorted(self._prerendered.values(), key=_newest_first)
-        for row in rows:
-            created = parse_timestamp(row.created_at)
-            if created is None:
-                continue
+        if deployment_id not in self._deployments:
             try:
-                owner = row.deployment_id if row.form else self._detail(row.id).deployment_id
+                self._deployments[deployment_id] = self._source.get_deployment(deployment_id)
             except NotFoundError:
-                continue
-            if owner is not None and owner not in self._refreshes:
-                self._refreshes[owner] = created
-            if owner == deployment_id:
-                return True
-        return False
-
-    # -- lookups ------------------------------------------------------------------------------
+                self._deployments[deployment_id] = None
+        deployment = self._deployments[deployment_id]
+        return deployment.refreshed_at if deployment is not None else None
 
     def remember(self, form: Mapping[str, Any], report_id: int) -> None:
         """Record a report created in this batch so identical requests reuse it."""
         self._created[form_fingerprint(form)] = int(report_id)
 
     def find(self, form: Mapping[str, Any]) -> Report | None:
-        """An identical report in flight or succeeded since the latest refresh (fresh detail), or None."""
+        """A usable identical report (fresh detail), or None. Raises ``LostCreateError`` for a
+        ledger intent whose create got no answer and whose report cannot be found."""
         fingerprint = form_fingerprint(form)
-        created_id = self._created.get(fingerprint)
-        if created_id is not None:
-            report = self._detail(created_id, refresh=True)
-            if report.status in KNOWN_STATUSES - {"error"}:
+        deployment_id = canonical_form(form).get("deployment_id")
+        if fingerprint in self._created:
+            report = self._get(self._created[fingerprint], refresh=True)
+            if report is not None and report.status in USABLE_STATUSES:
                 return report
-        candidates = [
-            row
-            for row in self._load(form.get("report_type"))
-            if row.status in KNOWN_STATUSES - {"error"} and parse_tag(row.name) in (fingerprint, None)
-        ]
-        if not candidates:
-            return None
-        refreshed = self.latest_refresh(canonical_form(form).get("deployment_id"))
-        for row in sorted(candidates, key=_preferred_first):
-            if not _created_since(row, refreshed):
-                continue
-            if parse_tag(row.name) == fingerprint:
-                report = self._detail(row.id, refresh=True)
-            else:
-                cached = row.id in self._details
-                report = self._detail(row.id)
-                if form_fingerprint(report.form) != fingerprint:
-                    continue
-                if cached:
-                    report = self._detail(row.id, refresh=True)
-            if report.status in KNOWN_STATUSES - {"error"}:
+        cutoff = self.cutoff(deployment_id)
+        ledger = self._source.ledger
+        entry = ledger.lookup(self._source.client_slug, fingerprint) if ledger is not None else None
+        if entry is not None and entry.pending:
+            found = self.find_lost(form, entry.intent_at)
+            if found is None:
+                raise LostCreateError(fingerprint, form.get("report_type"), "an earlier run sent it and got no answer")
+            ledger.record(self._source.client_slug, fingerprint, found)
+            return self._get(found, refresh=True)
+        if entry is not None:
+            report = self._get(entry.report_id, refresh=True)
+            if report is not None and self._usable(report, deployment_id, cutoff):
                 return report
+        return self._from_list(form, fingerprint, deployment_id, cutoff)
+
+    def find_lost(self, form: Mapping[str, Any], since: datetime) -> int | None:
+        """The newest report a lost create of ``form`` may have made: ours, running or created since ``since``."""
+        fingerprint = form_fingerprint(form)
+        listing = _Listing(self._source.iter_reports(report_type=form.get("report_type")), read_all=False)
+        rows = [r for r in listing.until(since) if r.status != "error"]
+        recent = [r for r in rows if r.running or (parse_timestamp(r.created_at) or since) >= since]
+        for row in sorted(recent, key=_newest_first):
+            if self._matches(row, fingerprint):
+                return row.id
         return None
 
+    # -- internals ------------------------------------------------------------------------------
 
-def _created_since(row: Report, refreshed: datetime | None) -> bool:
-    if refreshed is None:
-        return True
-    created = parse_timestamp(row.created_at)
-    return created is not None and created >= refreshed
+    def _get(self, report_id: int, *, refresh: bool = False) -> Report | None:
+        if refresh or report_id not in self._details:
+            try:
+                self._details[report_id] = self._source.get_report(report_id)
+            except NotFoundError:
+                return None
+        return self._details[report_id]
+
+    def _usable(self, report: Report, deployment_id: Any, cutoff: datetime | None) -> bool:
+        same_model = report.deployment_id == deployment_id if report.form else True
+        return report.status in USABLE_STATUSES and same_model and is_fresh(report, cutoff)
+
+    def _matches(self, row: Report, fingerprint: str) -> bool:
+        tag = parse_tag(row.name)
+        if tag is not None:
+            return tag == fingerprint
+        detail = self._get(row.id)
+        return detail is not None and form_fingerprint(detail.form) == fingerprint
+
+    def _listing(self, report_type: str | None) -> _Listing:
+        if report_type not in self._listings:
+            entry = resolve(report_type)
+            read_all = entry is not None and entry.no_inputs and entry.prerendered
+            rows = self._source.iter_reports(report_type=report_type, include_prerendered=True)
+            self._listings[report_type] = _Listing(rows, read_all)
+        return self._listings[report_type]
+
+    def _from_list(self, form: Mapping[str, Any], fingerprint: str, deployment_id: Any,
+                   cutoff: datetime | None) -> Report | None:
+        rows = self._listing(form.get("report_type")).until(cutoff)
+        candidates = [r for r in rows if r.status in USABLE_STATUSES and is_fresh(r, cutoff)]
+        for row in sorted(candidates, key=_preferred_first):
+            cached = row.id in self._details
+            if not self._matches(row, fingerprint):
+                continue
+            report = self._get(row.id, refresh=cached or parse_tag(row.name) is not None)
+            if report is not None and self._usable(report, deployment_id, cutoff):
+                return report
+        return None
 
 
 def _newest_first(row: Report) -> tuple:

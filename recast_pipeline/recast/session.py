@@ -16,11 +16,24 @@ from typing import Any, Iterator, Mapping
 import httpx
 
 from recast_pipeline.recast import errors
+from recast_pipeline.recast.messages import server_messages
 from recast_pipeline.recast.retry import RETRYABLE_STATUSES, Backoff, RetryPolicy, parse_retry_after
 
 logger = logging.getLogger("recast_pipeline.recast")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0, read=60.0)
+
+
+class _NoQueryInHttpxLogs(logging.Filter):
+    """httpx logs every request's full URL at INFO; a signed download URL's query is a credential."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(a.copy_with(query=None) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+logging.getLogger("httpx").addFilter(_NoQueryInHttpxLogs())
 
 
 class Secret:
@@ -66,6 +79,10 @@ class ApiSession:
     ) -> None:
         self.retry = retry
         self._token = token
+        self._origin = _origin(httpx.URL(base_url))
+        self._plain_options = dict(timeout=timeout, transport=transport, follow_redirects=False,
+                                   headers={"User-Agent": "recast-pipeline"})
+        self._plain: httpx.Client | None = None
         self._http = httpx.Client(
             base_url=base_url,
             timeout=timeout,
@@ -77,6 +94,26 @@ class ApiSession:
 
     def close(self) -> None:
         self._http.close()
+        if self._plain is not None and self._plain_options["transport"] is None:
+            self._plain.close()
+
+    def same_origin(self, url: httpx.URL) -> bool:
+        """Whether ``url`` is on the API's own origin (scheme, host, port): only there goes the token."""
+        return _origin(url) == self._origin
+
+    def shown(self, url: httpx.URL | str) -> str:
+        """How a URL appears in logs and errors: API paths with their query; elsewhere host and path
+        only, because a signed URL's query string is a credential too."""
+        url = httpx.URL(url)
+        if not url.is_absolute_url or self.same_origin(url):
+            return url.raw_path.decode("ascii", errors="replace")
+        return f"{url.scheme}://{url.host}{url.path}"
+
+    def _plain_client(self) -> httpx.Client:
+        """A separate client without auth or base URL, for redirect targets on other origins."""
+        if self._plain is None:
+            self._plain = httpx.Client(**self._plain_options)
+        return self._plain
 
     # -- one attempt -------------------------------------------------------------------------
 
@@ -89,13 +126,17 @@ class ApiSession:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         stream: bool = False,
+        external: bool = False,
     ) -> httpx.Response:
-        """One attempt, logged with method, path, status and duration; raises ``httpx.TransportError``."""
-        request = self._http.build_request(method, path, params=params, json=json_body, headers=headers)
-        shown = display_path(request)
+        """One attempt, logged with method, path, status and duration; raises ``httpx.TransportError``.
+
+        ``external``: ``path`` is an absolute URL on another origin, sent without the token."""
+        http = self._plain_client() if external else self._http
+        request = http.build_request(method, path, params=params, json=json_body, headers=headers)
+        shown = self.shown(request.url)
         started = time.monotonic()
         try:
-            response = self._http.send(request, stream=stream)
+            response = http.send(request, stream=stream)
         except httpx.TransportError as exc:
             logger.warning("%s %s failed after %.3fs: %s", method, shown, time.monotonic() - started, self.scrub(repr(exc)))
             raise
@@ -123,19 +164,22 @@ class ApiSession:
         *,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        external: bool = False,
     ) -> Iterator[httpx.Response]:
-        """A streamed, successful response of an idempotent call (retries happen before yielding)."""
+        """A streamed response of an idempotent call that is not an error (retries happen before
+        yielding; a redirect is yielded as it is). ``external`` as in ``send``."""
         backoff = self.retry.start()
+        shown = self.shown(path)
         while True:
             try:
-                response = self.send(method, path, params=params, headers=headers, stream=True)
+                response = self.send(method, path, params=params, headers=headers, stream=True, external=external)
             except httpx.TransportError as exc:
-                if self.backoff_or_give_up(backoff, method, path, reason=type(exc).__name__):
+                if self.backoff_or_give_up(backoff, method, shown, reason=type(exc).__name__):
                     continue
-                raise self.transport_error(exc, method, path, backoff) from exc
+                raise self.transport_error(exc, method, shown, backoff) from exc
             if response.status_code in RETRYABLE_STATUSES:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if self.backoff_or_give_up(backoff, method, path, str(response.status_code), retry_after, response):
+                if self.backoff_or_give_up(backoff, method, shown, str(response.status_code), retry_after, response):
                     continue
             if response.is_error:
                 try:
@@ -187,10 +231,12 @@ class ApiSession:
 
     def error_for(self, response: httpx.Response, backoff: Backoff | None = None) -> errors.ApiError:
         """The typed error for an HTTP error response (its body must have been read)."""
-        method, path, status = response.request.method, display_path(response.request), response.status_code
+        method, path, status = response.request.method, self.shown(response.request.url), response.status_code
         text = _body_text(response)
         where = dict(method=method, path=path, status=status, body=errors.body_excerpt(text, [self._token.reveal()]))
         tries = f" (gave up after {backoff.retries + 1} attempts over {backoff.elapsed:.1f}s)" if backoff and backoff.retries else ""
+        if status in (401, 403, 410) and not self.same_origin(response.request.url):
+            return errors.ExpiredLinkError(f"The download link was refused (HTTP {status}): it may have expired", **where)
         if status in (401, 403):
             return errors.AuthenticationError(
                 f"Recast rejected the credentials (HTTP {status}): check RECAST_PAT and RECAST_CLIENT_SLUG", **where
@@ -239,46 +285,6 @@ def _body_text(response: httpx.Response) -> str:
         return ""
 
 
-def display_path(request: httpx.Request) -> str:
-    """Path and query of a request, as shown in logs and errors (never headers)."""
-    return request.url.raw_path.decode("ascii", errors="replace")
-
-
-def server_messages(text: str) -> list[str]:
-    """The problems a 422 body lists, as ``"field: message"`` strings, whatever the body's shape."""
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, TypeError):
-        return [" ".join(text.split())[:500]] if text and text.strip() else []
-    found: list[str] = []
-    _collect_messages(data, "", found)
-    if not found and isinstance(data, dict) and isinstance(data.get("error"), str):
-        found.append(data["error"])
-    return list(dict.fromkeys(found))
-
-
-def _collect_messages(value: Any, field: str, found: list[str]) -> None:
-    if isinstance(value, str):
-        found.append(_prefixed(field, value))
-    elif isinstance(value, list):
-        for item in value:
-            _collect_messages(item, field, found)
-    elif isinstance(value, dict):
-        for wrapper in ("errors", "details", "detail"):
-            if value.get(wrapper):  # a structured list beats the summary message beside it
-                _collect_messages(value[wrapper], field, found)
-                return
-        named = value.get("field") or value.get("loc") or value.get("name")
-        text = value.get("message") or value.get("msg")
-        if isinstance(text, str):
-            label = ".".join(map(str, named)) if isinstance(named, list) else (str(named) if named else field)
-            found.append(_prefixed(label, text))
-            return
-        for key, item in value.items():
-            if key not in ("status", "code", "status_code", "type", "error"):
-                _collect_messages(item, f"{field}.{key}" if field else key, found)
-
-
-def _prefixed(field: str, message: str) -> str:
-    """``"field: message"``, unless the message already starts with the field's name."""
-    return message if not field or message.startswith(field) else f"{field}: {message}"
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return (url.scheme, url.host, url.port or default)

@@ -10,8 +10,8 @@ tolerated (pre-rendered forms carry extras).
 When a deployment is given, channel labels are checked against it, and two facts are read from
 ``Deployment.raw`` when present (skipped otherwise): the model's last date
 (``MODEL_LAST_DATE_FIELDS``; ``date`` may be at most 730 days past it) and its context
-variables (``CONTEXT_VARIABLE_FIELDS``; an empty list means the context-variable report would
-fail).
+variables (``contextual_variable_defaults`` of the detail: empty means the context-variable report
+would fail; absent means unknown, and nothing is rejected).
 
 Public API: ``FieldError(field, message)``, ``FormError(errors, report_type=None)`` (a
 ``ValueError`` with ``.errors``), ``check_form(form, deployment=None) -> list[FieldError]``,
@@ -32,7 +32,7 @@ from recast_pipeline.recast.models import Deployment
 
 MAX_DAYS_PAST_MODEL = 730
 MODEL_LAST_DATE_FIELDS = ("last_date", "model_last_date", "data_end_date", "max_date", "end_date")
-CONTEXT_VARIABLE_FIELDS = ("context_variable_labels", "context_variables")
+CONTEXT_VARIABLE_FIELD = "contextual_variable_defaults"
 CONTEXT_VARIABLE_REPORT = "compute_context_variable_summary"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _LIST = (list, tuple)
@@ -190,11 +190,10 @@ def _deployment_errors(form: Mapping[str, Any], deployment: Deployment | None) -
 def _context_errors(entry: ReportType, deployment: Deployment | None) -> list[FieldError]:
     if entry.name != CONTEXT_VARIABLE_REPORT or deployment is None:
         return []
-    for name in CONTEXT_VARIABLE_FIELDS:
-        value = deployment.raw.get(name)
-        if isinstance(value, _LIST) and not value:
-            return [FieldError("report_type", f"{CONTEXT_VARIABLE_REPORT} fails on deployment {deployment.id}: "
-                                              "it has no context variables")]
+    value = deployment.raw.get(CONTEXT_VARIABLE_FIELD)
+    if isinstance(value, (Mapping, list, tuple)) and not value:
+        return [FieldError("report_type", f"{CONTEXT_VARIABLE_REPORT} fails on deployment {deployment.id}: it has no "
+                                          f"context variables ({CONTEXT_VARIABLE_FIELD} is empty)")]
     return []
 
 
