@@ -24,6 +24,7 @@ from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.errors import NotFoundError
 from recast_pipeline.recast.forms import build_form, form_from_report, validate_form
 from recast_pipeline.recast.models import Deployment, Report
+from recast_pipeline.recast.validation import CONTEXT_VARIABLE_FIELD, CONTEXT_VARIABLE_REPORT
 
 DOWNLOAD_WORKERS = 4
 
@@ -95,6 +96,13 @@ class FormPlanner:
             form = build_form(report_type, deployment, month=month, overrides=overrides)
         validate_form(form, deployment)
         return form
+
+
+def not_applicable(report_type: str, deployment: Deployment) -> str | None:
+    """Why Recast cannot run ``report_type`` on this deployment (it would end in ``error``), or None."""
+    if _canonical_type(report_type) == CONTEXT_VARIABLE_REPORT and deployment.raw.get(CONTEXT_VARIABLE_FIELD) == {}:
+        return f"deployment {deployment.id} ({deployment.dashboard}) has no context variables ({CONTEXT_VARIABLE_FIELD} is empty)"
+    return None
 
 
 def fetch_partitions(

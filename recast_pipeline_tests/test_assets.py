@@ -9,21 +9,22 @@ import dagster as dg
 from recast_pipeline.recast.catalog import REPORT_TYPES
 from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
 from recast_pipeline_tests.conftest import TEST_SIMULATOR_DEFAULTS
-from recast_pipeline_tests.dagster_helpers import DEPLOYMENT_JOB, MONTHLY_JOB, definitions_for, range_tags, run_job
+from recast_pipeline_tests.dagster_helpers import DASHBOARD_JOB, MONTHLY_JOB, definitions_for, range_tags, run_job
 
 MONTH = "2026-09-01"
-LINEAGE = {"deployment_id", "partition_key", "report_id", "download_key", "loaded_at"}
+KEY = f"revenue|{MONTH}"
+LINEAGE = {"dashboard", "deployment_id", "model_date", "partition_key", "report_id", "download_key", "loaded_at"}
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
-    """Every report asset materialized once: the monthly job for one month, the deployment job for 5716."""
+    """Every report asset materialized once: the monthly job for one month, the dashboard job for revenue (5716)."""
     data_dir = tmp_path_factory.mktemp("data")
     with serve_in_thread(SimulatorConfig(**TEST_SIMULATOR_DEFAULTS)) as sim:
         defs = definitions_for(sim, data_dir)
         instance = dg.DagsterInstance.ephemeral()
-        monthly = run_job(defs, MONTHLY_JOB, instance=instance, partition_key=MONTH)
-        per_deployment = run_job(defs, DEPLOYMENT_JOB, instance=instance, partition_key="5716")
+        monthly = run_job(defs, MONTHLY_JOB, instance=instance, partition_key=KEY)
+        per_deployment = run_job(defs, DASHBOARD_JOB, instance=instance, partition_key="revenue")
         yield {
             "sim": sim,
             "defs": defs,
@@ -49,7 +50,7 @@ def test_every_report_asset_materializes_its_partition(loaded):
     }
     assert set(materialized) == set(REPORT_TYPES)
     for name, partition in materialized.items():
-        assert partition == (MONTH if REPORT_TYPES[name].partitioned_by_month else "5716")
+        assert partition == (KEY if REPORT_TYPES[name].partitioned_by_month else "revenue")
 
 
 def test_every_check_passes(loaded):
@@ -86,17 +87,19 @@ def test_warehouse_layout_types_and_lineage(loaded):
         ).fetchall()
         assert len(rows) == 8
         lineage = con.execute(
-            "SELECT DISTINCT deployment_id, partition_key FROM compute_spend_summary.tables_total"
+            "SELECT DISTINCT dashboard, deployment_id, partition_key FROM compute_spend_summary.tables_total"
         ).fetchall()
-        assert lineage == [(5716, MONTH)]
-        assert con.execute("SELECT count(*) FROM compute_clean_data.clean_data WHERE partition_key = '5716'").fetchone()[0] > 365
+        assert lineage == [("revenue", 5716, MONTH)]
+        assert con.execute("SELECT count(*) FROM compute_clean_data.clean_data WHERE partition_key = 'revenue'").fetchone()[0] > 365
 
 
 def test_meta_tables_describe_every_load(loaded):
     with _connect(loaded) as con:
-        reports = con.execute("SELECT report_type, deployment_id, partition_key, status FROM recast_meta.reports").fetchall()
+        reports = con.execute(
+            "SELECT report_type, dashboard, deployment_id, model_date, partition_key, status FROM recast_meta.reports"
+        ).fetchall()
         assert {r[0] for r in reports} == set(REPORT_TYPES)
-        assert all(r[1] == 5716 and r[3] == "success" for r in reports)
+        assert all(r[1:3] == ("revenue", 5716) and r[3] and r[5] == "success" for r in reports)
         downloads = con.execute(
             "SELECT download_key, table_name, row_count, parquet_path FROM recast_meta.downloads "
             "WHERE report_type = 'compute_spend_summary'"
@@ -121,6 +124,8 @@ def test_metadata_users_look_at(loaded):
     assert metadata["dagster/row_count"].value > 0
     assert "app.getrecast.com/clients/acme/reports/" in metadata["recast/report_url"].value
     assert metadata["recast/form"].value["start_date"] == MONTH
+    assert (metadata["recast/dashboard"].value, metadata["recast/deployment_id"].value) == ("revenue", 5716)
+    assert metadata["recast/model_date"].value
     assert '"compute_spend_summary"."tables_daily"' in metadata["recast/duckdb_tables"].value
     assert metadata["dagster/column_schema"].schema.columns
     assert metadata["recast/download_rows"].value[f"{MONTH}: tables-daily"] == 30
@@ -132,7 +137,7 @@ def test_rerun_reuses_reports_and_replaces_rows(loaded):
     with _connect(loaded) as con:
         before = con.execute("SELECT count(*), min(report_id) FROM compute_spend_summary.tables_daily").fetchone()
     creates = sim.stats()["creates"]
-    again = run_job(defs, MONTHLY_JOB, instance=instance, partition_key=MONTH, asset_selection=[dg.AssetKey(["recast", "compute_spend_summary"])])
+    again = run_job(defs, MONTHLY_JOB, instance=instance, partition_key=KEY, asset_selection=[dg.AssetKey(["recast", "compute_spend_summary"])])
     assert again.success
     assert sim.stats()["creates"] == creates  # the identical fresh report was reused
     with _connect(loaded) as con:
@@ -143,7 +148,7 @@ def test_rerun_reuses_reports_and_replaces_rows(loaded):
         defs,
         MONTHLY_JOB,
         instance=instance,
-        partition_key=MONTH,
+        partition_key=KEY,
         asset_selection=[dg.AssetKey(["recast", "compute_spend_summary"])],
         run_config={"ops": {"recast_monthly_reports": {"config": {"force_new_report": True}}}},
     )
@@ -175,7 +180,7 @@ def test_spend_check_fails_when_daily_spend_disagrees_with_the_total(loaded, tmp
 
     copy = tmp_path / "tampered.duckdb"
     shutil.copy(loaded["data_dir"] / "warehouse.duckdb", copy)
-    partition = SimpleNamespace(job=SimpleNamespace(deployment_id=5716, partition_key=MONTH, tag=MONTH))
+    partition = SimpleNamespace(job=SimpleNamespace(dashboard="revenue", partition_key=MONTH, tag=KEY))
     key = dg.AssetKey(["recast", "compute_spend_summary"])
     assert _spend_totals(Warehouse(copy), key, [partition]).passed
     with duckdb.connect(str(copy)) as con:

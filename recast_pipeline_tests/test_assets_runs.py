@@ -19,13 +19,13 @@ def _rows(data_dir, sql):
 def _run_with_inputs(defs, asset, inputs):
     """One September partition of ``asset`` with per-type inputs in the run config."""
     run_config = {"ops": {"recast_monthly_reports": {"config": inputs}}}
-    return run_job(defs, MONTHLY_JOB, partition_key="2026-09-01", asset_selection=[asset], run_config=run_config)
+    return run_job(defs, MONTHLY_JOB, partition_key="revenue|2026-09-01", asset_selection=[asset], run_config=run_config)
 
 
 def test_a_partition_range_runs_as_one_run_with_reports_in_flight_together(simulator_factory, tmp_path):
     sim = simulator_factory(latency=0.5)
     defs = definitions_for(sim, tmp_path, max_in_flight=8)
-    result = run_job(defs, MONTHLY_JOB, tags=range_tags("2026-05-01", "2026-10-01"), asset_selection=[SPEND, UPPER])
+    result = run_job(defs, MONTHLY_JOB, tags=range_tags("revenue|2026-05-01", "revenue|2026-10-01"), asset_selection=[SPEND, UPPER])
     assert result.success
     stats = sim.stats()
     assert stats["creates"] == 12
@@ -79,13 +79,14 @@ def test_from_report_id_starts_from_an_existing_reports_form(simulator, tmp_path
 
 def test_a_failed_report_fails_the_step_naming_it_and_loads_nothing_of_that_asset(simulator_factory, tmp_path):
     sim = simulator_factory()
-    defs = definitions_for(sim, tmp_path, deployment_ids=(5717,))
-    context = dg.AssetKey(["recast", "compute_context_variable_summary"])
-    result = run_job(defs, MONTHLY_JOB, partition_key="2026-09-01", asset_selection=[context, SPEND])
+    sim.set_faults(force_status={"compute_baseline_summary": "error"})
+    defs = definitions_for(sim, tmp_path)
+    context = dg.AssetKey(["recast", "compute_baseline_summary"])
+    result = run_job(defs, MONTHLY_JOB, partition_key="revenue|2026-09-01", asset_selection=[context, SPEND])
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     text = str(failure.event_specific_data.error)
-    assert "compute_context_variable_summary" in text and "report" in text
+    assert "compute_baseline_summary" in text and "report" in text
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert materialized == {SPEND}  # the healthy asset still landed
-    assert not (tmp_path / "parquet" / "compute_context_variable_summary").exists()
+    assert not (tmp_path / "parquet" / "compute_baseline_summary").exists()

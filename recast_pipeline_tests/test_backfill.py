@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, definitions_for, 
 REPO = Path(__file__).resolve().parent.parent
 TYPES = ["compute_spend_summary", "compute_marketing_vs_baseline", "compute_in_sample_model_fit", "compute_baseline_summary"]
 KEYS = [dg.AssetKey(["recast", t]) for t in TYPES]
-MONTHS = ("2026-07-01", "2026-09-01")  # three months
+MONTHS = ("revenue|2026-07-01", "revenue|2026-09-01")  # three months of one dashboard
 
 
 @pytest.mark.parametrize("cap, expected_peak", [(5, 5), (32, 12)])
@@ -42,13 +43,17 @@ def test_one_run_submits_every_report_up_to_the_cap_and_waits_for_them_together(
     assert len(steps) == 1  # one step waits for all of them: no slot or process per report
 
 
-def _form(month: str) -> dict:
+def _form(month: str, report_type: str = "compute_spend_summary") -> dict:
     end = {"2026-07-01": "2026-07-31", "2026-08-01": "2026-08-31", "2026-09-01": "2026-09-30"}[month]
-    return {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": month, "end_date": end}
+    return {"deployment_id": 5716, "report_type": report_type, "start_date": month, "end_date": end}
 
 
-def _jobs(months):
-    return [PartitionJob("compute_spend_summary", 5716, m, _form(m), label=f"backfill test {m}") for m in months]
+def _job(month: str, form: dict) -> PartitionJob:
+    return PartitionJob(form["report_type"], "revenue", 5716, None, month, form, label=f"backfill test {month}")
+
+
+def _jobs(months, report_type: str = "compute_spend_summary"):
+    return [_job(m, _form(m, report_type)) for m in months]
 
 
 def _wait_until(condition, timeout=30.0):
@@ -62,7 +67,7 @@ def test_reports_keep_being_polled_and_replaced_while_the_caller_holds_a_result(
     """Dagster loads a finished asset before it asks for the next result; Recast must not wait for that."""
     sim = simulator_factory(latency=0.2)
     months = ["2026-07-01", "2026-08-01", "2026-09-01"]
-    jobs = _jobs(months) + [PartitionJob(j.report_type, j.deployment_id, j.partition_key, {**j.form, "end_date": j.form["end_date"][:-2] + "20"}, j.label) for j in _jobs(months)]
+    jobs = _jobs(months) + [_job(j.partition_key, {**j.form, "end_date": j.form["end_date"][:-2] + "20"}) for j in _jobs(months)]
     with RecastClient(sim.base_url, sim.client_slug, sim.token, poll_interval=0.1) as client:
         results = fetch_partitions(client, LandingArea(tmp_path / "parquet"), jobs, max_in_flight=2)
         first = next(results)
@@ -73,17 +78,25 @@ def test_reports_keep_being_polled_and_replaced_while_the_caller_holds_a_result(
     assert sim.stats()["in_flight_peak"] == 2
 
 
+def _scheduler_running() -> bool:
+    return any(t.name == "recast-scheduler" and t.is_alive() for t in threading.enumerate())
+
+
 def test_closing_the_results_early_submits_nothing_more(simulator_factory, tmp_path):
-    sim = simulator_factory(latency=0.2)
+    sim = simulator_factory(latency=0.05)
+    held = "compute_marketing_vs_baseline"
+    sim.set_faults(force_status={held: "processing"})  # its reports compute until the test releases them
     area = LandingArea(tmp_path / "parquet")
-    with RecastClient(sim.base_url, sim.client_slug, sim.token, poll_interval=0.1) as client:
-        results = fetch_partitions(client, area, _jobs(["2026-07-01", "2026-08-01", "2026-09-01"]), max_in_flight=1)
-        first = next(results)
+    jobs = _jobs(["2026-07-01"]) + _jobs(["2026-08-01", "2026-09-01"], held)
+    with RecastClient(sim.base_url, sim.client_slug, sim.token, poll_interval=0.05) as client:
+        results = fetch_partitions(client, area, jobs, max_in_flight=1)
+        first = next(results)  # the scheduler has submitted the second report (the cap is 1), and it is held
+        _wait_until(lambda: sim.stats()["creates"] == 2)
         results.close()  # what Dagster does when the step fails or is terminated
         first.stage.discard()
-        _wait_until(lambda: sim.stats()["in_flight"] == 0)
-        time.sleep(0.5)  # a scheduler that went on would have created the third report by now
-    assert sim.stats()["creates"] <= 2  # the first, and at most the one already submitted
+        sim.clear_faults()  # the held report finishes: a scheduler that went on would now submit the third
+        _wait_until(lambda: not _scheduler_running())
+    assert sim.stats()["creates"] == 2  # the first, and the one already submitted: nothing after the close
     staging = area.root / ".staging"
     assert not staging.exists() or not [p for p in staging.iterdir() if p.is_dir()]
 
@@ -100,7 +113,7 @@ from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, range_tags
 spec = json.loads(sys.argv[1])
 recast = RecastResource(base_url=spec["base_url"], client_slug=spec["slug"], token=dg.EnvVar("RECAST_PAT"),
                         poll_interval=0.2, max_in_flight=spec["cap"])
-defs = build_definitions(Partitioning((5716,), date(2024, 1, 1)), recast, RecastWarehouse(data_dir=spec["data_dir"]))
+defs = build_definitions(Partitioning(date(2024, 1, 1)), recast, RecastWarehouse(data_dir=spec["data_dir"]))
 job = defs.resolve_job_def(MONTHLY_JOB)
 selection = [dg.AssetKey(["recast", t]) for t in spec["types"]]
 with dg.DagsterInstance.get() as instance:
@@ -119,12 +132,13 @@ def test_the_recast_pool_keeps_concurrent_runs_within_the_cap(simulator_factory,
     home.mkdir()
     repo_settings = yaml.safe_load((REPO / "dagster.yaml").read_text())
     (home / "dagster.yaml").write_text(yaml.safe_dump({"concurrency": repo_settings["concurrency"]}))
-    dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))).dispose()  # create storage once, not racing
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:  # storage once, not racing
+        instance.add_dynamic_partitions("recast_dashboards", ["revenue"])
     env = {**os.environ, "DAGSTER_HOME": str(home), "RECAST_PAT": sim.token, "PYTHONPATH": str(REPO)}
     common = dict(base_url=sim.base_url, slug=sim.client_slug, cap=4, data_dir=str(tmp_path / "data"))
     specs = [
-        dict(common, types=TYPES[:2], months=["2026-07-01", "2026-08-01"]),
-        dict(common, types=TYPES[2:], months=["2026-07-01", "2026-08-01"]),
+        dict(common, types=TYPES[:2], months=["revenue|2026-07-01", "revenue|2026-08-01"]),
+        dict(common, types=TYPES[2:], months=["revenue|2026-07-01", "revenue|2026-08-01"]),
     ]
     children = [
         subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(spec)], env=env, cwd=REPO, text=True,

@@ -20,12 +20,12 @@ def _defs(tmp_path):
 
 
 def _tick(defs, name, dashboards):
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("recast_dashboards", list(dashboards))
-    with dg.build_schedule_context(
-        instance=instance, repository_def=defs.get_repository_def(), scheduled_execution_time=MONDAY_6AM
-    ) as context:
-        return defs.resolve_schedule_def(name).evaluate_tick(context)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("recast_dashboards", list(dashboards))
+        with dg.build_schedule_context(
+            instance=instance, repository_def=defs.get_repository_def(), scheduled_execution_time=MONDAY_6AM
+        ) as context:
+            return defs.resolve_schedule_def(name).evaluate_tick(context)
 
 
 @pytest.mark.parametrize("dashboards", [("revenue",), ("revenue", "signups")])

@@ -11,7 +11,7 @@ from typing import Iterator, List, Sequence
 
 import dagster as dg
 
-from recast_pipeline.fetch import FailedPartition, FormPlanner, LandedPartition, PartitionJob, fetch_partitions
+from recast_pipeline.fetch import FailedPartition, FormPlanner, LandedPartition, PartitionJob, fetch_partitions, not_applicable
 from recast_pipeline.orchestration import checks
 from recast_pipeline.orchestration.config import form_overrides, run_config_class
 from recast_pipeline.orchestration.metadata import failure_summary, report_metadata
@@ -36,6 +36,7 @@ def report_spec(report_type: ReportType, partitions_def: dg.PartitionsDefinition
         kinds=KINDS,
         partitions_def=partitions_def,
         metadata={"recast/report_type": report_type.name, "recast/prerendered": report_type.prerendered},
+        skippable=True,  # a type Recast cannot run on a dashboard's model is skipped, saying why
     ).with_io_manager_key(IO_MANAGER_KEY)
 
 
@@ -89,6 +90,10 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List
         for dagster_key in context.partition_keys:
             target = partitioning.resolve(dagster_key, dated)
             deployment = resolver.deployment_for(target.dashboard)
+            reason = not_applicable(report_type.name, deployment)
+            if reason is not None:
+                context.log.warning(f"{report_type.name} [{dagster_key}] skipped: {reason}")
+                continue
             form = planner.form(report_type.name, deployment, target.month, form_overrides(inputs), inputs.from_report_id)
             jobs.append(
                 PartitionJob(
