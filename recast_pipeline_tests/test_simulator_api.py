@@ -1,4 +1,5 @@
-"""The simulator's endpoints over real HTTP: auth, slug, create/show/list, statuses, deployments, KPIs."""
+"""The simulator's endpoints over real HTTP: auth, slug, create/show/list, statuses (deployments and
+KPIs: test_simulator_world.py; refreshes: test_simulator_refresh.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from recast_pipeline.recast.models import Deployment, Kpi, Report
+from recast_pipeline.recast.models import Report
 
 from fakes import wait_final
 
@@ -130,46 +131,10 @@ def test_prerendered_hidden_unless_asked(simulator):
     assert by_dep[5716] - by_dep[5717] == {"compute_context_variable_summary"}
 
 
-def test_deployments_and_kpis(simulator):
-    with api(simulator) as client:
-        deployments = [Deployment.from_json(d) for d in client.get("/deployments").json()["data"]]
-        one = client.get("/deployments/5716").json()
-        kpis = client.get("/kpis").json()["data"]
-        kpi = client.get(f"/kpis/{kpis[0]['id']}").json()
-        assert client.get("/deployments/1").status_code == 404
-        assert client.get("/kpis/1").status_code == 404
-    assert [d.id for d in deployments] == [5716, 5717] == list(simulator.deployment_ids)
-    full, bare = deployments
-    assert "Branded Search" in full.lower_funnel_channels and "Podcasts, Audio" in full.upper_funnel_channels
-    assert set(full.spend_channels) == set(full.upper_funnel_channels) | set(full.lower_funnel_channels)
-    assert bare.lower_funnel_channels == ()
-    assert one["model_version"] == 1 and one["spend_channels_labels"] == list(full.spend_channels)
-    assert sorted(i for k in kpis for i in Kpi.from_json(k).deployment_ids) == [5716, 5717]
-    assert kpi["depvar_configurations"][0]["deployment_id"] in (5716, 5717)
-
-
-def test_refresh_bumps_model_version_and_adds_newer_prerendered_reports(simulator):
-    with api(simulator) as client:
-        before = client.get("/reports", params={"include_prerendered": "true", "per_page": 100}).json()["data"]
-        result = simulator.refresh_model(5716)
-        admin = client.post(f"{simulator.base_url}/_admin/refresh", json={"deployment_id": 5717}).json()
-        after = client.get("/reports", params={"include_prerendered": "true", "per_page": 100}).json()
-        assert client.get("/deployments/5716").json()["model_version"] == 2
-        assert client.post(f"{simulator.base_url}/_admin/refresh", json={"deployment_id": 1}).status_code == 422
-    assert result["model_version"] == 2 and admin["model_version"] == 2
-    new_ids = set(result["prerendered_report_ids"]) | set(admin["prerendered_report_ids"])
-    assert new_ids.isdisjoint(r["id"] for r in before)
-    assert after["pagination"]["total_count"] == 2 * len(before)
-    newest = {r["id"]: r for r in after["data"]}
-    assert min(newest[i]["created_at"] for i in new_ids) >= max(r["created_at"] for r in before)
-    assert all(simulator.store.get(i).model_version == 2 for i in new_ids)
-
-
 def test_refresh_changes_estimates_but_not_observed_spend(simulator):
     store = simulator.store
     old = store.model(5716)
-    simulator.refresh_model(5716)
-    new = store.model(5716)
+    new = store.model(simulator.refresh_model(5716)["deployment_id"])
     assert new.version == old.version + 1
     assert all((new.spend[c] == old.spend[c]).all() for c in old.spend)
     changed = [abs(new.roi(c) / old.roi(c) - 1) for c in old.spend]

@@ -32,7 +32,8 @@ def test_banner_prints_pasteable_exports():
     text = cli.banner(config, 9999)
     assert "export RECAST_BASE_URL=http://127.0.0.1:9999" in text.splitlines()
     assert "export RECAST_CLIENT_SLUG=acme" in text and "export RECAST_PAT=gr_x" in text
-    assert "export RECAST_DEPLOYMENT_IDS=5716,5717" in text and "2025-01-31" in text
+    assert "export RECAST_DASHBOARDS=revenue,signups" in text and "2025-01-31" in text
+    assert "Readings: the documented defaults" in text
 
 
 def test_invalid_settings_exit_2(capsys):
@@ -46,9 +47,11 @@ def test_refresh_option_refreshes_a_running_simulator(simulator, capsys):
     port = simulator.base_url.rsplit(":", 1)[1]
     argv = ["simulator", "--port", port, "--token", simulator.token, "--refresh", "5716"]
     assert main(argv) == 0
-    assert '"model_version": 2' in capsys.readouterr().out
+    assert '"previous_deployment_id": 5716' in capsys.readouterr().out
+    assert main([*argv[:-1], "signups"]) == 0
+    assert '"dashboard_slug": "signups"' in capsys.readouterr().out
     assert main([*argv[:-1], "all"]) == 0
-    assert simulator.store.model_version(5716) == 3 and simulator.store.model_version(5717) == 2
+    assert [simulator.store.model_version(i) for i in simulator.deployment_ids] == [3, 3]
     assert main([*argv[:-1], "42"]) == 1
     assert main(["simulator", "--port", port, "--token", "wrong", "--refresh", "5716"]) == 1
 
@@ -74,9 +77,9 @@ def test_serves_until_interrupted():
             while client.get(f"/reports/{report_id}").json()["status"] != "success" and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert client.get(f"/reports/{report_id}/downloads/tables-roi").text.startswith("Channel,Funnel")
-            while client.get("/deployments/5716").json()["model_version"] < 2 and time.monotonic() < deadline:
-                time.sleep(0.05)  # --refresh-every refreshes the models
-            assert client.get("/deployments/5716").json()["model_version"] >= 2
+            while client.get("/deployments/5716").json()["active"] and time.monotonic() < deadline:
+                time.sleep(0.05)  # --refresh-every refreshes the models: a new deployment per dashboard
+            assert not client.get("/deployments/5716").json()["active"]
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0

@@ -162,4 +162,4 @@ def test_dashboard_forms_pass_the_servers_own_validation(store):
     for deployment_id in (5716, 5717):
         for report_type in TYPES:
             form = dashboard_form(report_type, store.model(deployment_id))
-            assert validate_create({"form": form}, store.config.data_end)[0] == form
+            assert validate_create({"form": form}, store.registry)[0] == form

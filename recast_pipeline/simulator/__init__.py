@@ -7,7 +7,8 @@
 from .app import create_app
 from .config import SimulatorConfig, default_data_end
 from .faults import FaultSettings
+from .readings import Readings
 from .server import SimulatorServer, serve_in_thread
 
-__all__ = ["FaultSettings", "SimulatorConfig", "SimulatorServer", "create_app", "default_data_end",
+__all__ = ["FaultSettings", "Readings", "SimulatorConfig", "SimulatorServer", "create_app", "default_data_end",
            "serve_in_thread"]

@@ -1,8 +1,9 @@
 """``/_admin/`` endpoints: what tests and users need to steer and observe the simulator.
 
 GET /_admin/info, GET /_admin/stats, POST /_admin/reset (counters and log),
-POST /_admin/refresh ``{"deployment_id": 5716}`` (omit it to refresh every deployment),
-GET|PUT|DELETE /_admin/faults (PUT is a partial update; DELETE turns every fault off).
+POST /_admin/refresh ``{"dashboard": "revenue"}`` or ``{"deployment_id": 5716}`` (omit both to refresh
+every dashboard: ``{"refreshed": [...]}``), GET|PUT|DELETE /_admin/faults (PUT is a partial update;
+DELETE turns every fault off), GET|POST /_admin/readings (POST is a partial update of the readings).
 Same bearer token as the API; faults and counters never apply here.
 """
 
@@ -14,12 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .deployments import DEPLOYMENTS, DEPLOYMENTS_BY_ID
-
-
 def _error(status: int, message: str, code: str = "unprocessable_entity") -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
-
 
 async def _json_body(request: Request) -> tuple[dict | None, JSONResponse | None]:
     raw = await request.body()
@@ -31,13 +28,14 @@ async def _json_body(request: Request) -> tuple[dict | None, JSONResponse | None
         return None, _error(422, "the request body must be a JSON object")
     return body, None
 
-
 async def info(request: Request) -> Response:
     sim = request.app.state.sim
     return JSONResponse({
         "client_slug": sim.config.client_slug,
-        "deployment_ids": [d.id for d in DEPLOYMENTS],
-        "model_versions": {str(d.id): sim.store.model_version(d.id) for d in DEPLOYMENTS},
+        "deployment_ids": list(sim.store.deployment_ids()),
+        "dashboards": {r.dashboard: r.id for r in sim.store.registry.active()},
+        "model_versions": {str(r.id): r.version for r in sim.store.registry.records()},
+        "readings": sim.store.readings.as_dict(),
         "data_start": "2023-01-01",
         "data_end": sim.config.data_end.isoformat(),
         "latency": sim.config.latency,
@@ -45,30 +43,47 @@ async def info(request: Request) -> Response:
         "seed": sim.config.seed,
     })
 
+def stats_of(sim) -> dict:
+    """The API's counters and log plus the object store's counters (``object_store``)."""
+    return {**sim.stats.snapshot(), "object_store": sim.objects.stats()}
 
 async def stats(request: Request) -> Response:
-    return JSONResponse(request.app.state.sim.stats.snapshot())
-
+    return JSONResponse(stats_of(request.app.state.sim))
 
 async def reset(request: Request) -> Response:
     request.app.state.sim.stats.reset()
+    request.app.state.sim.objects.reset_stats()
     return JSONResponse({"reset": True})
-
 
 async def refresh(request: Request) -> Response:
     body, problem = await _json_body(request)
     if problem:
         return problem
-    raw = body.get("deployment_id", request.query_params.get("deployment_id"))
+    store = request.app.state.sim.store
+    raw = body.get("dashboard", body.get("deployment_id", request.query_params.get("deployment_id")))
     if raw is None:
-        ids = [d.id for d in DEPLOYMENTS]
-    elif str(raw).isdigit() and int(raw) in DEPLOYMENTS_BY_ID:
-        ids = [int(raw)]
-    else:
-        return _error(422, f"deployment_id must be one of {', '.join(str(i) for i in DEPLOYMENTS_BY_ID)}; got {raw!r}")
-    results = [request.app.state.sim.store.refresh_model(i) for i in ids]
-    return JSONResponse(results[0] if raw is not None else {"refreshed": results})
+        return JSONResponse({"refreshed": store.refresh_all()})
+    try:
+        return JSONResponse(store.refresh_model(raw))
+    except ValueError as exc:
+        return _error(422, str(exc))
 
+def set_readings(sim, **knobs) -> dict:
+    """Partial update of the readings, all-or-nothing; returns every reading."""
+    sim.store.readings = sim.store.readings.replace(**knobs)
+    return sim.store.readings.as_dict()
+
+async def readings(request: Request) -> Response:
+    sim = request.app.state.sim
+    if request.method == "GET":
+        return JSONResponse(sim.store.readings.as_dict())
+    body, problem = await _json_body(request)
+    if problem:
+        return problem
+    try:
+        return JSONResponse(set_readings(sim, **body))
+    except (ValueError, TypeError) as exc:
+        return _error(422, str(exc))
 
 async def faults(request: Request) -> Response:
     sim = request.app.state.sim
@@ -84,11 +99,11 @@ async def faults(request: Request) -> Response:
     except ValueError as exc:
         return _error(422, str(exc))
 
-
 ADMIN_ROUTES = [
     Route("/_admin/info", info, methods=["GET"]),
     Route("/_admin/stats", stats, methods=["GET"]),
     Route("/_admin/reset", reset, methods=["POST"]),
     Route("/_admin/refresh", refresh, methods=["POST"]),
     Route("/_admin/faults", faults, methods=["GET", "PUT", "DELETE"]),
+    Route("/_admin/readings", readings, methods=["GET", "POST"]),
 ]

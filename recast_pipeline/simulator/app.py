@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 from .admin import ADMIN_ROUTES
 from .config import SimulatorConfig
 from .faults import Faults
+from .objectstore import ObjectStore
 from .routes import API_ROUTES
 from .state import Store
 from .stats import Stats
@@ -44,6 +45,7 @@ class Simulator:
     store: Store
     faults: Faults
     stats: Stats
+    objects: ObjectStore  # serves redirected downloads once a server gives it a base_url
 
 
 def endpoint_of(method: str, path: str) -> str:
@@ -140,7 +142,8 @@ async def _server_error(request: Request, exc: Exception) -> JSONResponse:
 def create_app(config: SimulatorConfig | None = None) -> SimulatorApp:
     """A fresh simulator app (own state). ``app.state.sim`` is its :class:`Simulator`."""
     config = config or SimulatorConfig()
-    sim = Simulator(config, Store(config), Faults(config.seed, config.faults), Stats())
+    sim = Simulator(config, Store(config, config.readings), Faults(config.seed, config.faults), Stats(),
+                    ObjectStore(config.signed_url_ttl))
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -161,5 +164,4 @@ def create_app(config: SimulatorConfig | None = None) -> SimulatorApp:
 async def _refresh_loop(sim: Simulator) -> None:
     while True:
         await asyncio.sleep(sim.config.refresh_every)
-        for deployment_id in sim.store.deployment_ids():
-            sim.store.refresh_model(deployment_id)
+        sim.store.refresh_all()

@@ -1,15 +1,16 @@
 """``recast-pipeline simulator``: serve the simulator until Ctrl-C, or steer a running one.
 
-Serving prints ``export`` lines to paste into the shell that runs the pipeline. With
-``--refresh DEPLOYMENT`` (or ``--refresh all``) the command instead asks the simulator already
-running at ``--host``/``--port`` to refresh that deployment's model, prints the result and exits.
+Serving prints ``export`` lines to paste into the shell that runs the pipeline. ``--reading k=v``
+(repeatable) and ``--unfriendly`` choose how the API's open questions are played (``readings.py``).
+With ``--refresh DASHBOARD`` (a dashboard slug, a deployment id, or ``all``) the command instead asks
+the simulator already running at ``--host``/``--port`` to refresh that model, prints the result and
+exits.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import socket
 import sys
 
 import httpx
@@ -17,7 +18,9 @@ import uvicorn
 
 from .app import create_app
 from .config import SimulatorConfig
-from .deployments import DEPLOYMENTS
+from .objectstore import create_store_app
+from .readings import CHOICES, Readings, parse_reading
+from .threaded import ThreadedServer, bind
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,8 +39,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="refresh every deployment's model every S seconds")
     parser.add_argument("--faults", default=None, metavar="JSON", help='initial fault knobs, e.g. '
                                                                        '\'{"rate_limit_rate": 0.1}\'')
-    parser.add_argument("--refresh", default=None, metavar="DEPLOYMENT",
-                        help="don't serve: refresh DEPLOYMENT (an id or 'all') on the running simulator and exit")
+    parser.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
+                        help="how an open question of the API is played, e.g. downloads=redirect (repeatable); "
+                             + "; ".join(f"{k}: {'|'.join(map(str, v))}" for k, v in CHOICES.items())
+                             + "; max_per_page: an integer >= 1")
+    parser.add_argument("--unfriendly", action="store_true",
+                        help="every unfriendly reading at once (applied before --reading)")
+    parser.add_argument("--refresh", default=None, metavar="DASHBOARD",
+                        help="don't serve: refresh DASHBOARD (a slug, a deployment id, or 'all') on the "
+                             "running simulator and exit")
 
 
 def _config(args: argparse.Namespace) -> SimulatorConfig:
@@ -48,11 +58,15 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
         kwargs["data_end"] = args.data_end
     if args.faults:
         kwargs["faults"] = json.loads(args.faults)
+    knobs: dict = {}
+    for text in args.reading:
+        knobs.update(parse_reading(text))
+    kwargs["readings"] = (Readings.unfriendly() if args.unfriendly else Readings()).replace(**knobs)
     return SimulatorConfig(**kwargs)
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    body = {} if args.refresh == "all" else {"deployment_id": args.refresh}
+    body = {} if args.refresh == "all" else {"dashboard": args.refresh}
     url = f"http://{args.host}:{args.port}/_admin/refresh"
     try:
         response = httpx.post(url, json=body, headers={"Authorization": f"Bearer {args.token}"}, timeout=10)
@@ -63,8 +77,10 @@ def _refresh(args: argparse.Namespace) -> int:
     return 0 if response.status_code == 200 else 1
 
 
-def banner(config: SimulatorConfig, port: int) -> str:
-    ids = ",".join(str(d.id) for d in DEPLOYMENTS)
+def banner(config: SimulatorConfig, port: int, store=None) -> str:
+    store = store or create_app(config).state.sim.store
+    active = store.registry.active()
+    changed = {k: v for k, v in config.readings.as_dict().items() if v != getattr(Readings(), k)}
     lines = [
         f"Recast simulator on http://{config.host}:{port}  (latency {config.latency}s +/- {config.jitter}s, "
         f"seed {config.seed}, data 2023-01-01..{config.data_end})",
@@ -72,9 +88,11 @@ def banner(config: SimulatorConfig, port: int) -> str:
         f"export RECAST_BASE_URL=http://{config.host}:{port}",
         f"export RECAST_CLIENT_SLUG={config.client_slug}",
         f"export RECAST_PAT={config.token}",
-        f"export RECAST_DEPLOYMENT_IDS={ids}",
-        "Deployments: " + "; ".join(f"{d.id} {d.name}" for d in DEPLOYMENTS),
-        "Admin: POST /_admin/refresh, GET|PUT /_admin/faults, GET /_admin/stats (same token). Ctrl-C stops.",
+        f"export RECAST_DASHBOARDS={','.join(r.dashboard for r in active)}",
+        "Dashboards: " + "; ".join(f"{r.dashboard} (active deployment {r.id}, {r.spec.name})" for r in active),
+        "Readings: " + (", ".join(f"{k}={v}" for k, v in changed.items()) or "the documented defaults"),
+        "Admin: POST /_admin/refresh, GET|PUT /_admin/faults, GET|POST /_admin/readings, GET /_admin/stats "
+        "(same token). Ctrl-C stops.",
     ]
     return "\n".join(lines)
 
@@ -87,19 +105,23 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.refresh:
         return _refresh(args)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((config.host, config.port))
+        sock = bind(config.host, config.port)
     except OSError as exc:
         print(f"cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
         return 1
-    server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="info", access_log=False,
-                                           lifespan="on", ws="none"))
-    print(banner(config, sock.getsockname()[1]), flush=True)
+    app = create_app(config)
+    objects = ThreadedServer(create_store_app(app.state.sim), config.host, 0, name="recast-object-store")
+    app.state.sim.objects.base_url = objects.base_url
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", access_log=False, lifespan="on", ws="none"))
+    print(banner(config, sock.getsockname()[1], app.state.sim.store), flush=True)
+    objects.start()
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled; stopping is the normal end
         pass
+    finally:
+        objects.stop()
+        sock.close()
     print("simulator stopped", flush=True)
     return 0

@@ -1,7 +1,8 @@
 """Settings of one simulator instance.
 
 Everything that changes the simulator's behaviour lives here so a test can state its world in one
-place: credentials, latency, the synthetic data's seed and last day, and the faults to inject.
+place: credentials, latency, the synthetic data's seed and last day, the faults to inject and the
+readings of the API's open questions.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+
+from .readings import Readings
 
 DATA_START = dt.date(2023, 1, 1)
 
@@ -34,6 +37,8 @@ class SimulatorConfig:
     clean_data_rows: int | None = None  # size compute_clean_data's ``clean_data`` as a geo x day panel
     refresh_every: float | None = None  # seconds between automatic model refreshes of every deployment
     faults: Any = None  # FaultSettings | dict | None
+    readings: Any = None  # Readings | dict | None: how the open questions of RECAST_API.md are played
+    signed_url_ttl: float = 60.0  # seconds a redirected download's signed URL stays valid
     log_level: str = "warning"
 
     def __post_init__(self) -> None:
@@ -43,6 +48,7 @@ class SimulatorConfig:
             raise ValueError(f"data_end must be after {DATA_START + dt.timedelta(days=120)}, got {self.data_end}")
         if self.latency < 0 or self.jitter < 0:
             raise ValueError("latency and jitter must be >= 0")
+        self.readings = Readings.coerce(self.readings)
         if self.clean_data_rows is not None and self.clean_data_rows < 1:
             raise ValueError("clean_data_rows must be a positive integer")
 

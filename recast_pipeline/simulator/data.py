@@ -81,7 +81,7 @@ def _spend(dep: DeploymentSpec, seed: int, n: int, dates: tuple[dt.date, ...]) -
     doy = np.array([d.timetuple().tm_yday for d in dates])
     out = {}
     for i, channel in enumerate(dep.channels):
-        rng = np.random.default_rng(stable_seed(seed, dep.id, "spend", channel))
+        rng = np.random.default_rng(stable_seed(seed, dep.data_id, "spend", channel))
         level = dep.spend_scale * (0.5 + 1.5 * rng.random())
         season = 1 + 0.3 * np.sin(2 * np.pi * (doy + 40 * i) / 365.25)
         week = np.where(weekday >= 5, 0.7 + 0.2 * rng.random(), 1.0)
@@ -113,24 +113,24 @@ def model_data(dep: DeploymentSpec, seed: int, version: int, data_end: dt.date) 
     spend = _spend(dep, seed, n, dates)
     roi_daily, impact, shifted, curves, saturation, lf_share = {}, {}, {}, {}, {}, {}
     for i, channel in enumerate(dep.channels):
-        rng = np.random.default_rng(stable_seed(seed, dep.id, "roi", channel))
+        rng = np.random.default_rng(stable_seed(seed, dep.data_id, "roi", channel))
         base = 0.6 + 3.0 * rng.random()
         refit = 1 + 0.04 * np.sin(version * 1.7 + i)  # each refresh nudges the estimate
         roi_daily[channel] = base * refit * (1 + 0.15 * np.sin(2 * np.pi * (doy + 90 * i) / 365.25))
         impact[channel] = spend[channel] * roi_daily[channel]
-        curves[channel] = _shift_curve(seed, dep.id, channel)
+        curves[channel] = _shift_curve(seed, dep.data_id, channel)
         shifted[channel] = np.convolve(impact[channel], curves[channel])[:n]
         saturation[channel] = 0.35 + 0.4 * rng.random()
     if dep.lower_funnel:
-        weights = np.array([1.0 + (stable_seed(seed, dep.id, "lf", c) % 100) / 50 for c in dep.upper_funnel])
+        weights = np.array([1.0 + (stable_seed(seed, dep.data_id, "lf", c) % 100) / 50 for c in dep.upper_funnel])
         lf_share = dict(zip(dep.upper_funnel, weights / weights.sum()))
-    rng = np.random.default_rng(stable_seed(seed, dep.id, "kpi", version))
+    rng = np.random.default_rng(stable_seed(seed, dep.data_id, "kpi", version))
     t = np.arange(n)
     level = dep.spend_scale * 12
     baseline = level * (1 + 0.1 * t / n + 0.12 * np.sin(2 * np.pi * doy / 365.25)) * (1 + 0.01 * (version % 3))
     context_values, context_effect = {}, {}
     for j, name in enumerate(dep.context_variables):
-        crng = np.random.default_rng(stable_seed(seed, dep.id, "context", name))
+        crng = np.random.default_rng(stable_seed(seed, dep.data_id, "context", name))
         values = 100 + np.cumsum(crng.normal(0, 0.4, n)) if j == 0 else 40 + 10 * np.sin(t / 60) + crng.normal(0, 1, n)
         context_values[name] = np.round(values, 3)
         context_effect[name] = (values - values.mean()) * level * (0.004 if j == 0 else 0.002) * (-1 if j == 0 else 1)

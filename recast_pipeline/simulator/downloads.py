@@ -9,11 +9,16 @@ chunked) and then closes the connection midway.
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Iterator
 
 from starlette.concurrency import iterate_in_threadpool
+from starlette.responses import Response
 
 from .csvout import DownloadSpec, Table, iter_csv
+from .reporttypes import is_dynamic
+from .responses import error
+from .views import status_of
 
 CSV_TYPE = "text/csv; charset=utf-8"
 HOSTILE_KEYS = ("../../etc/x", "a/b", "it's \"q\"; DROP TABLE x;--", "naïve café")
@@ -115,3 +120,27 @@ class CsvResponse:
                 return
         if not self.truncate:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def find_download(sim, report, key: str) -> tuple[DownloadSpec | None, Response | None]:
+    """(the download, None), or (None, the 409/404 answer) when the report has no such download now."""
+    status = status_of(report, sim.faults.settings.force_status, time.monotonic())
+    if status != "success":
+        return None, error(409, "conflict", f"report {report.id} has no downloads while its status is {status!r}")
+    specs = [*sim.store.downloads(report)]
+    if sim.faults.settings.hostile_keys and is_dynamic(report.report_type):
+        specs += hostile_downloads()
+    spec = next((d for d in specs if d.key == key), None)
+    if spec is None:
+        return None, error(404, "not_found", f"report {report.id} has no download with key {key!r}")
+    return spec, None
+
+
+def csv_response(sim, report, spec: DownloadSpec, scope) -> CsvResponse:
+    """The CSV of one download with the download faults (schema drift, malformed, truncated) applied."""
+    settings = sim.faults.settings
+    table = schema_variant(spec.make_table(), settings.schema_variant, report.model_version)
+    malformed = settings.malformed_mode if sim.faults.fires("malformed", "download") else None
+    truncate = sim.faults.fires("truncate", "download")
+    scope["sim.fault"] = "truncate" if truncate else (f"malformed:{malformed}" if malformed else None)
+    return CsvResponse(table, malformed, truncate, settings.malformed_content_type)

@@ -1,27 +1,21 @@
-"""The Recast Insights API endpoints (RECAST_API.md, "Endpoints")."""
+"""The Recast Insights API endpoints (RECAST_API.md, "Endpoints"), shaped by the live readings."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import math
 import time
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .deployments import DEPLOYMENTS, KPIS, KPIS_BY_ID, kpi_json
-from .downloads import CsvResponse, hostile_downloads, schema_variant
+from .deployments import KPIS, kpi_json
+from .downloads import csv_response, find_download, hostile_downloads
 from .reporttypes import is_dynamic
+from .responses import error, page_response, unprocessable
 from .validation import ValidationFailed, validate_create
-
-DEFAULT_PER_PAGE = 25
-MAX_PER_PAGE = 100
-
-
-def error(status: int, code: str, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
+from .views import report_json, status_of
 
 
 def _sim(request: Request):
@@ -33,13 +27,10 @@ def _sim(request: Request):
 
 
 def _report_view(sim, report, full: bool) -> dict:
-    settings = sim.faults.settings
-    status, since = report.status_at(time.monotonic())
-    forced = settings.force_status.get(report.report_type)
-    if forced:
-        status = forced
+    settings, now = sim.faults.settings, time.monotonic()
+    status = status_of(report, settings.force_status, now)
     extra = hostile_downloads() if settings.hostile_keys and is_dynamic(report.report_type) else []
-    return sim.store.report_json(report, status, since, full, extra)
+    return report_json(sim.store, report, status, now, full, sim.store.readings, extra)
 
 
 async def create_report(request: Request) -> Response:
@@ -51,11 +42,11 @@ async def create_report(request: Request) -> Response:
     except (ValueError, UnicodeDecodeError):
         return error(400, "bad_request", "the request body is not valid JSON")
     try:
-        form, name = validate_create(body, sim.config.data_end)
+        form, name = validate_create(body, sim.store.registry)
     except ValidationFailed as exc:
-        errors = [{"field": f, "message": m} for f, m in exc.errors]
-        return error(422, "unprocessable_entity", str(exc), errors=errors)
-    report = sim.store.create(form, name)
+        return unprocessable(sim.store.readings, str(exc), exc.errors)
+    # show_in_ui missing counts as false: only an explicit true asks for the report in the UI list
+    report = sim.store.create(form, name, show_in_ui=body.get("show_in_ui") is True)
     sim.stats.report_created(report.started, report.duration)
     if sim.faults.fires("lost_create", "create"):
         request.scope["sim.fault"] = "lost_create"
@@ -81,28 +72,13 @@ class DroppedConnection:
         await send({"type": "http.response.start", "status": 201, "headers": [(b"content-length", b"64")]})
 
 
-def _positive_int(request: Request, name: str, default: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    return int(raw) if raw.isdigit() and int(raw) >= 1 else None
-
-
 async def list_reports(request: Request) -> Response:
     sim, problem = _sim(request)
     if problem:
         return problem
-    page, per_page = _positive_int(request, "page", 1), _positive_int(request, "per_page", DEFAULT_PER_PAGE)
-    if page is None or per_page is None:
-        return error(422, "unprocessable_entity", "page and per_page must be positive integers",
-                     errors=[{"field": "page" if page is None else "per_page", "message": "must be a positive integer"}])
-    per_page = min(per_page, MAX_PER_PAGE)
     include = request.query_params.get("include_prerendered", "").lower() == "true"
     reports = sim.store.listing(request.query_params.get("report_type"), include)
-    rows = reports[(page - 1) * per_page: page * per_page]
-    pagination = {"page": page, "per_page": per_page, "total_pages": math.ceil(len(reports) / per_page),
-                  "total_count": len(reports)}
-    return JSONResponse({"data": [_report_view(sim, r, full=False) for r in rows], "pagination": pagination})
+    return page_response(request, reports, sim.store.readings, lambda r: _report_view(sim, r, full=False))
 
 
 def _find_report(sim, request: Request):
@@ -119,52 +95,51 @@ async def show_report(request: Request) -> Response:
 
 
 async def download(request: Request) -> Response:
+    """Inline CSV, or (``downloads=redirect``) a redirect to a signed URL on the object store."""
     sim, problem = _sim(request)
     report, problem = (None, problem) if problem else _find_report(sim, request)
+    spec, problem = (None, problem) if problem else find_download(sim, report, request.path_params["key"])
     if problem:
         return problem
-    key = request.path_params["key"]
-    view = _report_view(sim, report, full=True)
-    if view["status"] != "success":
-        return error(409, "conflict", f"report {report.id} has no downloads while its status is {view['status']!r}")
-    specs = [*sim.store.downloads(report)]
-    if sim.faults.settings.hostile_keys and is_dynamic(report.report_type):
-        specs += hostile_downloads()
-    spec = next((d for d in specs if d.key == key), None)
-    if spec is None:
-        return error(404, "not_found", f"report {report.id} has no download with key {key!r}")
-    settings = sim.faults.settings
-    table = schema_variant(spec.make_table(), settings.schema_variant, report.model_version)
-    malformed = settings.malformed_mode if sim.faults.fires("malformed", "download") else None
-    truncate = sim.faults.fires("truncate", "download")
-    request.scope["sim.fault"] = "truncate" if truncate else (f"malformed:{malformed}" if malformed else None)
-    return CsvResponse(table, malformed, truncate, settings.malformed_content_type)
+    readings = sim.store.readings
+    if readings.downloads == "redirect":
+        location = sim.objects.sign(report.id, spec.key)
+        return Response(status_code=readings.redirect_status, headers={"Location": location})
+    return csv_response(sim, report, spec, request.scope)
 
 
 async def list_deployments(request: Request) -> Response:
     sim, problem = _sim(request)
-    return problem or JSONResponse({"data": [sim.store.deployment_json(d) for d in DEPLOYMENTS]})
+    if problem:
+        return problem
+    records = sim.store.registry.records(request.query_params.get("dashboard_slug"))
+    return page_response(request, records, sim.store.readings, lambda r: r.summary())
 
 
 async def show_deployment(request: Request) -> Response:
     sim, problem = _sim(request)
-    dep = None if problem else sim.store.deployment(request.path_params["deployment_id"])
-    if problem or dep is None:
+    record = None if problem else sim.store.registry.get(request.path_params["deployment_id"])
+    if problem or record is None:
         return problem or error(404, "not_found", f"deployment {request.path_params['deployment_id']} not found")
-    return JSONResponse(sim.store.deployment_json(dep))
+    return JSONResponse(record.detail())
+
+
+def _kpi_views(sim) -> list[dict]:
+    registry, seed = sim.store.registry, sim.config.seed
+    return [kpi_json(k, seed, [r.id for r in registry.records(k.dashboard_slug)]) for k in KPIS]
 
 
 async def list_kpis(request: Request) -> Response:
-    _, problem = _sim(request)
-    return problem or JSONResponse({"data": [kpi_json(k) for k in KPIS]})
+    sim, problem = _sim(request)
+    return problem or page_response(request, _kpi_views(sim), sim.store.readings, lambda k: k)
 
 
 async def show_kpi(request: Request) -> Response:
-    _, problem = _sim(request)
-    kpi = None if problem else KPIS_BY_ID.get(request.path_params["kpi_id"])
+    sim, problem = _sim(request)
+    kpi = None if problem else next((k for k in _kpi_views(sim) if k["id"] == request.path_params["kpi_id"]), None)
     if problem or kpi is None:
         return problem or error(404, "not_found", f"KPI {request.path_params['kpi_id']} not found")
-    return JSONResponse(kpi_json(kpi))
+    return JSONResponse(kpi)
 
 
 PREFIX = "/v1/clients/{slug}"
@@ -176,5 +151,5 @@ API_ROUTES = [
     Route(f"{PREFIX}/deployments", list_deployments, methods=["GET"]),
     Route(f"{PREFIX}/deployments/{{deployment_id:int}}", show_deployment, methods=["GET"]),
     Route(f"{PREFIX}/kpis", list_kpis, methods=["GET"]),
-    Route(f"{PREFIX}/kpis/{{kpi_id:int}}", show_kpi, methods=["GET"]),
+    Route(f"{PREFIX}/kpis/{{kpi_id}}", show_kpi, methods=["GET"]),
 ]

@@ -1,23 +1,21 @@
 """Running the simulator in a background thread, as tests and notebooks do.
 
-The socket is bound before the server starts (port 0 = a free port), so ``base_url`` is known at
-once; ``stop()`` forces a quick exit (open keep-alive connections and slow requests included).
+Two loopback servers start and stop together: the API, and the object store that serves redirected
+downloads (``downloads=redirect``). Sockets are bound before the servers start (port 0 = a free
+port), so ``base_url`` is known at once; ``stop()`` forces a quick exit.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from typing import Any
 
 import httpx
-import uvicorn
 
+from .admin import set_readings, stats_of
 from .app import create_app
 from .config import SimulatorConfig
-
-START_TIMEOUT = 10.0
+from .objectstore import create_store_app
+from .threaded import ThreadedServer
 
 
 class SimulatorServer:
@@ -27,32 +25,25 @@ class SimulatorServer:
         self.config = config
         self.app = create_app(config)
         self._sim = self.app.state.sim
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((config.host, config.port))
-        self.port = self._socket.getsockname()[1]
-        uv_config = uvicorn.Config(self.app, log_level=config.log_level, access_log=False, lifespan="on" if config.refresh_every else "off",
-                                   timeout_graceful_shutdown=1, ws="none")
-        self._server = uvicorn.Server(uv_config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
-                                        name=f"recast-simulator-{self.port}", daemon=True)
+        self._objects = ThreadedServer(create_store_app(self._sim), config.host, 0, config.log_level,
+                                       name="recast-object-store")
+        self._sim.objects.base_url = self._objects.base_url
+        self._api = ThreadedServer(self.app, config.host, config.port, config.log_level,
+                                   "on" if config.refresh_every else "off")
+        self.port = self._api.port
 
     def start(self) -> "SimulatorServer":
-        self._thread.start()
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the simulator did not start on {self.config.host}:{self.port}")
-            time.sleep(0.005)
+        self._objects.start()
+        try:
+            self._api.start()
+        except BaseException:
+            self._objects.stop()
+            raise
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True  # graceful: idle connections close, busy ones get 1 s
-        self._thread.join(timeout=3)
-        if self._thread.is_alive():
-            self._server.force_exit = True
-            self._thread.join(timeout=3)
-        self._socket.close()
+        self._api.stop()
+        self._objects.stop()
 
     def __enter__(self) -> "SimulatorServer":
         return self
@@ -91,9 +82,25 @@ class SimulatorServer:
                             timeout=kwargs.pop("timeout", 10.0), **kwargs)
 
     # -- admin, in process (same code paths as the /_admin/ endpoints) --------------------
-    def refresh_model(self, deployment_id: int) -> dict[str, Any]:
-        """New model version and fresh pre-rendered reports for one deployment."""
-        return self._sim.store.refresh_model(deployment_id)
+    @property
+    def object_store(self):
+        """The object store's signer and counters (``sign(report_id, key, ttl=None)``, ``base_url``)."""
+        return self._sim.objects
+
+    def refresh_model(self, dashboard_or_deployment_id: int | str) -> dict[str, Any]:
+        """Refresh one dashboard's model (named by slug or by one of its deployment ids), as the
+        ``refresh`` and ``prerendered_rerun`` readings say. Returns ``dashboard_slug``,
+        ``deployment_id`` (now active), ``previous_deployment_id``, ``model_date``, ``model_version``,
+        ``prerendered_report_ids``."""
+        return self._sim.store.refresh_model(dashboard_or_deployment_id)
+
+    def set_readings(self, **knobs: Any) -> dict[str, Any]:
+        """Partial update of the readings (see :class:`Readings`), all-or-nothing; returns every reading."""
+        return set_readings(self._sim, **knobs)
+
+    @property
+    def readings(self):
+        return self._sim.store.readings
 
     def set_faults(self, **knobs: Any) -> dict[str, Any]:
         """Partial update of the fault knobs (see :class:`FaultSettings`); returns all settings."""
@@ -103,10 +110,16 @@ class SimulatorServer:
         return self._sim.faults.clear()
 
     def stats(self) -> dict[str, Any]:
-        return self._sim.stats.snapshot()
+        """The API's counters and request log, with the object store's counters under ``object_store``."""
+        return stats_of(self._sim)
+
+    def object_store_stats(self) -> dict[str, int]:
+        """``requests``, ``served``, ``forbidden``, ``authorization_seen`` of the object store."""
+        return self._sim.objects.stats()
 
     def reset_stats(self) -> None:
         self._sim.stats.reset()
+        self._sim.objects.reset_stats()
 
 
 def serve_in_thread(config: SimulatorConfig | None = None, **overrides: Any) -> SimulatorServer:

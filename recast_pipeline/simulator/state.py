@@ -1,9 +1,10 @@
-"""The simulator's memory: reports, their lazily computed statuses, and model versions.
+"""The simulator's memory: reports, their lazily computed statuses, and model refreshes.
 
 Statuses are a function of time (no background workers): a report is ``ready`` for the first fifth
 of its run time, ``processing`` until the run time has passed, then ``success`` (or ``error`` where
-the real API fails). Run times are deterministic per (seed, report id). All methods are thread-safe
-because the HTTP thread and test code (through the server handle) share one store.
+the real API fails). Run times are deterministic per (seed, report id). A pre-rendered report re-run
+in place starts a new run (running again for the report latency, then ``success``). All methods are
+thread-safe because the HTTP thread and test code (through the server handle) share one store.
 """
 
 from __future__ import annotations
@@ -13,20 +14,18 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from .config import SimulatorConfig
 from .csvout import DownloadSpec
 from .data import ModelData, model_data, stable_seed
-from .deployments import DEPLOYMENTS, DEPLOYMENTS_BY_ID, DeploymentSpec
+from .deployments import DeploymentSpec
+from .readings import Readings
+from .registry import DeploymentRecord, Registry, later
 from .reporttypes import build_downloads, dashboard_form, fails_on, prerendered_types
 
 FIRST_REPORT_ID = 1001
 READY_FRACTION = 0.2
-
-
-def iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -39,78 +38,82 @@ class SimReport:
     model_version: int
     prerendered: bool
     created_at: dt.datetime
-    started: float  # time.monotonic() at creation
+    started: float  # time.monotonic() when the current run began
     duration: float
     final_status: str  # "success" or "error"
+    show_in_ui: bool = True
+    run_at: dt.datetime | None = None  # wall time the current run began (created_at until a re-run)
     _downloads: list[DownloadSpec] | None = field(default=None, repr=False)
 
     def status_at(self, now: float) -> tuple[str, float]:
-        """(status, seconds after creation when that status began)."""
+        """(status, seconds after the run began when that status began)."""
         elapsed = now - self.started
         if elapsed >= self.duration:
             return self.final_status, self.duration
         ready_until = self.duration * READY_FRACTION
         return ("ready", 0.0) if elapsed < ready_until else ("processing", ready_until)
 
+    def updated_at(self, now: float) -> dt.datetime:
+        """When the status last changed (or the report last re-ran)."""
+        return (self.run_at or self.created_at) + dt.timedelta(seconds=self.status_at(now)[1])
+
 
 class Store:
-    def __init__(self, config: SimulatorConfig):
+    def __init__(self, config: SimulatorConfig, readings: Readings | None = None):
         self.config = config
+        self.readings = readings or Readings()  # the server replaces it as a whole when a knob changes
+        self.registry = Registry(config)
         self._lock = threading.RLock()
         self._reports: dict[int, SimReport] = {}
         self._next_id = FIRST_REPORT_ID
-        self._versions = {d.id: 1 for d in DEPLOYMENTS}
-        self._refreshed_at = {d.id: dt.datetime.now(dt.timezone.utc) for d in DEPLOYMENTS}
-        for dep in DEPLOYMENTS:
-            self._prerender(dep)
+        self._prerendered: dict[str, list[int]] = {}  # dashboard -> its current pre-rendered report ids
+        for record in self.registry.active():
+            self._prerendered[record.dashboard] = self._prerender(record)
 
     # -- deployments -------------------------------------------------------------------------
     def deployment(self, deployment_id: int) -> DeploymentSpec | None:
-        return DEPLOYMENTS_BY_ID.get(deployment_id)
+        record = self.registry.get(deployment_id)
+        return record.spec if record else None
 
     def deployment_ids(self) -> tuple[int, ...]:
-        return tuple(d.id for d in DEPLOYMENTS)
+        """The active deployments' ids."""
+        return tuple(r.id for r in self.registry.active())
 
     def model_version(self, deployment_id: int) -> int:
-        with self._lock:
-            return self._versions[deployment_id]
+        return self.registry.get(deployment_id).version
 
     def model(self, deployment_id: int, version: int | None = None) -> ModelData:
-        dep = DEPLOYMENTS_BY_ID[deployment_id]
-        version = self.model_version(deployment_id) if version is None else version
-        return model_data(dep, self.config.seed, version, self.config.data_end)
+        record = self.registry.get(deployment_id)
+        version = record.version if version is None else version
+        return model_data(record.spec, self.config.seed, version, record.end_date)
 
-    def deployment_json(self, dep: DeploymentSpec) -> dict[str, Any]:
+    def refresh_model(self, dashboard_or_deployment_id: int | str) -> dict[str, Any]:
+        """A model refresh of one dashboard, played the way the readings say; ValueError for an unknown one."""
+        dashboard = self.registry.dashboard_of(dashboard_or_deployment_id)
+        readings = self.readings
         with self._lock:
-            version, refreshed = self._versions[dep.id], self._refreshed_at[dep.id]
-        return {
-            "id": dep.id,
-            "name": dep.name,
-            "model_version": version,
-            "model_refreshed_at": iso(refreshed),
-            "spend_channels_labels": list(dep.channels),
-            "upper_funnel_channel_labels": list(dep.upper_funnel),
-            "lower_funnel_channel_labels": list(dep.lower_funnel),
-        }
+            before, now_active = self.registry.refresh(dashboard, readings.refresh)
+            if readings.prerendered_rerun == "in_place" and self._prerendered.get(dashboard):
+                ids = self._rerun(self._prerendered[dashboard], now_active)
+            else:
+                ids = self._prerender(now_active)
+            self._prerendered[dashboard] = ids
+        return {"dashboard_slug": dashboard, "deployment_id": now_active.id, "previous_deployment_id": before.id,
+                "model_date": now_active.model_date.isoformat(), "model_version": now_active.version,
+                "prerendered_report_ids": ids}
 
-    def refresh_model(self, deployment_id: int) -> dict[str, Any]:
-        """A model refresh: new version, new numbers, fresh pre-rendered reports."""
-        dep = DEPLOYMENTS_BY_ID[deployment_id]
-        with self._lock:
-            self._versions[dep.id] += 1
-            self._refreshed_at[dep.id] = dt.datetime.now(dt.timezone.utc)
-            ids = self._prerender(dep)
-            return {"deployment_id": dep.id, "model_version": self._versions[dep.id], "prerendered_report_ids": ids}
+    def refresh_all(self) -> list[dict[str, Any]]:
+        return [self.refresh_model(dashboard) for dashboard in self.registry.dashboards()]
 
     # -- reports -------------------------------------------------------------------------------
     def _duration(self, report_id: int) -> float:
         u = random.Random(stable_seed(self.config.seed, "latency", report_id)).uniform(-1.0, 1.0)
         return max(0.0, self.config.latency + self.config.jitter * u)
 
-    def create(self, form: dict[str, Any], name: str | None, prerendered: bool = False) -> SimReport:
+    def create(self, form: dict[str, Any], name: str | None, prerendered: bool = False,
+               show_in_ui: bool = True) -> SimReport:
         report_type = str(form["report_type"])
-        deployment_id = int(form["deployment_id"])
-        dep = DEPLOYMENTS_BY_ID[deployment_id]
+        record = self.registry.get(int(form["deployment_id"]))
         with self._lock:
             report_id = self._next_id
             self._next_id += 1
@@ -119,60 +122,55 @@ class Store:
                 name=name if name is not None else report_type,
                 report_type=report_type,
                 form=dict(form),
-                deployment_id=deployment_id,
-                model_version=self._versions[deployment_id],
+                deployment_id=record.id,
+                model_version=record.version,
                 prerendered=prerendered,
-                created_at=dt.datetime.now(dt.timezone.utc),
+                created_at=later(None),
                 started=time.monotonic(),
                 duration=0.0 if prerendered else self._duration(report_id),
-                final_status="error" if fails_on(report_type, dep) else "success",
+                final_status="error" if fails_on(report_type, record.spec) else "success",
+                show_in_ui=show_in_ui,
             )
             self._reports[report_id] = report
             return report
 
-    def _prerender(self, dep: DeploymentSpec) -> list[int]:
-        md = self.model(dep.id)
-        ids = []
-        for report_type in prerendered_types(dep):
-            form = dashboard_form(report_type, md)
-            ids.append(self.create(form, f"Dashboard: {report_type}", prerendered=True).id)
-        return ids
+    def _prerender(self, record: DeploymentRecord) -> list[int]:
+        md = self.model(record.id)
+        return [self.create(dashboard_form(t, md), f"Dashboard: {t}", prerendered=True).id
+                for t in prerendered_types(record.spec)]
+
+    def _rerun(self, report_ids: list[int], record: DeploymentRecord) -> list[int]:
+        """Re-run pre-rendered reports in place on the now-active deployment: same ids, new run."""
+        md, now = self.model(record.id), time.monotonic()
+        for report_id in report_ids:
+            report = self._reports[report_id]
+            report.run_at = later(report.updated_at(now))
+            report.form = dashboard_form(report.report_type, md)
+            report.deployment_id, report.model_version = record.id, record.version
+            report.started, report.duration, report._downloads = now, self._duration(report_id), None
+            report.final_status = "error" if fails_on(report.report_type, record.spec) else "success"
+        return list(report_ids)
 
     def get(self, report_id: int) -> SimReport | None:
         with self._lock:
             return self._reports.get(report_id)
 
     def listing(self, report_type: str | None, include_prerendered: bool) -> list[SimReport]:
-        """Newest first, like the real list."""
+        """Newest first (by id), as observed on the real list; ``unlisted_reports=hidden`` drops reports
+        created with ``show_in_ui`` false or missing."""
+        hide_unlisted = self.readings.unlisted_reports == "hidden"
         with self._lock:
             reports = list(self._reports.values())
-        reports = [r for r in reports if include_prerendered or not r.prerendered]
+        reports = [r for r in reports if (include_prerendered or not r.prerendered)
+                   and (r.prerendered or r.show_in_ui or not hide_unlisted)]
         if report_type is not None:
             reports = [r for r in reports if r.report_type == report_type]
         return sorted(reports, key=lambda r: r.id, reverse=True)
 
     def downloads(self, report: SimReport) -> list[DownloadSpec]:
-        """The report's downloads, built once (tables themselves are made on each download)."""
+        """The report's downloads, built once per run (tables themselves are made on each download)."""
         with self._lock:
             if report._downloads is None:
                 md = self.model(report.deployment_id, report.model_version)
                 report._downloads = build_downloads(report.report_type, md, report.form, self.config)
             return report._downloads
-
-    def report_json(self, report: SimReport, status: str, updated_after: float, full: bool,
-                    extra_downloads: Sequence[DownloadSpec] = ()) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": report.id,
-            "name": report.name,
-            "report_type": report.report_type,
-            "status": status,
-            "prerendered": report.prerendered,
-        }
-        if full:
-            data["form"] = report.form
-        data["created_at"] = iso(report.created_at)
-        data["updated_at"] = iso(report.created_at + dt.timedelta(seconds=updated_after))
-        if full and status == "success":
-            downloads = [*self.downloads(report), *extra_downloads]
-            data["results"] = {"downloads": [{"key": d.key, "description": d.description} for d in downloads]}
-        return data

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from .deployments import DEPLOYMENTS_BY_ID, DeploymentSpec
+from .deployments import DeploymentSpec
 from .reporttypes import resolve
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -110,7 +110,7 @@ def _date_order(form: dict, fields: tuple[str, ...], errors: list) -> None:
                                             f"{form['previous_end_date']} and {form['period_start_date']}"))
 
 
-def _deployment(form: dict, errors: list) -> DeploymentSpec | None:
+def _deployment(form: dict, errors: list, registry) -> Any:
     value = form.get("deployment_id")
     if value is None:
         errors.append(("deployment_id", "deployment_id is required inside form"))
@@ -118,15 +118,16 @@ def _deployment(form: dict, errors: list) -> DeploymentSpec | None:
     if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
         errors.append(("deployment_id", f"deployment_id must be an integer; got {value!r}"))
         return None
-    dep = DEPLOYMENTS_BY_ID.get(int(value))
-    if dep is None:
-        known = ", ".join(str(i) for i in DEPLOYMENTS_BY_ID)
+    record = registry.get(int(value))
+    if record is None:
+        known = ", ".join(str(i) for i in registry.ids())
         errors.append(("deployment_id", f"deployment_id {value} is not a deployment of this client; known: {known}"))
-    return dep
+    return record
 
 
-def validate_create(body: Any, model_end: dt.date) -> tuple[dict[str, Any], str | None]:
-    """(form, name) of a valid create request; raises :class:`ValidationFailed` otherwise."""
+def validate_create(body: Any, registry) -> tuple[dict[str, Any], str | None]:
+    """(form, name) of a valid create request; raises :class:`ValidationFailed` otherwise.
+    ``registry`` looks deployments up (``get(id)`` -> record with ``spec`` and ``end_date``, ``ids()``)."""
     errors: list[tuple[str, str]] = []
     if not isinstance(body, dict):
         raise ValidationFailed([("body", 'the request body must be a JSON object {"name", "show_in_ui", "form"}')])
@@ -145,9 +146,9 @@ def validate_create(body: Any, model_end: dt.date) -> tuple[dict[str, Any], str 
     if not isinstance(report_type, str) or not report_type:
         errors.append(("report_type", "report_type is required inside form (a string such as "
                                       "'compute_spend_summary')"))
-    dep = _deployment(form, errors)
+    record = _deployment(form, errors, registry)
     found = resolve(report_type) if isinstance(report_type, str) else None
-    if found and dep:
+    if found and record:
         fields = found[1].fields
         missing = [f for f in fields if f not in form]
         for f in missing:
@@ -155,7 +156,7 @@ def validate_create(body: Any, model_end: dt.date) -> tuple[dict[str, Any], str 
         present = tuple(f for f in fields if f not in missing)
         _date_order(form, present, errors)
         for f in present:
-            _field(f, form, dep, model_end, errors)
+            _field(f, form, record.spec, record.end_date, errors)
     if errors:
         raise ValidationFailed(errors)
     return form, name

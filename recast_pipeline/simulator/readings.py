@@ -1,0 +1,89 @@
+"""Readings of what RECAST_API.md leaves open ("What the documentation leaves open"): one knob each.
+
+The simulator plays one reading per open question at a time, so tests can prove the pipeline
+survives every one. Defaults are the friendliest documented behaviour; ``Readings.unfriendly()``
+turns every knob to its harshest value at once. Faults (429, 5xx, ...) are not readings: see
+``faults.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+CHOICES: dict[str, tuple[Any, ...]] = {
+    "refresh": ("new_deployment", "in_place"),
+    "prerendered_rerun": ("new_ids", "in_place"),
+    "downloads": ("inline", "redirect"),
+    "redirect_status": (302, 307),
+    "unlisted_reports": ("listed", "hidden"),
+    "names": ("verbatim", "truncated", "absent"),
+    "form_scalars": ("as_sent", "strings"),
+    "error_body": ("json", "rails", "plain"),
+}
+NAME_LIMIT = 40  # characters kept by names="truncated"
+
+
+@dataclass(frozen=True)
+class Readings:
+    """One reading per open question; invalid values raise ValueError naming the knob and its choices."""
+
+    refresh: str = "new_deployment"
+    prerendered_rerun: str = "new_ids"
+    downloads: str = "inline"
+    redirect_status: int = 302
+    unlisted_reports: str = "listed"
+    names: str = "verbatim"
+    form_scalars: str = "as_sent"
+    error_body: str = "json"
+    max_per_page: int = 100
+
+    def __post_init__(self) -> None:
+        for name, allowed in CHOICES.items():
+            value = getattr(self, name)
+            if value not in allowed or isinstance(value, bool):
+                raise ValueError(f"reading {name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+        top = self.max_per_page
+        if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+            raise ValueError(f"reading max_per_page must be an integer >= 1; got {top!r}")
+
+    @classmethod
+    def unfriendly(cls) -> "Readings":
+        """Every non-default reading at once (``refresh`` stays ``new_deployment``: it is one of two)."""
+        return cls(prerendered_rerun="in_place", downloads="redirect", unlisted_reports="hidden", names="absent",
+                   form_scalars="strings", error_body="plain", max_per_page=10)
+
+    @classmethod
+    def coerce(cls, value: "Readings | dict | None") -> "Readings":
+        """A Readings from a Readings, a dict of knobs, or None (the defaults)."""
+        if value is None:
+            return cls()
+        if isinstance(value, Readings):
+            return value
+        if isinstance(value, dict):
+            return cls().replace(**value)
+        raise ValueError(f"readings must be a Readings or a dict of knobs; got {type(value).__name__}")
+
+    def replace(self, **knobs: Any) -> "Readings":
+        """A copy with some knobs changed; unknown knobs raise ValueError listing the known ones."""
+        known = [f.name for f in dataclasses.fields(self)]
+        unknown = sorted(set(knobs) - set(known))
+        if unknown:
+            raise ValueError(f"unknown reading {unknown[0]!r}; known: {', '.join(known)}")
+        return dataclasses.replace(self, **knobs)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def parse_reading(text: str) -> dict[str, Any]:
+    """``"downloads=redirect"`` -> ``{"downloads": "redirect"}`` (integers where the knob takes one)."""
+    name, sep, raw = text.partition("=")
+    name, raw = name.strip(), raw.strip()
+    if not sep or not name:
+        raise ValueError(f"a reading is NAME=VALUE, e.g. downloads=redirect; got {text!r}")
+    numeric = name in ("redirect_status", "max_per_page")
+    if numeric and not raw.lstrip("-").isdigit():
+        raise ValueError(f"reading {name} must be an integer; got {raw!r}")
+    return {name: int(raw) if numeric else raw}
