@@ -187,4 +187,4 @@ def test_spend_check_fails_when_daily_spend_disagrees_with_the_total(loaded, tmp
         con.execute("UPDATE compute_spend_summary.tables_total SET spend = spend * 1.1 WHERE channel = 'Display'")
     result = _spend_totals(Warehouse(copy), key, [partition])
     assert not result.passed
-    assert MONTH in result.metadata["mismatches"].value
+    assert KEY in result.metadata["mismatches"].value
