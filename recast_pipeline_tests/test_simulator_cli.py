@@ -11,7 +11,7 @@ import time
 
 import httpx
 
-from recast_pipeline.simulator import cli
+from recast_pipeline.simulator import Readings, cli
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -39,6 +39,20 @@ def test_banner_prints_pasteable_exports():
 def test_invalid_settings_exit_2(capsys):
     assert cli.run(parse("--latency", "-1")) == 2
     assert "latency" in capsys.readouterr().err
+    assert cli.run(parse("--reading", "downloads=ftp")) == 2
+    assert "downloads" in capsys.readouterr().err
+    assert cli.run(parse("--reading", "max_per_page=ten")) == 2
+    assert cli.run(parse("--reading", "downloads")) == 2
+
+
+def test_reading_and_unfriendly_flags():
+    config = cli._config(parse("--reading", "downloads=redirect", "--reading", "redirect_status=307"))
+    assert (config.readings.downloads, config.readings.redirect_status, config.readings.names) == (
+        "redirect", 307, "verbatim")
+    assert cli._config(parse("--unfriendly")).readings == Readings.unfriendly()
+    harsh = cli._config(parse("--unfriendly", "--reading", "max_per_page=3", "--reading", "refresh=in_place"))
+    assert harsh.readings == Readings.unfriendly().replace(max_per_page=3, refresh="in_place")
+    assert "Readings: downloads=redirect" in cli.banner(cli._config(parse("--reading", "downloads=redirect")), 1)
 
 
 def test_refresh_option_refreshes_a_running_simulator(simulator, capsys):
@@ -63,7 +77,7 @@ def test_refresh_option_without_a_simulator_fails_cleanly(capsys):
 
 def test_serves_until_interrupted():
     command = [sys.executable, "-m", "recast_pipeline.cli", "simulator", "--port", "0", "--latency", "0.05",
-               "--jitter", "0", "--refresh-every", "0.2"]
+               "--jitter", "0", "--refresh-every", "0.2", "--unfriendly"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
@@ -76,7 +90,9 @@ def test_serves_until_interrupted():
             deadline = time.monotonic() + 10
             while client.get(f"/reports/{report_id}").json()["status"] != "success" and time.monotonic() < deadline:
                 time.sleep(0.05)
-            assert client.get(f"/reports/{report_id}/downloads/tables-roi").text.startswith("Channel,Funnel")
+            redirect = client.get(f"/reports/{report_id}/downloads/tables-roi")
+            assert redirect.status_code == 302  # --unfriendly: through the object store, without the token
+            assert httpx.get(redirect.headers["location"]).text.startswith("Channel,Funnel")
             while client.get("/deployments/5716").json()["active"] and time.monotonic() < deadline:
                 time.sleep(0.05)  # --refresh-every refreshes the models: a new deployment per dashboard
             assert not client.get("/deployments/5716").json()["active"]

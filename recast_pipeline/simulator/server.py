@@ -25,11 +25,11 @@ class SimulatorServer:
         self.config = config
         self.app = create_app(config)
         self._sim = self.app.state.sim
+        self._api = ThreadedServer(self.app, config.host, config.port, config.log_level,
+                                   "on" if config.refresh_every else "off")
         self._objects = ThreadedServer(create_store_app(self._sim), config.host, 0, config.log_level,
                                        name="recast-object-store")
         self._sim.objects.base_url = self._objects.base_url
-        self._api = ThreadedServer(self.app, config.host, config.port, config.log_level,
-                                   "on" if config.refresh_every else "off")
         self.port = self._api.port
 
     def start(self) -> "SimulatorServer":
