@@ -8,7 +8,6 @@ import pytest
 
 from recast_pipeline.recast import (
     AuthenticationError,
-    RecastClient,
     ReportFailedError,
     ReportRequest,
     ValidationError,

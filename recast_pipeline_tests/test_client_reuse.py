@@ -4,13 +4,11 @@ from their ``updated_at``; and the lookup reads the newest-first list only down 
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
-from recast_pipeline.recast import RecastClient, ReportIndex, ReportRequest, run_reports
+from recast_pipeline.recast import ReportIndex, ReportRequest, run_reports
 
-from fakes import FakeClock
-from vendor_fake import BASE, FakeVendor
+from vendor_fake import FakeVendor, vendor_clients
 
 FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01", "end_date": "2024-01-31"}
 CONFIG = {"deployment_id": 5716, "report_type": "compute_model_configuration"}
@@ -18,18 +16,8 @@ CONFIG = {"deployment_id": 5716, "report_type": "compute_model_configuration"}
 
 @pytest.fixture
 def connect():
-    made = []
-
-    def connect(vendor) -> RecastClient:
-        clock = FakeClock()
-        client = RecastClient(BASE, "acme", "gr_reuse_token_1", transport=httpx.MockTransport(vendor), sleep=clock.sleep,
-                              clock=clock, retry_deadline=30.0)
-        made.append(client)
-        return client
-
-    yield connect
-    for client in made:
-        client.close()
+    with vendor_clients("gr_reuse_token_1") as connect:
+        yield connect
 
 
 def list_requests(vendor):

@@ -8,13 +8,11 @@ import subprocess
 import sys
 import textwrap
 
-import httpx
 import pytest
 
-from recast_pipeline.recast import CreateLedger, LostCreateError, RecastClient, ReportIndex
+from recast_pipeline.recast import CreateLedger, LostCreateError, ReportIndex
 
-from fakes import FakeClock
-from vendor_fake import BASE, FakeVendor
+from vendor_fake import FakeVendor, vendor_clients
 
 FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01", "end_date": "2024-01-31"}
 
@@ -28,18 +26,8 @@ def vendor():
 
 @pytest.fixture
 def connect(tmp_path):
-    made = []
-
-    def connect(vendor, ledger_path=tmp_path / "ledger.sqlite") -> RecastClient:
-        clock = FakeClock()
-        client = RecastClient(BASE, "acme", "gr_ledger_token_1", transport=httpx.MockTransport(vendor), sleep=clock.sleep,
-                              clock=clock, retry_deadline=30.0, ledger=CreateLedger(ledger_path) if ledger_path else None)
-        made.append(client)
-        return client
-
-    yield connect
-    for client in made:
-        client.close()
+    with vendor_clients("gr_ledger_token_1") as make:
+        yield lambda vendor: make(vendor, ledger=CreateLedger(tmp_path / "ledger.sqlite"))
 
 
 def test_ledger_records_intent_then_id_and_forgets_only_pending(tmp_path):
