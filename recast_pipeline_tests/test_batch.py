@@ -8,7 +8,6 @@ import pytest
 
 from recast_pipeline.recast import (
     AuthenticationError,
-    RecastClient,
     ReportFailedError,
     ReportRequest,
     ValidationError,
@@ -64,16 +63,6 @@ def test_a_rerun_reuses_everything_with_one_listing(sim, connect):
     stats = sim.stats()
     assert "create" not in stats["calls"] and stats["calls"]["list"] == 1
     assert sorted(events) == ["finished"] * 6 + ["reused"] * 6
-
-
-def test_reuse_after_refresh_only_for_the_untouched_deployment(sim, connect):
-    client = connect(sim)
-    requests = [ReportRequest(("a", i), spend_form(i, 5716)) for i in range(3)] + [ReportRequest(("b", i), spend_form(i, 5717)) for i in range(3)]
-    list(run_reports(client, requests))
-    sim.refresh_model(5716)
-    again = {o.request.key: o.reused for o in run_reports(client, requests)}
-    assert again == {**{("a", i): False for i in range(3)}, **{("b", i): True for i in range(3)}}
-    assert sim.stats()["creates"] == 9
 
 
 def test_failures_are_per_request(sim, connect):

@@ -238,10 +238,10 @@ def test_dynamic_keys_and_non_string_keys_never_raise():
 
 
 def test_upper_funnel_labels_fall_back_to_non_lower_funnel_spend_channels():
-    listed = Deployment(1, "d", ("A", "B", "LF"), ("A",), ("LF",))
+    listed = Deployment(1, "d", spend_channels=("A", "B", "LF"), upper_funnel_channels=("A",), lower_funnel_channels=("LF",))
     assert labels_for(listed, UPPER_FUNNEL_CHANNELS) == ("A",)
     assert labels_for(listed, SPEND_CHANNELS) == ("A", "B", "LF")
-    unlisted = Deployment(2, "d", ("A", "B", "LF"), (), ("LF",))
+    unlisted = Deployment(2, "d", spend_channels=("A", "B", "LF"), lower_funnel_channels=("LF",))
     assert labels_for(unlisted, UPPER_FUNNEL_CHANNELS) == ("A", "B")
     with pytest.raises(ValueError):
         labels_for(listed, "kpis")

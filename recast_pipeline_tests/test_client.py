@@ -15,6 +15,7 @@ import pytest
 from recast_pipeline.recast import (
     AuthenticationError,
     IncompleteDownloadError,
+    LostCreateError,
     NotFoundError,
     RecastClient,
     RecastError,
@@ -227,11 +228,14 @@ def test_lost_create_response_read_timeout_makes_no_duplicate(simulator, connect
     assert client.get_report(report_id).form == SPEND
 
 
-def test_5xx_on_create_looks_before_creating_again(client, simulator):
+def test_5xx_on_create_looks_and_does_not_create_again(client, simulator):
     simulator.set_faults(server_error_burst=1, server_error_status=502, server_error_endpoints=["create"])
-    client.create_report(SPEND)
+    with pytest.raises(LostCreateError) as caught:
+        client.create_report(SPEND)
+    no_token(caught.value)
     stats = simulator.stats()
-    assert stats["creates"] == 1 and stats["calls"]["create"] == 2 and stats["calls"]["list"] >= 1
+    assert stats["creates"] == 0 and stats["calls"]["create"] == 1 and stats["calls"]["list"] >= 1
+    assert client.create_report(SPEND, label="after checking") and simulator.stats()["creates"] == 1
 
 
 def test_429_on_create_is_resent(simulator, connect):
@@ -245,7 +249,7 @@ def test_429_on_create_is_resent(simulator, connect):
 # -- reuse ---------------------------------------------------------------------------------------------------
 
 
-def test_find_reusable_miss_in_flight_success_and_after_refresh(simulator_factory, connect):
+def test_find_reusable_miss_in_flight_and_success(simulator_factory, connect):
     simulator = simulator_factory(latency=1.0)  # long enough to see the report in flight
     client = connect(simulator)
     assert client.find_reusable(SPEND) is None
@@ -258,11 +262,8 @@ def test_find_reusable_miss_in_flight_success_and_after_refresh(simulator_factor
     done = client.find_reusable(SPEND)
     assert done.id == report_id and done.status == "success" and done.downloads
     assert client.find_reusable({**SPEND, "end_date": "2024-02-01"}) is None
-    simulator.refresh_model(5716)
-    assert client.find_reusable(SPEND) is None  # made with the old model
-    assert client.find_reusable(other).id == other_id  # other deployment not refreshed
-    submission = client.submit(SPEND)
-    assert not submission.reused and submission.report_id != report_id
+    assert client.find_reusable(other).id == other_id
+    # refreshes (new deployment or in place) are covered with vendor-shaped deployments in test_client_reuse.py
 
 
 def test_submit_reuses_and_force_new_creates(client, simulator):
@@ -290,8 +291,6 @@ def test_prerendered_report_reused_for_no_input_types(client, simulator):
     submission = client.submit(form)
     assert submission.reused and submission.report.prerendered and submission.report.status == "success"
     assert simulator.stats()["creates"] == 0
-    refreshed = simulator.refresh_model(5716)["prerendered_report_ids"]
-    assert client.find_reusable(form).id in refreshed
 
 
 def test_prerendered_report_reused_only_when_its_inputs_match(client):

@@ -19,6 +19,7 @@ from recast_pipeline.recast import (
     AuthenticationError,
     ConfigurationError,
     IncompleteDownloadError,
+    LostCreateError,
     NotFoundError,
     RateLimitedError,
     RecastClient,
@@ -173,8 +174,9 @@ def created(report_id=41):
     return ok({"id": report_id}, 201)
 
 
-def listing(*rows, page=1, total_pages=1):
-    return ok({"data": list(rows), "pagination": {"page": page, "per_page": 100, "total_pages": total_pages, "total_count": len(rows)}})
+def listing(*rows, page=1, total_pages=1, total_count=None):
+    total_count = len(rows) if total_count is None else total_count
+    return ok({"data": list(rows), "pagination": {"page": page, "per_page": 100, "total_pages": total_pages, "total_count": total_count}})
 
 
 def tagged_row(report_id, form=FORM, status="processing", created_at=None):
@@ -213,11 +215,14 @@ def test_create_after_read_timeout_finds_the_report_instead_of_creating_again(ma
     assert script.requests[1].url.params["report_type"] == "compute_spend_summary"
 
 
-def test_create_after_5xx_with_nothing_created_is_sent_again(make_client):
+def test_create_after_5xx_not_found_is_not_sent_again_and_says_so(make_client):
     old = tagged_row(3, status="success", created_at="2020-01-01T00:00:00Z")  # an old success is not ours
     script = Script(ok({"error": "bad gateway"}, 502), listing(old), created(45))
-    assert make_client(script).create_report(FORM) == 45
-    assert script.methods() == ["POST", "GET", "POST"]
+    with pytest.raises(LostCreateError) as caught:
+        make_client(script).create_report(FORM)
+    assert script.methods() == ["POST", "GET"]
+    text = str(caught.value)
+    assert "may exist on Recast" in text and "not sent again" in text and "force_new" in text and "502" in text
 
 
 def test_create_422_is_not_retried_and_keeps_server_messages(make_client):
@@ -230,12 +235,11 @@ def test_create_422_is_not_retried_and_keeps_server_messages(make_client):
     assert "end_date: must be after start_date" in str(caught.value)
 
 
-def test_create_gives_up_at_the_deadline(make_client):
-    script = Script(lambda request: ok({}, 500) if request.method == "POST" else listing())
-    with pytest.raises(ServerError):
+def test_create_whose_lookup_fails_too_is_a_lost_create(make_client):
+    script = Script(lambda request: ok({}, 500))
+    with pytest.raises(LostCreateError, match="looking for it failed too"):
         make_client(script, retry_deadline=10.0, backoff_cap=2.0).create_report(FORM)
-    posts = script.methods().count("POST")
-    assert posts >= 2 and script.methods().count("GET") == posts - 1
+    assert script.methods().count("POST") == 1
 
 
 # -- list, deployments, kpis ----------------------------------------------------------------------------
@@ -244,27 +248,29 @@ def test_create_gives_up_at_the_deadline(make_client):
 def test_iter_reports_reads_every_page_with_filters(make_client):
     rows = [dict(REPORT, id=i) for i in range(1, 6)]
     script = Script(
-        listing(*rows[:2], page=1, total_pages=3), listing(*rows[2:4], rows[1], page=2, total_pages=3), listing(rows[4], page=3, total_pages=3)
+        listing(*rows[:2], page=1, total_pages=3, total_count=5), listing(*rows[2:4], rows[1], page=2, total_pages=3, total_count=5),
+        listing(rows[4], page=3, total_pages=3, total_count=5)
     )
     found = list(make_client(script).iter_reports("compute_spend_summary", include_prerendered=True, per_page=2))
     assert [r.id for r in found] == [1, 2, 3, 4, 5]  # a row shifted across pages is yielded once
     params = [dict(r.url.params) for r in script.requests]
-    assert [p["page"] for p in params] == ["1", "2", "3"]
+    assert [p["page"] for p in params] == ["1", "2", "3"]  # total_count (5) is reached only on page 3
     assert params[0] == {"page": "1", "per_page": "2", "report_type": "compute_spend_summary", "include_prerendered": "true"}
 
 
 def test_deployments_and_kpis(make_client):
     deployment = {"id": 5716, "name": "main", "spend_channels_labels": ["TV", "Branded Search"],
                   "upper_funnel_channel_labels": ["TV"], "lower_funnel_channel_labels": ["Branded Search"]}
-    kpi = {"id": 3, "name": "revenue", "depvar_configurations": [{"deployment_id": 5716}]}
-    script = Script(ok({"data": [{"id": 5716}]}), ok(deployment), ok({"data": [kpi]}), ok(kpi))
+    kpi = {"id": "0b5c-uuid", "name": "revenue", "depvar_configurations": [{"deployment_id": "5716"}]}
+    script = Script(listing({"id": 5716}), ok(deployment), listing(kpi), ok(kpi))
     client = make_client(script)
     assert [d.id for d in client.list_deployments()] == [5716]
     assert client.get_deployment(5716).lower_funnel_channels == ("Branded Search",)
     assert client.list_kpis()[0].deployment_ids == (5716,)
-    assert client.get_kpi(3).name == "revenue"
+    assert client.get_kpi("0b5c-uuid").name == "revenue"
     assert [r.url.path for r in script.requests] == [
-        "/v1/clients/acme/deployments", "/v1/clients/acme/deployments/5716", "/v1/clients/acme/kpis", "/v1/clients/acme/kpis/3"]
+        "/v1/clients/acme/deployments", "/v1/clients/acme/deployments/5716", "/v1/clients/acme/kpis",
+        "/v1/clients/acme/kpis/0b5c-uuid"]
 
 
 def test_non_json_body_is_an_api_error(make_client):

@@ -9,11 +9,10 @@ import logging
 import httpx
 import pytest
 
-from recast_pipeline.recast import ExpiredLinkError, RecastClient, form_from_report
+from recast_pipeline.recast import ExpiredLinkError, form_from_report
 from recast_pipeline.recast.models import Deployment
 
-from fakes import FakeClock
-from vendor_fake import BASE, SIGNATURE, FakeVendor
+from vendor_fake import SIGNATURE, FakeVendor, vendor_clients
 
 TOKEN = "gr_vendor_secret_token_9"
 FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01", "end_date": "2024-01-31"}
@@ -21,18 +20,8 @@ FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_da
 
 @pytest.fixture
 def connect():
-    made = []
-
-    def connect(vendor, **options) -> RecastClient:
-        clock = FakeClock()
-        client = RecastClient(BASE, "acme", TOKEN, transport=httpx.MockTransport(vendor), sleep=clock.sleep,
-                              clock=clock, retry_deadline=30.0, **options)
-        made.append(client)
-        return client
-
-    yield connect
-    for client in made:
-        client.close()
+    with vendor_clients(TOKEN) as connect:
+        yield connect
 
 
 @pytest.fixture(autouse=True)

@@ -8,16 +8,40 @@ from __future__ import annotations
 import json
 import math
 import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs
 
 import httpx
+
+from recast_pipeline.recast import RecastClient
+
+from fakes import FakeClock
 
 BASE = "https://api.test"
 STORE = "https://store.test"
 PREFIX = "/v1/clients/acme"
 SIGNATURE = "sig-SECRET-123"
 T0 = datetime(2024, 6, 1, tzinfo=timezone.utc)
+
+
+@contextmanager
+def vendor_clients(token: str):
+    """``connect(handler, **options)``: a client whose requests go to ``handler`` (a ``FakeVendor``
+    or any MockTransport handler), with a fake clock; all are closed when the block ends."""
+    made = []
+
+    def connect(handler, **options) -> RecastClient:
+        clock = FakeClock()
+        options = dict(dict(sleep=clock.sleep, clock=clock, retry_deadline=30.0), **options)
+        made.append(RecastClient(BASE, "acme", token, transport=httpx.MockTransport(handler), **options))
+        return made[-1]
+
+    try:
+        yield connect
+    finally:
+        for client in made:
+            client.close()
 
 
 def iso(moment: datetime) -> str:
