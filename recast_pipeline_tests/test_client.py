@@ -57,12 +57,14 @@ def no_token(error: BaseException) -> BaseException:
 
 def test_deployments_and_kpis(client, simulator):
     deployments = client.list_deployments()
-    assert tuple(d.id for d in deployments) == simulator.deployment_ids == (5716, 5717)
+    assert tuple(d.id for d in deployments) == (5715, 5716, 5717)  # 5715: revenue's older, inactive model
+    assert simulator.deployment_ids == (5716, 5717)
+    assert {name: d.id for name, d in client.active_deployments().items()} == {"revenue": 5716, "signups": 5717}
     main = client.get_deployment(5716)
     assert "Branded Search" in main.lower_funnel_channels and main.spend_channels
     assert client.get_deployment(5717).lower_funnel_channels == ()
     kpis = client.list_kpis()
-    assert kpis and all(set(k.deployment_ids) <= {5716, 5717} for k in kpis)
+    assert kpis and all(set(k.deployment_ids) <= {5715, 5716, 5717} for k in kpis)
     assert client.get_kpi(kpis[0].id) == kpis[0]
     with pytest.raises(NotFoundError):
         client.get_deployment(999)
@@ -152,7 +154,7 @@ def test_429_honours_retry_after_in_both_forms(simulator, connect, fmt):
     recorder = FakeClock()
     client = connect(simulator, sleep=recorder.sleep)
     simulator.set_faults(rate_limit_burst=1, retry_after=3, retry_after_format=fmt)
-    assert [d.id for d in client.list_deployments()] == [5716, 5717]
+    assert [d.id for d in client.list_deployments()] == [5715, 5716, 5717]
     assert len(recorder.sleeps) == 1
     if fmt == "seconds":
         assert recorder.sleeps == [3.0]

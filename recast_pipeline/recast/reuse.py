@@ -149,7 +149,9 @@ class ReportIndex:
             return self._get(found, refresh=True)
         if entry is not None:
             report = self._get(entry.report_id, refresh=True)
-            if report is not None and self._usable(report, deployment_id, cutoff):
+            # the id must still name this form (a ledger may outlive the server it recorded, e.g. a simulator)
+            same_form = report is not None and (not report.form or form_fingerprint(report.form) == fingerprint)
+            if same_form and self._usable(report, deployment_id, cutoff):
                 return report
         return self._from_list(form, fingerprint, deployment_id, cutoff)
 

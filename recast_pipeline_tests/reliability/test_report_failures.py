@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import dagster as dg
 import pytest
 from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
-from .helpers import BASELINE, SPEND, Pipeline, failure_text
+from .helpers import BASELINE, SPEND, Pipeline, failure_text, instance_with_dashboards
 
 MONTH = "2026-09-01"
 REFRESH_SENSOR = "recast_model_refresh_sensor"
@@ -32,16 +34,23 @@ def test_failed_or_unknown_status_fails_the_step_with_report_id_and_form(sim, tm
 def _evaluate(defs, name, instance, cursor):
     """One tick as the daemon runs it: the sensor with its resources, within its code location."""
     with dg.build_sensor_context(
-        instance=instance, cursor=cursor, definitions=defs, resources={"recast": defs.resources["recast"]}
+        instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs,
+        resources={"recast": defs.resources["recast"]},
     ) as context:
         return defs.resolve_sensor_def(name).evaluate_tick(context)
 
 
-def test_refresh_sensor_does_not_re_request_a_run_that_failed(sim, tmp_path, monkeypatch):
+@pytest.fixture
+def stack():
+    with contextlib.ExitStack() as stack:
+        yield stack
+
+
+def test_refresh_sensor_does_not_re_request_a_run_that_failed(sim, tmp_path, monkeypatch, stack):
     monkeypatch.setenv("RECAST_REFRESH_MONTHS", "1")
     pipeline = Pipeline(sim, tmp_path / "data")
     defs = pipeline.defs
-    instance = dg.DagsterInstance.ephemeral()
+    instance = stack.enter_context(dg.instance_for_test())
 
     first = _evaluate(defs, REFRESH_SENSOR, instance, None)  # records where Recast stands
     assert first.run_requests == [] and first.cursor
@@ -68,9 +77,9 @@ def test_refresh_sensor_does_not_re_request_a_run_that_failed(sim, tmp_path, mon
     assert sim.stats()["creates"] == creates  # and evaluating created nothing on Recast
 
 
-def test_month_ready_sensor_requests_each_dashboards_month_once(sim, tmp_path):
+def test_month_ready_sensor_requests_each_dashboards_month_once(sim, tmp_path, stack):
     defs = Pipeline(sim, tmp_path / "data").defs
-    instance = dg.DagsterInstance.ephemeral()
+    instance = instance_with_dashboards(stack.enter_context(dg.instance_for_test()))
     first = _evaluate(defs, "recast_month_ready_sensor", instance, None)
     second = _evaluate(defs, "recast_month_ready_sensor", instance, first.cursor)
     month = sim.config.data_end.replace(day=1).isoformat()
