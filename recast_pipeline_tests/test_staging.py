@@ -161,3 +161,17 @@ def test_publish_without_atomic_exchange_still_replaces(tmp_path, area, monkeypa
             landed = stage.land(csv(tmp_path, f"Date,Spend\n2024-01-01,{value}\n"), download_key="tables-daily", lineage=lineage())
             stage.publish()
     assert pq.read_table(landed.final_path).column("spend").to_pylist() == [2.5]
+
+
+def test_folders_of_the_deployment_layout_become_dashboard_folders(tmp_path, area):
+    old = area.root / RT / "tables_daily" / "deployment_id=5716"
+    for key in ("2023-12-01", KEY):
+        (old / f"partition_key={key}").mkdir(parents=True)
+        (old / f"partition_key={key}" / "tables-daily.parquet").write_bytes(b"old " + key.encode())
+    (area.root / RT / "tables_daily" / "dashboard=5716" / f"partition_key={KEY}").mkdir(parents=True)  # loaded again since
+    with area.stage(RT, DASH, KEY):
+        pass
+    moved = area.root / RT / "tables_daily" / "dashboard=5716"
+    assert not old.exists()
+    assert (moved / "partition_key=2023-12-01" / "tables-daily.parquet").read_bytes() == b"old 2023-12-01"
+    assert not (moved / f"partition_key={KEY}" / "tables-daily.parquet").exists()  # the stale copy is gone

@@ -10,7 +10,8 @@ its process is gone (a landing that waits long for other reports keeps its folde
 
 Layout: ``<root>/<schema>/<table>/dashboard=<slug>/partition_key=<key>/<key file>.parquet``
 with every segment produced by ``naming`` (no segment can be ".", ".." or contain "/"). The
-partition is the dashboard's, not the deployment's: a model refresh replaces the same folder.
+partition is the dashboard's, not the deployment's: a model refresh replaces the same folder
+(folders of the older ``deployment_id=<id>`` layout are renamed once, see ``layout``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from recast_pipeline.landing.layout import migrate_layout
 from recast_pipeline.landing.models import LandedTable, Lineage
 from recast_pipeline.landing.naming import normalize_columns, parquet_file_name, safe_name, safe_segment, schema_name, table_identifier
 from recast_pipeline.landing.parquet import csv_to_parquet
@@ -92,6 +94,7 @@ class LandingArea:
         self.staging_root = self.root / STAGING_DIR
         self.stale_after = stale_after
         self.abandoned_after = abandoned_after
+        self._layout_checked = False
 
     def partition_dir(self, report_type: str, table: str, dashboard: str, partition_key: str) -> Path:
         """Final folder of one table's partition; ``table`` is the sanitized identifier."""
@@ -106,6 +109,9 @@ class LandingArea:
 
     def stage(self, report_type: str, dashboard: str, partition_key: str) -> Stage:
         self.remove_stale_stages()
+        if not self._layout_checked:  # folders of a version from before dashboards, once per area
+            migrate_layout(self.root, self.staging_root, PUBLISH_LOCK_TIMEOUT)
+            self._layout_checked = True
         dashboard, partition_key = _text(dashboard, "dashboard"), _text(partition_key, "partition_key")
         name = f"{schema_name(report_type)}-{safe_segment(dashboard)}-{safe_segment(partition_key)}-{uuid.uuid4().hex[:12]}"
         directory = _inside(self.root, self.staging_root / name)

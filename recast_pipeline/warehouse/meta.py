@@ -22,6 +22,7 @@ import duckdb
 
 from recast_pipeline.landing.models import LandedTable
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS
+from recast_pipeline.warehouse.catalog import table_columns
 from recast_pipeline.warehouse.schema import ColumnSpec
 
 META_SCHEMA = "recast_meta"
@@ -129,18 +130,16 @@ def refresh_columns(con, schema: str, table: str, incoming: Sequence[ColumnSpec]
         ).fetchall()
     }
     known.update({spec.name: (spec.kind, spec.original) for spec in incoming})
-    actual = con.execute(
-        "SELECT column_name, data_type, ordinal_position FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [schema, table],
-    ).fetchall()
+    actual = table_columns(con, schema, table)
     con.execute(f"DELETE FROM {META_SCHEMA}.columns WHERE schema_name = ? AND table_name = ?", [schema, table])
-    for name, data_type, ordinal in actual:
-        kind, original = known.get(name, ("lineage" if name in LINEAGE_COLUMNS else "data", None))
-        con.execute(
-            f"INSERT INTO {META_SCHEMA}.columns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [schema, table, name, ordinal, data_type, kind, original, updated_at],
-        )
+    con.executemany(
+        f"INSERT INTO {META_SCHEMA}.columns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [schema, table, name, ordinal, data_type,
+             *known.get(name, ("lineage" if name in LINEAGE_COLUMNS else "data", None)), updated_at]
+            for ordinal, (name, data_type) in enumerate(actual.items(), start=1)
+        ],
+    )
 
 
 def column_history(con, schema: str, table: str, limit: int) -> list[ColumnSnapshot]:

@@ -11,21 +11,26 @@ rows' ``model_date`` stays NULL: it was never recorded.
 from __future__ import annotations
 
 from recast_pipeline.landing.naming import quote_identifier
+from recast_pipeline.warehouse.catalog import table_columns
 
 _OUTDATED = """
-SELECT c.table_schema, c.table_name
-FROM information_schema.columns c
-JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-WHERE t.table_type = 'BASE TABLE' AND t.table_catalog = current_database()
+SELECT c.schema_name, c.table_name
+FROM duckdb_columns() c JOIN duckdb_tables() t ON t.table_oid = c.table_oid
+WHERE c.database_name = current_database()
 GROUP BY ALL
 HAVING bool_or(c.column_name = 'deployment_id') AND bool_or(c.column_name = 'partition_key')
    AND NOT bool_or(c.column_name = 'dashboard')
 ORDER BY ALL
 """
 
-
 def add_partition_columns(con) -> list[str]:
-    """Migrate every table with the old lineage; returns the tables changed ("schema.table")."""
+    """Migrate every table with the old lineage; returns the tables changed ("schema.table").
+
+    A file whose ``recast_meta.reports`` has ``dashboard`` is current (the old version always wrote
+    it, and a migration changes every table in one transaction), so it costs one look-up.
+    """
+    if "dashboard" in table_columns(con, "recast_meta", "reports"):
+        return []
     changed = []
     for schema, table in con.execute(_OUTDATED).fetchall():
         target = f"{quote_identifier(schema)}.{quote_identifier(table)}"

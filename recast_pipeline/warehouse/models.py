@@ -70,6 +70,7 @@ class LoadResult:
     added_columns: tuple[str, ...]  # "table.column"
     altered_columns: tuple[str, ...]  # "table.column: BIGINT -> DOUBLE"
     lock_wait_seconds: float
+    superseded_rows: int = 0  # replaced rows of another model version, kept in the history tables
 
     @property
     def tables(self) -> tuple[str, ...]:

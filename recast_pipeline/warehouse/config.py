@@ -1,0 +1,48 @@
+"""Warehouse settings that come from the environment when the caller does not pass them.
+
+Why here and not only in ``settings``: every way of opening the warehouse (the IO manager, the
+``sql`` command, notebooks through ``Warehouse(path)``) must create the file in the same storage
+format and keep the same history, whether or not the caller wired the variable through.
+
+* ``RECAST_DUCKDB_STORAGE_VERSION``: the DuckDB storage compatibility version a *new* file is
+  written with (``v1.2.0`` by default: DuckDB 1.2 and later, i.e. the 1.x clients and drivers of
+  the last year, and 2.x, open it; ``latest`` writes the running DuckDB's own format). An existing
+  file keeps the version it was created with.
+* ``RECAST_HISTORY_VERSIONS``: how many superseded model versions per dashboard each history
+  table keeps (``all``, empty or unset: every one; ``0``: none).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+STORAGE_VERSION_ENV = "RECAST_DUCKDB_STORAGE_VERSION"
+HISTORY_VERSIONS_ENV = "RECAST_HISTORY_VERSIONS"
+DEFAULT_STORAGE_VERSION = "v1.2.0"
+_VERSION = re.compile(r"v\d+\.\d+\.\d+|latest")
+
+
+def storage_version(value: str | None = None) -> str:
+    """The given version, else the environment's, else the default; checked for its shape."""
+    chosen = (value if value is not None else os.environ.get(STORAGE_VERSION_ENV, "")).strip() or DEFAULT_STORAGE_VERSION
+    if not _VERSION.fullmatch(chosen):
+        raise ValueError(
+            f"{STORAGE_VERSION_ENV}={chosen!r} is not a DuckDB storage version: use e.g. 'v1.2.0' or 'latest'"
+        )
+    return chosen
+
+
+def history_versions(value: int | str | None = None) -> int | None:
+    """Superseded model versions kept per dashboard: a non-negative int, or None for all."""
+    raw = value if value is not None else os.environ.get(HISTORY_VERSIONS_ENV, "")
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if raw.lower() in ("", "all"):
+            return None
+        if not raw.isdigit():
+            raise ValueError(f"{HISTORY_VERSIONS_ENV}={raw!r} must be a whole number of model versions or 'all'")
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise ValueError(f"history_versions must be a non-negative int or None, got {raw!r}")
+    return raw

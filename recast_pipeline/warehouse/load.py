@@ -1,0 +1,160 @@
+"""The body of one load transaction: replace a partition's rows and everything that describes them.
+
+Order inside the transaction (the caller holds the writer lock and commits or rolls back):
+1. bring an older file up to date (``migrate``) and make sure ``recast_meta`` exists;
+2. for every table of the report type's schema, copy the partition's rows of another model
+   version into history (``history``), then delete the partition's rows, whatever deployment
+   produced them; forget its ``recast_meta`` rows;
+3. evolve the tables (``schema``) and insert the landed Parquet files by name;
+4. record ``recast_meta``, comment the tables and columns (``comments``), rebuild the refit view.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+
+from recast_pipeline.landing.models import LandedTable, utc_now
+from recast_pipeline.landing.naming import quote_identifier
+from recast_pipeline.warehouse import comments, history, meta, migrate, refit
+from recast_pipeline.warehouse.catalog import existing_tables, qualified
+from recast_pipeline.warehouse.errors import WarehouseError
+from recast_pipeline.warehouse.models import LoadResult, ReportLoad, TableLoad
+from recast_pipeline.warehouse.schema import ColumnSpec, TablePlan, ddl, insert_sql, plan_table
+
+
+def check_inputs(report: ReportLoad, tables: Sequence[LandedTable]) -> None:
+    """Every file belongs to this report and partition, once, and still exists."""
+    seen: set[str] = set()
+    for landed in tables:
+        lineage = landed.lineage
+        if (lineage.dashboard, lineage.deployment_id, lineage.model_date, lineage.partition_key, lineage.report_id) != (
+            report.dashboard, report.deployment_id, report.model_date, report.partition_key, report.report_id,
+        ):
+            raise ValueError(f"download {landed.download_key!r} was landed for another report or partition")
+        if landed.download_key in seen:
+            raise ValueError(f"download {landed.download_key!r} appears twice")
+        seen.add(landed.download_key)
+        if not landed.path.exists():
+            raise FileNotFoundError(f"landed file of download {landed.download_key!r} is missing: {landed.path}")
+
+
+def write_partition(
+    con,
+    report: ReportLoad,
+    schema: str,
+    grouped: Mapping[str, list[LandedTable]],
+    incoming: Mapping[str, list[ColumnSpec]],
+    *,
+    history_versions: int | None,
+    waited: float,
+) -> LoadResult:
+    meta.ensure_meta(con)
+    migrate.add_partition_columns(con)
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
+    existing = existing_tables(con, schema)
+    replaced, superseded, archived = _clear_partition(con, report, schema, existing, history_versions)
+    plans = _evolve(con, schema, grouped, incoming, existing)
+    loads = _insert(con, schema, grouped, plans)
+    rows = sum(load.rows for load in loads)
+    all_tables = [landed for items in grouped.values() for landed in items]
+    recorded_at = utc_now()
+    stamps = {landed.lineage.loaded_at for landed in all_tables}
+    loaded_at = stamps.pop() if len(stamps) == 1 else recorded_at
+    meta.record_report(con, report=report, schema=schema, rows=rows, downloads=len(loads), loaded_at=loaded_at)
+    meta.record_downloads(
+        con, report=report, schema=schema, tables=all_tables, load_id=uuid.uuid4().hex,
+        recorded_at=recorded_at, loaded_at=loaded_at,
+    )
+    for table in grouped:
+        meta.refresh_columns(con, schema, table, incoming[table], recorded_at)
+    _document(con, report, schema, grouped, archived)
+    refit.refresh_view(con)
+    return LoadResult(
+        report_id=report.report_id,
+        report_type=report.report_type,
+        schema=schema,
+        dashboard=report.dashboard,
+        deployment_id=report.deployment_id,
+        model_date=report.model_date,
+        partition_key=report.partition_key,
+        downloads=tuple(loads),
+        rows=rows,
+        replaced_rows=replaced,
+        created_tables=tuple(plan.table for plan in plans.values() if plan.create),
+        added_columns=tuple(f"{plan.table}.{spec.name}" for plan in plans.values() for spec in plan.added),
+        altered_columns=tuple(
+            f"{plan.table}.{name}: {old} -> {new}" for plan in plans.values() for name, old, new in plan.altered
+        ),
+        lock_wait_seconds=waited,
+        superseded_rows=superseded,
+    )
+
+
+def _clear_partition(con, report, schema, existing, history_versions) -> tuple[int, int, list[str]]:
+    """Archive other model versions' rows, then delete the partition: (deleted, archived, tables)."""
+    replaced = superseded = 0
+    archived: list[str] = []
+    superseded_at = utc_now()
+    for table, columns in existing.items():
+        if not {"dashboard", "partition_key"} <= columns.keys():
+            continue
+        if history_versions != 0:
+            moved = history.archive(con, schema, table, columns, report, superseded_at)
+            superseded += moved
+            if moved:
+                archived.append(table)
+        replaced += con.execute(
+            f"DELETE FROM {qualified(schema, table)} WHERE dashboard = ? AND partition_key = ?",
+            [report.dashboard, report.partition_key],
+        ).fetchone()[0]
+    history.prune(con, schema, report.dashboard, history_versions)
+    meta.forget_partition(con, schema, report.dashboard, report.partition_key)
+    return replaced, superseded, archived
+
+
+def _evolve(con, schema, grouped, incoming, existing) -> dict[str, TablePlan]:
+    def is_empty(table: str):
+        return lambda column: con.execute(
+            f"SELECT count({quote_identifier(column)}) = 0 FROM {qualified(schema, table)}"
+        ).fetchone()[0]
+
+    plans = {table: plan_table(schema, table, incoming[table], existing.get(table), is_empty(table)) for table in grouped}
+    for plan in plans.values():
+        for statement in ddl(schema, plan):
+            con.execute(statement)
+    return plans
+
+
+def _insert(con, schema, grouped, plans) -> list[TableLoad]:
+    loads = []
+    for table, items in grouped.items():
+        for landed in items:
+            inserted = con.execute(insert_sql(schema, plans[table], landed)).fetchone()[0]
+            if inserted != landed.rows:
+                raise WarehouseError(f"{landed.path} holds {inserted} rows but {landed.rows} were landed; nothing was loaded")
+            loads.append(TableLoad(landed.download_key, table, qualified(schema, table), inserted, str(landed.final_path)))
+    return loads
+
+
+def _document(con, report, schema, grouped, archived) -> None:
+    for table, items in grouped.items():
+        comments.document_table(con, schema, table, comments.table_comment(report.report_type, items, report.descriptions))
+    kept = history.history_schema(schema)
+    for table in archived:
+        comments.document_table(
+            con, kept, table,
+            f"Earlier model versions of {schema}.{table}: rows that a re-load from another model version "
+            "(deployment_id, model_date) replaced; superseded_at says when.",
+            columns_of=schema,
+        )
+    comments.document_schema(
+        con, schema, report.report_type, "report",
+        f"Recast report type {report.report_type}: one table per download (or download key pattern); "
+        "each partition is (dashboard, partition_key), from the model version in deployment_id and model_date.",
+    )
+    if archived:
+        comments.document_schema(
+            con, kept, report.report_type, "history",
+            f"Superseded model versions of the tables in {schema}, same table names, plus superseded_at.",
+        )
