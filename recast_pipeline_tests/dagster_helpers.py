@@ -29,6 +29,7 @@ def definitions_for(sim, data_dir: Path, **recast_overrides) -> dg.Definitions:
         client_slug=sim.client_slug,
         token=sim.token,
         poll_interval=recast_overrides.pop("poll_interval", 0.2),
+        ledger_path=recast_overrides.pop("ledger_path", str(Path(data_dir) / "recast_ledger.sqlite")),
         **recast_overrides,
     )
     return build_definitions(Partitioning(date(2024, 1, 1)), recast, RecastWarehouse(data_dir=str(data_dir)))

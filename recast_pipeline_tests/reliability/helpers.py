@@ -79,7 +79,7 @@ class Pipeline:
     @property
     def defs(self) -> dg.Definitions:
         settings = {"client_slug": SLUG, "token": self.sim.token, "poll_interval": 0.2, "retry_deadline": 10.0,
-                    **self.recast}
+                    "ledger_path": str(self.data_dir / "recast_ledger.sqlite"), **self.recast}
         resource = self.resource or RecastResource(base_url=self.sim.base_url, **settings)
         warehouse = RecastWarehouse(data_dir=str(self.data_dir), lock_timeout=self.lock_timeout)
         return build_definitions(Partitioning(date(2024, 1, 1)), resource, warehouse)
