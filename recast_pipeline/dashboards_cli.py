@@ -20,8 +20,9 @@ def run(args: argparse.Namespace) -> int:
     from recast_pipeline.local_env import project_instance, sync_dashboards
     from recast_pipeline.sql_cli import format_table
 
-    with recast.get_client() as client:
-        resolver = recast.resolver(client)
+    resource = recast.process_config_and_initialize()  # EnvVar fields resolved, as in a run
+    with resource.get_client() as client:
+        resolver = resource.resolver(client)
         selected = resolver.selected()
         rows = [
             (name, d.id, d.model_date, resolver.deployment_for(name).end_date) for name, d in sorted(selected.items())

@@ -64,8 +64,9 @@ def _materialize_everything(months: int) -> bool:
     from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
     from recast_pipeline.orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
-    with recast.get_client() as client:
-        resolver = recast.resolver(client)
+    resource = recast.process_config_and_initialize()  # EnvVar fields resolved, as in a run
+    with resource.get_client() as client:
+        resolver = resource.resolver(client)
         plan = {
             dashboard: ready_months(partitioning.closed_months(), resolver.deployment_for(dashboard).end_date)[-months:]
             for dashboard in sorted(resolver.selected())

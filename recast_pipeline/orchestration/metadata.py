@@ -90,7 +90,10 @@ def warehouse_metadata(results: Sequence, partitions: Sequence) -> dict[str, Any
 def _markdown_preview(parquet_path) -> str:
     import pyarrow.parquet as pq
 
-    table = pq.ParquetFile(parquet_path).read_row_group(0).slice(0, PREVIEW_ROWS).to_pylist()
+    parquet = pq.ParquetFile(parquet_path)
+    if parquet.num_row_groups == 0:  # a download with a header and no rows (e.g. no lower-funnel channel)
+        return "(no rows)"
+    table = parquet.read_row_group(0).slice(0, PREVIEW_ROWS).to_pylist()
     if not table:
         return "(no rows)"
     columns = list(table[0])
