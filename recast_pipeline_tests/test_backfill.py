@@ -134,6 +134,8 @@ def test_the_recast_pool_keeps_concurrent_runs_within_the_cap(simulator_factory,
     (home / "dagster.yaml").write_text(yaml.safe_dump({"concurrency": repo_settings["concurrency"]}))
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:  # storage once, not racing
         instance.add_dynamic_partitions("recast_dashboards", ["revenue"])
+        # the pool's limit row, made once here rather than by whichever run process claims a slot first
+        instance.event_log_storage.initialize_concurrency_limit_to_default("recast_api")
     env = {**os.environ, "DAGSTER_HOME": str(home), "RECAST_PAT": sim.token, "PYTHONPATH": str(REPO)}
     common = dict(base_url=sim.base_url, slug=sim.client_slug, cap=4, data_dir=str(tmp_path / "data"))
     specs = [

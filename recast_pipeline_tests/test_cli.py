@@ -50,7 +50,7 @@ def test_demo_runs_end_to_end_and_leaves_runs_for_dagster_dev(tmp_path):
     assert out.stdout.count("recast_monthly_reports_job: success") == 2  # one per dashboard
     assert out.stdout.count("recast_dashboard_reports_job: success") == 2
     assert "Loaded 47 report partitions" in out.stdout  # signups' model has no context variables: 23 + 24
-    assert "compute_context_variable_summary [signups|" in out.stdout and "no context variables" in out.stdout
+    assert "compute_context_variable_summary [signups|" in out.stderr and "no context variables" in out.stderr
     assert "Total ROI per channel" in out.stdout and "Paid Social" in out.stdout
     assert (tmp_path / "data" / "warehouse.duckdb").exists()
     assert any((tmp_path / ".dagster_home" / "storage").iterdir())  # runs persisted for `dagster dev`

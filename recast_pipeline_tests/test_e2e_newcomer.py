@@ -1,6 +1,6 @@
 """End to end, the newcomer's path: README's command 1, then the UI over GraphQL.
 
-1. ``recast-pipeline demo`` in a fresh project folder (a copy of dagster.yaml, nothing else).
+1. ``recast-pipeline demo`` in a fresh project folder (copies of dagster.yaml and workspace.yaml).
 2. ``dagster dev`` from that folder with no Recast variables: the demo's partitions show as
    materialized under the same keys, and both sensors skip with a message naming the missing
    variables (no failed tick, no stack trace).
@@ -24,6 +24,7 @@ import pytest
 from recast_pipeline_tests.e2e_helpers import DagsterDev, before, free_port, graphql_selector, runs
 
 REPO = Path(__file__).resolve().parent.parent
+DAGSTER = str(Path(sys.executable).with_name("dagster"))
 DEADLINE = 300.0
 SPEND = ["recast", "compute_spend_summary"]
 SENSORS = ("recast_model_refresh_sensor", "recast_month_ready_sensor")
@@ -53,7 +54,8 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 def test_demo_then_the_ui_shows_its_partitions_skips_sensors_clearly_and_materializes_from_the_simulator(tmp_path):
     deadline = time.monotonic() + DEADLINE
-    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    for name in ("dagster.yaml", "workspace.yaml"):  # what the repository root gives `dagster dev`
+        shutil.copy(REPO / name, tmp_path / name)
     demo = subprocess.run(
         [sys.executable, "-m", "recast_pipeline.cli", "demo", "--months", "1", "--latency", "0.3"],
         cwd=tmp_path, env=_clean_env(), capture_output=True, text=True, timeout=DEADLINE,
@@ -64,7 +66,7 @@ def test_demo_then_the_ui_shows_its_partitions_skips_sensors_clearly_and_materia
             "SELECT max(partition_key) FROM recast_meta.reports WHERE report_type = 'compute_spend_summary'"
         ).fetchone()
 
-    plain = DagsterDev(["dagster", "dev"], tmp_path, _clean_env(), tmp_path / "dagster_dev.log")
+    plain = DagsterDev([DAGSTER, "dev"], tmp_path, _clean_env(), tmp_path / "dagster_dev.log")
     try:
         plain.wait_ready(deadline)
         node = plain.graphql(PARTITIONS_QUERY, key={"path": SPEND})["assetNodeOrError"]
