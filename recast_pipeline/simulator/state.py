@@ -167,6 +167,12 @@ class Store:
             reports = [r for r in reports if r.report_type == report_type]
         return sorted(reports, key=lambda r: r.id, reverse=True)
 
+    def made(self, report_type: str | None = None) -> list[SimReport]:
+        """Every report the server holds that a client created (listed or not), newest first: for tests."""
+        with self._lock:
+            reports = [r for r in self._reports.values() if not r.prerendered]
+        return sorted((r for r in reports if report_type in (None, r.report_type)), key=lambda r: r.id, reverse=True)
+
     def downloads(self, report: SimReport) -> list[DownloadSpec]:
         """The report's downloads, built once per run (tables themselves are made on each download)."""
         with self._lock:

@@ -30,7 +30,7 @@ def test_damaged_download_fails_naming_key_and_line_and_keeps_previous_data(sim,
 
     assert not result.success
     text = failure_text(result)
-    new_report = max(r.id for r in sim.store.listing("compute_spend_summary", False))
+    new_report = max(r.id for r in sim.store.made("compute_spend_summary"))
     assert f"report {new_report}" in text
     assert re.search(r"download '(tables-daily|tables-weekly|tables-monthly|tables-total)'", text), text[:2000]
     if damage == "truncated":

@@ -49,7 +49,7 @@ def test_killed_mid_load_leaves_old_or_new_never_half_and_the_rerun_completes(si
                                   "assets": ["compute_spend_summary"], "pause": point, "marker": str(marker)})
     child.wait_for(marker.exists, f"the child to pause at {point}")
     child.kill()
-    new_report = max(r.id for r in sim.store.listing("compute_spend_summary", False))
+    new_report = max(r.id for r in sim.store.made("compute_spend_summary"))
     assert new_report != old_report
 
     # old or new, each as a whole: one report's rows in every table, nothing half-replaced

@@ -49,7 +49,7 @@ def test_backfill_killed_half_way_and_relaunched_loads_every_partition_exactly_o
     assert result.success, failure_text(result)
     loaded = pipeline.rows("SELECT report_type, partition_key, report_id FROM recast_meta.reports")
     assert sorted((t, k) for t, k, _ in loaded) == sorted((t, k) for t in TYPES for k in MONTH_KEYS)  # once each
-    created = {(r.report_type, r.form["start_date"]): r.id for t in TYPES for r in sim.store.listing(t, False)}
+    created = {(r.report_type, r.form["start_date"]): r.id for t in TYPES for r in sim.store.made(t)}
     assert sim.stats()["creates"] == len(created) == len(TYPES) * len(MONTH_KEYS)  # no duplicate Recast report
     assert {(t, k): r for t, k, r in loaded} == created
     for table, rows in pipeline.rows(

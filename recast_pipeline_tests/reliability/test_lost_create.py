@@ -25,7 +25,7 @@ def test_dropped_create_response_is_found_and_resumed_with_one_report_on_the_ser
     stats = sim.stats()
     assert stats["faults"] == {"lost_create": 1}
     assert stats["creates"] == 1  # exactly one report on the server
-    [listed] = [r for r in sim.store.listing("compute_spend_summary", False)]
+    [listed] = [r for r in sim.store.made("compute_spend_summary")]
     assert _report_ids(pipeline) == [listed.id]
 
 
@@ -62,7 +62,7 @@ def test_create_lost_and_given_up_then_the_rerun_resumes_that_report(sim, tmp_pa
     second = Pipeline(sim, tmp_path / "data").run(SPEND, month="2026-09-01")
     assert second.success, failure_text(second)
     assert sim.stats()["creates"] == 1  # the re-run found the report the lost create made
-    [listed] = sim.store.listing("compute_spend_summary", False)
+    [listed] = sim.store.made("compute_spend_summary")
     assert _report_ids(Pipeline(sim, tmp_path / "data")) == [listed.id]
 
 

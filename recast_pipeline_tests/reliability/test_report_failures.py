@@ -22,7 +22,7 @@ def test_failed_or_unknown_status_fails_the_step_with_report_id_and_form(sim, tm
     result = pipeline.run(SPEND, BASELINE, month=MONTH)
 
     assert not result.success
-    [report] = sim.store.listing("compute_spend_summary", False)
+    [report] = sim.store.made("compute_spend_summary")
     text = failure_text(result)
     assert f"report {report.id}" in text and says in text
     assert "'start_date': '2026-09-01'" in text and "'end_date': '2026-09-30'" in text  # the form, to fix or re-run
