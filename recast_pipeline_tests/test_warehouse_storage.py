@@ -40,6 +40,28 @@ def test_the_version_comes_from_the_argument_or_the_environment(area, tmp_path, 
         Warehouse(tmp_path / "bad.duckdb")
 
 
+# DuckDB 1.5 refuses a file whose header names a storage version outside 64..68 ("Trying to read a
+# database file with version number 999, but we can only read versions between 64 and 68").
+DUCKDB_1_5_READS = range(64, 69)
+
+
+def header_version(path) -> int:
+    """The storage version number in the file header (after the 8-byte checksum and the b"DUCK" magic)."""
+    head = path.read_bytes()[:20]
+    assert head[8:12] == b"DUCK", head
+    return int.from_bytes(head[12:20], "little")
+
+
+def test_the_file_header_is_one_duckdb_1_5_reads_offline(area, tmp_path, monkeypatch):
+    monkeypatch.delenv(STORAGE_VERSION_ENV, raising=False)
+    warehouse = Warehouse(tmp_path / "w.duckdb")
+    load(area, warehouse, tmp_path, {"tables-daily": DAILY})
+    assert header_version(warehouse.path) in DUCKDB_1_5_READS
+    latest = Warehouse(tmp_path / "latest.duckdb", storage_version="latest")
+    load(area, latest, tmp_path, {"tables-daily": DAILY})
+    assert header_version(latest.path) not in DUCKDB_1_5_READS  # what DuckDB 2.0 writes by itself
+
+
 def test_an_existing_file_keeps_its_version(area, tmp_path):
     path = tmp_path / "w.duckdb"
     load(area, Warehouse(path, storage_version="v1.4.0"), tmp_path, {"tables-daily": DAILY})
