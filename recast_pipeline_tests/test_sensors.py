@@ -1,0 +1,75 @@
+"""The refresh and month-ready sensors against the simulator, under both readings of a refresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+import pytest
+
+from recast_pipeline_tests.dagster_helpers import DASHBOARDS, definitions_for
+
+REFRESH = "recast_model_refresh_sensor"
+MONTH_READY = "recast_month_ready_sensor"
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+def _tick(defs, name, instance, cursor=None):
+    with dg.build_sensor_context(
+        instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs,
+        resources={"recast": defs.resources["recast"]},
+    ) as context:
+        return defs.resolve_sensor_def(name).evaluate_tick(context)
+
+
+@pytest.mark.parametrize("refresh", ["new_deployment", "in_place"])
+def test_a_refresh_requests_that_dashboard_alone_under_the_same_keys(simulator_factory, tmp_path, instance, refresh, monkeypatch):
+    monkeypatch.setenv("RECAST_REFRESH_MONTHS", "2")
+    sim = simulator_factory(readings={"refresh": refresh})
+    defs = definitions_for(sim, tmp_path)
+    first = _tick(defs, REFRESH, instance)
+    assert first.run_requests == [] and "Recorded where Recast stands" in first.skip_message
+    assert sorted(first.dynamic_partitions_requests[0].partition_keys) == list(DASHBOARDS)
+    quiet = _tick(defs, REFRESH, instance, first.cursor)
+    assert quiet.run_requests == [] and "No model refresh" in quiet.skip_message
+
+    done = sim.refresh_model("revenue")
+    second = _tick(defs, REFRESH, instance, first.cursor)
+    assert {r.tags["recast/dashboard"] for r in second.run_requests} == {"revenue"}
+    assert {r.tags["recast/deployment_id"] for r in second.run_requests} == {str(done["deployment_id"])}
+    dashboard_run = next(r for r in second.run_requests if r.partition_key == "revenue")
+    months = next(r for r in second.run_requests if r.partition_key != "revenue")
+    last = sim.config.data_end.replace(day=1)
+    before = (last - dt.timedelta(days=1)).replace(day=1)
+    assert dashboard_run.asset_selection and months.tags["dagster/asset_partition_range_start"] == f"revenue|{before}"
+    assert months.tags["dagster/asset_partition_range_end"] == f"revenue|{last}"
+    assert _tick(defs, REFRESH, instance, second.cursor).run_requests == []  # one refresh, requested once
+
+
+def test_without_credentials_both_sensors_skip_naming_the_variables(tmp_path, instance, monkeypatch):
+    from recast_pipeline.orchestration.code_location import build_definitions
+    from recast_pipeline.orchestration.partitions import Partitioning
+    from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
+
+    for name in ("RECAST_CLIENT_SLUG", "RECAST_PAT", "API_PAT"):
+        monkeypatch.delenv(name, raising=False)
+    defs = build_definitions(Partitioning(dt.date(2024, 1, 1)), RecastResource.from_env(), RecastWarehouse(data_dir=str(tmp_path)))
+    for name in (REFRESH, MONTH_READY):
+        result = _tick(defs, name, instance)
+        assert not result.run_requests
+        assert "RECAST_CLIENT_SLUG" in result.skip_message and "RECAST_PAT" in result.skip_message
+
+
+def test_a_month_waits_until_the_model_covers_it_and_the_skip_says_why(simulator_factory, tmp_path, instance):
+    sim = simulator_factory(data_end=dt.date(2026, 9, 15))  # September is closed, but the model stops mid-month
+    defs = definitions_for(sim, tmp_path)
+    first = _tick(defs, MONTH_READY, instance)
+    assert sorted(r.partition_key for r in first.run_requests) == ["revenue|2026-08-01", "signups|2026-08-01"]
+    second = _tick(defs, MONTH_READY, instance, first.cursor)
+    assert second.run_requests == []
+    assert "revenue: 2026-08-01 requested; 2026-09-01 waits: the model's data ends 2026-09-15 (deployment 5716)" in second.skip_message
