@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import dagster as dg
 
 from recast_pipeline.fetch import LandedPartition
-from recast_pipeline.orchestration.metadata import warehouse_metadata
+from recast_pipeline.orchestration.metadata import refit_metadata, warehouse_metadata
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastWarehouse
 from recast_pipeline.recast.catalog import resolve
@@ -51,7 +51,7 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         finally:  # a failed load (busy file, schema conflict) leaves no staged copies behind
             for landed in obj:
                 landed.stage.discard()
-        context.add_output_metadata(warehouse_metadata(results, obj))
+        context.add_output_metadata({**warehouse_metadata(results, obj), **refit_metadata(warehouse, results)})
 
     def load_input(self, context: dg.InputContext) -> Any:
         """One partition: ``{table: DataFrame}``; several: ``{partition_key: {table: DataFrame}}``."""

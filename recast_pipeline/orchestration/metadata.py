@@ -87,6 +87,28 @@ def warehouse_metadata(results: Sequence, partitions: Sequence) -> dict[str, Any
     return metadata
 
 
+REFIT_ROWS = 10
+
+
+def refit_metadata(warehouse, results: Sequence) -> dict[str, Any]:
+    """After a load that replaced another model version's rows: how the refit moved the numbers."""
+    dashboards = sorted({r.dashboard for r in results if r.superseded_rows})
+    changes = [row for dashboard in dashboards for row in warehouse.refit_changes(dashboard, limit=REFIT_ROWS)]
+    if not changes:
+        return {}
+    columns = ["dashboard", "partition_key", "measure", "channel", "before", "after", "rel_change"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_md_cell(_rounded(row.get(c))) for c in columns) + " |" for row in changes]
+    return {
+        "recast/refit_changes": dg.MetadataValue.md("\n".join(lines)),
+        "recast/superseded_rows": sum(r.superseded_rows for r in results),
+    }
+
+
+def _rounded(value: object) -> object:
+    return round(value, 4) if isinstance(value, float) else value
+
+
 def _markdown_preview(parquet_path) -> str:
     import pyarrow.parquet as pq
 

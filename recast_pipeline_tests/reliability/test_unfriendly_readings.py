@@ -63,6 +63,10 @@ def test_a_refresh_to_a_new_deployment_replaces_the_rows_under_the_same_key_and_
     ]
     kept = pipeline.rows("SELECT DISTINCT deployment_id FROM compute_spend_summary_history.tables_total")
     assert kept == [(5716,)]  # the previous model's rows, still queryable
+    [event] = again.get_asset_materialization_events()
+    metadata = event.event_specific_data.materialization.metadata
+    assert metadata["recast/superseded_rows"].value > 0
+    assert "| revenue | 2026-09-01 | spend | Paid Social |" in metadata["recast/refit_changes"].value
     assert sim.stats()["creates"] == 2  # one report per model version
 
 
