@@ -24,6 +24,6 @@ def build_definitions(partitioning: Partitioning, recast: RecastResource, wareho
         resources={
             "recast": recast,
             "warehouse": warehouse,
-            IO_MANAGER_KEY: DuckDBWarehouseIOManager(warehouse=warehouse),
+            IO_MANAGER_KEY: DuckDBWarehouseIOManager.of(warehouse),
         },
     )

@@ -37,12 +37,26 @@ def report_load(landed: LandedPartition) -> ReportLoad:
 
 
 class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
-    """Each partition's load is one DuckDB transaction; its Parquet is published right after."""
+    """Each partition's load is one DuckDB transaction; its Parquet is published right after.
 
-    warehouse: RecastWarehouse
+    It repeats ``RecastWarehouse``'s fields rather than nesting the resource: Dagster initializes
+    nested resources through a deprecated context attribute (``InitResourceContext.dagster_run``).
+    """
+
+    data_dir: str = RecastWarehouse.model_fields["data_dir"]
+    warehouse_path: str = RecastWarehouse.model_fields["warehouse_path"]
+    lock_timeout: float = RecastWarehouse.model_fields["lock_timeout"]
+
+    @classmethod
+    def of(cls, warehouse: RecastWarehouse) -> "DuckDBWarehouseIOManager":
+        return cls(data_dir=warehouse.data_dir, warehouse_path=warehouse.warehouse_path, lock_timeout=warehouse.lock_timeout)
+
+    @property
+    def _warehouse(self) -> RecastWarehouse:
+        return RecastWarehouse(data_dir=self.data_dir, warehouse_path=self.warehouse_path, lock_timeout=self.lock_timeout)
 
     def handle_output(self, context: dg.OutputContext, obj: Sequence[LandedPartition]) -> None:
-        warehouse = self.warehouse.warehouse()
+        warehouse = self._warehouse.warehouse()
         results = []
         try:
             for landed in obj:
@@ -59,7 +73,7 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         rt = resolve(report_type)
         dated = bool(rt and rt.partitioned_by_month)
         partitioning = Partitioning(start=date.min)  # start: irrelevant to reading keys
-        warehouse = self.warehouse.warehouse()
+        warehouse = self._warehouse.warehouse()
         keys = context.asset_partition_keys if context.has_asset_partitions else []
         tables = {}
         for key in keys:
