@@ -173,14 +173,14 @@ def test_token_never_reaches_events_or_metadata(loaded):
 
 def test_spend_check_fails_when_daily_spend_disagrees_with_the_total(loaded, tmp_path):
     import shutil
-    from types import SimpleNamespace
 
+    from recast_pipeline.orchestration.check_queries import PartitionRef
     from recast_pipeline.orchestration.checks import _spend_totals
     from recast_pipeline.warehouse import Warehouse
 
     copy = tmp_path / "tampered.duckdb"
     shutil.copy(loaded["data_dir"] / "warehouse.duckdb", copy)
-    partition = SimpleNamespace(job=SimpleNamespace(dashboard="revenue", partition_key=MONTH, tag=KEY))
+    partition = PartitionRef("revenue", MONTH, KEY)
     key = dg.AssetKey(["recast", "compute_spend_summary"])
     assert _spend_totals(Warehouse(copy), key, [partition]).passed
     with duckdb.connect(str(copy)) as con:

@@ -40,12 +40,28 @@ def report_spec(report_type: ReportType, partitions_def: dg.PartitionsDefinition
     ).with_io_manager_key(IO_MANAGER_KEY)
 
 
-def build_report_assets(partitioning: Partitioning) -> List[dg.AssetsDefinition]:
+MONTHLY_ASSETS, DASHBOARD_ASSETS = "recast_monthly_reports", "recast_dashboard_reports"
+
+
+def _split() -> tuple[list[ReportType], list[ReportType]]:
     monthly = [rt for rt in REPORT_TYPES.values() if rt.partitioned_by_month]
-    per_dashboard = [rt for rt in REPORT_TYPES.values() if not rt.partitioned_by_month]
+    return monthly, [rt for rt in REPORT_TYPES.values() if not rt.partitioned_by_month]
+
+
+def build_report_assets(partitioning: Partitioning) -> List[dg.AssetsDefinition]:
+    monthly, per_dashboard = _split()
     return [
-        _reports_multi_asset("recast_monthly_reports", monthly, partitioning, dated=True),
-        _reports_multi_asset("recast_dashboard_reports", per_dashboard, partitioning, dated=False),
+        _reports_multi_asset(MONTHLY_ASSETS, monthly, partitioning, dated=True),
+        _reports_multi_asset(DASHBOARD_ASSETS, per_dashboard, partitioning, dated=False),
+    ]
+
+
+def build_report_checks(partitioning: Partitioning) -> List[dg.AssetChecksDefinition]:
+    """The checks of both multi-assets, as their own (subsettable) definitions."""
+    monthly, per_dashboard = _split()
+    return [
+        checks.build_report_checks(MONTHLY_ASSETS, {asset_key(rt.name): rt for rt in monthly}, partitioning, dated=True),
+        checks.build_report_checks(DASHBOARD_ASSETS, {asset_key(rt.name): rt for rt in per_dashboard}, partitioning, dated=False),
     ]
 
 
@@ -59,7 +75,6 @@ def _reports_multi_asset(
     @dg.multi_asset(
         name=name,
         specs=[report_spec(rt, partitions_def) for rt in report_types],
-        check_specs=[spec for rt in report_types for spec in checks.check_specs(rt, asset_key(rt.name))],
         can_subset=True,
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -113,7 +128,7 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List
 
 
 def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWarehouse) -> Iterator:
-    """Yield each asset's output as soon as all its partitions are landed, then its checks."""
+    """Yield each asset's output as soon as all its partitions are landed (its checks run next, on the warehouse)."""
     expected = Counter(job.report_type for job in jobs)
     landed: dict[str, list[LandedPartition]] = defaultdict(list)
     failed: dict[str, list[FailedPartition]] = defaultdict(list)
@@ -142,9 +157,6 @@ def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWa
                 output_name=asset_key(report_type).to_python_identifier(),
                 metadata=report_metadata(partitions, recast.client_slug),
             )
-            for check in checks.evaluate(warehouse.warehouse(), REPORT_TYPES[report_type], asset_key(report_type), partitions):
-                if dg.AssetCheckKey(check.asset_key, check.check_name) in context.selected_asset_check_keys:
-                    yield check
     finally:
         for waiting in landed.values():  # an error escaped: nothing staged for this run may linger
             for partition in waiting:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from recast_pipeline.orchestration.assets import IO_MANAGER_KEY, build_report_assets
+from recast_pipeline.orchestration.assets import IO_MANAGER_KEY, build_report_assets, build_report_checks
 from recast_pipeline.orchestration.io_manager import DuckDBWarehouseIOManager
 from recast_pipeline.orchestration.jobs import build_jobs
 from recast_pipeline.orchestration.partitions import Partitioning
@@ -18,6 +18,7 @@ def build_definitions(partitioning: Partitioning, recast: RecastResource, wareho
     jobs = build_jobs(report_assets)
     return dg.Definitions(
         assets=report_assets,
+        asset_checks=build_report_checks(partitioning),
         jobs=jobs,
         schedules=build_schedules(jobs),
         sensors=build_sensors(partitioning, report_assets),
