@@ -121,7 +121,14 @@ def test_metadata_users_look_at(loaded):
         if e.asset_key == dg.AssetKey(["recast", "compute_spend_summary"])
     ]
     metadata = event.event_specific_data.materialization.metadata
-    assert metadata["dagster/row_count"].value > 0
+    assert metadata["dagster/partition_row_count"].value == sum(metadata["recast/download_rows"].value.values())
+    assert metadata["dagster/table_name"].value == "warehouse.compute_spend_summary.tables_daily"
+    assert metadata["dagster/row_count"].value == metadata["recast/table_rows"].value["warehouse.compute_spend_summary.tables_daily"] == 30
+    assert set(metadata["recast/table_rows"].value) == {
+        f"warehouse.compute_spend_summary.tables_{name}" for name in ("daily", "weekly", "monthly", "total")
+    }
+    for name in ("daily", "weekly", "monthly", "total"):
+        assert metadata[f"recast/column_schema/tables_{name}"].schema.columns
     assert "app.getrecast.com/clients/acme/reports/" in metadata["recast/report_url"].value
     assert metadata["recast/form"].value["start_date"] == MONTH
     assert (metadata["recast/dashboard"].value, metadata["recast/deployment_id"].value) == ("revenue", 5716)

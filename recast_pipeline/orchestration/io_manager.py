@@ -36,6 +36,15 @@ def report_load(landed: LandedPartition) -> ReportLoad:
     )
 
 
+def table_row_counts(warehouse, database: str, qualified_names) -> dict[str, int]:
+    """Rows of each table now, all partitions, as ``database.schema.table``."""
+    counts = {}
+    for name in sorted(qualified_names):
+        _, [(rows,)] = warehouse.query(f"SELECT count(*) FROM {name}")
+        counts[f"{database}.{name.replace(chr(34), '')}"] = rows
+    return counts
+
+
 class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
     """Each partition's load is one DuckDB transaction; its Parquet is published right after.
 
@@ -65,7 +74,9 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         finally:  # a failed load (busy file, schema conflict) leaves no staged copies behind
             for landed in obj:
                 landed.stage.discard()
-        context.add_output_metadata(warehouse_metadata(results, obj))
+        database = warehouse.path.stem
+        table_rows = table_row_counts(warehouse, database, {load.qualified_name for r in results for load in r.downloads})
+        context.add_output_metadata(warehouse_metadata(results, obj, database, table_rows))
 
     def load_input(self, context: dg.InputContext) -> Any:
         """One partition: ``{table: DataFrame}``; several: ``{partition_key: {table: DataFrame}}``."""
