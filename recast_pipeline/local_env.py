@@ -16,13 +16,17 @@ DAGSTER_HOME = ".dagster_home"
 
 
 def project_instance():
-    """The instance ``dagster dev`` uses from the repository root: dagster.yaml here, storage in .dagster_home."""
+    """The instance ``dagster dev``/``dg dev`` use from the repository root: dagster.yaml here, storage in .dagster_home.
+
+    Outside the repository (no dagster.yaml in the working folder) the instance is .dagster_home
+    with Dagster's defaults. Both through Dagster's public ``DagsterInstance.from_config``.
+    """
     import dagster as dg
-    from dagster._core.instance.ref import InstanceRef
 
     home = Path(DAGSTER_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), config_dir=str(Path.cwd())))
+    config_dir = Path.cwd() if (Path.cwd() / "dagster.yaml").is_file() else home
+    return dg.DagsterInstance.from_config(str(config_dir))
 
 
 def simulator_environment(sim, data_dir: Path) -> dict[str, str]:

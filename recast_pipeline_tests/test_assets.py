@@ -121,7 +121,14 @@ def test_metadata_users_look_at(loaded):
         if e.asset_key == dg.AssetKey(["recast", "compute_spend_summary"])
     ]
     metadata = event.event_specific_data.materialization.metadata
-    assert metadata["dagster/row_count"].value > 0
+    assert metadata["dagster/partition_row_count"].value == sum(metadata["recast/download_rows"].value.values())
+    assert metadata["dagster/table_name"].value == "warehouse.compute_spend_summary.tables_daily"
+    assert metadata["dagster/row_count"].value == metadata["recast/table_rows"].value["warehouse.compute_spend_summary.tables_daily"] == 30
+    assert set(metadata["recast/table_rows"].value) == {
+        f"warehouse.compute_spend_summary.tables_{name}" for name in ("daily", "weekly", "monthly", "total")
+    }
+    for name in ("daily", "weekly", "monthly", "total"):
+        assert metadata[f"recast/column_schema/tables_{name}"].schema.columns
     assert "app.getrecast.com/clients/acme/reports/" in metadata["recast/report_url"].value
     assert metadata["recast/form"].value["start_date"] == MONTH
     assert (metadata["recast/dashboard"].value, metadata["recast/deployment_id"].value) == ("revenue", 5716)
@@ -173,14 +180,14 @@ def test_token_never_reaches_events_or_metadata(loaded):
 
 def test_spend_check_fails_when_daily_spend_disagrees_with_the_total(loaded, tmp_path):
     import shutil
-    from types import SimpleNamespace
 
+    from recast_pipeline.orchestration.check_queries import PartitionRef
     from recast_pipeline.orchestration.checks import _spend_totals
     from recast_pipeline.warehouse import Warehouse
 
     copy = tmp_path / "tampered.duckdb"
     shutil.copy(loaded["data_dir"] / "warehouse.duckdb", copy)
-    partition = SimpleNamespace(job=SimpleNamespace(dashboard="revenue", partition_key=MONTH, tag=KEY))
+    partition = PartitionRef("revenue", MONTH, KEY)
     key = dg.AssetKey(["recast", "compute_spend_summary"])
     assert _spend_totals(Warehouse(copy), key, [partition]).passed
     with duckdb.connect(str(copy)) as con:

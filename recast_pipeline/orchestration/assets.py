@@ -14,52 +14,62 @@ import dagster as dg
 from recast_pipeline.fetch import FailedPartition, FormPlanner, LandedPartition, PartitionJob, fetch_partitions, not_applicable
 from recast_pipeline.orchestration import checks
 from recast_pipeline.orchestration.config import form_overrides, run_config_class
-from recast_pipeline.orchestration.metadata import failure_summary, report_metadata
+from recast_pipeline.orchestration.metadata import failure_summary, partition_rows, report_metadata
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
+from recast_pipeline.orchestration.specs import IO_MANAGER_KEY, AssetOptions, report_spec  # noqa: F401 (IO_MANAGER_KEY re-exported)
 from recast_pipeline.recast.catalog import REPORT_TYPES, ReportType
 
-KINDS = {"recast", "duckdb", "parquet"}
 POOL = "recast_api"
-IO_MANAGER_KEY = "recast_warehouse_io_manager"
+MONTHLY_ASSETS, DASHBOARD_ASSETS = "recast_monthly_reports", "recast_dashboard_reports"
 
 
 def asset_key(report_type: str) -> dg.AssetKey:
-    return dg.AssetKey(["recast", report_type])
+    """The project's default key of a report type: ``recast/<report_type>``."""
+    return AssetOptions().asset_key(report_type)
 
 
-def report_spec(report_type: ReportType, partitions_def: dg.PartitionsDefinition) -> dg.AssetSpec:
-    return dg.AssetSpec(
-        key=asset_key(report_type.name),
-        description=report_type.description,
-        group_name=f"recast_{report_type.group}",
-        kinds=KINDS,
-        partitions_def=partitions_def,
-        metadata={"recast/report_type": report_type.name, "recast/prerendered": report_type.prerendered},
-        skippable=True,  # a type Recast cannot run on a dashboard's model is skipped, saying why
-    ).with_io_manager_key(IO_MANAGER_KEY)
-
-
-def build_report_assets(partitioning: Partitioning) -> List[dg.AssetsDefinition]:
+def _split() -> tuple[list[ReportType], list[ReportType]]:
     monthly = [rt for rt in REPORT_TYPES.values() if rt.partitioned_by_month]
-    per_dashboard = [rt for rt in REPORT_TYPES.values() if not rt.partitioned_by_month]
+    return monthly, [rt for rt in REPORT_TYPES.values() if not rt.partitioned_by_month]
+
+
+def _op_name(base: str, options: AssetOptions) -> str:
+    prefix = "_".join(options.key_prefix)
+    return base if prefix == "recast" else f"{prefix}_{base.removeprefix('recast_')}"
+
+
+def build_report_assets(partitioning: Partitioning, options: AssetOptions = AssetOptions(), deps=()) -> List[dg.AssetsDefinition]:
+    monthly, per_dashboard = _split()
     return [
-        _reports_multi_asset("recast_monthly_reports", monthly, partitioning, dated=True),
-        _reports_multi_asset("recast_dashboard_reports", per_dashboard, partitioning, dated=False),
+        _reports_multi_asset(_op_name(MONTHLY_ASSETS, options), monthly, partitioning, True, options, deps),
+        _reports_multi_asset(_op_name(DASHBOARD_ASSETS, options), per_dashboard, partitioning, False, options, deps),
+    ]
+
+
+def build_report_checks(partitioning: Partitioning, options: AssetOptions = AssetOptions()) -> List[dg.AssetChecksDefinition]:
+    """The checks of both multi-assets, as their own (subsettable) definitions."""
+    monthly, per_dashboard = _split()
+    return [
+        checks.build_report_checks(
+            _op_name(MONTHLY_ASSETS, options), {options.asset_key(rt.name): rt for rt in monthly}, partitioning, dated=True
+        ),
+        checks.build_report_checks(
+            _op_name(DASHBOARD_ASSETS, options), {options.asset_key(rt.name): rt for rt in per_dashboard}, partitioning, dated=False
+        ),
     ]
 
 
 def _reports_multi_asset(
-    name: str, report_types: Sequence[ReportType], partitioning: Partitioning, dated: bool
+    name: str, report_types: Sequence[ReportType], partitioning: Partitioning, dated: bool, options: AssetOptions, deps
 ) -> dg.AssetsDefinition:
     partitions_def = partitioning.dated if dated else partitioning.dashboards
     run_config = run_config_class("".join(p.title() for p in name.split("_")) + "Config", list(report_types))
-    by_key = {asset_key(rt.name): rt for rt in report_types}
+    by_key = {options.asset_key(rt.name): rt for rt in report_types}
 
     @dg.multi_asset(
         name=name,
-        specs=[report_spec(rt, partitions_def) for rt in report_types],
-        check_specs=[spec for rt in report_types for spec in checks.check_specs(rt, asset_key(rt.name))],
+        specs=[report_spec(rt, partitions_def, options, deps) for rt in report_types],
         can_subset=True,
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -72,7 +82,7 @@ def _reports_multi_asset(
         client = recast.get_client()
         try:
             jobs = _plan_jobs(context, config, recast.resolver(client), selected, partitioning, dated)
-            yield from _run_jobs(context, jobs, client, recast, warehouse)
+            yield from _run_jobs(context, jobs, client, recast, warehouse, options)
         finally:
             client.close()
 
@@ -112,8 +122,8 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List
     return jobs
 
 
-def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWarehouse) -> Iterator:
-    """Yield each asset's output as soon as all its partitions are landed, then its checks."""
+def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWarehouse, options: AssetOptions) -> Iterator:
+    """Yield each asset's output as soon as all its partitions are landed (its checks run next, on the warehouse)."""
     expected = Counter(job.report_type for job in jobs)
     landed: dict[str, list[LandedPartition]] = defaultdict(list)
     failed: dict[str, list[FailedPartition]] = defaultdict(list)
@@ -137,14 +147,15 @@ def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWa
                     partition.stage.discard()  # an asset's partitions of a run load together or not at all
                 continue
             partitions = sorted(landed.pop(report_type), key=lambda p: str(p.job.tag))
+            for tag, rows in partition_rows(partitions).items():
+                context.add_asset_metadata(
+                    {"dagster/partition_row_count": rows}, asset_key=options.asset_key(report_type), partition_key=tag
+                )
             yield dg.Output(
                 partitions,
-                output_name=asset_key(report_type).to_python_identifier(),
+                output_name=options.asset_key(report_type).to_python_identifier(),
                 metadata=report_metadata(partitions, recast.client_slug),
             )
-            for check in checks.evaluate(warehouse.warehouse(), REPORT_TYPES[report_type], asset_key(report_type), partitions):
-                if dg.AssetCheckKey(check.asset_key, check.check_name) in context.selected_asset_check_keys:
-                    yield check
     finally:
         for waiting in landed.values():  # an error escaped: nothing staged for this run may linger
             for partition in waiting:

@@ -1,7 +1,11 @@
-"""Asset checks of every report asset, evaluated right after its partitions are loaded.
+"""Asset checks of every report asset: what the warehouse holds, per partition.
 
-They read ``recast_meta`` (what was loaded, with which columns) rather than trusting the step's
-own bookkeeping, so a check fails when the warehouse disagrees with what Recast listed.
+Why their own definitions (not ``check_specs`` of the report multi-assets): a run that selects
+only checks (the UI's "Execute checks", or a job of checks) must evaluate them too, and without
+waiting for the ``recast_api`` pool. In a partitioned run they check the run's partitions, right
+after the materialization; otherwise every partition the warehouse holds. They read
+``recast_meta`` and the tables themselves, so a check fails when the warehouse disagrees with
+what the load recorded.
 """
 
 from __future__ import annotations
@@ -10,110 +14,131 @@ from typing import Iterator, Sequence
 
 import dagster as dg
 
-from recast_pipeline.landing.naming import normalize_column, table_identifier
+from recast_pipeline.orchestration.check_queries import PartitionRef, downloads_by_partition, loaded_partitions, spend_mismatch
+from recast_pipeline.orchestration.partitions import Partitioning
+from recast_pipeline.orchestration.resources import RecastWarehouse
 from recast_pipeline.recast.catalog import ReportType
-from recast_pipeline.warehouse import META_SCHEMA, Warehouse
+from recast_pipeline.warehouse import Warehouse
 
 DOWNLOADS_LOADED = "downloads_loaded"
 TABLES_HAVE_ROWS = "tables_have_rows"
 NO_LOST_COLUMNS = "no_lost_columns"
 DAILY_SPEND_MATCHES_TOTAL = "daily_spend_matches_total"
-SPEND_TOLERANCE = 0.005  # relative: Recast rounds each day to cents
+SPEND_REPORT_TYPE = "compute_spend_summary"
 
 
 def check_specs(report_type: ReportType, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     specs = [
-        dg.AssetCheckSpec(DOWNLOADS_LOADED, asset=asset_key, description="Every download Recast listed was loaded"),
+        dg.AssetCheckSpec(
+            DOWNLOADS_LOADED, asset=asset_key, blocking=True,
+            description="Every partition has its report loaded, each download with the rows the load recorded",
+        ),
         dg.AssetCheckSpec(NO_LOST_COLUMNS, asset=asset_key, description="No table lost columns since its previous load"),
     ]
     if report_type.expects_data:
         specs.append(dg.AssetCheckSpec(TABLES_HAVE_ROWS, asset=asset_key, description="Every loaded table has rows"))
-    if report_type.name == "compute_spend_summary":
+    if report_type.name == SPEND_REPORT_TYPE:
         specs.append(
             dg.AssetCheckSpec(
-                DAILY_SPEND_MATCHES_TOTAL, asset=asset_key, description="Daily spend sums to the total per partition"
+                DAILY_SPEND_MATCHES_TOTAL, asset=asset_key, blocking=True,
+                description="Daily spend sums to the total per partition",
             )
         )
     return specs
 
 
+def build_report_checks(
+    name: str, report_types: dict[dg.AssetKey, ReportType], partitioning: Partitioning, dated: bool
+) -> dg.AssetChecksDefinition:
+    """One subsettable check definition per report multi-asset (its partition keys read one way)."""
+
+    @dg.multi_asset_check(
+        name=f"{name}_checks",
+        specs=[spec for key, rt in report_types.items() for spec in check_specs(rt, key)],
+        can_subset=True,
+        description="Checks what the warehouse holds for the run's partitions, or for every loaded partition",
+    )
+    def report_checks(context, warehouse: RecastWarehouse):  # no annotations: this module postpones them
+        op = context.op_execution_context
+        keys = op.partition_keys if (op.has_partition_key or op.has_partition_key_range) else None
+        db = warehouse.warehouse()
+        for asset_key in sorted({k.asset_key for k in context.selected_asset_check_keys}, key=str):
+            wanted = {k.name for k in context.selected_asset_check_keys if k.asset_key == asset_key}
+            refs = _refs(db, report_types[asset_key], partitioning, dated, keys)
+            for result in evaluate(db, report_types[asset_key], asset_key, refs):
+                if result.check_name in wanted:
+                    yield result
+
+    return report_checks
+
+
+def _refs(db: Warehouse, report_type: ReportType, partitioning, dated: bool, keys) -> list[PartitionRef]:
+    if keys is None:
+        return loaded_partitions(db, report_type.name)
+    refs = []
+    for key in keys:
+        target = partitioning.resolve(key, dated)
+        refs.append(PartitionRef(target.dashboard, target.storage_key, key))
+    return refs
+
+
 def evaluate(
-    warehouse: Warehouse, report_type: ReportType, asset_key: dg.AssetKey, partitions: Sequence
+    db: Warehouse, report_type: ReportType, asset_key: dg.AssetKey, refs: Sequence[PartitionRef]
 ) -> Iterator[dg.AssetCheckResult]:
-    report_ids = [p.report.id for p in partitions]
-    marks = ",".join("?" * len(report_ids))
-    _, rows = warehouse.query(
-        f"SELECT report_id, download_key, table_name, row_count FROM {META_SCHEMA}.downloads WHERE report_id IN ({marks})",
-        report_ids,
-    )
-    loaded = {(report_id, key) for report_id, key, _, _ in rows}
-    missing = [f"{p.report.id}: {d.key}" for p in partitions for d in p.report.downloads if (p.report.id, d.key) not in loaded]
+    """Every check of one asset over ``refs``; a check with no partition to look at says so (WARN)."""
+    loaded = downloads_by_partition(db, report_type.name, refs)
+    checked = {"partitions_checked": len(refs)}
+    if not refs:
+        for name in [spec.name for spec in check_specs(report_type, asset_key)]:
+            yield dg.AssetCheckResult(
+                asset_key=asset_key, check_name=name, passed=False, severity=dg.AssetCheckSeverity.WARN,
+                description="No partition of this asset is loaded in the warehouse yet", metadata=checked,
+            )
+        return
+    missing = [f"{ref.tag}: not loaded" for ref in refs if ref not in loaded]
+    missing += [f"{ref.tag}: {d.key} has {d.actual} of {d.recorded} rows" for ref, ds in loaded.items() for d in ds if d.actual != d.recorded]
     yield dg.AssetCheckResult(
-        asset_key=asset_key,
-        check_name=DOWNLOADS_LOADED,
-        passed=not missing,
-        metadata={"missing": dg.MetadataValue.json(missing), "loaded": len(loaded)},
+        asset_key=asset_key, check_name=DOWNLOADS_LOADED, passed=not missing,
+        metadata={**checked, "missing": dg.MetadataValue.json(missing), "loaded": sum(len(ds) for ds in loaded.values())},
     )
-    tables = sorted({table for _, _, table, _ in rows})
-    yield _lost_columns(warehouse, report_type, asset_key, tables)
+    tables = sorted({d.table for ds in loaded.values() for d in ds})
+    yield _lost_columns(db, report_type, asset_key, tables, checked)
     if report_type.expects_data:
-        empty = [f"{report_id}: {key}" for report_id, key, _, count in rows if not count]
-        empty += [f"{p.report.id}: no downloads" for p in partitions if not p.report.downloads]
+        empty = [f"{ref.tag}: {d.key}" for ref, ds in loaded.items() for d in ds if not d.recorded]
+        empty += [f"{ref.tag}: no downloads" for ref, ds in loaded.items() if not ds]
         yield dg.AssetCheckResult(
-            asset_key=asset_key,
-            check_name=TABLES_HAVE_ROWS,
-            passed=not empty,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={"empty": dg.MetadataValue.json(empty)},
+            asset_key=asset_key, check_name=TABLES_HAVE_ROWS, passed=not empty, severity=dg.AssetCheckSeverity.WARN,
+            metadata={**checked, "empty": dg.MetadataValue.json(empty)},
         )
-    if report_type.name == "compute_spend_summary":
-        yield _spend_totals(warehouse, asset_key, partitions)
+    if report_type.name == SPEND_REPORT_TYPE:
+        yield _spend_totals(db, asset_key, refs, loaded)
 
 
-def _lost_columns(warehouse, report_type, asset_key, tables) -> dg.AssetCheckResult:
+def _lost_columns(db: Warehouse, report_type, asset_key, tables, checked) -> dg.AssetCheckResult:
     lost = {}
     for table in tables:
-        history = warehouse.column_history(report_type.name, table, limit=2)
+        history = db.column_history(report_type.name, table, limit=2)
         if len(history) == 2:
             gone = sorted(set(history[1].columns) - set(history[0].columns))
             if gone:
                 lost[table] = gone
     return dg.AssetCheckResult(
-        asset_key=asset_key,
-        check_name=NO_LOST_COLUMNS,
-        passed=not lost,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"lost": dg.MetadataValue.json(lost), "tables": len(tables)},
+        asset_key=asset_key, check_name=NO_LOST_COLUMNS, passed=not lost, severity=dg.AssetCheckSeverity.WARN,
+        metadata={**checked, "lost": dg.MetadataValue.json(lost), "tables": len(tables)},
     )
 
 
-def _spend_totals(warehouse, asset_key, partitions) -> dg.AssetCheckResult:
+def _spend_totals(db: Warehouse, asset_key, refs: Sequence, loaded=None) -> dg.AssetCheckResult:
     """Per partition: the daily table's channel columns (the total table's channels) vs total spend."""
-    schema = "compute_spend_summary"
-    daily, total = table_identifier("tables-daily"), table_identifier("tables-total")
-    daily_columns, _ = warehouse.query(f'SELECT * FROM "{schema}"."{daily}" LIMIT 0')
-    mismatches, compared = {}, 0
-    for p in partitions:
-        key = [p.job.dashboard, p.job.partition_key]
-        _, rows = warehouse.query(
-            f'SELECT channel, sum(spend) FROM "{schema}"."{total}" WHERE dashboard = ? AND partition_key = ? GROUP BY 1',
-            key,
-        )
-        columns = [normalize_column(str(channel)) for channel, _ in rows]
-        unmatched = [c for c in columns if c not in daily_columns]
-        spend_total = sum(spend or 0.0 for _, spend in rows)
-        daily_total = 0.0
-        if columns and not unmatched:
-            sums = " + ".join(f'coalesce(sum("{c}"), 0)' for c in columns)
-            _, [(daily_total,)] = warehouse.query(
-                f'SELECT {sums} FROM "{schema}"."{daily}" WHERE dashboard = ? AND partition_key = ?', key
-            )
-        compared += 1
-        if unmatched or not rows or abs(daily_total - spend_total) > SPEND_TOLERANCE * max(abs(spend_total), 1.0):
-            mismatches[str(p.job.tag)] = {"daily": daily_total, "total": spend_total, "channels_missing_daily": unmatched}
+    mismatches = {}
+    for ref in refs:
+        if loaded is not None and ref not in loaded:
+            mismatches[str(ref.tag)] = {"not_loaded": True}
+            continue
+        problem = spend_mismatch(db, ref.dashboard, ref.partition_key)
+        if problem is not None:
+            mismatches[str(ref.tag)] = problem
     return dg.AssetCheckResult(
-        asset_key=asset_key,
-        check_name=DAILY_SPEND_MATCHES_TOTAL,
-        passed=not mismatches,
-        metadata={"mismatches": dg.MetadataValue.json(mismatches), "partitions_compared": compared},
+        asset_key=asset_key, check_name=DAILY_SPEND_MATCHES_TOTAL, passed=not mismatches,
+        metadata={"mismatches": dg.MetadataValue.json(mismatches), "partitions_compared": len(refs)},
     )

@@ -36,13 +36,36 @@ def report_load(landed: LandedPartition) -> ReportLoad:
     )
 
 
-class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
-    """Each partition's load is one DuckDB transaction; its Parquet is published right after."""
+def table_row_counts(warehouse, database: str, qualified_names) -> dict[str, int]:
+    """Rows of each table now, all partitions, as ``database.schema.table``."""
+    counts = {}
+    for name in sorted(qualified_names):
+        _, [(rows,)] = warehouse.query(f"SELECT count(*) FROM {name}")
+        counts[f"{database}.{name.replace(chr(34), '')}"] = rows
+    return counts
 
-    warehouse: RecastWarehouse
+
+class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
+    """Each partition's load is one DuckDB transaction; its Parquet is published right after.
+
+    It repeats ``RecastWarehouse``'s fields rather than nesting the resource: Dagster initializes
+    nested resources through a deprecated context attribute (``InitResourceContext.dagster_run``).
+    """
+
+    data_dir: str = RecastWarehouse.model_fields["data_dir"]
+    warehouse_path: str = RecastWarehouse.model_fields["warehouse_path"]
+    lock_timeout: float = RecastWarehouse.model_fields["lock_timeout"]
+
+    @classmethod
+    def of(cls, warehouse: RecastWarehouse) -> "DuckDBWarehouseIOManager":
+        return cls(data_dir=warehouse.data_dir, warehouse_path=warehouse.warehouse_path, lock_timeout=warehouse.lock_timeout)
+
+    @property
+    def _warehouse(self) -> RecastWarehouse:
+        return RecastWarehouse(data_dir=self.data_dir, warehouse_path=self.warehouse_path, lock_timeout=self.lock_timeout)
 
     def handle_output(self, context: dg.OutputContext, obj: Sequence[LandedPartition]) -> None:
-        warehouse = self.warehouse.warehouse()
+        warehouse = self._warehouse.warehouse()
         results = []
         try:
             for landed in obj:
@@ -51,7 +74,9 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         finally:  # a failed load (busy file, schema conflict) leaves no staged copies behind
             for landed in obj:
                 landed.stage.discard()
-        context.add_output_metadata({**warehouse_metadata(results, obj), **refit_metadata(warehouse, results)})
+        database = warehouse.path.stem
+        table_rows = table_row_counts(warehouse, database, {load.qualified_name for r in results for load in r.downloads})
+        context.add_output_metadata({**warehouse_metadata(results, obj, database, table_rows), **refit_metadata(warehouse, results)})
 
     def load_input(self, context: dg.InputContext) -> Any:
         """One partition: ``{table: DataFrame}``; several: ``{partition_key: {table: DataFrame}}``."""
@@ -59,7 +84,7 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         rt = resolve(report_type)
         dated = bool(rt and rt.partitioned_by_month)
         partitioning = Partitioning(start=date.min)  # start: irrelevant to reading keys
-        warehouse = self.warehouse.warehouse()
+        warehouse = self._warehouse.warehouse()
         keys = context.asset_partition_keys if context.has_asset_partitions else []
         tables = {}
         for key in keys:

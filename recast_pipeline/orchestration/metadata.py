@@ -59,8 +59,13 @@ def failure_summary(failures: Sequence) -> str:
 PREVIEW_ROWS = 5
 
 
-def warehouse_metadata(results: Sequence, partitions: Sequence) -> dict[str, Any]:
-    """What the load put where: DuckDB tables, row counts, the main table's schema and a preview."""
+def warehouse_metadata(results: Sequence, partitions: Sequence, database: str, table_rows: dict[str, int]) -> dict[str, Any]:
+    """What the load put where: every DuckDB table (qualified with the database), its rows and columns.
+
+    ``dagster/table_name`` and ``dagster/row_count`` name the asset's main table (its first
+    download's) and that table's rows over all partitions; ``recast/table_rows`` gives every table.
+    Rows per partition are ``dagster/partition_row_count``, set on each partition by the asset.
+    """
     row_counts: dict[str, int] = {}
     download_rows: dict[str, int] = {}
     for result in results:
@@ -68,21 +73,21 @@ def warehouse_metadata(results: Sequence, partitions: Sequence) -> dict[str, Any
             row_counts[load.qualified_name] = row_counts.get(load.qualified_name, 0) + load.rows
             download_rows[f"{result.partition_key}: {load.download_key}"] = load.rows
     metadata: dict[str, Any] = {
-        "dagster/row_count": sum(result.rows for result in results),
         "recast/duckdb_tables": dg.MetadataValue.json(sorted(row_counts)),
         "recast/row_counts": dg.MetadataValue.json(row_counts),
+        "recast/table_rows": dg.MetadataValue.json(table_rows),
         "recast/download_rows": dg.MetadataValue.json(download_rows),
         "recast/lock_wait_seconds": round(max((r.lock_wait_seconds for r in results), default=0.0), 3),
     }
+    tables = {table.table: table for p in partitions for table in p.stage.tables}
+    for name, table in sorted(tables.items()):
+        metadata[f"recast/column_schema/{name}"] = _schema(table)
     main = next((table for p in partitions for table in p.stage.tables), None)
     if main is not None:
-        metadata["dagster/table_name"] = f"{results[0].schema}.{main.table}"
-        metadata["dagster/column_schema"] = dg.TableSchema(
-            columns=[
-                dg.TableColumn(name=c.name, type=c.duckdb_type, description=c.original or c.kind)
-                for c in main.columns
-            ]
-        )
+        qualified = f"{database}.{results[0].schema}.{main.table}"
+        metadata["dagster/table_name"] = qualified
+        metadata["dagster/row_count"] = table_rows.get(qualified, 0)
+        metadata["dagster/column_schema"] = _schema(main)
         metadata["recast/preview"] = dg.MetadataValue.md(_markdown_preview(main.final_path))
     return metadata
 
@@ -107,6 +112,17 @@ def refit_metadata(warehouse, results: Sequence) -> dict[str, Any]:
 
 def _rounded(value: object) -> object:
     return round(value, 4) if isinstance(value, float) else value
+
+
+def _schema(table) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[dg.TableColumn(name=c.name, type=c.duckdb_type, description=c.original or c.kind) for c in table.columns]
+    )
+
+
+def partition_rows(partitions: Sequence) -> dict[str, int]:
+    """Rows each partition brings (what its load leaves in the warehouse), by Dagster partition key."""
+    return {str(p.job.tag): sum(table.rows for table in p.stage.tables) for p in partitions}
 
 
 def _markdown_preview(parquet_path) -> str:

@@ -6,6 +6,8 @@ the clock. Turn one of these on in the UI if your team wants a fixed time, and t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 
 from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
@@ -13,14 +15,20 @@ from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
 
 def build_schedules(jobs: list[dg.UnresolvedAssetJobDefinition]) -> list[dg.ScheduleDefinition]:
     by_name = {job.name: job for job in jobs}
-    monthly = dg.build_schedule_from_partitioned_job(
-        by_name[MONTHLY_JOB],
+    @dg.schedule(
         name="recast_monthly_reports_schedule",
+        cron_schedule="0 6 2 * *",
+        job=by_name[MONTHLY_JOB],
         description="On the 2nd of each month at 06:00 UTC, the month that just closed, for every dashboard",
-        day_of_month=2,
-        hour_of_day=6,
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
+    def monthly(context: dg.ScheduleEvaluationContext):
+        # Written out rather than build_schedule_from_partitioned_job, which calls a deprecated API.
+        month = (context.scheduled_execution_time.date().replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
+        dashboards = _dashboards(context, MONTHLY_JOB)
+        if not dashboards:
+            return dg.SkipReason("No dashboards known yet: the sensors (or `recast-pipeline dashboards sync`) add them")
+        return [dg.RunRequest(run_key=f"monthly:{month}:{d}", partition_key=f"{d}|{month}") for d in dashboards]
 
     @dg.schedule(
         name="recast_dashboard_reports_schedule",
@@ -31,11 +39,18 @@ def build_schedules(jobs: list[dg.UnresolvedAssetJobDefinition]) -> list[dg.Sche
     )
     def dashboard_schedule(context: dg.ScheduleEvaluationContext):
         week = context.scheduled_execution_time.date().isoformat()
-        # An asset job gets its partitions definition only when the code location resolves it.
-        partitions_def = context.repository_def.get_job(DASHBOARD_JOB).partitions_def
-        keys = partitions_def.get_partition_keys(dynamic_partitions_store=context.instance)
+        keys = _dashboards(context, DASHBOARD_JOB)
         if not keys:
             return dg.SkipReason("No dashboards known yet: the sensors (or `recast-pipeline dashboards sync`) add them")
         return [dg.RunRequest(run_key=f"weekly:{week}:{key}", partition_key=key) for key in keys]
 
     return [monthly, dashboard_schedule]
+
+
+def _dashboards(context: dg.ScheduleEvaluationContext, job_name: str) -> list[str]:
+    """The dashboards the instance knows, from the job's (resolved) partitions definition."""
+    # An asset job gets its partitions definition only when the code location resolves it.
+    partitions_def = context.repository_def.get_job(job_name).partitions_def
+    if isinstance(partitions_def, dg.MultiPartitionsDefinition):
+        partitions_def = partitions_def.get_partitions_def_for_dimension("dashboard")
+    return partitions_def.get_partition_keys(dynamic_partitions_store=context.instance)
