@@ -133,10 +133,13 @@ def prerendered_refreshes(
             break  # first look: only where Recast stands
     state.prerendered_id = newest or after
     refreshes: dict[str, Refresh] = {}
+    settled = set(already)
     for report_id, row in sorted(found.items()):
+        if settled | set(refreshes) >= set(current):
+            break  # every dashboard is decided: no GET for the rest of its pre-rendered reports
         deployment_id = client.get_report(report_id).deployment_id
         dashboard = by_deployment.get(deployment_id)
-        if dashboard is None or dashboard in already or dashboard in refreshes:
+        if dashboard is None or dashboard in settled or dashboard in refreshes:
             continue
         stamp = parse_timestamp(row.updated_at) or parse_timestamp(row.created_at)
         seen = parse_timestamp(state.seen_at.get(dashboard))

@@ -35,6 +35,7 @@ class SimulatorConfig:
     port: int = 0  # 0 = pick a free port
     data_end: dt.date = field(default_factory=default_data_end)  # model's last day of data
     clean_data_rows: int | None = None  # size compute_clean_data's ``clean_data`` as a geo x day panel
+    history_reports: int = 0  # old finished reports the account already holds (see history.py)
     refresh_every: float | None = None  # seconds between automatic model refreshes of every deployment
     faults: Any = None  # FaultSettings | dict | None
     readings: Any = None  # Readings | dict | None: how the open questions of RECAST_API.md are played
@@ -49,6 +50,8 @@ class SimulatorConfig:
         if self.latency < 0 or self.jitter < 0:
             raise ValueError("latency and jitter must be >= 0")
         self.readings = Readings.coerce(self.readings)
+        if isinstance(self.history_reports, bool) or not isinstance(self.history_reports, int) or self.history_reports < 0:
+            raise ValueError(f"history_reports must be an integer >= 0, got {self.history_reports!r}")
         if self.clean_data_rows is not None and self.clean_data_rows < 1:
             raise ValueError("clean_data_rows must be a positive integer")
 

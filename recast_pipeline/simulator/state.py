@@ -20,6 +20,7 @@ from .config import SimulatorConfig
 from .csvout import DownloadSpec
 from .data import ModelData, model_data, stable_seed
 from .deployments import DeploymentSpec
+from .history import history_rows
 from .readings import Readings
 from .registry import DeploymentRecord, Registry, later
 from .reporttypes import build_downloads, dashboard_form, fails_on, prerendered_types
@@ -67,6 +68,7 @@ class Store:
         self._reports: dict[int, SimReport] = {}
         self._next_id = FIRST_REPORT_ID
         self._prerendered: dict[str, list[int]] = {}  # dashboard -> its current pre-rendered report ids
+        self._seed_history(config.history_reports)
         for record in self.registry.active():
             self._prerendered[record.dashboard] = self._prerender(record)
 
@@ -133,6 +135,16 @@ class Store:
             )
             self._reports[report_id] = report
             return report
+
+    def _seed_history(self, count: int) -> None:
+        """Old finished reports (``history_reports``), older and lower-numbered than anything made later."""
+        records = self.registry.active()
+        models = {r.id: self.model(r.id) for r in records}
+        for fields in history_rows(records, models, count):
+            report = SimReport(id=self._next_id, started=time.monotonic() - 1.0, duration=0.0, final_status="success",
+                               **fields)
+            self._reports[report.id] = report
+            self._next_id += 1
 
     def _prerender(self, record: DeploymentRecord) -> list[int]:
         md = self.model(record.id)
