@@ -15,10 +15,11 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, Mapping
 
 from recast_pipeline.recast import errors
 from recast_pipeline.recast.models import Deployment, Report
+from recast_pipeline.recast.polling import latency_for
 from recast_pipeline.recast.reuse import ReportIndex
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class ReportRequest:
     form: dict[str, Any]
     label: str | None = None
     force_new: bool = False
+    dashboard: str | None = None  # picks the dashboard's own latency hint, where there is one
 
 
 @dataclass(frozen=True)
@@ -77,12 +79,14 @@ def run_reports(
     max_in_flight: int | None = None,
     on_event: EventHandler | None = None,
     deployments: Iterable[Deployment] = (),
+    latency_hints: Mapping[str, float] | None = None,
 ) -> Iterator[ReportOutcome]:
     """Yield one ``ReportOutcome`` per request, in the order they finish.
 
     Events passed to ``on_event(kind, request, detail)``: ``submitted``, ``reused``,
     ``finished``, ``failed``. ``deployments``: those the forms name, when the caller holds them
-    (their version sets the reuse cutoff without a GET each).
+    (their version sets the reuse cutoff without a GET each). ``latency_hints``: usual run times
+    by report type (and ``"<type>|<dashboard>"``), so new reports are polled around their finish.
     """
     limit = int(max_in_flight or client.max_in_flight)
     if limit < 1:
@@ -124,9 +128,11 @@ def run_reports(
                 if report.status == "success":
                     yield finish(pending, report, None)
                     continue
+                expected = None  # computing since before this run: its own clock is unknown
             else:
                 emit("submitted", request, f"report {submission.report_id}")
-            poller.add(submission.report_id, pending.submitted_at)
+                expected = latency_for(latency_hints, request.form.get("report_type"), request.dashboard)
+            poller.add(submission.report_id, pending.submitted_at, expected)
             waiting.setdefault(submission.report_id, []).append(pending)
         for result in poller.poll():
             for pending in waiting.pop(result.report_id, []):

@@ -29,6 +29,8 @@ def _sim(request: Request):
 def _report_view(sim, report, full: bool) -> dict:
     settings, now = sim.faults.settings, time.monotonic()
     status = status_of(report, settings.force_status, now)
+    if full and status in ("success", "error") and report.duration > 0:
+        sim.stats.report_seen_final(report.id, now - report.started - report.duration)
     extra = hostile_downloads() if settings.hostile_keys and is_dynamic(report.report_type) else []
     return report_json(sim.store, report, status, now, full, sim.store.readings, extra)
 
