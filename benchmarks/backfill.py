@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 import _common  # noqa: F401  (puts the repository on sys.path)
+from _capacity import capacity_rows, run_capacity
 from _polling import client_pass, describe, poll_figures
 from _vendor import run_vendor_sample
 
@@ -51,12 +52,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--vendor-sample", type=int, default=3, help="reports run with the vendor's loop (default 3)")
     parser.add_argument("--vendor-poll", type=float, default=30.0, help="the vendor loop's poll interval (default 30)")
     parser.add_argument("--sequential", action="store_true", help="run the two jobs one after the other")
+    parser.add_argument("--capacity", default=None,
+                        help="only the unknown-capacity mode, e.g. 4,16,32: Recast computes C at once (client ceiling --ceiling)")
+    parser.add_argument("--ceiling", type=int, default=64, help="max_in_flight in the unknown-capacity mode (default 64)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the warehouse and Dagster home in this folder")
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
+    if args.capacity:
+        return capacity_mode(args)
     jitter = args.latency / 20 if args.jitter is None else args.jitter
     with tempfile.TemporaryDirectory(prefix="recast-bench-") as scratch:
         work = args.keep or Path(scratch)
@@ -69,6 +75,17 @@ def main() -> int:
             vendor = run_vendor_sample(sim, ours["forms"], args, work / "vendor")
         print_report(args, ours, vendor, polls)
     return 0 if ours["ok"] else 1
+
+
+def capacity_mode(args: argparse.Namespace) -> int:
+    from recast_pipeline.orchestration.partitions import Partitioning
+
+    months = Partitioning(date(2024, 1, 1)).closed_months()[-args.months:]
+    print(f"Unknown capacity: latency {args.latency:g} s, {args.months} months; machine: {_common.machine()}")
+    results = [run_capacity(int(c), months, args.latency, args.ceiling, args.poll_interval) for c in args.capacity.split(",")]
+    print("\nCapacity benchmark")
+    print(_common.table(capacity_rows(results, args.ceiling)))
+    return 0 if not any(r["failed"] for r in results) else 1
 
 
 # -- our path: Dagster ---------------------------------------------------------------------------

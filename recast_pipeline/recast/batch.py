@@ -1,7 +1,8 @@
 """Run many report requests at once: reuse or create, bounded in flight, polled together.
 
 Why: a backfill of 24 months must take about one report's latency, not 24 of them, without
-flooding Recast. Requests are submitted until ``max_in_flight`` reports are computing; all of
+flooding Recast. Requests are submitted until the in-flight limit is reached (it adapts to
+Recast's capacity, see ``concurrency``; ``max_in_flight`` is its ceiling); all of
 them are polled together; each time one finishes the next request is submitted, and the outcome
 is yielded at once so the caller can download it while the others still compute.
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, Mapping
 
 from recast_pipeline.recast import errors
+from recast_pipeline.recast.concurrency import InFlightLimit
 from recast_pipeline.recast.models import Deployment, Report
 from recast_pipeline.recast.polling import latency_for
 from recast_pipeline.recast.reuse import ReportIndex
@@ -88,9 +90,16 @@ def run_reports(
     (their version sets the reuse cutoff without a GET each). ``latency_hints``: usual run times
     by report type (and ``"<type>|<dashboard>"``), so new reports are polled around their finish.
     """
-    limit = int(max_in_flight or client.max_in_flight)
-    if limit < 1:
+    ceiling = int(max_in_flight or client.max_in_flight)
+    if ceiling < 1:
         raise errors.ConfigurationError("max_in_flight must be at least 1")
+    limit = InFlightLimit(ceiling)
+    seen_429 = [client.rate_limited_count]
+
+    def note_rate_limits() -> None:
+        if client.rate_limited_count > seen_429[0]:
+            seen_429[0] = client.rate_limited_count
+            limit.rate_limited(client.clock())
     queue = deque(requests)
     index = ReportIndex(client, deployments)
     poller = client.poller()
@@ -103,6 +112,8 @@ def run_reports(
 
     def finish(pending: _Pending, report: Report | None, error: Exception | None) -> ReportOutcome:
         outcome = ReportOutcome(pending.request, report, error, pending.reused, pending.submitted_at, client.clock())
+        if error is None and not pending.reused:
+            limit.finished(str(pending.request.form.get("report_type")), outcome.submitted_at, outcome.finished_at)
         if error is None:
             assert report is not None
             emit("finished", pending.request, f"report {report.id} succeeded with {len(report.downloads)} downloads")
@@ -111,7 +122,7 @@ def run_reports(
         return outcome
 
     while queue or waiting:
-        while queue and len(waiting) < limit:
+        while queue and len(waiting) < limit.limit:
             request = queue.popleft()
             pending = _Pending(request, reused=False, submitted_at=client.clock())
             try:
@@ -121,6 +132,8 @@ def run_reports(
             except errors.RecastError as exc:
                 yield finish(pending, None, exc)
                 continue
+            finally:
+                note_rate_limits()
             pending.reused = submission.reused
             report = submission.report
             if submission.reused and report is not None:
@@ -134,6 +147,8 @@ def run_reports(
                 expected = latency_for(latency_hints, request.form.get("report_type"), request.dashboard)
             poller.add(submission.report_id, pending.submitted_at, expected)
             waiting.setdefault(submission.report_id, []).append(pending)
-        for result in poller.poll():
+        results = poller.poll()
+        note_rate_limits()
+        for result in results:
             for pending in waiting.pop(result.report_id, []):
                 yield finish(pending, result.report, result.error)

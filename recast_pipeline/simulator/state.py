@@ -128,13 +128,28 @@ class Store:
                 model_version=record.version,
                 prerendered=prerendered,
                 created_at=later(None),
-                started=time.monotonic(),
+                started=time.monotonic() if prerendered else self._start_slot(time.monotonic()),
                 duration=0.0 if prerendered else self._duration(report_id),
                 final_status="error" if fails_on(report_type, record.spec) else "success",
                 show_in_ui=show_in_ui,
             )
             self._reports[report_id] = report
             return report
+
+    def _unfinished_ends(self, now: float) -> list[float]:
+        return sorted(r.started + r.duration for r in self._reports.values() if r.started + r.duration > now)
+
+    def _start_slot(self, now: float) -> float:
+        """When a new report starts computing: now, or (``capacity``) when enough earlier ones ended."""
+        capacity = self.config.capacity
+        ends = self._unfinished_ends(now) if capacity else []
+        return now if not capacity or len(ends) < capacity else ends[len(ends) - capacity]
+
+    def saturated(self) -> bool:
+        """Whether ``queue_limit`` reports are computing or queued (a create is refused with 429)."""
+        limit = self.config.queue_limit
+        with self._lock:
+            return limit is not None and len(self._unfinished_ends(time.monotonic())) >= limit
 
     def _seed_history(self, count: int) -> None:
         """Old finished reports (``history_reports``), older and lower-numbered than anything made later."""
