@@ -33,13 +33,25 @@ MONTHS = ("revenue|2026-07-01", "revenue|2026-09-01")  # three months of one das
 
 @pytest.mark.parametrize("cap, expected_peak", [(5, 5), (32, 8)])  # 32: the adaptive limit starts at 8 below it
 def test_one_run_submits_every_report_up_to_the_cap_and_waits_for_them_together(simulator_factory, tmp_path, cap, expected_peak):
-    sim = simulator_factory(latency=0.3)
+    sim = simulator_factory(latency=0.05)
+    sim.set_faults(force_status={t: "processing" for t in TYPES})  # nothing finishes until released
     defs = definitions_for(sim, tmp_path, max_in_flight=cap)
+    seen = []
+
+    def release_once_the_limit_is_in_flight() -> None:
+        try:
+            _wait_until(lambda: sim.stats()["creates"] >= expected_peak)
+            seen.append(sim.stats()["creates"])  # while held, the scheduler stops exactly at its limit
+        finally:
+            sim.clear_faults()
+
+    releaser = threading.Thread(target=release_once_the_limit_is_in_flight, daemon=True)
+    releaser.start()
     result = run_job(defs, MONTHLY_JOB, tags=range_tags(*MONTHS), asset_selection=KEYS)
+    releaser.join(timeout=60)
     assert result.success
-    stats = sim.stats()
-    assert stats["creates"] == 12  # 4 types x 3 months, one report each
-    assert stats["in_flight_peak"] == expected_peak == min(cap, INITIAL, 12)
+    assert seen == [expected_peak] and expected_peak == min(cap, INITIAL, 12)
+    assert sim.stats()["creates"] == 12  # 4 types x 3 months, one report each
     steps = [e for e in result.all_events if e.event_type_value == "STEP_START"]
     assert len(steps) == 1  # one step waits for all of them: no slot or process per report
 

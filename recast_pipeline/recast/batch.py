@@ -72,6 +72,7 @@ class _Pending:
     request: ReportRequest
     reused: bool
     submitted_at: float
+    created_at: float = 0.0  # our clock when the create returned: the report's own run starts here
 
 
 def run_reports(
@@ -113,7 +114,7 @@ def run_reports(
     def finish(pending: _Pending, report: Report | None, error: Exception | None) -> ReportOutcome:
         outcome = ReportOutcome(pending.request, report, error, pending.reused, pending.submitted_at, client.clock())
         if error is None and not pending.reused:
-            limit.finished(str(pending.request.form.get("report_type")), outcome.submitted_at, outcome.finished_at)
+            limit.finished(str(pending.request.form.get("report_type")), pending.created_at, outcome.finished_at)
         if error is None:
             assert report is not None
             emit("finished", pending.request, f"report {report.id} succeeded with {len(report.downloads)} downloads")
@@ -134,7 +135,7 @@ def run_reports(
                 continue
             finally:
                 note_rate_limits()
-            pending.reused = submission.reused
+            pending.reused, pending.created_at = submission.reused, client.clock()
             report = submission.report
             if submission.reused and report is not None:
                 emit("reused", request, f"report {report.id} ({report.status})")
