@@ -9,14 +9,17 @@ the figure is the scheduling alone).
 
 from __future__ import annotations
 
+import argparse
 import math
 import time
 from datetime import date
 
+import _common
 from recast_pipeline.fetch import FormPlanner, not_applicable
 from recast_pipeline.recast import RecastClient
 from recast_pipeline.recast.batch import ReportRequest, run_reports
 from recast_pipeline.recast.catalog import REPORT_TYPES
+from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
 
 DEPLOYMENT = 5716
@@ -53,3 +56,12 @@ def capacity_rows(results: list[dict], ceiling: int) -> list[tuple[str, str]]:
              f"{r['reports']} reports, wall {r['wall']:.1f} s / ideal {r['ideal']:.0f} s = {r['ratio']:.2f}   "
              f"(ceiling {ceiling}; 429s {r['429']}; computing peak {r['peak']}; failed {r['failed']})   target <= 1.3")
             for r in results]
+
+
+def capacity_mode(args: argparse.Namespace) -> int:
+    months = Partitioning(date(2024, 1, 1)).closed_months()[-args.months:]
+    print(f"Unknown capacity: latency {args.latency:g} s, {args.months} months; machine: {_common.machine()}")
+    results = [run_capacity(int(c), months, args.latency, args.ceiling, args.poll_interval) for c in args.capacity.split(",")]
+    print("\nCapacity benchmark")
+    print(_common.table(capacity_rows(results, args.ceiling)))
+    return 0 if not any(r["failed"] for r in results) else 1

@@ -31,7 +31,7 @@ from pathlib import Path
 import yaml
 
 import _common  # noqa: F401  (puts the repository on sys.path)
-from _capacity import capacity_rows, run_capacity
+from _capacity import capacity_mode
 from _polling import client_pass, describe, poll_figures
 from _vendor import run_vendor_sample
 
@@ -75,17 +75,6 @@ def main() -> int:
             vendor = run_vendor_sample(sim, ours["forms"], args, work / "vendor")
         print_report(args, ours, vendor, polls)
     return 0 if ours["ok"] else 1
-
-
-def capacity_mode(args: argparse.Namespace) -> int:
-    from recast_pipeline.orchestration.partitions import Partitioning
-
-    months = Partitioning(date(2024, 1, 1)).closed_months()[-args.months:]
-    print(f"Unknown capacity: latency {args.latency:g} s, {args.months} months; machine: {_common.machine()}")
-    results = [run_capacity(int(c), months, args.latency, args.ceiling, args.poll_interval) for c in args.capacity.split(",")]
-    print("\nCapacity benchmark")
-    print(_common.table(capacity_rows(results, args.ceiling)))
-    return 0 if not any(r["failed"] for r in results) else 1
 
 
 # -- our path: Dagster ---------------------------------------------------------------------------
