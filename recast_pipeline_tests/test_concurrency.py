@@ -70,3 +70,24 @@ def test_a_batch_beyond_recast_capacity_finishes_once_each(simulator_factory, co
     assert sorted(o.request.key for o in outcomes) == list(range(12)) and all(o.ok for o in outcomes)
     stats = sim.stats()
     assert stats["creates"] == 12 and stats["in_flight_peak"] <= 2  # never a duplicate; Recast's capacity held
+
+
+def test_recasts_own_run_time_wins_over_our_lateness_in_noticing():
+    limit = InFlightLimit(64)
+    limit.finished(TYPE, 0.0, 10.0, took=10.0)
+    limit.finished(TYPE, 0.0, 30.0, took=10.5)  # we noticed late (busy process); Recast was not slower
+    assert limit.limit == INITIAL + 2
+
+
+def test_a_queued_report_shows_its_queueing_in_recasts_timestamps(simulator_factory, connect):
+    sim = simulator_factory(latency=0.2, capacity=1)
+    client = connect(sim)
+    outcomes = list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(2)], max_in_flight=2))
+    run_times = sorted(_seconds(o.report) for o in outcomes)
+    assert run_times[0] == pytest.approx(0.2, abs=0.05) and run_times[1] >= 0.35  # waited for the first
+
+
+def _seconds(report) -> float:
+    from recast_pipeline.recast.models import parse_timestamp
+
+    return (parse_timestamp(report.updated_at) - parse_timestamp(report.created_at)).total_seconds()

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, M
 
 from recast_pipeline.recast import errors
 from recast_pipeline.recast.concurrency import InFlightLimit
-from recast_pipeline.recast.models import Deployment, Report
+from recast_pipeline.recast.models import Deployment, Report, parse_timestamp
 from recast_pipeline.recast.polling import latency_for
 from recast_pipeline.recast.reuse import ReportIndex
 
@@ -114,7 +114,8 @@ def run_reports(
     def finish(pending: _Pending, report: Report | None, error: Exception | None) -> ReportOutcome:
         outcome = ReportOutcome(pending.request, report, error, pending.reused, pending.submitted_at, client.clock())
         if error is None and not pending.reused:
-            limit.finished(str(pending.request.form.get("report_type")), pending.created_at, outcome.finished_at)
+            limit.finished(str(pending.request.form.get("report_type")), pending.created_at, outcome.finished_at,
+                           _run_time(report))
         if error is None:
             assert report is not None
             emit("finished", pending.request, f"report {report.id} succeeded with {len(report.downloads)} downloads")
@@ -153,3 +154,13 @@ def run_reports(
         for result in results:
             for pending in waiting.pop(result.report_id, []):
                 yield finish(pending, result.report, result.error)
+
+
+def _run_time(report: Report | None) -> float | None:
+    """Recast's own seconds from create to finish (queueing on its side included), when it says."""
+    if report is None:
+        return None
+    created, updated = parse_timestamp(report.created_at), parse_timestamp(report.updated_at)
+    if created is None or updated is None or updated < created:
+        return None
+    return (updated - created).total_seconds()

@@ -3,7 +3,8 @@
 Why: Recast's capacity is unknown. Too few reports in flight and a backfill takes several times
 longer than it could; too many and they only queue on Recast's side (or get ``429``). So the
 number adapts like TCP's congestion window: it starts at ``min(ceiling, 8)`` (the old fixed cap),
-grows by one per report that finished in about its usual time (doubling per round trip until the
+grows by one per report that finished in about its usual time (Recast's ``updated_at`` minus
+``created_at`` where it gives them, so our own lateness in noticing never reads as congestion) (doubling per round trip until the
 first sign of congestion, then by one per round trip), and halves when a report took clearly longer
 than the fastest of its type (it queued) or when Recast answered ``429``. At most one cut per
 round trip: only reports submitted after the last cut may cut again. The configured
@@ -37,9 +38,10 @@ class InFlightLimit:
     def limit(self) -> int:
         return max(1, min(self.ceiling, int(self.window)))
 
-    def finished(self, kind: str, submitted_at: float, finished_at: float) -> None:
-        """A report we created finished after ``finished_at - submitted_at`` seconds."""
-        took = finished_at - submitted_at
+    def finished(self, kind: str, submitted_at: float, finished_at: float, took: float | None = None) -> None:
+        """A report we created finished: ``took`` is Recast's own run time (queueing included) when
+        known, else ``finished_at - submitted_at`` on our clock (which adds how late we noticed)."""
+        took = finished_at - submitted_at if took is None else took
         fastest = self.fastest.get(kind)
         if fastest is not None and took > SLOWER * fastest:
             self._cut(submitted_at, finished_at)

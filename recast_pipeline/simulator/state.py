@@ -43,6 +43,7 @@ class SimReport:
     duration: float
     final_status: str  # "success" or "error"
     show_in_ui: bool = True
+    queued: float = 0.0  # seconds it waited for a free slot (``capacity``) before it started computing
     run_at: dt.datetime | None = None  # wall time the current run began (created_at until a re-run)
     _downloads: list[DownloadSpec] | None = field(default=None, repr=False)
 
@@ -56,7 +57,9 @@ class SimReport:
 
     def updated_at(self, now: float) -> dt.datetime:
         """When the status last changed (or the report last re-ran)."""
-        return (self.run_at or self.created_at) + dt.timedelta(seconds=self.status_at(now)[1])
+        status, began = self.status_at(now)
+        queued = self.queued if status != "ready" else 0.0  # leaving the queue is not a status change
+        return (self.run_at or self.created_at) + dt.timedelta(seconds=queued + began)
 
 
 class Store:
@@ -117,7 +120,7 @@ class Store:
         report_type = str(form["report_type"])
         record = self.registry.get(int(form["deployment_id"]))
         with self._lock:
-            report_id = self._next_id
+            report_id, now = self._next_id, time.monotonic()
             self._next_id += 1
             report = SimReport(
                 id=report_id,
@@ -128,11 +131,12 @@ class Store:
                 model_version=record.version,
                 prerendered=prerendered,
                 created_at=later(None),
-                started=time.monotonic() if prerendered else self._start_slot(time.monotonic()),
+                started=now if prerendered else self._start_slot(now),
                 duration=0.0 if prerendered else self._duration(report_id),
                 final_status="error" if fails_on(report_type, record.spec) else "success",
                 show_in_ui=show_in_ui,
             )
+            report.queued = report.started - now
             self._reports[report_id] = report
             return report
 
