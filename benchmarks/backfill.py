@@ -31,11 +31,13 @@ from pathlib import Path
 import yaml
 
 import _common  # noqa: F401  (puts the repository on sys.path)
+from _capacity import capacity_mode
+from _polling import client_pass, describe, poll_figures
 from _vendor import run_vendor_sample
 
 from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
 
-DEPLOYMENT = 5716
+DASHBOARD = "revenue"  # the simulator's dashboard of deployment 5716
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,12 +52,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--vendor-sample", type=int, default=3, help="reports run with the vendor's loop (default 3)")
     parser.add_argument("--vendor-poll", type=float, default=30.0, help="the vendor loop's poll interval (default 30)")
     parser.add_argument("--sequential", action="store_true", help="run the two jobs one after the other")
+    parser.add_argument("--capacity", default=None,
+                        help="only the unknown-capacity mode, e.g. 4,16,32: Recast computes C at once (client ceiling --ceiling)")
+    parser.add_argument("--ceiling", type=int, default=64, help="max_in_flight in the unknown-capacity mode (default 64)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the warehouse and Dagster home in this folder")
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
+    if args.capacity:
+        return capacity_mode(args)
     jitter = args.latency / 20 if args.jitter is None else args.jitter
     with tempfile.TemporaryDirectory(prefix="recast-bench-") as scratch:
         work = args.keep or Path(scratch)
@@ -64,8 +71,9 @@ def main() -> int:
         with serve_in_thread(config) as sim:
             print(f"Simulator {sim.base_url}: latency {args.latency:g} s +/- {jitter:g} s; machine: {_common.machine()}")
             ours = run_dagster_backfill(sim, work, args)
+            polls = poll_passes(sim, ours, work, args)
             vendor = run_vendor_sample(sim, ours["forms"], args, work / "vendor")
-        print_report(args, ours, vendor)
+        print_report(args, ours, vendor, polls)
     return 0 if ours["ok"] else 1
 
 
@@ -84,7 +92,11 @@ def write_instance_settings(home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     settings = {"concurrency": repo_settings["concurrency"], "telemetry": {"enabled": False}}
     (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
-    dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))).dispose()  # storage made once, before two runs race
+    from recast_pipeline.local_env import sync_dashboards
+    from recast_pipeline.orchestration.partitions import DASHBOARDS_PARTITIONS_NAME
+
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:  # storage made once, before two runs race
+        sync_dashboards(instance, DASHBOARDS_PARTITIONS_NAME, [DASHBOARD])
 
 
 def child_run(spec: dict) -> int:
@@ -102,9 +114,7 @@ def child_run(spec: dict) -> int:
         poll_interval=spec["poll_interval"],
         max_in_flight=spec["max_in_flight"],
     )
-    defs = build_definitions(
-        Partitioning((DEPLOYMENT,), date(2024, 1, 1)), recast, RecastWarehouse(data_dir=spec["data_dir"])
-    )
+    defs = build_definitions(Partitioning(date(2024, 1, 1)), recast, RecastWarehouse(data_dir=spec["data_dir"]))
     job = defs.resolve_job_def(spec["job"])
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     with dg.DagsterInstance.get() as instance:
@@ -121,12 +131,12 @@ def child_run(spec: dict) -> int:
 def run_dagster_backfill(sim, work: Path, args: argparse.Namespace) -> dict:
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-    from recast_pipeline.orchestration.jobs import DEPLOYMENT_JOB, MONTHLY_JOB
+    from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
     from recast_pipeline.orchestration.partitions import Partitioning
-    from recast_pipeline.orchestration.sensors import recent_months
     from recast_pipeline.warehouse import Warehouse
 
-    months = recent_months(Partitioning((DEPLOYMENT,), date(2024, 1, 1)), args.months)
+    months = Partitioning(date(2024, 1, 1)).closed_months()[-args.months:]
+    first, last = Partitioning.dated_key(DASHBOARD, months[0]), Partitioning.dated_key(DASHBOARD, months[-1])
     home, data_dir = work / "dagster_home", work / "data"
     write_instance_settings(home)
     common = dict(
@@ -138,12 +148,12 @@ def run_dagster_backfill(sim, work: Path, args: argparse.Namespace) -> dict:
     )
     specs = {
         MONTHLY_JOB: dict(
-            common, job=MONTHLY_JOB, tags={ASSET_PARTITION_RANGE_START_TAG: months[0], ASSET_PARTITION_RANGE_END_TAG: months[-1]}
+            common, job=MONTHLY_JOB, tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
         ),
-        DEPLOYMENT_JOB: dict(common, job=DEPLOYMENT_JOB, partition_key=str(DEPLOYMENT)),
+        DASHBOARD_JOB: dict(common, job=DASHBOARD_JOB, partition_key=DASHBOARD),
     }
     env = {**os.environ, "DAGSTER_HOME": str(home), "RECAST_PAT": sim.token}
-    print(f"Backfilling 24 report types: {MONTHLY_JOB} over {months[0]}..{months[-1]}, {DEPLOYMENT_JOB} for {DEPLOYMENT}")
+    print(f"Backfilling 24 report types: {MONTHLY_JOB} over {months[0]}..{months[-1]}, {DASHBOARD_JOB} for {DASHBOARD}")
     children = {
         name: subprocess.Popen(
             [sys.executable, __file__, "--child", json.dumps(spec)],
@@ -195,6 +205,7 @@ def run_dagster_backfill(sim, work: Path, args: argparse.Namespace) -> dict:
         "prerendered_reused": sum(1 for _, prerendered, _ in rows if prerendered),
         "in_flight_peak": stats["in_flight_peak"],
         "calls": stats["calls"],
+        "polls": poll_figures(stats, args.latency),
         "tables": tables,
         "rows": loaded_rows,
         "forms": [json.loads(form) if isinstance(form, str) else form for _, prerendered, form in rows if not prerendered],
@@ -222,10 +233,23 @@ def overlap(windows: dict[str, tuple[float, float]]) -> str:
     return "no" if seconds == 0 else f"yes, {seconds:.1f} s"
 
 
+def poll_passes(sim, ours: dict, work: Path, args: argparse.Namespace) -> dict:
+    """The backfill's forms again through the client, first without history, then with the hints
+    the warehouse learned from the backfill (``recast_pipeline.warehouse.latency``)."""
+    from recast_pipeline.warehouse import Warehouse
+    from recast_pipeline.warehouse.latency import latency_hints
+
+    hints = latency_hints(Warehouse(work / "data" / "warehouse.duckdb"))
+    print(f"Polling passes over {len(ours['forms'])} forms: without history, then with {len(hints)} latency hints...")
+    common = (args.max_in_flight, args.poll_interval, args.latency)
+    return {"without": client_pass(sim, ours["forms"], None, *common),
+            "with": client_pass(sim, ours["forms"], hints, *common)}
+
+
 # -- the figures ------------------------------------------------------------------------------------
 
 
-def print_report(args: argparse.Namespace, ours: dict, vendor: dict) -> None:
+def print_report(args: argparse.Namespace, ours: dict, vendor: dict, polls: dict) -> None:
     cap, latency = args.max_in_flight, args.latency
     reports, created = ours["reports"], ours["created"]
     ideal_all = latency * math.ceil(reports / cap)
@@ -255,6 +279,10 @@ def print_report(args: argparse.Namespace, ours: dict, vendor: dict) -> None:
         ("wall / ideal (created)", f"{wall / ideal_created:.2f}" if ideal_created else "n/a"),
         ("vendor / wall", f"{vendor_total / wall:.1f}x   target >= 20x"),
         ("vendor (created only) / wall", f"{vendor['per_report'] * created / wall:.1f}x"),
+        ("polls, the Dagster backfill", describe(ours["polls"]) + "   (no history: adaptive)"),
+        ("polls, client, no history", describe(polls["without"]) + f"; wall {polls['without']['wall']:.1f} s"),
+        ("polls, client, with history", describe(polls["with"]) + f"; wall {polls['with']['wall']:.1f} s"
+         + "   target <= 6 polls, lateness <= 10%"),
     ]
     print("\nBackfill benchmark")
     print(_common.table(rows))

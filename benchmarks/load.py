@@ -103,8 +103,10 @@ def run_ours(spec: dict) -> dict:
     folder = Path(spec["dir"])
     warehouse = Warehouse(folder / "warehouse.duckdb")
     with TimedClient(spec["base_url"], spec["client_slug"], os.environ["RECAST_PAT"], poll_interval=1.0) as client:
-        form = FormPlanner(client).form("compute_clean_data", DEPLOYMENT, None, {})
-        job = PartitionJob("compute_clean_data", DEPLOYMENT, str(DEPLOYMENT), form, label="load benchmark")
+        deployment = client.get_deployment(DEPLOYMENT)
+        form = FormPlanner(client).form("compute_clean_data", deployment, None, {})
+        job = PartitionJob("compute_clean_data", deployment.dashboard, DEPLOYMENT, deployment.model_date,
+                           deployment.dashboard, form, label="load benchmark")
         begun = time.monotonic()
         [landed] = list(fetch_partitions(client, LandingArea(folder / "parquet"), [job]))
         if not isinstance(landed, LandedPartition):
@@ -112,8 +114,9 @@ def run_ours(spec: dict) -> dict:
         fetched = time.monotonic()
         report = landed.report
         result = warehouse.load_partition(
-            ReportLoad(report.id, job.report_type, DEPLOYMENT, job.partition_key, report.name, report.status,
-                       report.prerendered, dict(report.form or form), report.created_at, report.updated_at),
+            ReportLoad(report.id, job.report_type, job.dashboard, DEPLOYMENT, job.model_date, job.partition_key,
+                       report.name, report.status, report.prerendered, dict(report.form or form), report.created_at,
+                       report.updated_at),
             landed.stage.tables,
         )
         landed.stage.publish()

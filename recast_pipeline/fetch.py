@@ -112,6 +112,7 @@ def fetch_partitions(
     *,
     max_in_flight: int | None = None,
     on_event: Callable[[str, PartitionJob, str], None] | None = None,
+    latency_hints: Mapping[str, float] | None = None,
 ) -> Iterator[LandedPartition | FailedPartition]:
     """Yield each job's result as soon as its report is finished and landed.
 
@@ -119,15 +120,17 @@ def fetch_partitions(
     result (Dagster loads it into DuckDB and runs its checks before asking for the next), finished
     reports are still noticed on time and replaced by the next ones. ``on_event`` is called on the
     caller's thread. Closing the generator early stops submitting further reports.
+    ``latency_hints``: usual run times (``recast_pipeline.warehouse.latency.latency_hints``).
     """
     started = time.monotonic()
-    requests = [ReportRequest(key=i, form=dict(j.form), label=j.label, force_new=j.force_new) for i, j in enumerate(jobs)]
+    requests = [ReportRequest(key=i, form=dict(j.form), label=j.label, force_new=j.force_new, dashboard=j.dashboard)
+                for i, j in enumerate(jobs)]
     inbox: queue.SimpleQueue = queue.SimpleQueue()
     stop = threading.Event()
     pool = ThreadPoolExecutor(DOWNLOAD_WORKERS, thread_name_prefix="recast-download")
     scheduler = threading.Thread(
         target=_schedule,
-        args=(client, area, jobs, requests, max_in_flight, started, pool, inbox, stop),
+        args=(client, area, jobs, requests, max_in_flight, started, pool, inbox, stop, latency_hints),
         name="recast-scheduler",
         daemon=True,
     )
@@ -163,7 +166,7 @@ def _discard_unclaimed(inbox: queue.SimpleQueue) -> None:
             payload[0].stage.discard()
 
 
-def _schedule(client, area, jobs, requests, max_in_flight, started, pool, inbox, stop) -> None:
+def _schedule(client, area, jobs, requests, max_in_flight, started, pool, inbox, stop, hints) -> None:
     """The scheduler thread: run the reports, hand finished ones to the landing pool, report back."""
     results = 0
 
@@ -177,7 +180,7 @@ def _schedule(client, area, jobs, requests, max_in_flight, started, pool, inbox,
         inbox.put(("result", FailedPartition(job, error, outcome.report.id) if error else future.result()))
 
     try:
-        for outcome in run_reports(client, requests, max_in_flight=max_in_flight, on_event=relay):
+        for outcome in run_reports(client, requests, max_in_flight=max_in_flight, on_event=relay, latency_hints=hints):
             if stop.is_set():
                 return
             job = jobs[outcome.request.key]

@@ -133,19 +133,29 @@ def prerendered_refreshes(
             break  # first look: only where Recast stands
     state.prerendered_id = newest or after
     refreshes: dict[str, Refresh] = {}
+    settled = set(already)
     for report_id, row in sorted(found.items()):
+        if settled | set(refreshes) >= set(current):
+            break  # every dashboard is decided: no GET for the rest of its pre-rendered reports
+        stamp = parse_timestamp(row.updated_at) or parse_timestamp(row.created_at)
+        if stamp is not None and all(_re_render(stamp, state.seen_at.get(name)) for name in current):
+            continue  # a re-render of a refresh already seen, whichever dashboard it belongs to: no GET
         deployment_id = client.get_report(report_id).deployment_id
         dashboard = by_deployment.get(deployment_id)
-        if dashboard is None or dashboard in already or dashboard in refreshes:
+        if dashboard is None or dashboard in settled or dashboard in refreshes:
             continue
-        stamp = parse_timestamp(row.updated_at) or parse_timestamp(row.created_at)
-        seen = parse_timestamp(state.seen_at.get(dashboard))
-        if stamp is not None and seen is not None and stamp <= seen + PRERENDER_GRACE:
+        if stamp is not None and _re_render(stamp, state.seen_at.get(dashboard)):
             continue  # a re-render of the refresh already seen
         version = ModelVersion.of(current[dashboard])
         refreshes[dashboard] = Refresh(dashboard, version, version, f"pre-rendered report {report_id} was re-run")
         state.seen_at[dashboard] = (stamp or datetime.now(timezone.utc)).isoformat()
     return list(refreshes.values())
+
+
+def _re_render(stamp: datetime, seen_at: str | None) -> bool:
+    """Whether a pre-rendered report stamped ``stamp`` belongs to the refresh seen at ``seen_at``."""
+    seen = parse_timestamp(seen_at)
+    return seen is not None and stamp <= seen + PRERENDER_GRACE
 
 
 def ready_months(closed_months: Iterable[str], end_date: date | None) -> list[str]:

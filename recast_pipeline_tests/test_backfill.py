@@ -22,6 +22,7 @@ from dagster._core.instance.ref import InstanceRef
 from recast_pipeline.fetch import LandedPartition, PartitionJob, fetch_partitions
 from recast_pipeline.landing import LandingArea
 from recast_pipeline.recast import RecastClient
+from recast_pipeline.recast.concurrency import INITIAL
 from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, definitions_for, range_tags, run_job
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,15 +32,27 @@ RECAST_STEP = "recast_monthly_reports"  # the pooled step; its asset checks run 
 MONTHS = ("revenue|2026-07-01", "revenue|2026-09-01")  # three months of one dashboard
 
 
-@pytest.mark.parametrize("cap, expected_peak", [(5, 5), (32, 12)])
+@pytest.mark.parametrize("cap, expected_peak", [(5, 5), (32, 8)])  # 32: the adaptive limit starts at 8 below it
 def test_one_run_submits_every_report_up_to_the_cap_and_waits_for_them_together(simulator_factory, tmp_path, cap, expected_peak):
-    sim = simulator_factory(latency=0.3)
+    sim = simulator_factory(latency=0.05)
+    sim.set_faults(force_status={t: "processing" for t in TYPES})  # nothing finishes until released
     defs = definitions_for(sim, tmp_path, max_in_flight=cap)
+    seen = []
+
+    def release_once_the_limit_is_in_flight() -> None:
+        try:
+            _wait_until(lambda: sim.stats()["creates"] >= expected_peak)
+            seen.append(sim.stats()["creates"])  # while held, the scheduler stops exactly at its limit
+        finally:
+            sim.clear_faults()
+
+    releaser = threading.Thread(target=release_once_the_limit_is_in_flight, daemon=True)
+    releaser.start()
     result = run_job(defs, MONTHLY_JOB, tags=range_tags(*MONTHS), asset_selection=KEYS)
+    releaser.join(timeout=60)
     assert result.success
-    stats = sim.stats()
-    assert stats["creates"] == 12  # 4 types x 3 months, one report each
-    assert stats["in_flight_peak"] == expected_peak == min(cap, 12)
+    assert seen == [expected_peak] and expected_peak == min(cap, INITIAL, 12)
+    assert sim.stats()["creates"] == 12  # 4 types x 3 months, one report each
     steps = [e for e in result.all_events if e.event_type_value == "STEP_START" and e.step_key == "recast_monthly_reports"]
     assert len(steps) == 1  # one step waits for all of them: no slot or process per report (the checks step follows)
 
@@ -70,13 +83,16 @@ def test_reports_keep_being_polled_and_replaced_while_the_caller_holds_a_result(
     months = ["2026-07-01", "2026-08-01", "2026-09-01"]
     jobs = _jobs(months) + [_job(j.partition_key, {**j.form, "end_date": j.form["end_date"][:-2] + "20"}) for j in _jobs(months)]
     with RecastClient(sim.base_url, sim.client_slug, sim.token, poll_interval=0.1) as client:
-        results = fetch_partitions(client, LandingArea(tmp_path / "parquet"), jobs, max_in_flight=2)
+        events = []
+        results = fetch_partitions(client, LandingArea(tmp_path / "parquet"), jobs, max_in_flight=2,
+                                   on_event=lambda kind, job, detail: events.append(kind))
         first = next(results)
         # while we hold the first result, the other five are created, polled and landed anyway
         _wait_until(lambda: sim.stats()["creates"] == 6 and sim.stats()["in_flight"] == 0)
         rest = list(results)
     assert all(isinstance(r, LandedPartition) for r in [first, *rest]) and len(rest) == 5
-    assert sim.stats()["in_flight_peak"] == 2
+    in_flight = [events[:i].count("submitted") - events[:i].count("finished") for i in range(len(events) + 1)]
+    assert max(in_flight) == 2 and sim.stats()["in_flight_peak"] <= 2  # the cap, as the client kept it
 
 
 def _scheduler_running() -> bool:

@@ -39,7 +39,8 @@ def test_max_in_flight_is_honoured_and_outcomes_stream(sim, connect):
     assert all(o.ok and not o.reused and o.report.downloads for o in outcomes)
     assert all(o.submitted_at <= o.finished_at for o in outcomes)
     stats = sim.stats()
-    assert stats["creates"] == 12 and stats["in_flight_peak"] == 3
+    # in flight as the client sees it (deterministic); Recast never computed more than that at once
+    assert client_peak(events) == 3 and stats["creates"] == 12 and stats["in_flight_peak"] <= 3
     # the first outcome was handed out before the last request was even submitted
     assert outcomes[0].finished_at <= max(o.submitted_at for o in outcomes)
     assert sorted(kind for kind, _, _ in events) == ["finished"] * 12 + ["submitted"] * 12
@@ -47,8 +48,19 @@ def test_max_in_flight_is_honoured_and_outcomes_stream(sim, connect):
 
 def test_default_max_in_flight_comes_from_the_client(sim, connect):
     client = connect(sim, max_in_flight=2)
-    outcomes = list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(5)]))
-    assert len(outcomes) == 5 and sim.stats()["in_flight_peak"] == 2
+    events = []
+    outcomes = list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(5)],
+                                on_event=lambda *e: events.append(e)))
+    assert len(outcomes) == 5 and client_peak(events) == 2 and sim.stats()["in_flight_peak"] <= 2
+
+
+def client_peak(events) -> int:
+    """Most reports submitted and not yet finished at once, from the batch's own events."""
+    peak = current = 0
+    for kind, _, _ in events:
+        current += {"submitted": 1, "finished": -1, "failed": -1}.get(kind, 0)
+        peak = max(peak, current)
+    return peak
 
 
 def test_a_rerun_reuses_everything_with_one_listing(sim, connect):
@@ -104,7 +116,10 @@ def test_bad_credentials_stop_the_batch(sim, connect):
 
 def test_rate_limits_during_a_batch_are_absorbed(sim, connect):
     client = connect(sim)
-    sim.set_faults(rate_limit_rate=0.3, retry_after=0, server_error_rate=0.1)
+    # a 5xx on a create is ambiguous by design (LostCreateError, tested elsewhere): here only reads get them,
+    # so the outcome does not depend on which request the seeded draws happen to hit
+    sim.set_faults(rate_limit_rate=0.3, retry_after=0, server_error_rate=0.1,
+                   server_error_endpoints=["show", "list", "download", "deployments"])
     outcomes = list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(8)], max_in_flight=4))
     assert all(o.ok for o in outcomes) and len(outcomes) == 8
     stats = sim.stats()

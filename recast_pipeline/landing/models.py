@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:  # pyarrow is imported on first use: every process that loads the definitions would pay it
+    import pyarrow as pa
 
-DUCKDB_TYPES = {
-    pa.int64(): "BIGINT",
-    pa.float64(): "DOUBLE",
-    pa.date32(): "DATE",
-    pa.string(): "VARCHAR",
-    pa.large_string(): "VARCHAR",
-    pa.timestamp("us", tz="UTC"): "TIMESTAMP WITH TIME ZONE",
-}
+
+@lru_cache(maxsize=1)
+def duckdb_types() -> dict:
+    """Arrow type -> DuckDB type name of the columns landing writes."""
+    import pyarrow as pa
+
+    return {pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.date32(): "DATE", pa.string(): "VARCHAR",
+            pa.large_string(): "VARCHAR", pa.timestamp("us", tz="UTC"): "TIMESTAMP WITH TIME ZONE"}
 
 
 def utc_now() -> datetime:
@@ -78,7 +81,7 @@ class LandedColumn:
 
     @property
     def duckdb_type(self) -> str:
-        return DUCKDB_TYPES.get(self.arrow_type, "VARCHAR")
+        return duckdb_types().get(self.arrow_type, "VARCHAR")
 
 
 @dataclass(frozen=True)

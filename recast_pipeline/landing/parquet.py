@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
 
 from recast_pipeline.landing.diagnose import MalformedCsvError, check_head, describe_failure, read_header
 from recast_pipeline.landing.inference import (
@@ -111,6 +110,8 @@ def csv_to_parquet(
                     rows = copy(types)
             except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
                 raise describe_failure(csv_path, len(header), exc, download_key) from None
+        import pyarrow.parquet as pq  # on first use: importing the definitions should not pay for it
+
         schema = pq.read_schema(temporary)
         os.replace(temporary, parquet_path)
     except BaseException:

@@ -19,6 +19,7 @@ from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 from recast_pipeline.orchestration.specs import IO_MANAGER_KEY, AssetOptions, report_spec  # noqa: F401 (IO_MANAGER_KEY re-exported)
 from recast_pipeline.recast.catalog import REPORT_TYPES, ReportType
+from recast_pipeline.warehouse.latency import latency_hints
 
 POOL = "recast_api"
 MONTHLY_ASSETS, DASHBOARD_ASSETS = "recast_monthly_reports", "recast_dashboard_reports"
@@ -131,7 +132,10 @@ def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWa
     def log_event(kind: str, job: PartitionJob, detail: str) -> None:
         context.log.info(f"{job.report_type} [{job.tag}]: {kind} {detail}".rstrip())
 
-    results = fetch_partitions(client, warehouse.landing_area(), jobs, max_in_flight=recast.max_in_flight, on_event=log_event)
+    hints = latency_hints(warehouse.warehouse())  # Recast's past run times: poll near the expected finish
+    results = fetch_partitions(
+        client, warehouse.landing_area(), jobs, max_in_flight=recast.max_in_flight, on_event=log_event, latency_hints=hints
+    )
     try:
         for result in results:
             report_type = result.job.report_type

@@ -1,7 +1,8 @@
 """Run many report requests at once: reuse or create, bounded in flight, polled together.
 
 Why: a backfill of 24 months must take about one report's latency, not 24 of them, without
-flooding Recast. Requests are submitted until ``max_in_flight`` reports are computing; all of
+flooding Recast. Requests are submitted until the in-flight limit is reached (it adapts to
+Recast's capacity, see ``concurrency``; ``max_in_flight`` is its ceiling); all of
 them are polled together; each time one finishes the next request is submitted, and the outcome
 is yielded at once so the caller can download it while the others still compute.
 
@@ -15,10 +16,12 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, Mapping
 
 from recast_pipeline.recast import errors
-from recast_pipeline.recast.models import Deployment, Report
+from recast_pipeline.recast.concurrency import InFlightLimit
+from recast_pipeline.recast.models import Deployment, Report, parse_timestamp
+from recast_pipeline.recast.polling import latency_for
 from recast_pipeline.recast.reuse import ReportIndex
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ class ReportRequest:
     form: dict[str, Any]
     label: str | None = None
     force_new: bool = False
+    dashboard: str | None = None  # picks the dashboard's own latency hint, where there is one
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class _Pending:
     request: ReportRequest
     reused: bool
     submitted_at: float
+    created_at: float = 0.0  # our clock when the create returned: the report's own run starts here
 
 
 def run_reports(
@@ -77,16 +82,25 @@ def run_reports(
     max_in_flight: int | None = None,
     on_event: EventHandler | None = None,
     deployments: Iterable[Deployment] = (),
+    latency_hints: Mapping[str, float] | None = None,
 ) -> Iterator[ReportOutcome]:
     """Yield one ``ReportOutcome`` per request, in the order they finish.
 
     Events passed to ``on_event(kind, request, detail)``: ``submitted``, ``reused``,
     ``finished``, ``failed``. ``deployments``: those the forms name, when the caller holds them
-    (their version sets the reuse cutoff without a GET each).
+    (their version sets the reuse cutoff without a GET each). ``latency_hints``: usual run times
+    by report type (and ``"<type>|<dashboard>"``), so new reports are polled around their finish.
     """
-    limit = int(max_in_flight or client.max_in_flight)
-    if limit < 1:
+    ceiling = int(max_in_flight or client.max_in_flight)
+    if ceiling < 1:
         raise errors.ConfigurationError("max_in_flight must be at least 1")
+    limit = InFlightLimit(ceiling)
+    seen_429 = [client.rate_limited_count]
+
+    def note_rate_limits() -> None:
+        if client.rate_limited_count > seen_429[0]:
+            seen_429[0] = client.rate_limited_count
+            limit.rate_limited(client.clock())
     queue = deque(requests)
     index = ReportIndex(client, deployments)
     poller = client.poller()
@@ -99,6 +113,9 @@ def run_reports(
 
     def finish(pending: _Pending, report: Report | None, error: Exception | None) -> ReportOutcome:
         outcome = ReportOutcome(pending.request, report, error, pending.reused, pending.submitted_at, client.clock())
+        if error is None and not pending.reused:
+            limit.finished(str(pending.request.form.get("report_type")), pending.created_at, outcome.finished_at,
+                           _run_time(report))
         if error is None:
             assert report is not None
             emit("finished", pending.request, f"report {report.id} succeeded with {len(report.downloads)} downloads")
@@ -107,7 +124,7 @@ def run_reports(
         return outcome
 
     while queue or waiting:
-        while queue and len(waiting) < limit:
+        while queue and len(waiting) < limit.limit:
             request = queue.popleft()
             pending = _Pending(request, reused=False, submitted_at=client.clock())
             try:
@@ -117,17 +134,33 @@ def run_reports(
             except errors.RecastError as exc:
                 yield finish(pending, None, exc)
                 continue
-            pending.reused = submission.reused
+            finally:
+                note_rate_limits()
+            pending.reused, pending.created_at = submission.reused, client.clock()
             report = submission.report
             if submission.reused and report is not None:
                 emit("reused", request, f"report {report.id} ({report.status})")
                 if report.status == "success":
                     yield finish(pending, report, None)
                     continue
+                expected = None  # computing since before this run: its own clock is unknown
             else:
                 emit("submitted", request, f"report {submission.report_id}")
-            poller.add(submission.report_id, pending.submitted_at)
+                expected = latency_for(latency_hints, request.form.get("report_type"), request.dashboard)
+            poller.add(submission.report_id, pending.submitted_at, expected)
             waiting.setdefault(submission.report_id, []).append(pending)
-        for result in poller.poll():
+        results = poller.poll()
+        note_rate_limits()
+        for result in results:
             for pending in waiting.pop(result.report_id, []):
                 yield finish(pending, result.report, result.error)
+
+
+def _run_time(report: Report | None) -> float | None:
+    """Recast's own seconds from create to finish (queueing on its side included), when it says."""
+    if report is None:
+        return None
+    created, updated = parse_timestamp(report.created_at), parse_timestamp(report.updated_at)
+    if created is None or updated is None or updated < created:
+        return None
+    return (updated - created).total_seconds()

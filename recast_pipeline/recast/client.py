@@ -128,6 +128,11 @@ class RecastClient:
         self._session.close()
 
     @property
+    def rate_limited_count(self) -> int:
+        """How many ``429`` answers this client has had (the in-flight adaptation reads it)."""
+        return self._session.rate_limited
+
+    @property
     def reports_path(self) -> str:
         return f"{self._prefix}/reports"
 

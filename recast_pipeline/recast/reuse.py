@@ -13,8 +13,9 @@ built for the dashboard's active deployment), and it was computed at or after th
 latest refresh (``Deployment.refreshed_at``: ``updated_at``, else ``model_date``); a pre-rendered
 report re-run in place counts from its ``updated_at``. Nothing older can be reused, so the list
 is read newest-first only down to that cutoff, once it has been seen to really be newest-first
-(otherwise it is read to the end). Types with no inputs are read whole: their pre-rendered
-reports may be re-run in place far down the list, and the list of such a type stays short.
+(otherwise it is read to the end). For types with no inputs, whose pre-rendered reports may be
+re-run in place far down the list, the rest of the list is read only when nothing above the
+cutoff matched.
 """
 
 from __future__ import annotations
@@ -61,11 +62,12 @@ def is_fresh(report: Report, cutoff: datetime | None) -> bool:
 class _Listing:
     """One report type's rows, read lazily newest-first and kept for the whole batch."""
 
-    def __init__(self, rows: Iterable[Report], read_all: bool) -> None:
+    def __init__(self, rows: Iterable[Report], deep: bool = False) -> None:
         self._rows: Iterator[Report] = iter(rows)
         self.rows: list[Report] = []
         self._done = False
-        self._ordered = not read_all
+        self._ordered = True
+        self.deep = deep  # re-runs in place may hide below the cutoff: read on when nothing matched
 
     def until(self, cutoff: datetime | None) -> list[Report]:
         """Rows down to the first one created before ``cutoff`` (all of them when it cannot be relied on)."""
@@ -158,7 +160,7 @@ class ReportIndex:
     def find_lost(self, form: Mapping[str, Any], since: datetime) -> int | None:
         """The newest report a lost create of ``form`` may have made: ours, running or created since ``since``."""
         fingerprint = form_fingerprint(form)
-        listing = _Listing(self._source.iter_reports(report_type=form.get("report_type")), read_all=False)
+        listing = _Listing(self._source.iter_reports(report_type=form.get("report_type")))
         rows = [r for r in listing.until(since) if r.status != "error"]
         recent = [r for r in rows if r.running or (parse_timestamp(r.created_at) or since) >= since]
         for row in sorted(recent, key=_newest_first):
@@ -190,14 +192,21 @@ class ReportIndex:
     def _listing(self, report_type: str | None) -> _Listing:
         if report_type not in self._listings:
             entry = resolve(report_type)
-            read_all = entry is not None and entry.no_inputs and entry.prerendered
+            deep = entry is not None and entry.no_inputs and entry.prerendered
             rows = self._source.iter_reports(report_type=report_type, include_prerendered=True)
-            self._listings[report_type] = _Listing(rows, read_all)
+            self._listings[report_type] = _Listing(rows, deep)
         return self._listings[report_type]
 
     def _from_list(self, form: Mapping[str, Any], fingerprint: str, deployment_id: Any,
                    cutoff: datetime | None) -> Report | None:
-        rows = self._listing(form.get("report_type")).until(cutoff)
+        listing = self._listing(form.get("report_type"))
+        found = self._first_match(listing.until(cutoff), fingerprint, deployment_id, cutoff)
+        if found is None and listing.deep:
+            found = self._first_match(listing.until(None), fingerprint, deployment_id, cutoff)
+        return found
+
+    def _first_match(self, rows: list[Report], fingerprint: str, deployment_id: Any,
+                     cutoff: datetime | None) -> Report | None:
         candidates = [r for r in rows if r.status in USABLE_STATUSES and is_fresh(r, cutoff)]
         for row in sorted(candidates, key=_preferred_first):
             cached = row.id in self._details

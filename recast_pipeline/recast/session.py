@@ -78,6 +78,7 @@ class ApiSession:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.retry = retry
+        self.rate_limited = 0  # 429 answers so far
         self._token = token
         self._origin = _origin(httpx.URL(base_url))
         self._plain_options = dict(timeout=timeout, transport=transport, follow_redirects=False,
@@ -140,6 +141,8 @@ class ApiSession:
         except httpx.TransportError as exc:
             logger.warning("%s %s failed after %.3fs: %s", method, shown, time.monotonic() - started, self.scrub(repr(exc)))
             raise
+        if response.status_code == 429:
+            self.rate_limited += 1  # read by the in-flight adaptation (``concurrency``)
         level = logging.DEBUG if response.status_code < 400 else logging.INFO
         logger.log(level, "%s %s -> %s in %.3fs", method, shown, response.status_code, time.monotonic() - started)
         return response

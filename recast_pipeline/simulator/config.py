@@ -35,6 +35,9 @@ class SimulatorConfig:
     port: int = 0  # 0 = pick a free port
     data_end: dt.date = field(default_factory=default_data_end)  # model's last day of data
     clean_data_rows: int | None = None  # size compute_clean_data's ``clean_data`` as a geo x day panel
+    capacity: int | None = None  # reports computed at once; later ones queue (first in, first out)
+    queue_limit: int | None = None  # reports computing or queued at which a create gets 429 (Retry-After 1)
+    history_reports: int = 0  # old finished reports the account already holds (see history.py)
     refresh_every: float | None = None  # seconds between automatic model refreshes of every deployment
     faults: Any = None  # FaultSettings | dict | None
     readings: Any = None  # Readings | dict | None: how the open questions of RECAST_API.md are played
@@ -49,6 +52,12 @@ class SimulatorConfig:
         if self.latency < 0 or self.jitter < 0:
             raise ValueError("latency and jitter must be >= 0")
         self.readings = Readings.coerce(self.readings)
+        if isinstance(self.history_reports, bool) or not isinstance(self.history_reports, int) or self.history_reports < 0:
+            raise ValueError(f"history_reports must be an integer >= 0, got {self.history_reports!r}")
+        for knob in ("capacity", "queue_limit"):
+            value = getattr(self, knob)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(f"{knob} must be a positive integer or None, got {value!r}")
         if self.clean_data_rows is not None and self.clean_data_rows < 1:
             raise ValueError("clean_data_rows must be a positive integer")
 

@@ -29,6 +29,8 @@ def _sim(request: Request):
 def _report_view(sim, report, full: bool) -> dict:
     settings, now = sim.faults.settings, time.monotonic()
     status = status_of(report, settings.force_status, now)
+    if full and status in ("success", "error") and report.duration > 0:
+        sim.stats.report_seen_final(report.id, now - report.started - report.duration)
     extra = hostile_downloads() if settings.hostile_keys and is_dynamic(report.report_type) else []
     return report_json(sim.store, report, status, now, full, sim.store.readings, extra)
 
@@ -45,6 +47,9 @@ async def create_report(request: Request) -> Response:
         form, name = validate_create(body, sim.store.registry)
     except ValidationFailed as exc:
         return unprocessable(sim.store.readings, str(exc), exc.errors)
+    if sim.store.saturated():  # refused before anything is created, like any rate limit
+        return JSONResponse({"error": "rate_limited", "message": "too many reports computing; retry after 1"},
+                            status_code=429, headers={"Retry-After": "1"})
     # show_in_ui missing counts as false: only an explicit true asks for the report in the UI list
     report = sim.store.create(form, name, show_in_ui=body.get("show_in_ui") is True)
     sim.stats.report_created(report.started, report.duration)

@@ -20,6 +20,7 @@ from .config import SimulatorConfig
 from .csvout import DownloadSpec
 from .data import ModelData, model_data, stable_seed
 from .deployments import DeploymentSpec
+from .history import history_rows
 from .readings import Readings
 from .registry import DeploymentRecord, Registry, later
 from .reporttypes import build_downloads, dashboard_form, fails_on, prerendered_types
@@ -42,6 +43,7 @@ class SimReport:
     duration: float
     final_status: str  # "success" or "error"
     show_in_ui: bool = True
+    queued: float = 0.0  # seconds it waited for a free slot (``capacity``) before it started computing
     run_at: dt.datetime | None = None  # wall time the current run began (created_at until a re-run)
     _downloads: list[DownloadSpec] | None = field(default=None, repr=False)
 
@@ -55,7 +57,9 @@ class SimReport:
 
     def updated_at(self, now: float) -> dt.datetime:
         """When the status last changed (or the report last re-ran)."""
-        return (self.run_at or self.created_at) + dt.timedelta(seconds=self.status_at(now)[1])
+        status, began = self.status_at(now)
+        queued = self.queued if status != "ready" else 0.0  # leaving the queue is not a status change
+        return (self.run_at or self.created_at) + dt.timedelta(seconds=queued + began)
 
 
 class Store:
@@ -67,6 +71,7 @@ class Store:
         self._reports: dict[int, SimReport] = {}
         self._next_id = FIRST_REPORT_ID
         self._prerendered: dict[str, list[int]] = {}  # dashboard -> its current pre-rendered report ids
+        self._seed_history(config.history_reports)
         for record in self.registry.active():
             self._prerendered[record.dashboard] = self._prerender(record)
 
@@ -115,7 +120,7 @@ class Store:
         report_type = str(form["report_type"])
         record = self.registry.get(int(form["deployment_id"]))
         with self._lock:
-            report_id = self._next_id
+            report_id, now = self._next_id, time.monotonic()
             self._next_id += 1
             report = SimReport(
                 id=report_id,
@@ -126,13 +131,39 @@ class Store:
                 model_version=record.version,
                 prerendered=prerendered,
                 created_at=later(None),
-                started=time.monotonic(),
+                started=now if prerendered else self._start_slot(now),
                 duration=0.0 if prerendered else self._duration(report_id),
                 final_status="error" if fails_on(report_type, record.spec) else "success",
                 show_in_ui=show_in_ui,
             )
+            report.queued = report.started - now
             self._reports[report_id] = report
             return report
+
+    def _unfinished_ends(self, now: float) -> list[float]:
+        return sorted(r.started + r.duration for r in self._reports.values() if r.started + r.duration > now)
+
+    def _start_slot(self, now: float) -> float:
+        """When a new report starts computing: now, or (``capacity``) when enough earlier ones ended."""
+        capacity = self.config.capacity
+        ends = self._unfinished_ends(now) if capacity else []
+        return now if not capacity or len(ends) < capacity else ends[len(ends) - capacity]
+
+    def saturated(self) -> bool:
+        """Whether ``queue_limit`` reports are computing or queued (a create is refused with 429)."""
+        limit = self.config.queue_limit
+        with self._lock:
+            return limit is not None and len(self._unfinished_ends(time.monotonic())) >= limit
+
+    def _seed_history(self, count: int) -> None:
+        """Old finished reports (``history_reports``), older and lower-numbered than anything made later."""
+        records = self.registry.active()
+        models = {r.id: self.model(r.id) for r in records}
+        for fields in history_rows(records, models, count):
+            report = SimReport(id=self._next_id, started=time.monotonic() - 1.0, duration=0.0, final_status="success",
+                               **fields)
+            self._reports[report.id] = report
+            self._next_id += 1
 
     def _prerender(self, record: DeploymentRecord) -> list[int]:
         md = self.model(record.id)

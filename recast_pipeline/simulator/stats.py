@@ -30,6 +30,7 @@ class Stats:
             self._requests_now = 0
             self._requests_peak = 0
             self._intervals: list[tuple[float, float]] = []
+            self._seen_late: dict[int, float] = {}  # report id -> seconds from its finish to the first show of it
 
     def request_started(self) -> None:
         with self._lock:
@@ -52,12 +53,18 @@ class Stats:
             self._creates += 1
             self._intervals.append((started, started + duration))
 
+    def report_seen_final(self, report_id: int, late: float) -> None:
+        """A show answered a final status: how long after the report finished (first time only)."""
+        with self._lock:
+            self._seen_late.setdefault(report_id, max(0.0, late))
+
     def snapshot(self) -> dict[str, Any]:
         now = time.monotonic()
         with self._lock:
             intervals = list(self._intervals)
             data = {
                 "creates": self._creates,
+                "seen_late": dict(self._seen_late),
                 "calls": dict(self._calls),
                 "statuses": dict(self._statuses),
                 "faults": dict(self._faults),

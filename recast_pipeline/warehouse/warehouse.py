@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from recast_pipeline.landing.models import LandedTable
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, schema_name, table_identifier
@@ -28,6 +27,9 @@ from recast_pipeline.warehouse.load import check_inputs, write_partition
 from recast_pipeline.warehouse.lock import Deadline, connect, writer_lock
 from recast_pipeline.warehouse.models import LoadResult, ReportLoad
 from recast_pipeline.warehouse.schema import merge_incoming
+
+if TYPE_CHECKING:  # pandas costs ~0.3 s to import; DuckDB's .df() imports it when a frame is read
+    import pandas as pd
 
 # Without insertion order DuckDB writes big inserts straight to their final blocks in parallel
 # instead of through the WAL plus a checkpoint at close: loads take about half the time (and

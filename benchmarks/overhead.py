@@ -1,0 +1,111 @@
+"""Per-run overhead: one partition of ``compute_spend_summary`` against Dagster's own floor.
+
+Both sides run as fresh ``dagster asset materialize`` processes on one Dagster home, alternated,
+``--repeat`` times (medians; a new month each time, so every run of ours creates its report), against the simulator on loopback with a tiny report latency:
+**ours** materializes ``recast/compute_spend_summary`` for ``revenue|<month>`` (reuse lookup,
+create, poll, download, land, load, checks); **floor** is a trivial monthly asset that makes one
+GET to the same server and writes a small DuckDB table. Where the time goes: the import of each
+code location (fresh interpreters) and the step itself (Dagster's "Finished execution of step"),
+the rest being Dagster's process, instance and run machinery.
+
+    .venv/bin/python benchmarks/overhead.py            # ~1-2 min
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import _common
+from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+
+FLOOR = '''
+import dagster as dg, duckdb, httpx, os
+
+@dg.asset(partitions_def=dg.MonthlyPartitionsDefinition(start_date="2024-01-01"))
+def trivial(context) -> None:
+    body = httpx.get(os.environ["FLOOR_URL"], headers={"Authorization": "Bearer " + os.environ["RECAST_PAT"]}).json()
+    with duckdb.connect(os.environ["FLOOR_DB"]) as con:
+        con.execute("CREATE OR REPLACE TABLE t AS SELECT ? AS partition, ? AS rows", [context.partition_key, len(body["data"])])
+
+defs = dg.Definitions(assets=[trivial])
+'''
+STEP = re.compile(r'Finished execution of step "[^"]+" in ([0-9.]+)(m?s)')
+
+
+def timed(command: list[str], env: dict) -> tuple[float, float | None]:
+    """(wall seconds, the step's own seconds as Dagster reports it)."""
+    begun = time.monotonic()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall = time.monotonic() - begun
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:4])} failed:\n{done.stderr[-2000:]}")
+    match = STEP.search(done.stderr + done.stdout)
+    step = None if match is None else float(match.group(1)) / (1000 if match.group(2) == "ms" else 1)
+    return wall, step
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--latency", type=float, default=0.05)
+    args = parser.parse_args()
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    with tempfile.TemporaryDirectory(prefix="recast-overhead-") as scratch, \
+            serve_in_thread(SimulatorConfig(latency=args.latency, jitter=0.0, log_level="error")) as sim:
+        work = Path(scratch)
+        (work / "floor.py").write_text(FLOOR)
+        (work / "home").mkdir()
+        env = {**os.environ, "DAGSTER_HOME": str(work / "home"), "RECAST_BASE_URL": sim.base_url,
+               "RECAST_CLIENT_SLUG": sim.client_slug, "RECAST_PAT": sim.token, "RECAST_DATA_DIR": str(work / "data"),
+               "RECAST_POLL_INTERVAL": "0.5", "FLOOR_URL": f"{sim.base_url}/v1/clients/{sim.client_slug}/deployments",
+               "FLOOR_DB": str(work / "floor.duckdb"), "DAGSTER_DISABLE_TELEMETRY": "1"}
+        (work / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        subprocess.run([sys.executable, "-c", "import dagster as dg; i = dg.DagsterInstance.get(); "
+                        "i.add_dynamic_partitions('recast_dashboards', ['revenue'])"], env=env, check=True)
+        def ours(month: str) -> list[str]:
+            return [dagster, "asset", "materialize", "-m", "recast_pipeline.definitions",
+                    "--select", "recast/compute_spend_summary", "--partition", f"revenue|{month}"]
+
+        def floor(month: str) -> list[str]:
+            return [dagster, "asset", "materialize", "-f", str(work / "floor.py"), "--select", "trivial",
+                    "--partition", month]
+
+        months = [f"2025-{m:02d}-01" for m in range(1, 13)]
+        imports = {name: [sys.executable, "-c", statement] for name, statement in
+                   (("dagster", "import dagster"), ("definitions", "import dagster, recast_pipeline.definitions"))}
+        print(f"Overhead: {args.repeat} alternated runs each; machine: {_common.machine()}")
+        timed(floor(months[-1]), env), timed(ours(months[-1]), env)  # warm-up: storage made once
+        results: dict[str, list] = {"ours": [], "floor": [], "dagster": [], "definitions": []}
+        for month in months[: args.repeat]:  # a month each: every run of ours creates its report
+            results["floor"].append(timed(floor(month), env))
+            results["ours"].append(timed(ours(month), env))
+            for name, command in imports.items():
+                results[name].append(timed(command, env))
+    med = {name: statistics.median(w for w, _ in runs) for name, runs in results.items()}
+    step = {name: statistics.median(s for _, s in results[name] if s is not None) for name in ("ours", "floor")}
+    rows = [
+        ("one partition, ours", f"{med['ours']:.2f} s (step {step['ours']:.2f} s)"),
+        ("trivial monthly asset (floor)", f"{med['floor']:.2f} s (step {step['floor']:.2f} s)"),
+        ("ours / floor", f"{med['ours'] / med['floor']:.2f}   target <= 1.25"),
+        ("import dagster", f"{med['dagster']:.2f} s"),
+        ("import the definitions", f"{med['definitions']:.2f} s  (+{med['definitions'] - med['dagster']:.2f} s over dagster; "
+                                   "target <= +0.4 s)"),
+        ("where ours spends the difference", f"step +{step['ours'] - step['floor']:.2f} s, imports "
+                                             f"+{med['definitions'] - med['dagster']:.2f} s, rest "
+                                             f"{med['ours'] - med['floor'] - (step['ours'] - step['floor']):.2f} s"),
+    ]
+    print(f"\nOverhead benchmark (report latency {args.latency:g} s; each run of ours creates, polls and loads a report)")
+    print(_common.table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""How many reports to keep computing at once, found in flight (no Dagster, no clock of its own).
+
+Why: Recast's capacity is unknown. Too few reports in flight and a backfill takes several times
+longer than it could; too many and they only queue on Recast's side (or get ``429``). So the
+number adapts like TCP's congestion window: it starts at ``min(ceiling, 8)`` (the old fixed cap),
+grows by one per report that finished in about its usual time (Recast's ``updated_at`` minus
+``created_at`` where it gives them, so our own lateness in noticing never reads as congestion) (doubling per round trip until the
+first sign of congestion, then by one per round trip), and halves when a report took clearly longer
+than the fastest of its type (it queued) or when Recast answered ``429``. At most one cut per
+round trip: only reports submitted after the last cut may cut again. The configured
+``max_in_flight`` is the ceiling, never exceeded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+INITIAL = 8
+SLOWER = 1.5  # a report this much slower than the fastest of its type queued on Recast's side
+
+
+@dataclass
+class InFlightLimit:
+    """The adaptive limit; feed it every finished report (``finished``) and every ``429`` (``rate_limited``)."""
+
+    ceiling: int
+    window: float = 0.0
+    growing_fast: bool = True
+    last_cut: float = float("-inf")
+    fastest: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.ceiling < 1:
+            raise ValueError("the in-flight ceiling must be at least 1")
+        self.window = float(min(self.ceiling, INITIAL)) if self.window <= 0 else min(self.window, self.ceiling)
+
+    @property
+    def limit(self) -> int:
+        return max(1, min(self.ceiling, int(self.window)))
+
+    def finished(self, kind: str, submitted_at: float, finished_at: float, took: float | None = None) -> None:
+        """A report we created finished: ``took`` is Recast's own run time (queueing included) when
+        known, else ``finished_at - submitted_at`` on our clock (which adds how late we noticed)."""
+        took = finished_at - submitted_at if took is None else took
+        fastest = self.fastest.get(kind)
+        if fastest is not None and took > SLOWER * fastest:
+            self._cut(submitted_at, finished_at)
+            return
+        self.fastest[kind] = took if fastest is None else min(fastest, took)
+        self.window = min(float(self.ceiling), self.window + (1.0 if self.growing_fast else 1.0 / self.window))
+
+    def rate_limited(self, now: float) -> None:
+        """Recast refused a request with ``429``: too much at once."""
+        self._cut(now, now)
+
+    def _cut(self, submitted_at: float, now: float) -> None:
+        if submitted_at < self.last_cut:
+            return  # in flight before the last cut: that cut already answered it
+        self.window = max(1.0, self.window / 2)
+        self.growing_fast = False
+        self.last_cut = now
