@@ -9,7 +9,7 @@ import dagster as dg
 from recast_pipeline.recast.catalog import REPORT_TYPES
 from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
 from recast_pipeline_tests.conftest import TEST_SIMULATOR_DEFAULTS
-from recast_pipeline_tests.dagster_helpers import DASHBOARD_JOB, MONTHLY_JOB, definitions_for, range_tags, run_job
+from recast_pipeline_tests.dagster_helpers import DASHBOARD_JOB, MONTHLY_JOB, definitions_for, run_job
 
 MONTH = "2026-09-01"
 KEY = f"revenue|{MONTH}"

@@ -17,7 +17,7 @@ from recast_pipeline.orchestration.config import form_overrides, run_config_clas
 from recast_pipeline.orchestration.metadata import failure_summary, partition_rows, report_metadata
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
-from recast_pipeline.orchestration.specs import IO_MANAGER_KEY, AssetOptions, report_spec  # noqa: F401 (IO_MANAGER_KEY re-exported)
+from recast_pipeline.orchestration.specs import AssetOptions, report_spec
 from recast_pipeline.recast.catalog import REPORT_TYPES, ReportType
 from recast_pipeline.warehouse.latency import latency_hints
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from recast_pipeline.orchestration.assets import IO_MANAGER_KEY, build_report_assets, build_report_checks
+from recast_pipeline.orchestration.assets import build_report_assets, build_report_checks
+from recast_pipeline.orchestration.specs import IO_MANAGER_KEY
 from recast_pipeline.orchestration.io_manager import DuckDBWarehouseIOManager
 from recast_pipeline.orchestration.jobs import build_jobs
 from recast_pipeline.orchestration.partitions import Partitioning
