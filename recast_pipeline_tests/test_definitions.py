@@ -38,6 +38,7 @@ print(json.dumps({
     "sensors": sorted(s.name for s in defs.sensors),
     "schedules": sorted(s.name for s in defs.schedules),
     "token_repr": repr(resource.token),
+    "resources": sorted(defs.resources),
 }))
 """
 
@@ -51,15 +52,17 @@ def _probe(extra_env=None):
 
 def test_definitions_load_with_placeholder_environment():
     seen, out = _probe()
-    assert len(seen["keys"]) == 24 and all(k.startswith("recast/") for k in seen["keys"])
+    assert len(seen["keys"]) == 26 and all(k.startswith("recast/") for k in seen["keys"])
+    assert {"recast/model_deployment", "recast/model_coverage"} <= set(seen["keys"])  # what automation follows
     assert seen["groups"] == ["recast_attribution", "recast_diagnostics", "recast_model", "recast_spend"]
+    assert seen["resources"] == ["recast", "recast_warehouse_io_manager", "warehouse"]
     assert seen["kinds"] == ["duckdb", "parquet", "recast"]
     assert seen["description"].startswith("Spend per channel")
     assert seen["dimensions"] == ["dashboard", "month"] and seen["first_month"] == "2024-01-01"
     assert seen["dashboard_partitions"] == ["recast_dashboards", "recast_dashboards"]
     assert "recast/compute_spend_summary:daily_spend_matches_total" in seen["checks"]
     assert sum(1 for c in seen["checks"] if c.endswith(":downloads_loaded")) == 24
-    assert seen["sensors"] == ["recast_model_refresh_sensor", "recast_month_ready_sensor"]
+    assert seen["sensors"] == ["recast_automation_sensor", "recast_model_refresh_sensor", "recast_month_ready_sensor"]
     assert seen["schedules"] == ["recast_dashboard_reports_schedule", "recast_monthly_reports_schedule"]
     # the token is configured as an EnvVar: the UI shows the variable's name, never its value
     assert "RECAST_PAT" in seen["token_repr"]
@@ -78,7 +81,7 @@ def test_partitions_do_not_depend_on_dashboards_or_pinned_deployments():
 def test_definitions_load_without_any_recast_variable():
     env = {"RECAST_BASE_URL": "", "RECAST_CLIENT_SLUG": "", "RECAST_PAT": ""}
     seen, _ = _probe(env)
-    assert len(seen["keys"]) == 24
+    assert len(seen["keys"]) == 26
 
 
 def test_api_pat_is_the_fallback_token_variable():

@@ -49,7 +49,7 @@ def test_monthly_schedule_requests_the_month_that_closed(tmp_path, dashboards, k
     assert sorted(r.partition_key for r in data.run_requests) == keys
 
 
-def test_schedules_ship_stopped_and_sensors_running(tmp_path):
+def test_schedules_ship_stopped_and_sensors_and_automation_running(tmp_path):
     defs = _defs(tmp_path)
     assert {s.name: s.default_status for s in defs.schedules} == {
         "recast_monthly_reports_schedule": dg.DefaultScheduleStatus.STOPPED,
@@ -58,7 +58,10 @@ def test_schedules_ship_stopped_and_sensors_running(tmp_path):
     assert {s.name: s.default_status for s in defs.sensors} == {
         "recast_model_refresh_sensor": dg.DefaultSensorStatus.RUNNING,
         "recast_month_ready_sensor": dg.DefaultSensorStatus.RUNNING,
+        "recast_automation_sensor": dg.DefaultSensorStatus.RUNNING,
     }
+    automation = defs.resolve_sensor_def("recast_automation_sensor")
+    assert isinstance(automation, dg.AutomationConditionSensorDefinition)
 
 
 def test_refresh_sensor_interval_comes_from_the_environment(tmp_path, monkeypatch):

@@ -18,7 +18,7 @@ from recast_pipeline.orchestration.metadata import failure_summary, partition_ro
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 from recast_pipeline.orchestration.specs import AssetOptions, report_spec
-from recast_pipeline.recast.catalog import REPORT_TYPES, ReportType
+from recast_pipeline.recast.catalog import ReportType
 from recast_pipeline.warehouse.latency import latency_hints
 
 POOL = "recast_api"
@@ -30,34 +30,27 @@ def asset_key(report_type: str) -> dg.AssetKey:
     return AssetOptions().asset_key(report_type)
 
 
-def _split() -> tuple[list[ReportType], list[ReportType]]:
-    monthly = [rt for rt in REPORT_TYPES.values() if rt.partitioned_by_month]
-    return monthly, [rt for rt in REPORT_TYPES.values() if not rt.partitioned_by_month]
-
-
-def _op_name(base: str, options: AssetOptions) -> str:
-    prefix = "_".join(options.key_prefix)
-    return base if prefix == "recast" else f"{prefix}_{base.removeprefix('recast_')}"
+def _split(options: AssetOptions) -> list[tuple[str, list[ReportType], bool]]:
+    """(op name, report types, dated) of each multi-asset the instance's report types need."""
+    selected = options.selected()
+    monthly = [rt for rt in selected if rt.partitioned_by_month]
+    per_dashboard = [rt for rt in selected if not rt.partitioned_by_month]
+    parts = [(options.scoped(MONTHLY_ASSETS), monthly, True), (options.scoped(DASHBOARD_ASSETS), per_dashboard, False)]
+    return [part for part in parts if part[1]]
 
 
 def build_report_assets(partitioning: Partitioning, options: AssetOptions = AssetOptions(), deps=()) -> List[dg.AssetsDefinition]:
-    monthly, per_dashboard = _split()
-    return [
-        _reports_multi_asset(_op_name(MONTHLY_ASSETS, options), monthly, partitioning, True, options, deps),
-        _reports_multi_asset(_op_name(DASHBOARD_ASSETS, options), per_dashboard, partitioning, False, options, deps),
-    ]
+    """The monthly multi-asset then the dashboard-keyed one (either left out when no type of it is selected)."""
+    return [_reports_multi_asset(name, types, partitioning, dated, options, deps) for name, types, dated in _split(options)]
 
 
 def build_report_checks(partitioning: Partitioning, options: AssetOptions = AssetOptions()) -> List[dg.AssetChecksDefinition]:
     """The checks of both multi-assets, as their own (subsettable) definitions."""
-    monthly, per_dashboard = _split()
     return [
         checks.build_report_checks(
-            _op_name(MONTHLY_ASSETS, options), {options.asset_key(rt.name): rt for rt in monthly}, partitioning, dated=True
-        ),
-        checks.build_report_checks(
-            _op_name(DASHBOARD_ASSETS, options), {options.asset_key(rt.name): rt for rt in per_dashboard}, partitioning, dated=False
-        ),
+            name, {options.asset_key(rt.name): rt for rt in types}, partitioning, dated=dated, warehouse_key=options.warehouse_key
+        )
+        for name, types, dated in _split(options)
     ]
 
 
@@ -74,11 +67,12 @@ def _reports_multi_asset(
         can_subset=True,
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=POOL,
+        pool=POOL,  # one budget against Recast, shared by every component instance
+        required_resource_keys={options.recast_key, options.warehouse_key},  # scoped per instance
     )
-    def materialize_reports(
-        context: dg.AssetExecutionContext, config: run_config, recast: RecastResource, warehouse: RecastWarehouse
-    ) -> Iterator:
+    def materialize_reports(context: dg.AssetExecutionContext, config: run_config) -> Iterator:
+        recast: RecastResource = getattr(context.resources, options.recast_key)
+        warehouse: RecastWarehouse = getattr(context.resources, options.warehouse_key)
         selected = [by_key[key] for key in sorted(context.selected_asset_keys, key=str) if key in by_key]
         client = recast.get_client()
         try:

@@ -48,7 +48,8 @@ def check_specs(report_type: ReportType, asset_key: dg.AssetKey) -> list[dg.Asse
 
 
 def build_report_checks(
-    name: str, report_types: dict[dg.AssetKey, ReportType], partitioning: Partitioning, dated: bool
+    name: str, report_types: dict[dg.AssetKey, ReportType], partitioning: Partitioning, dated: bool,
+    warehouse_key: str = "warehouse",
 ) -> dg.AssetChecksDefinition:
     """One subsettable check definition per report multi-asset (its partition keys read one way)."""
 
@@ -57,8 +58,10 @@ def build_report_checks(
         specs=[spec for key, rt in report_types.items() for spec in check_specs(rt, key)],
         can_subset=True,
         description="Checks what the warehouse holds for the run's partitions, or for every loaded partition",
+        required_resource_keys={warehouse_key},  # one warehouse per component instance
     )
-    def report_checks(context, warehouse: RecastWarehouse):  # no annotations: this module postpones them
+    def report_checks(context):  # no annotations: this module postpones them
+        warehouse: RecastWarehouse = getattr(context.resources, warehouse_key)
         op = context.op_execution_context
         keys = op.partition_keys if (op.has_partition_key or op.has_partition_key_range) else None
         db = warehouse.warehouse()

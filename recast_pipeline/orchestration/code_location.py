@@ -1,18 +1,23 @@
-"""Assemble the code location from its parts, so tests and the demo can build one with their own settings."""
+"""Assemble one component instance's definitions from its parts (tests and the demo build their own).
+
+Every name an instance registers is scoped by ``AssetOptions.scoped``, so several instances (one
+per Recast client) merge into one code location; only the ``recast_api`` pool is shared on purpose.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from recast_pipeline.orchestration.assets import build_report_assets, build_report_checks
-from recast_pipeline.orchestration.specs import IO_MANAGER_KEY
+from recast_pipeline.orchestration.automation import automation_sensor
 from recast_pipeline.orchestration.io_manager import DuckDBWarehouseIOManager
 from recast_pipeline.orchestration.jobs import build_jobs
+from recast_pipeline.orchestration.model_assets import model_specs
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 from recast_pipeline.orchestration.schedules import build_schedules
-from recast_pipeline.orchestration.specs import AssetOptions
 from recast_pipeline.orchestration.sensors import build_sensors
+from recast_pipeline.orchestration.specs import AssetOptions
 
 
 def build_definitions(
@@ -20,16 +25,19 @@ def build_definitions(
 ) -> dg.Definitions:
     """The Python entry point (tests, embedding); ``RecastComponent`` builds through it too."""
     report_assets = build_report_assets(partitioning, options)
-    jobs = build_jobs(report_assets)
+    jobs = build_jobs(report_assets, options)
+    sensors = build_sensors(partitioning, options)
+    if options.automation.automates_months or options.automation.automates_dashboards:
+        sensors.append(automation_sensor(options.scoped("recast_automation_sensor"), report_assets))
     return dg.Definitions(
-        assets=report_assets,
+        assets=[*model_specs(partitioning, options.key_prefix, options.model_group, options.owners, options.tags), *report_assets],
         asset_checks=build_report_checks(partitioning, options),
         jobs=jobs,
-        schedules=build_schedules(jobs),
-        sensors=build_sensors(partitioning, report_assets),
+        schedules=build_schedules(jobs, options),
+        sensors=sensors,
         resources={
-            "recast": recast,
-            "warehouse": warehouse,
-            IO_MANAGER_KEY: DuckDBWarehouseIOManager.of(warehouse),
+            options.recast_key: recast,
+            options.warehouse_key: warehouse,
+            options.io_manager_key: DuckDBWarehouseIOManager.of(warehouse),
         },
     )

@@ -1,7 +1,8 @@
-"""Cron schedules for users who prefer them to sensors; shipped STOPPED (the sensors are on).
+"""Cron schedules for users who prefer the clock to automation; shipped STOPPED (automation is on).
 
-The sensors react to what Recast does (a refit, a month the model now covers); schedules only to
-the clock. Turn one of these on in the UI if your team wants a fixed time, and the matching sensor off.
+Declarative automation reacts to what Recast does (a month the model now covers, a refresh);
+schedules only to the clock. Turn one of these on in the UI if your team wants a fixed time, and
+the component's automation off (``automation: {enabled: false}``).
 """
 
 from __future__ import annotations
@@ -11,40 +12,51 @@ from datetime import timedelta
 import dagster as dg
 
 from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
+from recast_pipeline.orchestration.specs import AssetOptions
+
+NO_DASHBOARDS = "No dashboards known yet: the sensors (or `recast-pipeline dashboards sync`) add them"
 
 
-def build_schedules(jobs: list[dg.UnresolvedAssetJobDefinition]) -> list[dg.ScheduleDefinition]:
+def build_schedules(jobs: list[dg.UnresolvedAssetJobDefinition], options: AssetOptions = AssetOptions()) -> list[dg.ScheduleDefinition]:
     by_name = {job.name: job for job in jobs}
-    @dg.schedule(
-        name="recast_monthly_reports_schedule",
-        cron_schedule="0 6 2 * *",
-        job=by_name[MONTHLY_JOB],
-        description="On the 2nd of each month at 06:00 UTC, the month that just closed, for every dashboard",
-        default_status=dg.DefaultScheduleStatus.STOPPED,
-    )
-    def monthly(context: dg.ScheduleEvaluationContext):
-        # Written out rather than build_schedule_from_partitioned_job, which calls a deprecated API.
-        month = (context.scheduled_execution_time.date().replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
-        dashboards = _dashboards(context, MONTHLY_JOB)
-        if not dashboards:
-            return dg.SkipReason("No dashboards known yet: the sensors (or `recast-pipeline dashboards sync`) add them")
-        return [dg.RunRequest(run_key=f"monthly:{month}:{d}", partition_key=f"{d}|{month}") for d in dashboards]
+    monthly_job, dashboard_job = options.scoped(MONTHLY_JOB), options.scoped(DASHBOARD_JOB)
+    schedules = []
+    if monthly_job in by_name:
 
-    @dg.schedule(
-        name="recast_dashboard_reports_schedule",
-        cron_schedule="0 6 * * 1",
-        job=by_name[DASHBOARD_JOB],
-        description="Mondays at 06:00 UTC, every dashboard's model, clean data, spikes and shift curves",
-        default_status=dg.DefaultScheduleStatus.STOPPED,
-    )
-    def dashboard_schedule(context: dg.ScheduleEvaluationContext):
-        week = context.scheduled_execution_time.date().isoformat()
-        keys = _dashboards(context, DASHBOARD_JOB)
-        if not keys:
-            return dg.SkipReason("No dashboards known yet: the sensors (or `recast-pipeline dashboards sync`) add them")
-        return [dg.RunRequest(run_key=f"weekly:{week}:{key}", partition_key=key) for key in keys]
+        @dg.schedule(
+            name=options.scoped("recast_monthly_reports_schedule"),
+            cron_schedule="0 6 2 * *",
+            job=by_name[monthly_job],
+            description="On the 2nd of each month at 06:00 UTC, the month that just closed, for every dashboard",
+            default_status=dg.DefaultScheduleStatus.STOPPED,
+        )
+        def monthly(context: dg.ScheduleEvaluationContext):
+            # Written out rather than build_schedule_from_partitioned_job, which calls a deprecated API.
+            month = (context.scheduled_execution_time.date().replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
+            dashboards = _dashboards(context, monthly_job)
+            if not dashboards:
+                return dg.SkipReason(NO_DASHBOARDS)
+            return [dg.RunRequest(run_key=f"monthly:{month}:{d}", partition_key=f"{d}|{month}") for d in dashboards]
 
-    return [monthly, dashboard_schedule]
+        schedules.append(monthly)
+    if dashboard_job in by_name:
+
+        @dg.schedule(
+            name=options.scoped("recast_dashboard_reports_schedule"),
+            cron_schedule="0 6 * * 1",
+            job=by_name[dashboard_job],
+            description="Mondays at 06:00 UTC, every dashboard's model, clean data, spikes and shift curves",
+            default_status=dg.DefaultScheduleStatus.STOPPED,
+        )
+        def dashboard_schedule(context: dg.ScheduleEvaluationContext):
+            week = context.scheduled_execution_time.date().isoformat()
+            keys = _dashboards(context, dashboard_job)
+            if not keys:
+                return dg.SkipReason(NO_DASHBOARDS)
+            return [dg.RunRequest(run_key=f"weekly:{week}:{key}", partition_key=key) for key in keys]
+
+        schedules.append(dashboard_schedule)
+    return schedules
 
 
 def _dashboards(context: dg.ScheduleEvaluationContext, job_name: str) -> list[str]:

@@ -1,12 +1,13 @@
-"""Sensors that keep the warehouse following Recast: model refreshes, and months the model covers.
+"""Sensors that poll Recast and report what changed as events of the model assets; automation runs the reports.
 
 A refit changes past periods' numbers, and how a refresh shows in the API is not documented, so
-the refresh sensor watches every reading (``model_watch``) and re-requests the refreshed
-dashboard alone: its recent months and its dashboard-keyed partition, under the same keys. The
-month sensor requests a month when the active model's data covers it, not when the calendar
-turns, and says in its skip message why a month still waits. Both add the dashboards they see to
-the ``recast_dashboards`` partitions, and skip with a message naming the missing variables when
-no credentials are set.
+the refresh sensor watches every reading (``model_watch``) and records a refreshed dashboard as an
+update of ``<prefix>/model_deployment`` (and of the recent months it recomputes in
+``<prefix>/model_coverage``). The month sensor records a closed month in ``model_coverage`` when
+the active model's data covers it, not when the calendar turns, and says in its skip message why
+a month still waits. Declarative automation (``automation.py``) requests the report partitions that
+depend on what was recorded. Both sensors add the dashboards they see to the dashboards partitions,
+and skip with a message naming the missing variables when no credentials are set.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from typing import Sequence
 import dagster as dg
 
 from recast_pipeline import settings
-from recast_pipeline.model_watch import Refresh, WatchState, detect_refreshes, prerendered_refreshes, ready_months
-from recast_pipeline.orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, Partitioning
+from recast_pipeline.model_watch import ModelVersion, WatchState, detect_refreshes, prerendered_refreshes, ready_months
+from recast_pipeline.orchestration.model_assets import coverage_event, data_version, deployment_event, recorded_version
+from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource
+from recast_pipeline.orchestration.specs import AssetOptions
 
 DEFAULT_REFRESH_MONTHS = 3
 DEFAULT_SENSOR_INTERVAL = 60
@@ -62,50 +65,21 @@ def new_dashboards(context, partitioning: Partitioning, dashboards) -> list:
     return [dg.AddDynamicPartitionsRequest(partitioning.dashboards_name, missing)] if missing else []
 
 
-def month_run(
-    partitioning: Partitioning, monthly_keys, dashboard: str, months: Sequence[str], run_key: str, tags: dict
-) -> dg.RunRequest:
-    """One run over a dashboard's months: a single-run range (or one partition)."""
-    first, last = partitioning.dated_key(dashboard, months[0]), partitioning.dated_key(dashboard, months[-1])
-    if first == last:
-        return dg.RunRequest(run_key=run_key, asset_selection=list(monthly_keys), partition_key=first, tags=tags)
-    range_tags = {PARTITION_RANGE_START_TAG: first, PARTITION_RANGE_END_TAG: last}
-    return dg.RunRequest(run_key=run_key, asset_selection=list(monthly_keys), tags={**tags, **range_tags})
-
-
-def refresh_requests(
-    partitioning: Partitioning, monthly_keys, dashboard_keys, refresh: Refresh, months: Sequence[str]
-) -> list[dg.RunRequest]:
-    """The refreshed dashboard alone: its partition of the dashboard-keyed assets and its recent months."""
-    tags = {
-        "recast/trigger": "model_refresh",
-        "recast/dashboard": refresh.dashboard,
-        "recast/deployment_id": str(refresh.current.deployment_id),
-        "recast/refresh": refresh.reason[:200],
-    }
-    base = f"model-refresh:{refresh.dashboard}:{refresh.marker}"
-    requests = [
-        dg.RunRequest(
-            run_key=f"{base}:dashboard", asset_selection=list(dashboard_keys), partition_key=refresh.dashboard, tags=tags
-        )
-    ]
-    if months:
-        requests.append(month_run(partitioning, monthly_keys, refresh.dashboard, months, f"{base}:months", tags))
-    return requests
-
-
-def build_sensors(partitioning: Partitioning, report_assets: Sequence[dg.AssetsDefinition]) -> list:
-    monthly_asset, dashboard_asset = report_assets
-    monthly_keys, dashboard_keys = sorted(monthly_asset.keys), sorted(dashboard_asset.keys)
+def build_sensors(partitioning: Partitioning, options: AssetOptions = AssetOptions()) -> list:
+    """The refresh sensor (always: the model's history stays visible), and the month sensor when months are automated."""
+    prefix, automation, resource_key = options.key_prefix, options.automation, options.recast_key
+    months_back = automation.refresh_months
 
     @dg.sensor(
-        name="recast_model_refresh_sensor",
-        description="Re-materializes a dashboard's recent months and its dashboard partition when Recast refreshes its model",
+        name=options.scoped("recast_model_refresh_sensor"),
+        description="Records each dashboard's deployment when first seen and on every model refresh (model_deployment), "
+        "and the recent months a refresh recomputes (model_coverage); automation re-runs their reports",
         minimum_interval_seconds=sensor_interval(),
         default_status=dg.DefaultSensorStatus.RUNNING,
-        asset_selection=dg.AssetSelection.assets(*report_assets),
+        required_resource_keys={resource_key},
     )
-    def model_refresh_sensor(context: dg.SensorEvaluationContext, recast: RecastResource):
+    def model_refresh_sensor(context: dg.SensorEvaluationContext):
+        recast: RecastResource = getattr(context.resources, resource_key)
         skip = not_configured(recast)
         if skip is not None:
             return skip
@@ -114,44 +88,51 @@ def build_sensors(partitioning: Partitioning, report_assets: Sequence[dg.AssetsD
         with recast.get_client() as client:
             resolver = recast.resolver(client)
             current = resolver.selected()
+            unseen = [name for name in sorted(current) if name not in state.versions]
             refreshes = detect_refreshes(state, current)
             refreshes += prerendered_refreshes(client, state, current, [r.dashboard for r in refreshes])
-            closed = partitioning.closed_months()
-            months = {
-                r.dashboard: ready_months(closed, resolver.deployment_for(r.dashboard).end_date)[-refresh_months():]
-                for r in refreshes
-            }
-        requests = [
-            request
-            for refresh in refreshes
-            for request in refresh_requests(partitioning, monthly_keys, dashboard_keys, refresh, months[refresh.dashboard])
+            refreshed = {r.dashboard: resolver.deployment_for(r.dashboard) for r in refreshes}
+        closed = partitioning.closed_months()
+        events = [
+            deployment_event(prefix, name, current[name], f"first seen: {ModelVersion.of(current[name]).describe()}")
+            for name in unseen
         ]
-        dynamic = new_dashboards(context, partitioning, current)
-        if requests:
-            for refresh in refreshes:
-                context.log.info(f"Model refresh of dashboard {refresh.dashboard}: {refresh.reason}")
-            return dg.SensorResult(run_requests=requests, cursor=state.serialize(), dynamic_partitions_requests=dynamic)
+        for refresh in refreshes:
+            deployment = refreshed[refresh.dashboard]
+            events.append(deployment_event(prefix, refresh.dashboard, deployment, f"model refresh: {refresh.reason}"))
+            if automation.refresh:
+                recent = ready_months(closed, deployment.end_date)[-(months_back or refresh_months()):]
+                why = f"model refresh: {refresh.reason}; recomputes this month"
+                events += [coverage_event(prefix, refresh.dashboard, month, deployment, why) for month in recent]
+            context.log.info(f"Model refresh of dashboard {refresh.dashboard}: {refresh.reason}")
         watched = "; ".join(f"{name}: {v.describe()}" for name, v in sorted(state.versions.items()) if name in current)
-        if first_look:
+        if refreshes:
+            reason = "Recorded model refresh(es): " + "; ".join(f"{r.dashboard}: {r.reason}" for r in refreshes)
+        elif first_look:
             reason = f"Recorded where Recast stands ({watched or 'no dashboards'}); a model refresh after this triggers runs"
         else:
             reason = f"No model refresh since the last look ({watched or 'no dashboards'})"
-        return dg.SensorResult(skip_reason=reason, cursor=state.serialize(), dynamic_partitions_requests=dynamic)
+        return dg.SensorResult(
+            skip_reason=reason, asset_events=events, cursor=state.serialize(),
+            dynamic_partitions_requests=new_dashboards(context, partitioning, current),
+        )
 
     @dg.sensor(
-        name="recast_month_ready_sensor",
-        description="Materializes a month of every date-based report type once the dashboard's active model covers it",
+        name=options.scoped("recast_month_ready_sensor"),
+        description="Records a closed month in model_coverage once the dashboard's active model covers it; "
+        "automation then materializes that month of every date-based report type",
         minimum_interval_seconds=MONTH_SENSOR_INTERVAL,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        asset_selection=dg.AssetSelection.assets(monthly_asset),
+        required_resource_keys={resource_key},
     )
-    def month_ready_sensor(context: dg.SensorEvaluationContext, recast: RecastResource):
+    def month_ready_sensor(context: dg.SensorEvaluationContext):
+        recast: RecastResource = getattr(context.resources, resource_key)
         skip = not_configured(recast)
         if skip is not None:
             return skip
-        requested: dict[str, str] = json.loads(context.cursor) if (context.cursor or "").startswith("{") else {}
+        recorded: dict[str, str] = json.loads(context.cursor) if (context.cursor or "").startswith("{") else {}
         closed = partitioning.closed_months()
-        requests, notes = [], []
+        events, notes = [], []
         with recast.get_client() as client:
             resolver = recast.resolver(client)
             current = resolver.selected()
@@ -163,22 +144,21 @@ def build_sensors(partitioning: Partitioning, report_assets: Sequence[dg.AssetsD
                 if not ready:
                     notes.append(f"{dashboard}: no month is covered yet; {why}")
                     continue
-                last = requested.get(dashboard)
+                last = recorded.get(dashboard)
                 months = [ready[-1]] if last is None else [m for m in ready if m > last]
+                version = data_version(deployment)
+                for month in months:  # a refresh may have recorded it already under this model version
+                    if recorded_version(context.instance, prefix, dashboard, month) != version:
+                        events.append(coverage_event(prefix, dashboard, month, deployment, f"month closed and covered: {why}"))
                 if months:
-                    run_key = f"month-ready:{dashboard}:{months[0]}..{months[-1]}"
-                    tags = {"recast/trigger": "month_ready", "recast/dashboard": dashboard}
-                    requests.append(month_run(partitioning, monthly_keys, dashboard, months, run_key, tags))
-                    requested[dashboard] = months[-1]
-                else:
-                    notes.append(f"{dashboard}: {last} requested" + (f"; {waiting} waits: {why}" if waiting else ""))
-        dynamic = new_dashboards(context, partitioning, current)
-        cursor = json.dumps(requested, sort_keys=True)
-        if requests:
-            return dg.SensorResult(run_requests=requests, cursor=cursor, dynamic_partitions_requests=dynamic)
-        return dg.SensorResult(skip_reason="; ".join(notes) or "No dashboards", cursor=cursor, dynamic_partitions_requests=dynamic)
+                    recorded[dashboard] = months[-1]
+                notes.append(f"{dashboard}: {recorded[dashboard]} recorded" + (f"; {waiting} waits: {why}" if waiting else ""))
+        return dg.SensorResult(
+            skip_reason="; ".join(notes) or "No dashboards", asset_events=events, cursor=json.dumps(recorded, sort_keys=True),
+            dynamic_partitions_requests=new_dashboards(context, partitioning, current),
+        )
 
-    return [model_refresh_sensor, month_ready_sensor]
+    return [model_refresh_sensor] + ([month_ready_sensor] if automation.enabled and automation.month_close else [])
 
 
 def _waiting_month(closed: Sequence[str], ready: Sequence[str]) -> str | None:

@@ -15,12 +15,15 @@ from typing import Mapping
 import dagster as dg
 
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, schema_name, table_identifier
-from recast_pipeline.recast.catalog import ReportType
+from recast_pipeline.orchestration.automation import Automation
+from recast_pipeline.orchestration.model_assets import COVERAGE, DEPLOYMENT
+from recast_pipeline.recast.catalog import REPORT_TYPES, ReportType
 
 KINDS = {"recast", "duckdb", "parquet"}
 IO_MANAGER_KEY = "recast_warehouse_io_manager"
 DEFAULT_OWNERS = ("team:marketing-analytics",)
 DEFAULT_TAGS = {"source": "recast"}
+DEFAULT_INSTANCE = "recast"  # the project's own instance keeps DESIGN.md's names
 LINEAGE_TYPES = {
     "dashboard": "VARCHAR", "deployment_id": "BIGINT", "model_date": "VARCHAR", "partition_key": "VARCHAR",
     "report_id": "BIGINT", "download_key": "VARCHAR", "loaded_at": "TIMESTAMP WITH TIME ZONE",
@@ -31,19 +34,64 @@ CODE = (_PACKAGE / "orchestration" / "assets.py", _PACKAGE / "recast" / "catalog
 
 @dataclass(frozen=True)
 class AssetOptions:
-    """What one set of Recast assets is called and who owns it (defaults: the project's own)."""
+    """What one set of Recast assets (one component instance) is called, holds and automates.
+
+    Several instances live in one code location (an agency with several Recast clients): every
+    name they register (resource keys, jobs, sensors, schedules, dynamic partitions) is scoped by
+    ``name``, by default the key prefix joined with ``_``. The default instance keeps today's names.
+    """
 
     key_prefix: tuple[str, ...] = ("recast",)
     group: str | None = None  # None: one group per catalog area, ``recast_<area>``
     owners: tuple[str, ...] = DEFAULT_OWNERS
     tags: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TAGS))
-    automation_condition: dg.AutomationCondition | None = None
+    name: str = ""  # empty: "_".join(key_prefix)
+    report_types: tuple[str, ...] | None = None  # None: every catalog type
+    automation: Automation = Automation()
+
+    def __post_init__(self):
+        unknown = [name for name in self.report_types or () if name not in REPORT_TYPES]
+        if unknown:
+            raise ValueError(
+                f"report_types: unknown report type(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(REPORT_TYPES))}"
+            )
+        if self.report_types is not None and not self.report_types:
+            raise ValueError("report_types: give at least one report type, or leave it out for all of them")
+
+    @property
+    def instance(self) -> str:
+        return self.name or "_".join(self.key_prefix)
+
+    def scoped(self, base: str) -> str:
+        """``base`` for the default instance; ``<instance>_<base without recast_>`` for the others."""
+        return base if self.instance == DEFAULT_INSTANCE else f"{self.instance}_{base.removeprefix('recast_')}"
+
+    @property
+    def recast_key(self) -> str:
+        return self.scoped("recast")
+
+    @property
+    def warehouse_key(self) -> str:
+        return self.scoped("warehouse")
+
+    @property
+    def io_manager_key(self) -> str:
+        return self.scoped(IO_MANAGER_KEY)
+
+    def selected(self) -> list[ReportType]:
+        """The instance's report types, in catalog order."""
+        wanted = set(self.report_types or REPORT_TYPES)
+        return [rt for name, rt in REPORT_TYPES.items() if name in wanted]
 
     def asset_key(self, report_type: str) -> dg.AssetKey:
         return dg.AssetKey([*self.key_prefix, report_type])
 
     def group_name(self, report_type: ReportType) -> str:
         return self.group or f"recast_{report_type.group}"
+
+    @property
+    def model_group(self) -> str:
+        return self.group or "recast_model"
 
 
 def lineage_schema() -> dg.TableSchema:
@@ -63,6 +111,12 @@ def code_references() -> dg.CodeReferencesMetadataValue:
 def report_spec(
     report_type: ReportType, partitions_def: dg.PartitionsDefinition, options: AssetOptions, deps=()
 ) -> dg.AssetSpec:
+    """A report type's spec; it depends on the model event that makes its partitions due."""
+    automation = options.automation
+    if report_type.partitioned_by_month:
+        model, condition, freshness = COVERAGE, automation.monthly_condition(), automation.month_freshness()
+    else:
+        model, condition, freshness = DEPLOYMENT, automation.dashboard_condition(), None
     schema = schema_name(report_type.name)
     tables = [f"{schema}.{table_identifier(t)}" for t in report_type.tables]
     return dg.AssetSpec(
@@ -73,8 +127,9 @@ def report_spec(
         owners=list(options.owners),
         tags={**options.tags, "recast/area": report_type.group},
         partitions_def=partitions_def,
-        deps=list(deps),
-        automation_condition=options.automation_condition,
+        deps=[dg.AssetKey([*options.key_prefix, model]), *deps],
+        automation_condition=condition,
+        freshness_policy=freshness,
         metadata={
             "recast/report_type": report_type.name,
             "recast/prerendered": report_type.prerendered,
@@ -84,4 +139,4 @@ def report_spec(
             "dagster/code_references": code_references(),
         },
         skippable=True,  # a type Recast cannot run on a dashboard's model is skipped, saying why
-    ).with_io_manager_key(IO_MANAGER_KEY)
+    ).with_io_manager_key(options.io_manager_key)
