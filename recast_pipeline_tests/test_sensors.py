@@ -1,4 +1,9 @@
-"""The refresh and month-ready sensors against the simulator, under both readings of a refresh."""
+"""The refresh and month-ready sensors against the simulator, under both readings of a refresh.
+
+They request no runs themselves: they record what Recast did as events of the model assets
+(``recast/model_deployment`` per dashboard, ``recast/model_coverage`` per dashboard x month), and
+declarative automation requests the reports (``test_automation.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from recast_pipeline_tests.dagster_helpers import DASHBOARDS, definitions_for
 
 REFRESH = "recast_model_refresh_sensor"
 MONTH_READY = "recast_month_ready_sensor"
+DEPLOYMENT = dg.AssetKey(["recast", "model_deployment"])
+COVERAGE = dg.AssetKey(["recast", "model_coverage"])
 
 
 @pytest.fixture
@@ -27,28 +34,34 @@ def _tick(defs, name, instance, cursor=None):
         return defs.resolve_sensor_def(name).evaluate_tick(context)
 
 
+def _events(result, key):
+    return sorted((str(e.partition), e.tags["dagster/data_version"]) for e in result.asset_events if e.asset_key == key)
+
+
 @pytest.mark.parametrize("refresh", ["new_deployment", "in_place"])
-def test_a_refresh_requests_that_dashboard_alone_under_the_same_keys(simulator_factory, tmp_path, instance, refresh, monkeypatch):
+def test_a_refresh_records_that_dashboard_alone_under_the_same_keys(simulator_factory, tmp_path, instance, refresh, monkeypatch):
     monkeypatch.setenv("RECAST_REFRESH_MONTHS", "2")
     sim = simulator_factory(readings={"refresh": refresh})
     defs = definitions_for(sim, tmp_path)
     first = _tick(defs, REFRESH, instance)
     assert first.run_requests == [] and "Recorded where Recast stands" in first.skip_message
     assert sorted(first.dynamic_partitions_requests[0].partition_keys) == list(DASHBOARDS)
+    assert [p for p, _ in _events(first, DEPLOYMENT)] == list(DASHBOARDS)  # first seen: visible in the UI
+    assert _events(first, COVERAGE) == []
     quiet = _tick(defs, REFRESH, instance, first.cursor)
-    assert quiet.run_requests == [] and "No model refresh" in quiet.skip_message
+    assert quiet.run_requests == [] and quiet.asset_events == [] and "No model refresh" in quiet.skip_message
 
     done = sim.refresh_model("revenue")
     second = _tick(defs, REFRESH, instance, first.cursor)
-    assert {r.tags["recast/dashboard"] for r in second.run_requests} == {"revenue"}
-    assert {r.tags["recast/deployment_id"] for r in second.run_requests} == {str(done["deployment_id"])}
-    dashboard_run = next(r for r in second.run_requests if r.partition_key == "revenue")
-    months = next(r for r in second.run_requests if r.partition_key != "revenue")
+    assert second.run_requests == [] and "revenue" in second.skip_message
+    [(dashboard, version)] = _events(second, DEPLOYMENT)
+    assert dashboard == "revenue" and version.startswith(f"{done['deployment_id']}:")
     last = sim.config.data_end.replace(day=1)
     before = (last - dt.timedelta(days=1)).replace(day=1)
-    assert dashboard_run.asset_selection and months.tags["dagster/asset_partition_range_start"] == f"revenue|{before}"
-    assert months.tags["dagster/asset_partition_range_end"] == f"revenue|{last}"
-    assert _tick(defs, REFRESH, instance, second.cursor).run_requests == []  # one refresh, requested once
+    assert _events(second, COVERAGE) == [(f"revenue|{before}", version), (f"revenue|{last}", version)]
+    why = next(e for e in second.asset_events if e.asset_key == DEPLOYMENT).metadata["why"].value
+    assert why.startswith("model refresh: ")
+    assert _tick(defs, REFRESH, instance, second.cursor).asset_events == []  # one refresh, recorded once
 
 
 def test_without_credentials_both_sensors_skip_naming_the_variables(tmp_path, instance, monkeypatch):
@@ -69,7 +82,23 @@ def test_a_month_waits_until_the_model_covers_it_and_the_skip_says_why(simulator
     sim = simulator_factory(data_end=dt.date(2026, 9, 15))  # September is closed, but the model stops mid-month
     defs = definitions_for(sim, tmp_path)
     first = _tick(defs, MONTH_READY, instance)
-    assert sorted(r.partition_key for r in first.run_requests) == ["revenue|2026-08-01", "signups|2026-08-01"]
+    assert first.run_requests == []
+    assert [p for p, _ in _events(first, COVERAGE)] == ["revenue|2026-08-01", "signups|2026-08-01"]
+    for event in first.asset_events:
+        instance.report_runless_asset_event(event)
     second = _tick(defs, MONTH_READY, instance, first.cursor)
-    assert second.run_requests == []
-    assert "revenue: 2026-08-01 requested; 2026-09-01 waits: the model's data ends 2026-09-15 (deployment 5716)" in second.skip_message
+    assert second.asset_events == []
+    assert "revenue: 2026-08-01 recorded; 2026-09-01 waits: the model's data ends 2026-09-15 (deployment 5716)" in second.skip_message
+
+
+def test_a_month_a_refresh_already_recorded_is_not_recorded_twice(simulator_factory, tmp_path, instance, monkeypatch):
+    monkeypatch.setenv("RECAST_REFRESH_MONTHS", "1")
+    sim = simulator_factory()
+    defs = definitions_for(sim, tmp_path)
+    first = _tick(defs, REFRESH, instance)
+    sim.refresh_model("revenue")
+    refreshed = _tick(defs, REFRESH, instance, first.cursor)
+    for event in refreshed.asset_events:
+        instance.report_runless_asset_event(event)
+    month = _tick(defs, MONTH_READY, instance)
+    assert [p for p, _ in _events(month, COVERAGE)] == [f"signups|{sim.config.data_end.replace(day=1)}"]

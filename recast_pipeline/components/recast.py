@@ -70,22 +70,19 @@ class RecastComponent(dg.Component, dg.Model, dg.Resolvable):
             report_types=tuple(self.report_types) if self.report_types is not None else None,
             automation=Automation(**self.automation.model_dump()),
         )
-        env = RecastResource.from_env()
-        recast = env.model_copy(
-            update={
-                key: value
-                for key, value in {
-                    "client_slug": self.client.client_slug,
-                    "token": _token(self.client.token),
-                    "base_url": self.client.base_url,
-                    "dashboards": self.dashboards,
-                }.items()
-                if value is not None
-            }
-        )
         warehouse = self._warehouse(options)
-        # The create ledger lives beside the instance's data (for the default instance: RECAST_DATA_DIR, as before).
-        recast = recast.model_copy(update={"ledger_path": str(Path(warehouse.data_dir) / "recast_ledger.sqlite")})
+        given = {
+            "client_slug": self.client.client_slug,
+            "token": _token(self.client.token),
+            "base_url": self.client.base_url,
+            "dashboards": self.dashboards,
+            # The create ledger lives beside the instance's data (default instance: RECAST_DATA_DIR, as before).
+            "ledger_path": str(Path(warehouse.data_dir) / "recast_ledger.sqlite"),
+        }
+        env = RecastResource.from_env()
+        # A new resource, not model_copy: a copied resource keeps the configuration it was built with.
+        fields = {name: getattr(env, name) for name in RecastResource.model_fields}
+        recast = RecastResource(**{**fields, **{key: value for key, value in given.items() if value is not None}})
         start = date.fromisoformat(self.partitions_start) if self.partitions_start else Partitioning.from_env().start
         dashboards_name = self.dashboards_partitions or options.scoped(DASHBOARDS_PARTITIONS_NAME)
         return build_definitions(Partitioning(start, dashboards_name), recast, warehouse, options)
