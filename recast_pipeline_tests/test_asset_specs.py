@@ -40,6 +40,7 @@ def current_specs() -> dict:
             "partitions": _partitions(spec.partitions_def),
             "deps": sorted(dep.asset_key.to_user_string() for dep in spec.deps),
             "automation": spec.automation_condition.get_label() if spec.automation_condition else None,
+            "freshness_deadline": getattr(spec.freshness_policy, "deadline_cron", None),
             "checks": sorted(checks.get(spec.key.to_user_string(), [])),
             "metadata_keys": sorted(spec.metadata),
         }
@@ -57,6 +58,7 @@ def test_asset_specs_match_the_snapshot():
 def test_every_report_spec_has_owners_tags_code_references_and_checks():
     for key, spec in current_specs().items():
         if key.startswith("recast/") and spec["kinds"] == ["duckdb", "parquet", "recast"]:
+            assert spec["deps"] in (["recast/model_coverage"], ["recast/model_deployment"]), key
             assert spec["owners"] and spec["tags"].get("source") == "recast", key
             assert {"dagster/code_references", "dagster/column_schema", "recast/tables"} <= set(spec["metadata_keys"]), key
             assert "downloads_loaded" in spec["checks"], key
