@@ -120,3 +120,26 @@ def test_automation_off_leaves_no_conditions_and_no_automation_sensor(simulator_
     )
     assert all(s.automation_condition is None for s in defs.resolve_all_asset_specs())
     assert sorted(s.name for s in defs.sensors) == ["recast_model_refresh_sensor"]  # still records the model
+
+
+def test_a_failed_requested_run_is_not_requested_again_until_the_model_changes(simulator_factory, tmp_path, instance, monkeypatch):
+    monkeypatch.setenv("RECAST_REFRESH_MONTHS", "1")
+    sim = simulator_factory()
+    defs = definitions_for(sim, tmp_path)
+    automation = Automation(defs, instance)
+    automation.tick("recast_model_refresh_sensor")
+    automation.requested()  # the dashboards' first look
+    sim.set_faults(force_status={"compute_spend_summary": "error"})
+    sim.refresh_model("revenue")
+    automation.tick("recast_model_refresh_sensor")
+    [month] = _same_for(MONTHLY, automation.requested())
+    spend = dg.AssetKey(["recast", "compute_spend_summary"])
+    run = defs.resolve_job_def("recast_monthly_reports_job").execute_in_process(
+        instance=instance, partition_key=month, asset_selection=[spend], raise_on_error=False
+    )
+    assert not run.success
+    creates = sim.stats()["creates"]
+    for _ in range(2):
+        automation.tick("recast_model_refresh_sensor")
+        assert automation.requested() == {}
+    assert sim.stats()["creates"] == creates  # evaluating created nothing on Recast

@@ -48,7 +48,7 @@ def _scenario(simulator_factory, tmp_path, history: int) -> dict[str, dict[str, 
         quiet = _tick(defs, instance, first.cursor)
         costs["quiet tick"] = _costs(sim)
         sim.refresh_model("revenue")
-        assert _tick(defs, instance, quiet.cursor).run_requests
+        assert _tick(defs, instance, quiet.cursor).asset_events  # the refresh, recorded for automation
         costs["tick after a refresh"] = _costs(sim)
         assert run_job(defs, MONTHLY_JOB, partition_key="revenue|2026-09-01", asset_selection=[SPEND]).success
         costs["partition run after a refresh"] = _costs(sim)

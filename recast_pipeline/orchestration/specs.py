@@ -7,6 +7,7 @@ The catalog knows each report type's tables up front, so they are on the spec at
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,11 @@ class AssetOptions:
         if unknown:
             raise ValueError(
                 f"report_types: unknown report type(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(REPORT_TYPES))}"
+            )
+        if not re.fullmatch(r"[A-Za-z0-9_]+", self.instance):
+            raise ValueError(
+                f"name: {self.instance!r} cannot scope Dagster names (letters, digits and _ only); "
+                "set `name:` when key_prefix has other characters"
             )
         if self.report_types is not None and not self.report_types:
             raise ValueError("report_types: give at least one report type, or leave it out for all of them")
