@@ -16,7 +16,7 @@ from recast_pipeline.orchestration.model_assets import model_specs
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 from recast_pipeline.orchestration.schedules import build_schedules
-from recast_pipeline.orchestration.sensors import build_sensors
+from recast_pipeline.orchestration.sensors import build_sensors, sensor_interval
 from recast_pipeline.orchestration.specs import AssetOptions
 
 
@@ -28,7 +28,7 @@ def build_definitions(
     jobs = build_jobs(report_assets, options)
     sensors = build_sensors(partitioning, options)
     if options.automation.automates_months or options.automation.automates_dashboards:
-        sensors.append(automation_sensor(options.scoped("recast_automation_sensor"), report_assets))
+        sensors.append(automation_sensor(options.scoped("recast_automation_sensor"), report_assets, sensor_interval()))
     return dg.Definitions(
         assets=[*model_specs(partitioning, options.key_prefix, options.model_group, options.owners, options.tags), *report_assets],
         asset_checks=build_report_checks(partitioning, options),

@@ -43,7 +43,7 @@ def refresh_months() -> int:
 
 
 def sensor_interval() -> int:
-    """RECAST_SENSOR_INTERVAL: seconds between refresh-sensor evaluations (default 60)."""
+    """RECAST_SENSOR_INTERVAL: seconds between evaluations of the refresh and automation sensors (default 60)."""
     return _positive_int("RECAST_SENSOR_INTERVAL", DEFAULT_SENSOR_INTERVAL)
 
 

@@ -1,0 +1,92 @@
+"""End to end: under ``dagster dev`` (daemon included), declarative automation follows the model.
+
+The simulator runs on loopback; ``dagster dev`` loads the project's code location (its defs.yaml,
+automation on by default). The sensors record each dashboard's deployment and covered month as
+events of the model assets; ``recast_automation_sensor`` runs the due partitions. Then a refresh
+of ``revenue`` makes it run that dashboard's partition and its last covered month alone, on the
+new deployment. Bounded in time; the ``dagster dev`` process group is always stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from recast_pipeline_tests.e2e_helpers import DagsterDev, before, runs
+
+REPO = Path(__file__).resolve().parent.parent
+DAGSTER = Path(sys.executable).with_name("dagster")
+DEADLINE = 540.0  # six runs of up to 18 reports each, one Recast step at a time (the pool)
+ACTIVE = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
+AUTOMATION = [{"key": "recast/trigger", "value": "automation"}]
+
+pytestmark = pytest.mark.timeout(DEADLINE + 60)
+
+
+@pytest.fixture
+def dagster_dev(simulator_factory, tmp_path):
+    sim = simulator_factory(latency=0.2)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    repo_settings = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    (home / "dagster.yaml").write_text(
+        yaml.safe_dump({"concurrency": repo_settings["concurrency"], "telemetry": {"enabled": False}})
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT", "DAGSTER_"))}
+    env.update(
+        DAGSTER_HOME=str(home), RECAST_BASE_URL=sim.base_url, RECAST_CLIENT_SLUG=sim.client_slug, RECAST_PAT=sim.token,
+        RECAST_DATA_DIR=str(tmp_path / "data"), RECAST_REFRESH_MONTHS="1", RECAST_POLL_INTERVAL="0.5",
+        RECAST_SENSOR_INTERVAL="2", RECAST_DASHBOARDS="revenue,signups",
+    )
+    dev = DagsterDev([str(DAGSTER), "dev", "-m", "recast_pipeline.definitions"], home.parent, env, tmp_path / "dagster_dev.log")
+    try:
+        yield sim, dev, tmp_path / "data" / "warehouse.duckdb"
+    finally:
+        dev.stop()
+
+
+def _settled(dev, deadline, at_least: int, what: str) -> list[dict]:
+    """Automation runs once at least ``at_least`` exist and none is active; fails on a failed run."""
+    while True:
+        done = runs(dev, tags=AUTOMATION)
+        bad = [r for r in done if r["status"] in ("FAILURE", "CANCELED")]
+        assert not bad, f"automation run failed: {bad}\n{dev.tail()}"
+        if len(done) >= at_least and not runs(dev, statuses=ACTIVE):
+            return done
+        before(deadline, f"{what} (have {[(r['jobName'], r['status']) for r in done]})\n{dev.tail()}")
+        time.sleep(2.0)
+
+
+def _partition(run: dict) -> str:
+    return {t["key"]: t["value"] for t in run["tags"]}.get("dagster/partition", "")
+
+
+def test_automation_runs_first_seen_dashboards_covered_months_and_a_refresh_alone(dagster_dev):
+    sim, dev, warehouse_path = dagster_dev
+    deadline = time.monotonic() + DEADLINE
+    dev.wait_ready(deadline)
+    month = sim.config.data_end.replace(day=1).isoformat()  # the last month the model covers
+
+    # First look: each dashboard's deployment and latest covered month are due, once.
+    first = _settled(dev, deadline, 4, "the first automation runs")
+    assert sorted(_partition(r) for r in first) == sorted(["revenue", "signups", f"revenue|{month}", f"signups|{month}"])
+
+    refresh = sim.refresh_model("revenue")
+    new_deployment = refresh["deployment_id"]
+    later = _settled(dev, deadline, len(first) + 2, "the refresh's automation runs")
+    new = [r for r in later if r["runId"] not in {f["runId"] for f in first}]
+    assert sorted(_partition(r) for r in new) == ["revenue", f"revenue|{month}"]  # the refreshed dashboard alone
+
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        loaded = con.execute(
+            "SELECT partition_key, count(*) FROM recast_meta.reports WHERE dashboard = 'revenue' AND deployment_id = ? "
+            "GROUP BY partition_key",
+            [new_deployment],
+        ).fetchall()
+    assert dict(loaded) == {month: 18, "revenue": 6}
