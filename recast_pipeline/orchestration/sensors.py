@@ -109,7 +109,10 @@ def build_sensors(partitioning: Partitioning, options: AssetOptions = AssetOptio
         if refreshes:
             reason = "Recorded model refresh(es): " + "; ".join(f"{r.dashboard}: {r.reason}" for r in refreshes)
         elif first_look:
-            reason = f"Recorded where Recast stands ({watched or 'no dashboards'}); a model refresh after this triggers runs"
+            reason = (
+                f"Recorded where Recast stands ({watched or 'no dashboards'}) in model_deployment; automation loads each "
+                "dashboard first seen, and its reports again after every model refresh"
+            )
         else:
             reason = f"No model refresh since the last look ({watched or 'no dashboards'})"
         return dg.SensorResult(
