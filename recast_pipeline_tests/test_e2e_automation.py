@@ -22,7 +22,7 @@ from recast_pipeline_tests.e2e_helpers import DagsterDev, before, runs
 
 REPO = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).with_name("dagster")
-DEADLINE = 600.0  # four runs of up to 18 reports each, one Recast step at a time (the pool)
+DEADLINE = 900.0  # four runs of up to 18 reports each, one Recast step at a time (the pool)
 ACTIVE = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
 AUTOMATION = [{"key": "recast/trigger", "value": "automation"}]
 
