@@ -63,7 +63,7 @@ def holder_pid(error: Exception) -> int | None:
 
 
 def is_lock_conflict(error: Exception) -> bool:
-    return isinstance(error, (duckdb.IOException, duckdb.ConnectionException, duckdb.BinderException)) and any(
+    return isinstance(error, (duckdb.IOException, duckdb.ConnectionException)) and any(
         marker in str(error) for marker in _CONFLICT_MARKERS
     )
 
@@ -93,7 +93,7 @@ def open_when_free(opener: Callable[[], T], name: str, deadline: Deadline) -> T:
     while True:
         try:
             return opener()
-        except (duckdb.IOException, duckdb.ConnectionException, duckdb.BinderException) as error:
+        except (duckdb.IOException, duckdb.ConnectionException) as error:
             if not is_lock_conflict(error):
                 raise
             if deadline.remaining <= 0:
