@@ -36,7 +36,19 @@ REUSED = {
 globals().update(REUSED)  # collected here again, with the lake ``warehouse`` fixture below
 
 
-@pytest.fixture(params=["postgres_s3", "file_local"])
+# The lake a deployment uses (Postgres, S3) takes every test; the DuckDB-file catalog, whose SQL is
+# the same DuckLake's and which differs only in how it is opened and locked, takes the load and
+# replacement tests of test_warehouse and the lake's own below.
+BOTH = {name for name, function in REUSED.items() if function.__module__ == "test_warehouse"}
+
+
+def pytest_generate_tests(metafunc):
+    if "lake" in metafunc.fixturenames:
+        both = metafunc.function.__name__ in BOTH or metafunc.function.__module__ == __name__
+        metafunc.parametrize("lake", ["postgres_s3", "file_local"] if both else ["postgres_s3"], indirect=True)
+
+
+@pytest.fixture
 def lake(request, tmp_path) -> str:
     """A fresh, empty DuckLake location (RECAST_WAREHOUSE value); its data path is set on the side."""
     if request.param == "postgres_s3":

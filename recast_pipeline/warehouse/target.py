@@ -26,6 +26,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ import duckdb
 
 from recast_pipeline.landing.naming import quote_literal
 from recast_pipeline.warehouse.errors import WarehouseError
-from recast_pipeline.warehouse.lock import Deadline, connect, open_when_free, writer_lock
+from recast_pipeline.warehouse.lock import Deadline, connect, open_when_free, pause, writer_lock
 
 DUCKLAKE_PREFIX = "ducklake:"
 LAKE_ALIAS = "lake"
@@ -248,12 +249,25 @@ class DuckLake:
         return con
 
     def _open_waiting(self, deadline: Deadline, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-        try:
-            if self.catalog_file is None:
-                return self._shared(read_only=read_only)
-            return open_when_free(lambda: self._open(read_only=read_only), str(self.catalog_file), deadline)
-        except duckdb.Error as error:
-            raise WarehouseError(f"could not open the DuckLake {self.describe()}: {redact(str(error))}") from None
+        attempt = 0
+        while True:
+            try:
+                if self.catalog_file is None:
+                    return self._shared(read_only=read_only)
+                return open_when_free(lambda: self._open(read_only=read_only), str(self.catalog_file), deadline)
+            except duckdb.Error as error:
+                # Two first writers of a new lake both create the catalog's tables: one loses, then
+                # finds them made. Anything else (or past the deadline) is reported at once.
+                if not _lost_initialization(error) or attempt >= 5 or deadline.remaining <= 0:
+                    raise WarehouseError(f"could not open the DuckLake {self.describe()}: {redact(str(error))}") from None
+                time.sleep(pause(attempt, deadline.remaining))
+                attempt += 1
+
+    def forget_connection(self) -> None:
+        """Drop this process's attached instance (after a connection failure): the next use attaches anew."""
+        with _SHARED_LOCK:
+            for key in [key for key in _SHARED if key[1:3] == (self.catalog, self.data_path)]:
+                _SHARED.pop(key).close()
 
     @contextmanager
     def writer(self, deadline: Deadline) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -273,6 +287,9 @@ class DuckLake:
         con = self._open_waiting(deadline, read_only=False)
         try:
             yield con
+        except (duckdb.IOException, duckdb.ConnectionException, duckdb.FatalException, duckdb.InternalException):
+            self.forget_connection()  # e.g. Postgres restarted: the next load attaches afresh
+            raise
         finally:
             con.close()
 
@@ -297,6 +314,11 @@ class DuckLake:
 
 def _is_remote(path: str) -> bool:
     return "://" in path and path.split("://", 1)[0].lower() in _REMOTE_SCHEMES
+
+
+def _lost_initialization(error: Exception) -> bool:
+    text = str(error).lower()
+    return "already exists" in text or "duplicate key" in text or "conflict" in text
 
 
 def _uninitialized(error: Exception) -> bool:
