@@ -130,3 +130,19 @@ def test_passwords_and_keys_never_show(monkeypatch):
     assert "very-secret" not in repr(settings) and "AKIA" not in repr(settings)
     assert (settings.endpoint, settings.use_ssl) == ("127.0.0.1:9000", False)
     assert "URL_STYLE 'path'" in settings.secret_sql("x") and "TEMPORARY" in settings.secret_sql("x")
+
+
+def test_the_environment_and_the_resources_choose_the_lake(monkeypatch, tmp_path):
+    from recast_pipeline.orchestration.io_manager import DuckDBWarehouseIOManager
+    from recast_pipeline.orchestration.resources import RecastWarehouse
+
+    monkeypatch.setenv("RECAST_WAREHOUSE", "ducklake:postgres:dbname=recast host=db.internal")
+    monkeypatch.setenv("RECAST_DUCKLAKE_DATA_PATH", "s3://bucket/lake/")
+    resource = RecastWarehouse.from_env()
+    target = resource.warehouse().target
+    assert isinstance(target, DuckLake)
+    assert (target.catalog, target.data_path) == ("postgres:dbname=recast host=db.internal", "s3://bucket/lake/")
+    through_io_manager = DuckDBWarehouseIOManager.of(resource)._warehouse.warehouse().target
+    assert (through_io_manager.catalog, through_io_manager.data_path) == (target.catalog, target.data_path)
+    monkeypatch.setenv("RECAST_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    assert isinstance(RecastWarehouse.from_env().warehouse().target, LocalFile)
