@@ -16,7 +16,7 @@ from recast_pipeline.warehouse import Warehouse
 from recast_pipeline.warehouse import warehouse as warehouse_module
 from recast_pipeline.warehouse.conflicts import is_conflict
 from recast_pipeline.warehouse.errors import WarehouseConflictError
-from recast_pipeline.warehouse.target import loadable_extension
+from recast_pipeline.warehouse.lake_access import loadable_extension
 from services import pg_database, postgres  # noqa: F401 (fixtures)
 from warehouse_loads import area, load, rows  # noqa: F401 (fixtures)
 
