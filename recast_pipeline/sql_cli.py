@@ -7,10 +7,10 @@ import csv
 import math
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 from recast_pipeline import settings
 from recast_pipeline.warehouse import Warehouse
+from recast_pipeline.warehouse import config as warehouse_config
 
 MAX_CELL = 40
 DECIMALS = 6  # enough for ROI-like ratios; money has two
@@ -20,16 +20,21 @@ SMALLEST, LARGEST = 1e-4, 1e15  # outside this range a float prints in scientifi
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("query", help="SQL to run (the warehouse is opened read-only)")
     parser.add_argument("--csv", action="store_true", help="print CSV instead of a table")
-    parser.add_argument("--warehouse", type=Path, default=None, help="DuckDB file (default: $RECAST_WAREHOUSE)")
+    parser.add_argument(
+        "--warehouse", default=None, help="DuckDB file or ducklake:<catalog> (default: $RECAST_WAREHOUSE)"
+    )
     parser.add_argument("--limit", type=int, default=50, help="rows to print as a table (default 50; CSV prints all)")
 
 
 def run(args: argparse.Namespace) -> int:
-    path = args.warehouse or settings.warehouse_path()
-    if not path.exists():
-        print(f"error: no warehouse at {path}; run `recast-pipeline demo` or materialize an asset first", file=sys.stderr)
+    warehouse = Warehouse(args.warehouse or warehouse_config.lake_location() or settings.warehouse_path())
+    if not warehouse.exists():
+        print(
+            f"error: no warehouse at {warehouse.describe()}; run `recast-pipeline demo` or materialize an asset first",
+            file=sys.stderr,
+        )
         return 2
-    columns, rows = Warehouse(path).query(args.query)
+    columns, rows = warehouse.query(args.query)
     if args.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)

@@ -40,7 +40,7 @@ class LoadedDownload:
 
 def loaded_partitions(db: Warehouse, report_type: str) -> list[PartitionRef]:
     """Every partition of the report type the warehouse holds (empty without a warehouse)."""
-    if not db.path.exists():
+    if not db.exists():
         return []
     _, rows = db.query(
         f"SELECT DISTINCT dashboard, partition_key FROM {META_SCHEMA}.reports WHERE schema_name = ? ORDER BY 1, 2",
@@ -51,7 +51,7 @@ def loaded_partitions(db: Warehouse, report_type: str) -> list[PartitionRef]:
 
 def downloads_by_partition(db: Warehouse, report_type: str, refs: Sequence[PartitionRef]) -> dict[PartitionRef, list[LoadedDownload]]:
     """The loaded partitions among ``refs`` and their downloads, with recorded and actual rows."""
-    if not refs or not db.path.exists():
+    if not refs or not db.exists():
         return {}
     schema = schema_name(report_type)
     wanted = {(r.dashboard, r.partition_key): r for r in refs}

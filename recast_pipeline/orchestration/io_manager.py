@@ -54,15 +54,22 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
 
     data_dir: str = RecastWarehouse.model_fields["data_dir"]
     warehouse_path: str = RecastWarehouse.model_fields["warehouse_path"]
+    ducklake_data_path: str = RecastWarehouse.model_fields["ducklake_data_path"]
     lock_timeout: float = RecastWarehouse.model_fields["lock_timeout"]
 
     @classmethod
     def of(cls, warehouse: RecastWarehouse) -> "DuckDBWarehouseIOManager":
-        return cls(data_dir=warehouse.data_dir, warehouse_path=warehouse.warehouse_path, lock_timeout=warehouse.lock_timeout)
+        return cls(
+            data_dir=warehouse.data_dir, warehouse_path=warehouse.warehouse_path,
+            ducklake_data_path=warehouse.ducklake_data_path, lock_timeout=warehouse.lock_timeout,
+        )
 
     @property
     def _warehouse(self) -> RecastWarehouse:
-        return RecastWarehouse(data_dir=self.data_dir, warehouse_path=self.warehouse_path, lock_timeout=self.lock_timeout)
+        return RecastWarehouse(
+            data_dir=self.data_dir, warehouse_path=self.warehouse_path,
+            ducklake_data_path=self.ducklake_data_path, lock_timeout=self.lock_timeout,
+        )
 
     def handle_output(self, context: dg.OutputContext, obj: Sequence[LandedPartition]) -> None:
         warehouse = self._warehouse.warehouse()
@@ -74,7 +81,7 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         finally:  # a failed load (busy file, schema conflict) leaves no staged copies behind
             for landed in obj:
                 landed.stage.discard()
-        database = warehouse.path.stem
+        database = warehouse.database_name
         table_rows = table_row_counts(warehouse, database, {load.qualified_name for r in results for load in r.downloads})
         context.add_output_metadata({**warehouse_metadata(results, obj, database, table_rows), **refit_metadata(warehouse, results)})
 

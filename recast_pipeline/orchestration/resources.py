@@ -15,6 +15,8 @@ from recast_pipeline.landing import LandingArea
 from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.ledger import CreateLedger
 from recast_pipeline.warehouse import Warehouse
+from recast_pipeline.warehouse import config as warehouse_config
+from recast_pipeline.warehouse.target import is_ducklake
 
 
 class RecastResource(dg.ConfigurableResource):
@@ -81,22 +83,42 @@ class RecastResource(dg.ConfigurableResource):
 
 
 class RecastWarehouse(dg.ConfigurableResource):
-    """Where downloads land (Parquet) and the DuckDB file they load into."""
+    """Where downloads land (Parquet) and the warehouse they load into: a DuckDB file or a DuckLake."""
 
     data_dir: str = Field(default="./data", description="Landing folder; Parquet goes under parquet/ (RECAST_DATA_DIR)")
-    warehouse_path: str = Field(default="", description="DuckDB file; empty means <data_dir>/warehouse.duckdb (RECAST_WAREHOUSE)")
-    lock_timeout: float = Field(default=120.0, description="Seconds to wait for the single-writer lock before failing")
+    warehouse_path: str = Field(
+        default="",
+        description="DuckDB file, or a DuckLake: ducklake:postgres:dbname=... host=... (password in PGPASSWORD, "
+        "never here) or ducklake:<catalog file>; empty means <data_dir>/warehouse.duckdb (RECAST_WAREHOUSE)",
+    )
+    ducklake_data_path: str = Field(
+        default="",
+        description="Where a new DuckLake writes its Parquet: a folder or s3://bucket/prefix/; empty: the catalog's "
+        "own, else RECAST_DUCKLAKE_DATA_PATH",
+    )
+    lock_timeout: float = Field(
+        default=120.0, description="Seconds to wait for the single-writer lock (or to retry DuckLake conflicts) before failing"
+    )
 
     @property
     def duckdb_path(self) -> Path:
         return Path(self.warehouse_path) if self.warehouse_path else Path(self.data_dir) / "warehouse.duckdb"
 
+    @property
+    def location(self) -> str | Path:
+        """The DuckLake (``ducklake:...``) as written, else the DuckDB file."""
+        return self.warehouse_path if is_ducklake(self.warehouse_path) else self.duckdb_path
+
     def warehouse(self) -> Warehouse:
-        return Warehouse(self.duckdb_path, lock_timeout=self.lock_timeout)
+        return Warehouse(self.location, lock_timeout=self.lock_timeout, ducklake_data_path=self.ducklake_data_path or None)
 
     def landing_area(self) -> LandingArea:
         return LandingArea(Path(self.data_dir) / "parquet")
 
     @classmethod
     def from_env(cls) -> "RecastWarehouse":
-        return cls(data_dir=str(settings.data_dir()), warehouse_path=str(settings.warehouse_path()))
+        return cls(
+            data_dir=str(settings.data_dir()),
+            warehouse_path=warehouse_config.lake_location() or str(settings.warehouse_path()),
+            ducklake_data_path=warehouse_config.ducklake_data_path(),
+        )

@@ -1,11 +1,16 @@
-"""The DuckDB warehouse: one short write transaction per partition, many readers (no Dagster)."""
+"""The warehouse (a DuckDB file or a DuckLake): one short write transaction per partition, many readers (no Dagster)."""
 
 from recast_pipeline.warehouse.config import (
     DEFAULT_STORAGE_VERSION,
     HISTORY_VERSIONS_ENV,
     STORAGE_VERSION_ENV,
 )
-from recast_pipeline.warehouse.errors import SchemaConflictError, WarehouseBusyError, WarehouseError
+from recast_pipeline.warehouse.errors import (
+    SchemaConflictError,
+    WarehouseBusyError,
+    WarehouseConflictError,
+    WarehouseError,
+)
 from recast_pipeline.warehouse.meta import META_SCHEMA, ColumnSnapshot
 from recast_pipeline.warehouse.history import HISTORY_SUFFIX, history_schema
 from recast_pipeline.warehouse.models import LoadResult, ReportLoad, TableLoad
@@ -27,5 +32,6 @@ __all__ = [
     "TableLoad",
     "Warehouse",
     "WarehouseBusyError",
+    "WarehouseConflictError",
     "WarehouseError",
 ]

@@ -44,3 +44,9 @@ def has_table(con, schema: str, table: str) -> bool:
 
 def has_column(con, schema: str, table: str, column: str) -> bool:
     return column in table_columns(con, schema, table)
+
+
+def is_lakehouse(con) -> bool:
+    """Whether the current database is a DuckLake (it alters column types only by widening)."""
+    row = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return row is not None and row[0] == "ducklake"

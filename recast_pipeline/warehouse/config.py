@@ -8,6 +8,9 @@ format and keep the same history, whether or not the caller wired the variable t
   written with (``v1.2.0`` by default: DuckDB 1.2 and later, i.e. the 1.x clients and drivers of
   the last year, and 2.x, open it; ``latest`` writes the running DuckDB's own format). An existing
   file keeps the version it was created with.
+* ``RECAST_DUCKLAKE_DATA_PATH``: where a DuckLake warehouse (``RECAST_WAREHOUSE=ducklake:...``)
+  writes its Parquet data files: a folder or an ``s3://`` URL. Needed when the lake is created;
+  afterwards the catalog remembers it.
 * ``RECAST_HISTORY_VERSIONS``: how many superseded model versions per dashboard each history
   table keeps (``all``, empty or unset: every one; ``0``: none).
 """
@@ -19,6 +22,8 @@ import re
 
 STORAGE_VERSION_ENV = "RECAST_DUCKDB_STORAGE_VERSION"
 HISTORY_VERSIONS_ENV = "RECAST_HISTORY_VERSIONS"
+DUCKLAKE_DATA_PATH_ENV = "RECAST_DUCKLAKE_DATA_PATH"
+WAREHOUSE_ENV = "RECAST_WAREHOUSE"
 DEFAULT_STORAGE_VERSION = "v1.2.0"
 _VERSION = re.compile(r"v\d+\.\d+\.\d+|latest")
 
@@ -46,3 +51,14 @@ def history_versions(value: int | str | None = None) -> int | None:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
         raise ValueError(f"history_versions must be a non-negative int or None, got {raw!r}")
     return raw
+
+
+def ducklake_data_path(value: str | None = None) -> str:
+    """The given DuckLake data path, else the environment's; empty: the catalog's own."""
+    return (value if value else os.environ.get(DUCKLAKE_DATA_PATH_ENV, "")).strip()
+
+
+def lake_location() -> str | None:
+    """``RECAST_WAREHOUSE`` verbatim when it names a DuckLake (``ducklake:...``), else None (a file)."""
+    raw = os.environ.get(WAREHOUSE_ENV, "").strip()
+    return raw if raw.startswith("ducklake:") else None

@@ -52,3 +52,21 @@ class SchemaConflictError(WarehouseError):
     def __reduce__(self):
         args = (self.schema, self.table, self.column, self.old_type, self.new_type, self.download_key, self.old_source)
         return (type(self), args)
+
+
+class WarehouseConflictError(WarehouseError):
+    """Concurrent DuckLake writers kept winning: the load was retried and gave up, nothing written."""
+
+    def __init__(self, where: str, attempts: int, waited_seconds: float, detail: str = ""):
+        self.where = where
+        self.attempts = attempts
+        self.waited_seconds = waited_seconds
+        self.detail = detail
+        message = (
+            f"warehouse {where}: the load conflicted with other writers {attempts} time(s) in {waited_seconds:.1f} s "
+            "and gave up; nothing of this partition was written, re-run it"
+        )
+        super().__init__(f"{message} ({detail})" if detail else message)
+
+    def __reduce__(self):
+        return (type(self), (self.where, self.attempts, self.waited_seconds, self.detail))

@@ -3,9 +3,11 @@
 Order inside the transaction (the caller holds the writer lock and commits or rolls back):
 1. bring an older file up to date (``migrate``) and make sure ``recast_meta`` exists;
 2. for every table of the report type's schema, copy the partition's rows of another model
-   version into history (``history``), then delete the partition's rows, whatever deployment
-   produced them; forget its ``recast_meta`` rows;
-3. evolve the tables (``schema``) and insert the landed Parquet files by name;
+   version into history (``history``);
+3. evolve the tables (``schema``; a column counts as empty when only this partition's rows
+   fill it), then delete the partition's rows, whatever deployment produced them, forget its
+   ``recast_meta`` rows, and insert the landed Parquet files by name. ALTERs come before the
+   DELETEs: DuckDB 1.x refuses to commit an ALTER TABLE after a DELETE on the same table;
 4. record ``recast_meta``, comment the tables and columns (``comments``), rebuild the refit view.
 """
 
@@ -17,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from recast_pipeline.landing.models import LandedTable, utc_now
 from recast_pipeline.landing.naming import quote_identifier
 from recast_pipeline.warehouse import comments, history, meta, migrate, refit
-from recast_pipeline.warehouse.catalog import existing_tables, qualified
+from recast_pipeline.warehouse.catalog import existing_tables, is_lakehouse, qualified
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.models import LoadResult, ReportLoad, TableLoad
 from recast_pipeline.warehouse.schema import ColumnSpec, TablePlan, ddl, insert_sql, plan_table
@@ -53,8 +55,9 @@ def write_partition(
     migrate.add_partition_columns(con)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
     existing = existing_tables(con, schema)
-    replaced, superseded, archived = _clear_partition(con, report, schema, existing, history_versions)
-    plans = _evolve(con, schema, grouped, incoming, existing)
+    superseded, archived = _archive(con, report, schema, existing, history_versions)
+    plans = _evolve(con, report, schema, grouped, incoming, existing)
+    replaced = _clear_partition(con, report, schema, existing, history_versions)
     loads = _insert(con, schema, grouped, plans)
     rows = sum(load.rows for load in loads)
     all_tables = [landed for items in grouped.values() for landed in items]
@@ -91,37 +94,52 @@ def write_partition(
     )
 
 
-def _clear_partition(con, report, schema, existing, history_versions) -> tuple[int, int, list[str]]:
-    """Archive other model versions' rows, then delete the partition: (deleted, archived, tables)."""
-    replaced = superseded = 0
+def _archive(con, report, schema, existing, history_versions) -> tuple[int, list[str]]:
+    """Copy other model versions' rows of the partition into history: (rows archived, tables)."""
+    superseded = 0
     archived: list[str] = []
     superseded_at = utc_now()
     for table, columns in existing.items():
+        if history_versions == 0 or not {"dashboard", "partition_key"} <= columns.keys():
+            continue
+        moved = history.archive(con, schema, table, columns, report, superseded_at)
+        superseded += moved
+        if moved:
+            archived.append(table)
+    return superseded, archived
+
+
+def _clear_partition(con, report, schema, existing, history_versions) -> int:
+    """Delete the partition's rows (already archived) and its ``recast_meta`` rows: rows deleted."""
+    replaced = 0
+    for table, columns in existing.items():
         if not {"dashboard", "partition_key"} <= columns.keys():
             continue
-        if history_versions != 0:
-            moved = history.archive(con, schema, table, columns, report, superseded_at)
-            superseded += moved
-            if moved:
-                archived.append(table)
         replaced += con.execute(
             f"DELETE FROM {qualified(schema, table)} WHERE dashboard = ? AND partition_key = ?",
             [report.dashboard, report.partition_key],
         ).fetchone()[0]
     history.prune(con, schema, report.dashboard, history_versions)
     meta.forget_partition(con, schema, report.dashboard, report.partition_key)
-    return replaced, superseded, archived
+    return replaced
 
 
-def _evolve(con, schema, grouped, incoming, existing) -> dict[str, TablePlan]:
+def _evolve(con, report, schema, grouped, incoming, existing) -> dict[str, TablePlan]:
     def is_empty(table: str):
+        """Whether a column holds no value outside this partition (whose rows are about to go)."""
+        others = (
+            " WHERE (dashboard, partition_key) IS DISTINCT FROM (?, ?)"
+            if {"dashboard", "partition_key"} <= existing.get(table, {}).keys() else ""
+        )
+        params = [report.dashboard, report.partition_key] if others else []
         return lambda column: con.execute(
-            f"SELECT count({quote_identifier(column)}) = 0 FROM {qualified(schema, table)}"
+            f"SELECT count({quote_identifier(column)}) = 0 FROM {qualified(schema, table)}{others}", params
         ).fetchone()[0]
 
     plans = {table: plan_table(schema, table, incoming[table], existing.get(table), is_empty(table)) for table in grouped}
+    lakehouse = is_lakehouse(con)
     for plan in plans.values():
-        for statement in ddl(schema, plan):
+        for statement in ddl(schema, plan, lakehouse=lakehouse):
             con.execute(statement)
     return plans
 

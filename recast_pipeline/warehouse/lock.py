@@ -15,10 +15,11 @@ import random
 import re
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 from filelock import FileLock, Timeout
@@ -27,6 +28,7 @@ from recast_pipeline.warehouse.errors import WarehouseBusyError
 
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 _CONFLICT_MARKERS = ("Could not set lock", "Conflicting lock", "different configuration")
+T = TypeVar("T")
 _FIRST_PAUSE = 0.05
 _LONGEST_PAUSE = 1.0
 
@@ -75,18 +77,28 @@ def connect(
     path: Path, *, read_only: bool, deadline: Deadline, config: dict[str, object] | None = None
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` that waits (bounded) while another process holds the file."""
+
+    def opened() -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(str(path), read_only=read_only, config=config or {})
+        con.execute("SET enable_progress_bar = false")  # never draw on a step's or the CLI's stdout
+        return con
+
+    return open_when_free(opened, str(path), deadline)
+
+
+def open_when_free(opener: Callable[[], T], name: str, deadline: Deadline) -> T:
+    """``opener()``, retried with jittered backoff while another process holds the DuckDB file
+    ``name`` (the warehouse, or a DuckLake's catalog file), until the deadline."""
     attempt = 0
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only, config=config or {})
-            con.execute("SET enable_progress_bar = false")  # never draw on a step's or the CLI's stdout
-            return con
+            return opener()
         except (duckdb.IOException, duckdb.ConnectionException) as error:
             if not is_lock_conflict(error):
                 raise
             if deadline.remaining <= 0:
                 detail = str(error).splitlines()[0].split(". However")[0]
-                raise WarehouseBusyError(str(path), deadline.waited, holder_of(error), detail) from None
+                raise WarehouseBusyError(name, deadline.waited, holder_of(error), detail) from None
             time.sleep(pause(attempt, deadline.remaining))
             attempt += 1
 

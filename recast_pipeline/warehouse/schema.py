@@ -98,7 +98,9 @@ def plan_table(
     return plan
 
 
-def ddl(schema: str, plan: TablePlan) -> list[str]:
+def ddl(schema: str, plan: TablePlan, *, lakehouse: bool = False) -> list[str]:
+    """``lakehouse``: DuckLake only widens a column's type in place, so an empty column that
+    changes type is dropped and added again (it has no value to keep)."""
     target = f"{quote_identifier(schema)}.{quote_identifier(plan.table)}"
     if plan.create:
         columns = ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in plan.types.items())
@@ -108,7 +110,12 @@ def ddl(schema: str, plan: TablePlan) -> list[str]:
     ]
     for name, old, new in plan.altered:
         # A widening casts the values; any other change only happens to a column without values.
-        using = "" if (old, new) == ("BIGINT", "DOUBLE") else f" USING CAST(NULL AS {new})"
+        widening = (old, new) == ("BIGINT", "DOUBLE")
+        if lakehouse and not widening:
+            statements.append(f"ALTER TABLE {target} DROP COLUMN {quote_identifier(name)}")
+            statements.append(f"ALTER TABLE {target} ADD COLUMN {quote_identifier(name)} {new}")
+            continue
+        using = "" if widening else f" USING CAST(NULL AS {new})"
         statements.append(f"ALTER TABLE {target} ALTER COLUMN {quote_identifier(name)} SET DATA TYPE {new}{using}")
     return statements
 

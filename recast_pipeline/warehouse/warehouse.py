@@ -1,18 +1,22 @@
-"""The DuckDB warehouse: load a report partition in one transaction, read it back, query it.
+"""The warehouse: load a report partition in one transaction, read it back, query it.
 
 Why one transaction per partition: re-materializing must replace exactly that partition's rows,
 atomically; a crash mid-load must leave the previous data. A partition is ``(dashboard,
 partition_key)``, whatever deployment computed it; what the transaction does is in ``load``.
 All slow work (CSV parsing, Parquet writing) happened before, outside the writer lock (``lock``).
 
-A new file is written in the storage format of ``storage_version`` (``config``), so DuckDB 1.x
-clients open it; an existing file keeps its format.
+Where the tables live is the ``target`` (``target``): the local DuckDB file (default; a new
+file is written in the storage format of ``storage_version``, so DuckDB 1.x clients open it), or
+a DuckLake (``ducklake:<catalog>``) whose writers on many machines commit concurrently; a
+transaction that conflicts with another writer's is rolled back and run again (``conflicts``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+import os
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,42 +26,64 @@ from recast_pipeline.landing.models import LandedTable
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, schema_name, table_identifier
 from recast_pipeline.warehouse import config, meta, refit
 from recast_pipeline.warehouse.catalog import existing_tables, has_column, has_table, qualified
+from recast_pipeline.warehouse.conflicts import retry_on_conflict
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.load import check_inputs, write_partition
-from recast_pipeline.warehouse.lock import Deadline, connect, writer_lock
+from recast_pipeline.warehouse.lock import Deadline
 from recast_pipeline.warehouse.models import LoadResult, ReportLoad
 from recast_pipeline.warehouse.schema import merge_incoming
+from recast_pipeline.warehouse.target import DuckLake, LocalFile, open_target
 
 if TYPE_CHECKING:  # pandas costs ~0.3 s to import; DuckDB's .df() imports it when a frame is read
     import pandas as pd
 
-# Without insertion order DuckDB writes big inserts straight to their final blocks in parallel
-# instead of through the WAL plus a checkpoint at close: loads take about half the time (and
-# the lock is held half as long). Row order in tables is unspecified anyway; use ORDER BY.
-_WRITER_CONFIG: dict[str, object] = {"preserve_insertion_order": False}
-
 
 class Warehouse:
-    """A DuckDB file shared by parallel pipeline processes and analysts.
+    """A DuckDB file or a DuckLake, shared by parallel pipeline processes and analysts.
 
-    ``storage_version``: DuckDB storage compatibility of a new file (default from
-    ``RECAST_DUCKDB_STORAGE_VERSION``, else ``v1.2.0``). ``history_versions``: superseded model
-    versions kept per dashboard in the history tables (default from ``RECAST_HISTORY_VERSIONS``,
-    else all; ``0`` keeps none).
+    ``location``: a DuckDB file, or ``ducklake:<catalog>`` (``ducklake_data_path``: where a new
+    lake keeps its Parquet, default from ``RECAST_DUCKLAKE_DATA_PATH``). ``storage_version``:
+    DuckDB storage compatibility of a new file (default from ``RECAST_DUCKDB_STORAGE_VERSION``,
+    else ``v1.2.0``). ``history_versions``: superseded model versions kept per dashboard in the
+    history tables (default from ``RECAST_HISTORY_VERSIONS``, else all; ``0`` keeps none).
+    ``lock_timeout``: seconds a load waits for the file (or retries DuckLake conflicts).
     """
 
     def __init__(
         self,
-        path: str | Path,
+        location: str | os.PathLike,
         lock_timeout: float = 120.0,
         *,
         storage_version: str | None = None,
         history_versions: int | None | str = None,
+        ducklake_data_path: str | None = None,
     ):
-        self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.storage_version = config.storage_version(storage_version)
         self.history_versions = config.history_versions(history_versions)
+        self.target: LocalFile | DuckLake = open_target(
+            location, storage_version=self.storage_version, data_path=config.ducklake_data_path(ducklake_data_path)
+        )
+
+    @property
+    def path(self) -> Path:
+        """The DuckDB file (the local target only; a DuckLake has no single file)."""
+        if not isinstance(self.target, LocalFile):
+            raise WarehouseError(f"the warehouse is a DuckLake ({self.target.describe()}), not a DuckDB file")
+        return self.target.path
+
+    @property
+    def database_name(self) -> str:
+        """How SQL names the warehouse's database (the file's stem, or ``lake``)."""
+        return self.target.database_name
+
+    def describe(self) -> str:
+        """Where the warehouse is, for messages (a Postgres password never shows)."""
+        return self.target.describe()
+
+    def exists(self) -> bool:
+        """Whether anything was ever written (the file, or the lake's catalog)."""
+        return self.target.exists()
 
     def load_partition(self, report: ReportLoad, tables: Sequence[LandedTable]) -> LoadResult:
         """Replace the partition's rows with ``tables`` (staged or published files), atomically."""
@@ -68,13 +94,11 @@ class Warehouse:
         for landed in tables:
             grouped.setdefault(landed.table, []).append(landed)
         incoming = {table: merge_incoming(schema, table, items) for table, items in grouped.items()}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = Deadline(self.lock_timeout)
-        writer_config = {**_WRITER_CONFIG, "storage_compatibility_version": self.storage_version}
-        with writer_lock(self.path, deadline):
-            con = connect(self.path, read_only=False, deadline=deadline, config=writer_config)
-            waited = deadline.waited
-            try:
+
+        def attempt() -> LoadResult:
+            with self.target.writer(deadline) as con:
+                waited = deadline.waited
                 con.execute("BEGIN TRANSACTION")
                 try:
                     result = write_partition(
@@ -84,21 +108,17 @@ class Warehouse:
                 except BaseException:
                     _rollback(con)
                     raise
-            finally:
-                con.close()
-        return result
+                return result
+
+        if not self.target.retries_conflicts:
+            return attempt()
+        return retry_on_conflict(attempt, deadline, self.target.describe(), self.target.max_attempts)
 
     @contextmanager
     def _reader(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
-        """A read-only connection (waiting out a writer, bounded); None when no file exists yet."""
-        if not self.path.exists():
-            yield None
-            return
-        con = connect(self.path, read_only=True, deadline=Deadline(self.lock_timeout))
-        try:
+        """A read-only connection (waiting out a writer, bounded); None when nothing was written yet."""
+        with self.target.reader(Deadline(self.lock_timeout)) as con:
             yield con
-        finally:
-            con.close()
 
     def read_partition(
         self, report_type: str, dashboard: str, partition_key: str, *, include_lineage: bool = True
@@ -110,10 +130,10 @@ class Warehouse:
             if con is None or not has_column(con, meta.META_SCHEMA, "downloads", "dashboard"):
                 return frames  # nothing loaded yet, or a file from before dashboards (next load migrates it)
             for table in meta.partition_tables(con, schema, dashboard, partition_key):
-                frame = con.execute(
+                frame = _frame(con.execute(
                     f"SELECT * FROM {qualified(schema, table)} WHERE dashboard = ? AND partition_key = ?",
                     [dashboard, partition_key],
-                ).df()
+                ))
                 if not include_lineage:
                     frame = frame.drop(columns=[c for c in LINEAGE_COLUMNS if c in frame.columns])
                 frames[table] = frame
@@ -130,7 +150,7 @@ class Warehouse:
         """Run SQL on a read-only connection: (column names, rows). For the CLI and checks."""
         with self._reader() as con:
             if con is None:
-                raise WarehouseError(f"no warehouse at {self.path} yet: materialize something first")
+                raise WarehouseError(f"no warehouse at {self.describe()} yet: materialize something first")
             cursor = con.execute(sql, params or [])
             columns = [d[0] for d in cursor.description] if cursor.description else []
             return columns, cursor.fetchall()
@@ -154,6 +174,14 @@ class Warehouse:
             if con is None or not has_table(con, meta.META_SCHEMA, "refit_changes"):
                 return []
             return refit.largest_changes(con, dashboard, limit)
+
+
+def _frame(cursor) -> pd.DataFrame:
+    """``cursor.df()``; DuckDB 1.5's conversion calls ``DataFrame.drop(inplace=True)``, which
+    pandas 3.1 deprecates: that warning is DuckDB's to fix, not a call of ours."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.drop is deprecated")
+        return cursor.df()
 
 
 def _rollback(con) -> None:
