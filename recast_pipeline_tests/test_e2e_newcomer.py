@@ -6,7 +6,8 @@
    as materialized under the same keys, and both sensors skip with a message naming the missing
    variables (no failed tick, no stack trace).
 3. ``recast-pipeline dev`` from another copy (one start, shared by the tests below): the UI, its
-   daemon and code server on the same instance, pointed at a fresh simulator.
+   daemon and code server on the same instance, pointed at a fresh simulator. The month sensor is
+   stopped in the instance first (``dagster sensor stop``), so the only runs are the tests' own.
    - A partition the demo did not load is launched through GraphQL, as the UI's "Materialize"
      does, and succeeds.
    - ``recast_model_refresh_sensor``, restarted through GraphQL, follows a model refresh in that
@@ -19,6 +20,7 @@ user of ``demo_project`` so that ``--dist loadgroup`` runs the demo once.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -147,10 +149,22 @@ class RecastDev:
         self.dev.stop()
 
 
+def _stop_the_month_sensor_in_the_instance(project: Path) -> None:
+    """As the UI's "stop" would, before the daemon first runs it: its month-close runs for the demo's
+    months would otherwise queue ahead of this module's runs in the one-step ``recast_api`` pool."""
+    stop = subprocess.run(
+        [sys.executable, "-m", "dagster", "sensor", "stop", MONTH_SENSOR, "-w", "workspace.yaml"],
+        cwd=project, env=clean_env(DAGSTER_HOME=str(project)), capture_output=True, text=True, timeout=DEADLINE,
+    )
+    assert stop.returncode == 0 and f"Stopped sensor {MONTH_SENSOR}" in stop.stdout, stop.stdout + stop.stderr
+
+
 @pytest.fixture(scope="module")
 def recast_dev(demo_project, tmp_path_factory):
     folder = tmp_path_factory.mktemp("recast_dev")
-    started = RecastDev(demo_project.copy(folder / "project"), folder / "recast_dev.log")
+    project = demo_project.copy(folder / "project")
+    _stop_the_month_sensor_in_the_instance(project)
+    started = RecastDev(project, folder / "recast_dev.log")
     try:
         started.dev.wait_ready(time.monotonic() + DEADLINE)
         yield started
@@ -192,9 +206,8 @@ def test_recast_pipeline_dev_materializes_a_partition_the_demo_did_not_load(reca
 def test_the_refresh_sensor_rematerializes_the_refreshed_dashboards_partitions(recast_dev):
     dev, deadline = recast_dev.dev, time.monotonic() + DEADLINE
 
-    # Quiet the month sensor (it may already have requested the last month: that is fine).
     _, month_sensor = graphql_selector(dev, "sensors", MONTH_SENSOR)
-    dev.graphql(STOP_SENSOR, id=month_sensor["id"])
+    assert month_sensor["status"] == "STOPPED"  # stopped before the UI started (see recast_dev): only refresh runs
 
     # The refresh sensor ships RUNNING: stop it, then turn it on through the API.
     selector, state = graphql_selector(dev, "sensors", REFRESH_SENSOR)
@@ -238,7 +251,7 @@ def test_the_refresh_sensor_rematerializes_the_refreshed_dashboards_partitions(r
     assert monthly["dagster/partition"] == f"revenue|{month}"
     assert {t["recast/dashboard"] for t in tags} == {"revenue"}  # the refreshed dashboard alone
 
-    _wait_until_no_run_is_active(dev, deadline)  # e.g. a month-close run launched before we stopped its sensor
+    _wait_until_no_run_is_active(dev, deadline)
     with duckdb.connect(str(recast_dev.warehouse), read_only=True) as con:
         loaded = con.execute(
             "SELECT report_type, partition_key, report_id FROM recast_meta.reports WHERE dashboard = 'revenue' AND deployment_id = ?",
