@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parent.parent
+DEMO_TIMEOUT = 300.0  # seconds; a test that is first to use ``demo_project`` adds this to its own bound
 DEMO_COMMAND = ["recast_pipeline.cli", "demo", "--months", "1", "--latency", "0.3"]
 
 REPOSITORIES_QUERY = """
@@ -140,7 +141,7 @@ class DemoProject:
         return dest
 
 
-def run_demo(folder: Path, timeout: float = 300.0) -> DemoProject:
+def run_demo(folder: Path, timeout: float = DEMO_TIMEOUT) -> DemoProject:
     """``recast-pipeline demo`` in ``folder`` with copies of the repository's dagster.yaml and workspace.yaml
     (what the repository root gives ``dagster dev``); fails the calling test with the demo's output if it fails."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,7 @@ import duckdb
 import httpx
 import pytest
 
-from e2e_helpers import DagsterDev, before, clean_env, free_port, graphql_selector, runs
+from e2e_helpers import DEMO_TIMEOUT, DagsterDev, before, clean_env, free_port, graphql_selector, runs
 from recast_pipeline.simulator import SimulatorConfig
 
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
@@ -40,7 +40,7 @@ MONTH_SENSOR = "recast_month_ready_sensor"
 SENSORS = (REFRESH_SENSOR, MONTH_SENSOR)
 ACTIVE = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
 
-pytestmark = [pytest.mark.timeout(DEADLINE + 60), pytest.mark.xdist_group("demo")]
+pytestmark = [pytest.mark.timeout(DEMO_TIMEOUT + DEADLINE + 60), pytest.mark.xdist_group("demo")]
 
 PARTITIONS_QUERY = """
 query ($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { __typename

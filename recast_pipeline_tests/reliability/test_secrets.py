@@ -15,6 +15,7 @@ from dagster._core.instance.ref import InstanceRef
 from dagster_shared.serdes import serialize_value
 
 from recast_pipeline.orchestration.resources import RecastResource
+from e2e_helpers import DEMO_TIMEOUT
 from recast_pipeline.simulator import SimulatorConfig
 
 from .helpers import BASELINE, CANARY_TOKEN, CHILD_OUTPUTS, SPEND, Pipeline, failure_text
@@ -24,6 +25,7 @@ DEMO_TOKEN = SimulatorConfig().token  # the token the demo's own simulator serve
 
 
 @pytest.mark.xdist_group("demo")  # with the end-to-end tests, which share the session's demo run
+@pytest.mark.timeout(DEMO_TIMEOUT + 120)  # the first user of ``demo_project`` runs the demo
 def test_demo_end_to_end_leaks_the_token_nowhere(demo_project, tmp_path, monkeypatch):
     """README's command 1 as a newcomer runs it (``demo_project``), searched for its simulator's token."""
     project = demo_project.copy(tmp_path / "project")
