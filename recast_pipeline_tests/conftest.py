@@ -5,8 +5,9 @@
 ``simulator_factory(**overrides)``: start more simulators with other ``SimulatorConfig`` fields
 (e.g. ``faults={"rate_limit_burst": 2}``); all are stopped when the test ends.
 ``demo_project``: the folder ``recast-pipeline demo`` left, made once per session (per xdist worker);
-tests that use it carry ``pytest.mark.xdist_group("demo")`` so that under ``--dist loadgroup`` the
-demo runs once, and work on ``demo_project.copy(...)``.
+tests that use it carry ``pytest.mark.xdist_group("demo")`` (under ``--dist loadgroup`` the demo
+runs once; pytest 9.2 with xdist 3.8 ignores groups, pytest-xdist#1386: then at most once per
+worker), and work on ``demo_project.copy(...)``.
 """
 
 from __future__ import annotations
