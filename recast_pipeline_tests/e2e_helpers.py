@@ -1,15 +1,23 @@
-"""``dagster dev`` (or ``recast-pipeline dev``) in its own process group, with a small GraphQL client."""
+"""``dagster dev`` (or ``recast-pipeline dev``) in its own process group, with a small GraphQL client;
+and the demo's project folder, made once per test session and copied for each test that uses it."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_TIMEOUT = 300.0  # seconds; a test that is first to use ``demo_project`` adds this to its own bound
+DEMO_COMMAND = ["recast_pipeline.cli", "demo", "--months", "1", "--latency", "0.3"]
 
 REPOSITORIES_QUERY = """
 { repositoriesOrError { __typename ... on RepositoryConnection { nodes {
@@ -107,3 +115,39 @@ def runs(dev: DagsterDev, **run_filter) -> list[dict]:
     data = dev.graphql(RUNS_QUERY, filter=run_filter)["runsOrError"]
     assert data["__typename"] == "Runs", data
     return data["results"]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any Recast or Dagster variable (a newcomer's shell), plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT", "DAGSTER_"))}
+    return {**env, **extra}
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    """A folder where README's command 1 (``recast-pipeline demo``) ran, with what it printed.
+
+    Why shared: the demo is the costliest step of the end-to-end tests; they need its result, not
+    a run of their own. Tests read ``stdout``/``stderr`` and work on a ``copy`` (dagster dev writes
+    to the instance and the warehouse), so none sees what another did.
+    """
+
+    folder: Path
+    stdout: str
+    stderr: str
+
+    def copy(self, dest: Path) -> Path:
+        shutil.copytree(self.folder, dest, symlinks=True)
+        return dest
+
+
+def run_demo(folder: Path, timeout: float = DEMO_TIMEOUT) -> DemoProject:
+    """``recast-pipeline demo`` in ``folder`` with copies of the repository's dagster.yaml and workspace.yaml
+    (what the repository root gives ``dagster dev``); fails the calling test with the demo's output if it fails."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("dagster.yaml", "workspace.yaml"):
+        shutil.copy(REPO / name, folder / name)
+    done = subprocess.run([sys.executable, "-m", *DEMO_COMMAND], cwd=folder, env=clean_env(),
+                          capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return DemoProject(folder, done.stdout, done.stderr)

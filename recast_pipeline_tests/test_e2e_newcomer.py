@@ -1,44 +1,64 @@
 """End to end, the newcomer's path: README's command 1, then the UI over GraphQL.
 
-1. ``recast-pipeline demo`` in a fresh project folder (copies of dagster.yaml and workspace.yaml).
-2. ``dagster dev`` from that folder with no Recast variables: the demo's partitions show as
-   materialized under the same keys, and both sensors skip with a message naming the missing
+1. ``recast-pipeline demo`` in a fresh project folder (copies of dagster.yaml and workspace.yaml),
+   once per session (``demo_project``): both dashboards load, and the runs stay in the instance.
+2. ``dagster dev`` from a copy of that folder with no Recast variables: the demo's partitions show
+   as materialized under the same keys, and both sensors skip with a message naming the missing
    variables (no failed tick, no stack trace).
-3. ``recast-pipeline dev``: the UI on the same instance pointed at a fresh simulator; a partition
-   the demo did not load is launched through GraphQL, as the UI's "Materialize" does, and succeeds.
-Bounded in time; every process group is stopped.
+3. ``recast-pipeline dev`` from another copy (one start, shared by the tests below): the UI, its
+   daemon and code server on the same instance, pointed at a fresh simulator. The month sensor is
+   stopped in the instance first (``dagster sensor stop``), so the only runs are the tests' own.
+   - A partition the demo did not load is launched through GraphQL, as the UI's "Materialize"
+     does, and succeeds.
+   - ``recast_model_refresh_sensor``, restarted through GraphQL, follows a model refresh in that
+     simulator: it requests the two runs of the refreshed dashboard alone (its dashboard
+     partition, its last covered month), they succeed, and the warehouse holds the new
+     deployment's rows under the same keys, the no-input types from the new pre-rendered reports.
+Bounded in time; every process group is stopped. The module is one xdist group with the other
+user of ``demo_project`` so that ``--dist loadgroup`` runs the demo once.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 
-from recast_pipeline_tests.e2e_helpers import DagsterDev, before, free_port, graphql_selector, runs
+from e2e_helpers import DEMO_TIMEOUT, DagsterDev, before, clean_env, free_port, graphql_selector, runs
+from recast_pipeline.simulator import SimulatorConfig
 
-REPO = Path(__file__).resolve().parent.parent
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 DEADLINE = 300.0
 SPEND = ["recast", "compute_spend_summary"]
-SENSORS = ("recast_model_refresh_sensor", "recast_month_ready_sensor")
+REFRESH_SENSOR = "recast_model_refresh_sensor"
+MONTH_SENSOR = "recast_month_ready_sensor"
+SENSORS = (REFRESH_SENSOR, MONTH_SENSOR)
+ACTIVE = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
 
-pytestmark = pytest.mark.timeout(DEADLINE + 60)
+pytestmark = [pytest.mark.timeout(DEMO_TIMEOUT + DEADLINE + 60), pytest.mark.xdist_group("demo")]
 
 PARTITIONS_QUERY = """
 query ($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { __typename
   ... on AssetNode { partitionKeysByDimension { name partitionKeys }
     assetMaterializations(limit: 50) { partition } } } }
 """
-SENSOR_TICKS = """
+SENSOR_QUERY = """
 query ($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) { __typename
-  ... on Sensor { sensorState { status ticks(limit: 5) { status skipReason error { message } } } } } }
+  ... on Sensor { sensorState { id status ticks(limit: 20) { status timestamp cursor skipReason runIds error { message } } } }
+  ... on PythonError { message } } }
+"""
+START_SENSOR = """
+mutation ($selector: SensorSelector!) { startSensor(sensorSelector: $selector) { __typename
+  ... on Sensor { sensorState { status } } ... on PythonError { message } } }
+"""
+STOP_SENSOR = """
+mutation ($id: String!) { stopSensor(id: $id) { __typename
+  ... on StopSensorMutationResult { instigationState { status } } ... on PythonError { message } } }
 """
 LAUNCH = """
 mutation ($params: ExecutionParams!) { launchRun(executionParams: $params) { __typename
@@ -47,26 +67,41 @@ mutation ($params: ExecutionParams!) { launchRun(executionParams: $params) { __t
 """
 
 
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT", "DAGSTER_"))}
-    return {**env, "RECAST_SENSOR_INTERVAL": "2", **extra}
-
-
-def test_demo_then_the_ui_shows_its_partitions_skips_sensors_clearly_and_materializes_from_the_simulator(tmp_path):
-    deadline = time.monotonic() + DEADLINE
-    for name in ("dagster.yaml", "workspace.yaml"):  # what the repository root gives `dagster dev`
-        shutil.copy(REPO / name, tmp_path / name)
-    demo = subprocess.run(
-        [sys.executable, "-m", "recast_pipeline.cli", "demo", "--months", "1", "--latency", "0.3"],
-        cwd=tmp_path, env=_clean_env(), capture_output=True, text=True, timeout=DEADLINE,
-    )
-    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
+def _last_demo_month(folder: Path) -> str:
+    with duckdb.connect(str(folder / "data" / "warehouse.duckdb"), read_only=True) as con:
         (month,) = con.execute(
             "SELECT max(partition_key) FROM recast_meta.reports WHERE report_type = 'compute_spend_summary'"
         ).fetchone()
+    return month
 
-    plain = DagsterDev([DAGSTER, "dev"], tmp_path, _clean_env(), tmp_path / "dagster_dev.log")
+
+def _ticks(dev: DagsterDev, selector: dict) -> list[dict]:
+    return dev.graphql(SENSOR_QUERY, selector=selector)["sensorOrError"]["sensorState"]["ticks"]
+
+
+def _wait_until_no_run_is_active(dev: DagsterDev, deadline: float) -> None:
+    """Runs write the warehouse: read it only when none is queued or running."""
+    while runs(dev, statuses=ACTIVE):
+        before(deadline, f"the remaining runs to finish\n{dev.tail()}")
+        time.sleep(2.0)
+
+
+def test_demo_loads_both_dashboards_and_leaves_its_runs_for_dagster_dev(demo_project):
+    out, err = demo_project.stdout, demo_project.stderr
+    assert out.count("recast_monthly_reports_job: success") == 2  # one per dashboard
+    assert out.count("recast_dashboard_reports_job: success") == 2
+    assert "Loaded 47 report partitions" in out  # signups' model has no context variables: 23 + 24
+    assert "compute_context_variable_summary [signups|" in err and "no context variables" in err
+    assert "Total ROI per channel" in out and "Paid Social" in out
+    assert (demo_project.folder / "data" / "warehouse.duckdb").exists()
+    assert any((demo_project.folder / ".dagster_home" / "storage").iterdir())  # runs persisted for `dagster dev`
+
+
+def test_plain_dagster_dev_shows_the_demos_partitions_and_its_sensors_skip_naming_the_variables(demo_project, tmp_path):
+    deadline = time.monotonic() + DEADLINE
+    project = demo_project.copy(tmp_path / "project")
+    month = _last_demo_month(project)
+    plain = DagsterDev([DAGSTER, "dev"], project, clean_env(RECAST_SENSOR_INTERVAL="2"), tmp_path / "dagster_dev.log")
     try:
         plain.wait_ready(deadline)
         node = plain.graphql(PARTITIONS_QUERY, key={"path": SPEND})["assetNodeOrError"]
@@ -76,7 +111,7 @@ def test_demo_then_the_ui_shows_its_partitions_skips_sensors_clearly_and_materia
         for name in SENSORS:
             selector, _ = graphql_selector(plain, "sensors", name)
             while True:
-                ticks = plain.graphql(SENSOR_TICKS, selector=selector)["sensorOrError"]["sensorState"]["ticks"]
+                ticks = _ticks(plain, selector)
                 assert not [t for t in ticks if t["status"] == "FAILURE"], ticks
                 skipped = [t for t in ticks if t["status"] == "SKIPPED"]
                 if skipped:
@@ -87,37 +122,145 @@ def test_demo_then_the_ui_shows_its_partitions_skips_sensors_clearly_and_materia
     finally:
         plain.stop()
 
-    port = free_port()
-    dev = DagsterDev(
-        [sys.executable, "-m", "recast_pipeline.cli", "dev", "--port", str(port), "--simulator-port", "0", "--latency", "0.3"],
-        tmp_path, _clean_env(), tmp_path / "recast_dev.log", port=port,
+
+class RecastDev:
+    """``recast-pipeline dev`` on a copy of the demo's project, and an admin client of its simulator."""
+
+    def __init__(self, project: Path, log: Path):
+        self.project = project
+        self.warehouse = project / "data" / "warehouse.duckdb"
+        port, simulator_port = free_port(), free_port()
+        self.dev = DagsterDev(
+            [sys.executable, "-m", "recast_pipeline.cli", "dev", "--port", str(port),
+             "--simulator-port", str(simulator_port), "--latency", "0.3"],
+            project, clean_env(RECAST_SENSOR_INTERVAL="2", RECAST_REFRESH_MONTHS="1"), log, port=port,
+        )
+        token = SimulatorConfig().token  # `recast-pipeline dev` serves the simulator's default token
+        self.simulator = httpx.Client(base_url=f"http://127.0.0.1:{simulator_port}/_admin",
+                                      headers={"Authorization": f"Bearer {token}"}, timeout=30.0)
+
+    def admin(self, method: str, path: str, **body) -> dict:
+        response = self.simulator.request(method, path, json=body or None)
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self) -> None:
+        self.simulator.close()
+        self.dev.stop()
+
+
+def _stop_the_month_sensor_in_the_instance(project: Path) -> None:
+    """As the UI's "stop" would, before the daemon first runs it: its month-close runs for the demo's
+    months would otherwise queue ahead of this module's runs in the one-step ``recast_api`` pool."""
+    stop = subprocess.run(
+        [sys.executable, "-m", "dagster", "sensor", "stop", MONTH_SENSOR, "-w", "workspace.yaml"],
+        cwd=project, env=clean_env(DAGSTER_HOME=str(project)), capture_output=True, text=True, timeout=DEADLINE,
     )
+    assert stop.returncode == 0 and f"Stopped sensor {MONTH_SENSOR}" in stop.stdout, stop.stdout + stop.stderr
+
+
+@pytest.fixture(scope="module")
+def recast_dev(demo_project, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("recast_dev")
+    project = demo_project.copy(folder / "project")
+    _stop_the_month_sensor_in_the_instance(project)
+    started = RecastDev(project, folder / "recast_dev.log")
     try:
-        dev.wait_ready(deadline)
-        selector, _ = graphql_selector(dev, "sensors", SENSORS[0])
-        earlier = f"{int(month[:4]) - 1}{month[4:]}"  # a month the demo did not load
-        params = {
-            "selector": {**{k: selector[k] for k in ("repositoryName", "repositoryLocationName")},
-                         "jobName": "recast_monthly_reports_job", "assetSelection": [{"path": SPEND}]},
-            "executionMetadata": {"tags": [{"key": "dagster/partition", "value": f"signups|{earlier}"},
-                                           {"key": "dagster/partition/dashboard", "value": "signups"},
-                                           {"key": "dagster/partition/month", "value": earlier}]},
-        }
-        launched = dev.graphql(LAUNCH, params=params)["launchRun"]
-        assert launched["__typename"] == "LaunchRunSuccess", launched
-        run_id = launched["run"]["runId"]
-        while True:
-            (run,) = [r for r in runs(dev) if r["runId"] == run_id]
-            assert run["status"] not in ("FAILURE", "CANCELED"), dev.tail()
-            if run["status"] == "SUCCESS":
-                break
-            before(deadline, f"the launched run to succeed\n{dev.tail()}")
-            time.sleep(1.0)
+        started.dev.wait_ready(time.monotonic() + DEADLINE)
+        yield started
     finally:
-        dev.stop()
-    with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
+        started.stop()
+
+
+def test_recast_pipeline_dev_materializes_a_partition_the_demo_did_not_load(recast_dev):
+    dev, deadline = recast_dev.dev, time.monotonic() + DEADLINE
+    month = _last_demo_month(recast_dev.project)
+    selector, _ = graphql_selector(dev, "sensors", SENSORS[0])
+    earlier = f"{int(month[:4]) - 1}{month[4:]}"  # a month the demo did not load
+    params = {
+        "selector": {**{k: selector[k] for k in ("repositoryName", "repositoryLocationName")},
+                     "jobName": "recast_monthly_reports_job", "assetSelection": [{"path": SPEND}]},
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": f"signups|{earlier}"},
+                                       {"key": "dagster/partition/dashboard", "value": "signups"},
+                                       {"key": "dagster/partition/month", "value": earlier}]},
+    }
+    launched = dev.graphql(LAUNCH, params=params)["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+    while True:
+        (run,) = [r for r in runs(dev) if r["runId"] == run_id]
+        assert run["status"] not in ("FAILURE", "CANCELED"), dev.tail()
+        if run["status"] == "SUCCESS":
+            break
+        before(deadline, f"the launched run to succeed\n{dev.tail()}")
+        time.sleep(1.0)
+    _wait_until_no_run_is_active(dev, deadline)
+    with duckdb.connect(str(recast_dev.warehouse), read_only=True) as con:
         loaded = con.execute(
             "SELECT dashboard, deployment_id FROM compute_spend_summary.tables_total WHERE partition_key = ? GROUP BY ALL",
             [earlier],
         ).fetchall()
     assert loaded == [("signups", 5717)]
+
+
+def test_the_refresh_sensor_rematerializes_the_refreshed_dashboards_partitions(recast_dev):
+    dev, deadline = recast_dev.dev, time.monotonic() + DEADLINE
+
+    _, month_sensor = graphql_selector(dev, "sensors", MONTH_SENSOR)
+    assert month_sensor["status"] == "STOPPED"  # stopped before the UI started (see recast_dev): only refresh runs
+
+    # The refresh sensor ships RUNNING: stop it, then turn it on through the API.
+    selector, state = graphql_selector(dev, "sensors", REFRESH_SENSOR)
+    assert state["status"] == "RUNNING"
+    stopped = dev.graphql(STOP_SENSOR, id=state["id"])["stopSensor"]
+    assert stopped["instigationState"]["status"] == "STOPPED", stopped
+    started_at = time.time()
+    started = dev.graphql(START_SENSOR, selector=selector)["startSensor"]
+    assert started["__typename"] == "Sensor" and started["sensorState"]["status"] == "RUNNING", started
+
+    # Its first evaluation after the start records where Recast stands, and requests nothing.
+    while True:
+        ticks = _ticks(dev, selector)
+        recorded = [t for t in ticks if t["timestamp"] >= started_at and t["status"] in ("SKIPPED", "SUCCESS") and t["cursor"]]
+        failed = [t for t in ticks if t["status"] == "FAILURE"]
+        assert not failed, f"sensor tick failed: {failed[0]['error']}\n{dev.tail()}"
+        if recorded:
+            break
+        before(deadline, f"the first evaluation of {REFRESH_SENSOR}\n{dev.tail()}")
+        time.sleep(1.0)
+    assert not recorded[0]["runIds"]
+
+    refresh = recast_dev.admin("POST", "/refresh", dashboard="revenue")
+    new_deployment = refresh["deployment_id"]
+    assert new_deployment != 5716 and refresh["previous_deployment_id"] == 5716
+    new_prerendered = set(refresh["prerendered_report_ids"])
+    month = recast_dev.admin("GET", "/info")["data_end"][:8] + "01"  # the last month the model covers
+
+    while True:
+        refresh_runs = runs(dev, tags=[{"key": "recast/trigger", "value": "model_refresh"}])
+        bad = [r for r in refresh_runs if r["status"] in ("FAILURE", "CANCELED")]
+        assert not bad, f"refresh run failed: {bad}\n{dev.tail()}"
+        if len(refresh_runs) >= 2 and all(r["status"] == "SUCCESS" for r in refresh_runs):
+            break
+        before(deadline, f"the refresh runs to succeed (have {[(r['jobName'], r['status']) for r in refresh_runs]})\n{dev.tail()}")
+        time.sleep(2.0)
+    assert len(refresh_runs) == 2
+    tags = sorted(({t["key"]: t["value"] for t in r["tags"]} for r in refresh_runs), key=lambda t: t["dagster/partition"])
+    per_dashboard, monthly = tags
+    assert per_dashboard["dagster/partition"] == "revenue"
+    assert monthly["dagster/partition"] == f"revenue|{month}"
+    assert {t["recast/dashboard"] for t in tags} == {"revenue"}  # the refreshed dashboard alone
+
+    _wait_until_no_run_is_active(dev, deadline)
+    with duckdb.connect(str(recast_dev.warehouse), read_only=True) as con:
+        loaded = con.execute(
+            "SELECT report_type, partition_key, report_id FROM recast_meta.reports WHERE dashboard = 'revenue' AND deployment_id = ?",
+            [new_deployment],
+        ).fetchall()
+    by_partition: dict[str, dict[str, int]] = {}
+    for report_type, partition_key, report_id in loaded:
+        by_partition.setdefault(partition_key, {})[report_type] = report_id
+    assert len(by_partition[month]) == 18  # every date-based report type, for the refreshed month
+    assert len(by_partition["revenue"]) == 6  # every dashboard-keyed type
+    no_input = ["compute_model_configuration", "compute_clean_data", "compute_spike_detail_summary"]
+    assert all(by_partition["revenue"][t] in new_prerendered for t in no_input)  # read, not recomputed

@@ -2,70 +2,56 @@
 
 Every test of this suite already runs with ``CANARY_TOKEN`` and fails if it shows up in a log
 record, a Dagster event, a child's output or a file under its tmp folder (``conftest``). These
-tests add the demo end to end (persistent Dagster instance included), the decoded contents of
-Parquet and DuckDB, and the objects a user may print.
+tests add the demo end to end (README's command, persistent Dagster instance included; its own
+simulator's token is the canary there), the decoded contents of Parquet and DuckDB, and the
+objects a user may print.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
 import dagster as dg
+import pytest
 from dagster._core.instance.ref import InstanceRef
 from dagster_shared.serdes import serialize_value
 
 from recast_pipeline.orchestration.resources import RecastResource
+from e2e_helpers import DEMO_TIMEOUT
+from recast_pipeline.simulator import SimulatorConfig
 
 from .helpers import BASELINE, CANARY_TOKEN, CHILD_OUTPUTS, SPEND, Pipeline, failure_text
 from .leaks import leaks_in_duckdb, leaks_in_files, leaks_in_parquet
 
-REPO = Path(__file__).resolve().parents[2]
-DEMO = textwrap.dedent(
-    """
-    import functools, os, sys
-    import recast_pipeline.demo as demo
-    demo.SimulatorConfig = functools.partial(demo.SimulatorConfig, token=os.environ["CANARY_TOKEN"])
-    from recast_pipeline.cli import main
-    sys.exit(main(["demo", "--months", "1", "--latency", "0.3", "--data-dir", "data"]))
-    """
-)
+DEMO_TOKEN = SimulatorConfig().token  # the token the demo's own simulator serves, and the pipeline sends
 
 
-def test_demo_end_to_end_leaks_the_token_nowhere(tmp_path, monkeypatch):
-    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "DAGSTER_", "API_PAT"))}
-    env["CANARY_TOKEN"] = CANARY_TOKEN
-    done = subprocess.run([sys.executable, "-c", DEMO], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=240)
-    output = done.stdout + done.stderr
+@pytest.mark.xdist_group("demo")  # with the end-to-end tests, which share the session's demo run
+@pytest.mark.timeout(DEMO_TIMEOUT + 120)  # the first user of ``demo_project`` runs the demo
+def test_demo_end_to_end_leaks_the_token_nowhere(demo_project, tmp_path, monkeypatch):
+    """README's command 1 as a newcomer runs it (``demo_project``), searched for its simulator's token."""
+    project = demo_project.copy(tmp_path / "project")
+    output = demo_project.stdout + demo_project.stderr
     CHILD_OUTPUTS.append(output)
-    assert done.returncode == 0, output[-3000:]
-    assert "Loaded" in done.stdout  # the demo really ran end to end
+    assert "Loaded" in demo_project.stdout  # the demo really ran end to end
 
-    assert CANARY_TOKEN not in output  # stdout, stderr: progress, Dagster's console log, the summary
-    assert leaks_in_files(tmp_path) == []  # raw bytes: Parquet, DuckDB, Dagster's SQLite storage, logs
-    assert leaks_in_parquet(tmp_path / "data" / "parquet") == []  # decoded (compression hides bytes)
-    assert leaks_in_duckdb(tmp_path / "data" / "warehouse.duckdb") == []  # every text value, decoded
+    assert DEMO_TOKEN not in output  # stdout, stderr: progress, Dagster's console log, the summary
+    assert leaks_in_files(project, DEMO_TOKEN) == []  # raw bytes: Parquet, DuckDB, Dagster's SQLite storage, logs
+    assert leaks_in_parquet(project / "data" / "parquet", DEMO_TOKEN) == []  # decoded (compression hides bytes)
+    assert leaks_in_duckdb(project / "data" / "warehouse.duckdb", DEMO_TOKEN) == []  # every text value, decoded
 
     # the scanners do find text that is there (the job name in Dagster's storage, a channel in the data)
-    assert any(".dagster_home" in p for p in leaks_in_files(tmp_path, "recast_monthly_reports_job"))
-    assert leaks_in_parquet(tmp_path / "data" / "parquet", "Paid Social")
-    assert leaks_in_duckdb(tmp_path / "data" / "warehouse.duckdb", "Paid Social")
+    assert any(".dagster_home" in p for p in leaks_in_files(project, "recast_monthly_reports_job"))
+    assert leaks_in_parquet(project / "data" / "parquet", "Paid Social")
+    assert leaks_in_duckdb(project / "data" / "warehouse.duckdb", "Paid Social")
 
-    monkeypatch.chdir(tmp_path)  # the instance's storage paths are relative to the project folder
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / ".dagster_home"),
-                                                          config_dir=str(tmp_path))) as instance:
+    monkeypatch.chdir(project)  # the instance's storage paths are relative to the project folder
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(project / ".dagster_home"),
+                                                          config_dir=str(project))) as instance:
         runs = instance.get_runs()
         assert len(runs) == 4  # two dashboards, each a monthly and a dashboard run
         for run in runs:
-            assert CANARY_TOKEN not in serialize_value(run)  # run config, tags
+            assert DEMO_TOKEN not in serialize_value(run)  # run config, tags
             for record in instance.all_logs(run.run_id):  # every event: messages, metadata, errors
-                assert CANARY_TOKEN not in serialize_value(record)
+                assert DEMO_TOKEN not in serialize_value(record)
 
 
 def test_failures_and_metadata_of_real_runs_never_show_the_token(sim, tmp_path):

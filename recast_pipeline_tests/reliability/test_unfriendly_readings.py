@@ -3,8 +3,20 @@
 ``Readings.unfriendly()``: downloads redirected to an object store that refuses the token, reports
 created through the API never listed, no ``name`` echoed, read-back forms with numbers and booleans
 as strings, 422 bodies as plain text, pages of 10, pre-rendered reports re-run in place, refreshes
-as new deployments. The guarantee tests below are the suite's own, collected here a second time
-with this module's simulator; the object store must never have seen the token.
+as new deployments. Every simulator of this module has them; the object store must never have
+seen the token.
+
+Collected here a second time: the suite's guarantee tests whose proof goes through what the
+readings change, i.e. finding, reusing or resuming Recast reports (list, names, forms, pages) and
+fetching downloads (redirects):
+- a re-run gives the same warehouse and creates nothing (reuse: the list, names, forms, pages);
+- a run killed while its reports compute resumes the same reports (the ledger, without list or names);
+- 429 bursts on create, poll and download (the redirected download), once: the Retry-After form is
+  the HTTP client's business, not a reading;
+- a report that ends in ``error`` names its report and form (the form Recast reads back as strings);
+- a truncated download, through the redirect, fails naming its key and keeps the previous data.
+Not again: what happens after the downloads are on disk (a crash inside the load, schema drift),
+which no reading reaches; and the test_readings_flow module runs the whole flow under these readings.
 """
 
 from __future__ import annotations
@@ -16,14 +28,9 @@ from recast_pipeline.simulator import Readings
 
 from .conftest import SIMULATOR_DEFAULTS
 from .helpers import SPEND, Pipeline, failure_text
-from . import test_bad_downloads, test_crash_mid_load
+from . import test_bad_downloads, test_rate_limits, test_report_failures
 from .test_crash_mid_wait import test_killed_while_reports_compute_then_rerun_resumes_the_same_reports  # noqa: F401
 from .test_idempotency import test_same_partition_twice_gives_identical_warehouse_and_parquet  # noqa: F401
-from .test_rate_limits import test_429_bursts_on_create_poll_and_download_complete_with_one_report  # noqa: F401
-from .test_report_failures import test_failed_or_unknown_status_fails_the_step_with_report_id_and_form  # noqa: F401
-from .test_schema_drift import (  # noqa: F401
-    test_added_dropped_and_retyped_columns_evolve_the_table_or_fail_clearly_without_losing_rows,
-)
 
 MONTH = "2026-09-01"
 
@@ -74,7 +81,13 @@ def test_a_truncated_redirected_download_fails_naming_the_key_and_keeps_previous
     test_bad_downloads.test_damaged_download_fails_naming_key_and_line_and_keeps_previous_data(sim, tmp_path, "truncated")
 
 
-def test_killed_inside_the_load_leaves_the_old_partition_and_the_rerun_completes(sim, tmp_path):
-    test_crash_mid_load.test_killed_mid_load_leaves_old_or_new_never_half_and_the_rerun_completes(
-        sim, tmp_path, "inside_load"
+def test_429_bursts_on_create_poll_and_redirected_download_complete_with_one_report(sim_factory, tmp_path, caplog):
+    test_rate_limits.test_429_bursts_on_create_poll_and_download_complete_with_one_report(
+        sim_factory, tmp_path, caplog, "seconds"
+    )
+
+
+def test_a_report_that_ends_in_error_fails_the_step_naming_the_report_and_its_form(sim, tmp_path):
+    test_report_failures.test_failed_or_unknown_status_fails_the_step_with_report_id_and_form(
+        sim, tmp_path, "error", "finished with status 'error'"
     )
