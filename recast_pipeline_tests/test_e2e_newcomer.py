@@ -6,14 +6,11 @@
    as materialized under the same keys, and both sensors skip with a message naming the missing
    variables (no failed tick, no stack trace).
 3. ``recast-pipeline dev`` from another copy (one start, shared by the tests below): the UI, its
-   daemon and code server on the same instance, pointed at a fresh simulator. The month sensor is
-   stopped in the instance first (``dagster sensor stop``), so the only runs are the tests' own.
-   - A partition the demo did not load is launched through GraphQL, as the UI's "Materialize"
-     does, and succeeds.
-   - ``recast_model_refresh_sensor``, restarted through GraphQL, follows a model refresh in that
-     simulator: it requests the two runs of the refreshed dashboard alone (its dashboard
-     partition, its last covered month), they succeed, and the warehouse holds the new
-     deployment's rows under the same keys, the no-input types from the new pre-rendered reports.
+   daemon and code server on the same instance, pointed at a fresh simulator. The month sensor and
+   the automation sensor are stopped in the instance first (``dagster sensor stop``), so the only
+   run is the test's own: a partition the demo did not load, launched through GraphQL as the UI's
+   "Materialize" does, succeeds. (Automation following a refresh under ``dagster dev`` is
+   ``test_e2e_automation.py``.)
 Bounded in time; every process group is stopped. The module is one xdist group with the other
 user of ``demo_project`` so that ``--dist loadgroup`` runs the demo once.
 """
@@ -26,17 +23,16 @@ import time
 from pathlib import Path
 
 import duckdb
-import httpx
 import pytest
 
 from e2e_helpers import DEMO_TIMEOUT, DagsterDev, before, clean_env, free_port, graphql_selector, runs
-from recast_pipeline.simulator import SimulatorConfig
 
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 DEADLINE = 300.0
 SPEND = ["recast", "compute_spend_summary"]
 REFRESH_SENSOR = "recast_model_refresh_sensor"
 MONTH_SENSOR = "recast_month_ready_sensor"
+AUTOMATION_SENSOR = "recast_automation_sensor"
 SENSORS = (REFRESH_SENSOR, MONTH_SENSOR)
 ACTIVE = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
 
@@ -51,14 +47,6 @@ SENSOR_QUERY = """
 query ($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) { __typename
   ... on Sensor { sensorState { id status ticks(limit: 20) { status timestamp cursor skipReason runIds error { message } } } }
   ... on PythonError { message } } }
-"""
-START_SENSOR = """
-mutation ($selector: SensorSelector!) { startSensor(sensorSelector: $selector) { __typename
-  ... on Sensor { sensorState { status } } ... on PythonError { message } } }
-"""
-STOP_SENSOR = """
-mutation ($id: String!) { stopSensor(id: $id) { __typename
-  ... on StopSensorMutationResult { instigationState { status } } ... on PythonError { message } } }
 """
 LAUNCH = """
 mutation ($params: ExecutionParams!) { launchRun(executionParams: $params) { __typename
@@ -124,7 +112,7 @@ def test_plain_dagster_dev_shows_the_demos_partitions_and_its_sensors_skip_namin
 
 
 class RecastDev:
-    """``recast-pipeline dev`` on a copy of the demo's project, and an admin client of its simulator."""
+    """``recast-pipeline dev`` on a copy of the demo's project (its own fresh simulator)."""
 
     def __init__(self, project: Path, log: Path):
         self.project = project
@@ -133,37 +121,29 @@ class RecastDev:
         self.dev = DagsterDev(
             [sys.executable, "-m", "recast_pipeline.cli", "dev", "--port", str(port),
              "--simulator-port", str(simulator_port), "--latency", "0.3"],
-            project, clean_env(RECAST_SENSOR_INTERVAL="2", RECAST_REFRESH_MONTHS="1"), log, port=port,
+            project, clean_env(RECAST_SENSOR_INTERVAL="2"), log, port=port,
         )
-        token = SimulatorConfig().token  # `recast-pipeline dev` serves the simulator's default token
-        self.simulator = httpx.Client(base_url=f"http://127.0.0.1:{simulator_port}/_admin",
-                                      headers={"Authorization": f"Bearer {token}"}, timeout=30.0)
-
-    def admin(self, method: str, path: str, **body) -> dict:
-        response = self.simulator.request(method, path, json=body or None)
-        response.raise_for_status()
-        return response.json()
 
     def stop(self) -> None:
-        self.simulator.close()
         self.dev.stop()
 
 
-def _stop_the_month_sensor_in_the_instance(project: Path) -> None:
-    """As the UI's "stop" would, before the daemon first runs it: its month-close runs for the demo's
-    months would otherwise queue ahead of this module's runs in the one-step ``recast_api`` pool."""
-    stop = subprocess.run(
-        [sys.executable, "-m", "dagster", "sensor", "stop", MONTH_SENSOR, "-w", "workspace.yaml"],
-        cwd=project, env=clean_env(DAGSTER_HOME=str(project)), capture_output=True, text=True, timeout=DEADLINE,
-    )
-    assert stop.returncode == 0 and f"Stopped sensor {MONTH_SENSOR}" in stop.stdout, stop.stdout + stop.stderr
+def _stop_sensors_in_the_instance(project: Path) -> None:
+    """As the UI's "stop" would, before the daemon first runs them: month-close and first-look runs
+    would otherwise queue ahead of this module's run in the one-step ``recast_api`` pool."""
+    for sensor in (MONTH_SENSOR, AUTOMATION_SENSOR):
+        stop = subprocess.run(
+            [sys.executable, "-m", "dagster", "sensor", "stop", sensor, "-w", "workspace.yaml"],
+            cwd=project, env=clean_env(DAGSTER_HOME=str(project)), capture_output=True, text=True, timeout=DEADLINE,
+        )
+        assert stop.returncode == 0 and f"Stopped sensor {sensor}" in stop.stdout, stop.stdout + stop.stderr
 
 
 @pytest.fixture(scope="module")
 def recast_dev(demo_project, tmp_path_factory):
     folder = tmp_path_factory.mktemp("recast_dev")
     project = demo_project.copy(folder / "project")
-    _stop_the_month_sensor_in_the_instance(project)
+    _stop_sensors_in_the_instance(project)
     started = RecastDev(project, folder / "recast_dev.log")
     try:
         started.dev.wait_ready(time.monotonic() + DEADLINE)
@@ -203,64 +183,3 @@ def test_recast_pipeline_dev_materializes_a_partition_the_demo_did_not_load(reca
     assert loaded == [("signups", 5717)]
 
 
-def test_the_refresh_sensor_rematerializes_the_refreshed_dashboards_partitions(recast_dev):
-    dev, deadline = recast_dev.dev, time.monotonic() + DEADLINE
-
-    _, month_sensor = graphql_selector(dev, "sensors", MONTH_SENSOR)
-    assert month_sensor["status"] == "STOPPED"  # stopped before the UI started (see recast_dev): only refresh runs
-
-    # The refresh sensor ships RUNNING: stop it, then turn it on through the API.
-    selector, state = graphql_selector(dev, "sensors", REFRESH_SENSOR)
-    assert state["status"] == "RUNNING"
-    stopped = dev.graphql(STOP_SENSOR, id=state["id"])["stopSensor"]
-    assert stopped["instigationState"]["status"] == "STOPPED", stopped
-    started_at = time.time()
-    started = dev.graphql(START_SENSOR, selector=selector)["startSensor"]
-    assert started["__typename"] == "Sensor" and started["sensorState"]["status"] == "RUNNING", started
-
-    # Its first evaluation after the start records where Recast stands, and requests nothing.
-    while True:
-        ticks = _ticks(dev, selector)
-        recorded = [t for t in ticks if t["timestamp"] >= started_at and t["status"] in ("SKIPPED", "SUCCESS") and t["cursor"]]
-        failed = [t for t in ticks if t["status"] == "FAILURE"]
-        assert not failed, f"sensor tick failed: {failed[0]['error']}\n{dev.tail()}"
-        if recorded:
-            break
-        before(deadline, f"the first evaluation of {REFRESH_SENSOR}\n{dev.tail()}")
-        time.sleep(1.0)
-    assert not recorded[0]["runIds"]
-
-    refresh = recast_dev.admin("POST", "/refresh", dashboard="revenue")
-    new_deployment = refresh["deployment_id"]
-    assert new_deployment != 5716 and refresh["previous_deployment_id"] == 5716
-    new_prerendered = set(refresh["prerendered_report_ids"])
-    month = recast_dev.admin("GET", "/info")["data_end"][:8] + "01"  # the last month the model covers
-
-    while True:
-        refresh_runs = runs(dev, tags=[{"key": "recast/trigger", "value": "model_refresh"}])
-        bad = [r for r in refresh_runs if r["status"] in ("FAILURE", "CANCELED")]
-        assert not bad, f"refresh run failed: {bad}\n{dev.tail()}"
-        if len(refresh_runs) >= 2 and all(r["status"] == "SUCCESS" for r in refresh_runs):
-            break
-        before(deadline, f"the refresh runs to succeed (have {[(r['jobName'], r['status']) for r in refresh_runs]})\n{dev.tail()}")
-        time.sleep(2.0)
-    assert len(refresh_runs) == 2
-    tags = sorted(({t["key"]: t["value"] for t in r["tags"]} for r in refresh_runs), key=lambda t: t["dagster/partition"])
-    per_dashboard, monthly = tags
-    assert per_dashboard["dagster/partition"] == "revenue"
-    assert monthly["dagster/partition"] == f"revenue|{month}"
-    assert {t["recast/dashboard"] for t in tags} == {"revenue"}  # the refreshed dashboard alone
-
-    _wait_until_no_run_is_active(dev, deadline)
-    with duckdb.connect(str(recast_dev.warehouse), read_only=True) as con:
-        loaded = con.execute(
-            "SELECT report_type, partition_key, report_id FROM recast_meta.reports WHERE dashboard = 'revenue' AND deployment_id = ?",
-            [new_deployment],
-        ).fetchall()
-    by_partition: dict[str, dict[str, int]] = {}
-    for report_type, partition_key, report_id in loaded:
-        by_partition.setdefault(partition_key, {})[report_type] = report_id
-    assert len(by_partition[month]) == 18  # every date-based report type, for the refreshed month
-    assert len(by_partition["revenue"]) == 6  # every dashboard-keyed type
-    no_input = ["compute_model_configuration", "compute_clean_data", "compute_spike_detail_summary"]
-    assert all(by_partition["revenue"][t] in new_prerendered for t in no_input)  # read, not recomputed
