@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import duckdb
 
 import dagster as dg
@@ -23,13 +26,27 @@ def _run_with_inputs(defs, asset, inputs):
 
 
 def test_a_partition_range_runs_as_one_run_with_reports_in_flight_together(simulator_factory, tmp_path):
-    sim = simulator_factory(latency=0.5)
+    sim = simulator_factory(latency=3600.0)  # held: no report finishes until the test releases it
     defs = definitions_for(sim, tmp_path, max_in_flight=8)
-    result = run_job(defs, MONTHLY_JOB, tags=range_tags("revenue|2026-05-01", "revenue|2026-10-01"), asset_selection=[SPEND, UPPER])
-    assert result.success
+    outcome: dict[str, dg.ExecuteInProcessResult] = {}
+    run = threading.Thread(target=lambda: outcome.setdefault("result", run_job(
+        defs, MONTHLY_JOB, tags=range_tags("revenue|2026-05-01", "revenue|2026-10-01"), asset_selection=[SPEND, UPPER],
+    )))
+    run.start()
+    try:
+        deadline = time.monotonic() + 300
+        while sim.stats()["in_flight"] < 8 and run.is_alive():  # waits for a state, not for a clock
+            assert time.monotonic() < deadline, sim.stats()["in_flight"]
+            run.join(0.05)
+        assert sim.stats()["in_flight"] == 8  # submitted together up to the cap, not one after another
+    finally:
+        while run.is_alive():  # release whatever is held until the run ends (the other 4 as they come)
+            sim.finish_reports()
+            run.join(0.05)
+    assert outcome["result"].success
     stats = sim.stats()
     assert stats["creates"] == 12
-    assert stats["in_flight_peak"] == 8  # submitted together up to the cap, not one after another
+    assert stats["in_flight_peak"] == 8  # never more than the cap
     months = _rows(tmp_path, "SELECT DISTINCT partition_key FROM compute_spend_summary.tables_total ORDER BY 1")
     assert [m for (m,) in months] == [f"2026-{m:02d}-01" for m in range(5, 11)]
 

@@ -52,7 +52,7 @@ async def create_report(request: Request) -> Response:
                             status_code=429, headers={"Retry-After": "1"})
     # show_in_ui missing counts as false: only an explicit true asks for the report in the UI list
     report = sim.store.create(form, name, show_in_ui=body.get("show_in_ui") is True)
-    sim.stats.report_created(report.started, report.duration)
+    sim.stats.report_created(report.id, report.started, report.duration)
     if sim.faults.fires("lost_create", "create"):
         request.scope["sim.fault"] = "lost_create"
         settings = sim.faults.settings

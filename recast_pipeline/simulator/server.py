@@ -94,6 +94,13 @@ class SimulatorServer:
         ``prerendered_report_ids``."""
         return self._sim.store.refresh_model(dashboard_or_deployment_id)
 
+    def finish_reports(self) -> int:
+        """Release held reports: every report still computing or queued finishes now. Returns how many."""
+        ended = self._sim.store.finish_running()
+        for report_id, when in ended.items():
+            self._sim.stats.report_finished_early(report_id, when)
+        return len(ended)
+
     def set_readings(self, **knobs: Any) -> dict[str, Any]:
         """Partial update of the readings (see :class:`Readings`), all-or-nothing; returns every reading."""
         return set_readings(self._sim, **knobs)

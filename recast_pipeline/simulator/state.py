@@ -198,6 +198,19 @@ class Store:
             reports = [r for r in reports if r.report_type == report_type]
         return sorted(reports, key=lambda r: r.id, reverse=True)
 
+    def finish_running(self) -> dict[int, float]:
+        """End every report still computing or queued now (ids -> when), whatever its latency: how a
+        test holds reports (a long ``latency``) and releases them, instead of racing a clock."""
+        with self._lock:
+            now = time.monotonic()
+            ended = {}
+            for report in self._reports.values():
+                if report.started + report.duration > now:
+                    report.started = min(report.started, now)
+                    report.duration = now - report.started
+                    ended[report.id] = now
+            return ended
+
     def made(self, report_type: str | None = None) -> list[SimReport]:
         """Every report the server holds that a client created (listed or not), newest first: for tests."""
         with self._lock:

@@ -29,7 +29,7 @@ class Stats:
             self._log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
             self._requests_now = 0
             self._requests_peak = 0
-            self._intervals: list[tuple[float, float]] = []
+            self._intervals: dict[int, tuple[float, float]] = {}  # report id -> (started, ends)
             self._seen_late: dict[int, float] = {}  # report id -> seconds from its finish to the first show of it
 
     def request_started(self) -> None:
@@ -48,10 +48,16 @@ class Stats:
             self._log.append({"method": method, "path": path, "query": query, "status": status,
                               "endpoint": endpoint, "fault": fault, "time": round(time.time(), 3)})
 
-    def report_created(self, started: float, duration: float) -> None:
+    def report_created(self, report_id: int, started: float, duration: float) -> None:
         with self._lock:
             self._creates += 1
-            self._intervals.append((started, started + duration))
+            self._intervals[report_id] = (started, started + duration)
+
+    def report_finished_early(self, report_id: int, ended: float) -> None:
+        """A test released the report (``finish_reports``): its interval ends now, not when planned."""
+        with self._lock:
+            if report_id in self._intervals:
+                self._intervals[report_id] = (self._intervals[report_id][0], ended)
 
     def report_seen_final(self, report_id: int, late: float) -> None:
         """A show answered a final status: how long after the report finished (first time only)."""
@@ -61,7 +67,7 @@ class Stats:
     def snapshot(self) -> dict[str, Any]:
         now = time.monotonic()
         with self._lock:
-            intervals = list(self._intervals)
+            intervals = list(self._intervals.values())
             data = {
                 "creates": self._creates,
                 "seen_late": dict(self._seen_late),
