@@ -10,7 +10,8 @@ into a table of a fresh database file: ``CREATE TABLE t AS SELECT * FROM read_cs
 Each side runs in a fresh process, so its peak memory (``ru_maxrss``) is its own; the simulator
 runs in this process. Medians of ``--repeat`` runs are printed. Three ratios: ours (download
 included) to DuckDB's ingest of the local file; ours without the download (the simulator renders
-the CSV in Python, so the download measures the simulator more than us); and ours to a plain
+the CSV in Python, so the download measures the simulator more than us), the target, also in CPU
+seconds of all threads (steadier than wall time on a shared machine); and ours to a plain
 download of the same CSV followed by DuckDB's ingest.
 
     .venv/bin/python benchmarks/load.py                  # 1,000,000 rows
@@ -92,13 +93,15 @@ def run_ours(spec: dict) -> dict:
         """Times its downloads, to split our figure into download and the rest."""
 
         download_seconds = 0.0
+        download_cpu = 0.0
 
         def download(self, *args, **kwargs):
-            begun = time.monotonic()
+            begun, begun_cpu = time.monotonic(), time.process_time()
             try:
                 return super().download(*args, **kwargs)
             finally:
                 self.download_seconds += time.monotonic() - begun
+                self.download_cpu += time.process_time() - begun_cpu
 
     folder = Path(spec["dir"])
     warehouse = Warehouse(folder / "warehouse.duckdb")
@@ -107,7 +110,7 @@ def run_ours(spec: dict) -> dict:
         form = FormPlanner(client).form("compute_clean_data", deployment, None, {})
         job = PartitionJob("compute_clean_data", deployment.dashboard, DEPLOYMENT, deployment.model_date,
                            deployment.dashboard, form, label="load benchmark")
-        begun = time.monotonic()
+        begun, begun_cpu = time.monotonic(), time.process_time()
         [landed] = list(fetch_partitions(client, LandingArea(folder / "parquet"), [job]))
         if not isinstance(landed, LandedPartition):
             raise RuntimeError(f"clean_data did not land: {landed.error}")
@@ -120,9 +123,9 @@ def run_ours(spec: dict) -> dict:
             landed.stage.tables,
         )
         landed.stage.publish()
-        done = time.monotonic()
+        done, done_cpu = time.monotonic(), time.process_time()
     return {"seconds": done - begun, "fetch_land": fetched - begun, "load": done - fetched, "rows": result.rows,
-            "download": client.download_seconds,
+            "download": client.download_seconds, "cpu": done_cpu - begun_cpu - client.download_cpu,
             "columns": len(warehouse.query('SELECT * FROM "compute_clean_data"."clean_data" LIMIT 0')[0])}
 
 
@@ -131,13 +134,13 @@ def run_duckdb(spec: dict) -> dict:
 
     folder = Path(spec["dir"])
     folder.mkdir(parents=True, exist_ok=True)
-    begun = time.monotonic()
+    begun, begun_cpu = time.monotonic(), time.process_time()
     with duckdb.connect(str(folder / "plain.duckdb")) as con:
         con.execute("SET enable_progress_bar = false")
         con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [spec["csv"]])
         rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
         columns = len(con.execute("SELECT * FROM t LIMIT 0").description)
-    return {"seconds": time.monotonic() - begun, "rows": rows, "columns": columns}
+    return {"seconds": time.monotonic() - begun, "cpu": time.process_time() - begun_cpu, "rows": rows, "columns": columns}
 
 
 def child_main(spec: dict) -> int:
@@ -167,10 +170,12 @@ def print_report(args, size: int, download_seconds: float, ours: list[dict], duc
         ("ours: warehouse load", f"{median(ours, 'load'):.2f} s"),
         ("ours: total", f"{ours_s:.2f} s   runs: " + ", ".join(f"{r['seconds']:.2f}" for r in ours)),
         ("duckdb read_csv -> table", f"{duck_s:.2f} s   runs: " + ", ".join(f"{r['seconds']:.2f}" for r in duck)),
-        ("ours / duckdb", f"{ours_s / duck_s:.2f}   target <= 1.5"),
-        ("ours without download / duckdb", f"{rest / duck_s:.2f}"),
+        ("ours / duckdb", f"{ours_s / duck_s:.2f}   (download included)"),
+        ("ours without download / duckdb", f"{rest / duck_s:.2f}   target <= 1.5"),
+        ("  the same in CPU seconds", f"{median(ours, 'cpu'):.2f} / {median(duck, 'cpu'):.2f} = "
+                                      f"{median(ours, 'cpu') / median(duck, 'cpu'):.2f}  (all threads; steadier than wall on a busy machine)"),
         ("ours / (download + duckdb)", f"{ours_s / (download_seconds + duck_s):.2f}  (both sides fetch the CSV from the simulator)"),
-        ("ours: peak memory", f"{peak / 2**20:.0f} MiB   target <= 1024 MiB"),
+        ("ours: peak memory", f"{peak / 2**20:.0f} MiB   target <= 512 MiB"),
         ("duckdb: peak memory", f"{max(r['peak_bytes'] for r in duck) / 2**20:.0f} MiB"),
     ]
     print("\nLoad benchmark")

@@ -91,3 +91,44 @@ def _seconds(report) -> float:
     from recast_pipeline.recast.models import parse_timestamp
 
     return (parse_timestamp(report.updated_at) - parse_timestamp(report.created_at)).total_seconds()
+
+
+class _Stop(Exception):
+    """Raised by the test's sleep: the batch reached its first wait."""
+
+
+def test_a_create_refused_with_429_lowers_the_limit_and_waits_for_one_of_ours(simulator_factory, connect):
+    """Recast holds two reports (capacity 2, queue_limit 2, an hour each: nothing finishes during
+    the test). The third create gets 429: the batch cuts its limit and goes polling at once, instead
+    of re-sending the create in a backoff loop (where it would neither poll nor land)."""
+    sim = simulator_factory(latency=3600.0, capacity=2, queue_limit=2)
+    first_wait = []
+
+    def sleep(seconds: float) -> None:
+        stats = sim.stats()
+        first_wait.append((stats["creates"], stats["statuses"].get("429", 0)))
+        raise _Stop
+
+    client = connect(sim, max_in_flight=8, sleep=sleep)
+    events = []
+    batch = run_reports(
+        client, [ReportRequest(i, spend_form(i)) for i in range(3)], on_event=lambda kind, request, detail: events.append((kind, request.key, detail))
+    )
+    with pytest.raises(_Stop):
+        next(batch)
+    assert first_wait == [(2, 1)]  # two created, one 429, and the first sleep is a poll, not a create retry
+    assert [(kind, key) for kind, key, _ in events] == [("submitted", 0), ("submitted", 1), ("deferred", 2)]
+    assert "in-flight limit now 4" in events[-1][2]  # halved from the initial 8
+
+
+def test_a_batch_against_a_full_recast_defers_instead_of_retrying_and_finishes_once_each(simulator_factory, connect):
+    sim = simulator_factory(latency=0.3, capacity=2, queue_limit=2)
+    client = connect(sim, max_in_flight=8)
+    events = []
+    outcomes = list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(6)],
+                                on_event=lambda kind, request, detail: events.append(kind)))
+    assert sorted(o.request.key for o in outcomes) == list(range(6)) and all(o.ok for o in outcomes)
+    stats = sim.stats()
+    assert stats["creates"] == 6 and stats["in_flight_peak"] <= 2
+    # every 429 Recast sent was answered by deferring (never by a create retried while ours computed)
+    assert stats["statuses"].get("429", 0) == events.count("deferred")

@@ -94,6 +94,7 @@ def test_a_column_empty_in_the_sample_is_typed_without_a_second_conversion(tmp_p
     assert {c.name for c in result.columns if c.all_null} == {"empty"}
     assert sorted(v for v in table.column("holiday").to_pylist() if v) == ["Christmas"]
     assert sorted(v for v in table.column("promo").to_pylist() if v is not None) == [3, 4]
+    assert not list((tmp_path / "out").glob(".*"))  # the text version of the file was replaced, not left
 
 
 @pytest.mark.parametrize("value", ["+5", "007", " 5", "5 ", "1_000", "0x10", "12%", "1,234.5", "TRUE", "2024/01/01"])
@@ -158,3 +159,30 @@ def test_failed_conversion_keeps_existing_file(tmp_path):
     with pytest.raises(MalformedCsvError):
         csv_to_parquet(write(tmp_path, "a\n1\n2,3\n", "bad.csv"), target, download_key="k", lineage=LINEAGE)
     assert pq.read_table(target).column("a").to_pylist() == [1]
+
+
+def test_landing_reads_types_back_without_pyarrow(tmp_path):
+    """Importing pyarrow costs a run about 0.4 s; the landing path must not need it."""
+    import subprocess
+    import sys
+
+    source = write(tmp_path, "Date,Spend,Holiday\n2024-01-01,1.5,NA\n2024-01-02,2,Christmas\n")
+    script = (
+        "import sys; from datetime import datetime, timezone\n"
+        "from recast_pipeline.landing.models import Lineage\n"
+        "from recast_pipeline.landing.parquet import csv_to_parquet\n"
+        f"result = csv_to_parquet({str(source)!r}, {str(tmp_path / 'out.parquet')!r}, download_key='k',\n"
+        "    lineage=Lineage('d', 1, None, '2024-01-01', 2, datetime(2024, 1, 1, tzinfo=timezone.utc)))\n"
+        "print(sorted(sys.modules.keys() & {'pyarrow', 'pandas', 'numpy'}))\n"
+        "print([(c.name, c.duckdb_type) for c in result.columns if c.kind == 'data'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout.splitlines()
+    assert out == ["[]", "[('date', 'DATE'), ('spend', 'DOUBLE'), ('holiday', 'VARCHAR')]"]
+
+
+def test_a_sparse_column_that_is_not_plain_stays_text(tmp_path):
+    lines = ["a,sparse"] + [f"{i},NA" for i in range(5000)] + ["1,7", "2,+8"]
+    result, table = convert(tmp_path, "\n".join(lines) + "\n")
+    assert types_of(result)["sparse"] == pa.string() and not [c for c in result.columns if c.all_null]
+    assert sorted(v for v in table.column("sparse").to_pylist() if v) == ["+8", "7"]
+    assert not list((tmp_path / "out").glob(".*"))  # no temporary or rewritten file left behind

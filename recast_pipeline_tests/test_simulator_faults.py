@@ -226,11 +226,13 @@ def test_stats_count_calls_creates_and_in_flight_without_the_token(simulator_fac
 
 
 def test_in_flight_peak_counts_overlapping_reports(simulator_factory):
-    sim = simulator_factory(latency=0.2)
+    """Three reports, never three at once: with capacity 2 the third starts exactly when the first
+    ends. An hour-long latency keeps every report computing for the whole test (no sleep, no race)."""
+    sim = simulator_factory(latency=3600.0, capacity=2)
     with sim.http_client() as client:
-        client.post("/reports", json=CREATE)
-        client.post("/reports", json=CREATE)
-        time.sleep(0.25)
-        client.post("/reports", json=CREATE)
+        for _ in range(3):
+            assert client.post("/reports", json=CREATE).status_code == 201
     stats = sim.stats()
-    assert stats["in_flight_peak"] == 2 and stats["in_flight"] == 1
+    assert stats["creates"] == 3
+    assert stats["in_flight_peak"] == 2  # an end at t closes before a start at t opens
+    assert stats["in_flight"] == 2  # the first two compute now; the third waits for a slot

@@ -175,3 +175,24 @@ def test_folders_of_the_deployment_layout_become_dashboard_folders(tmp_path, are
     assert not old.exists()
     assert (moved / "partition_key=2023-12-01" / "tables-daily.parquet").read_bytes() == b"old 2023-12-01"
     assert not (moved / f"partition_key={KEY}" / "tables-daily.parquet").exists()  # the stale copy is gone
+
+
+def test_the_files_values_win_over_the_folder_names_in_the_warehouse(tmp_path, area):
+    """A dashboard "Revenue EU" lands under dashboard=<safe segment>; its rows keep the real name,
+    and a month key stays text (DuckDB would read the folders as hive partitions, the key as a DATE)."""
+    from recast_pipeline.warehouse import ReportLoad, Warehouse
+
+    dashboard = "Revenue EU / test"
+    with area.stage(RT, dashboard, KEY) as stage:
+        landed = stage.land(csv(tmp_path), download_key="tables-daily", lineage=Lineage(dashboard, DEP, MD, KEY, 1))
+        assert f"dashboard={dashboard}" not in str(landed.path)  # the folder name is sanitized
+        assert {c.name: c.duckdb_type for c in landed.columns}["partition_key"] == "VARCHAR"
+        warehouse = Warehouse(tmp_path / "w.duckdb")
+        warehouse.load_partition(ReportLoad(1, RT, dashboard, DEP, MD, KEY), stage.tables)
+        stage.publish()
+    _, rows = warehouse.query("SELECT dashboard, partition_key FROM compute_spend_summary.tables_daily")
+    assert rows == [(dashboard, KEY)]
+    _, types = warehouse.query(
+        "SELECT data_type FROM information_schema.columns WHERE table_name = 'tables_daily' AND column_name = 'partition_key'"
+    )
+    assert types == [("VARCHAR",)]

@@ -13,10 +13,11 @@ integers), and pyarrow's streaming reader types from its first block only. The r
 * NULL_TYPE when a column has no value at all: written as VARCHAR and flagged, so the warehouse
   can let a later load decide.
 
-How it stays fast: the first rows suggest a type per column (columns empty there are typed over
-the whole file at once, ``settle_empty_columns``); the conversion then casts with a guard
-(``cast_expression``) that raises ``RETYPE_MARKER`` on the first value that does not fit.
+How it stays fast: the first rows suggest a type per column; the conversion then casts with a
+guard (``cast_expression``) that raises ``RETYPE_MARKER`` on the first value that does not fit.
 Only then is the whole file checked column by column (``decide_types``) and converted again.
+Columns empty in the sample pass through as text and are typed afterwards from the written
+file (``settle_sparse_columns``), which reads just those columns.
 """
 
 from __future__ import annotations
@@ -54,12 +55,13 @@ def _test(candidate: str, candidates: tuple[str, ...], c: str) -> str:
 
 
 def cast_expression(column: str, kind: str) -> str:
-    """SQL turning text column ``column`` into ``kind``; raises RETYPE_MARKER on a misfit."""
-    if kind == "VARCHAR":
+    """SQL turning text column ``column`` into ``kind``; raises RETYPE_MARKER on a misfit.
+
+    A column of NULL_TYPE (no value in the sample) passes through as text, to be settled later.
+    """
+    if kind in ("VARCHAR", NULL_TYPE):
         return column
     fail = f"error('{RETYPE_MARKER}')"
-    if kind == NULL_TYPE:
-        return f"CASE WHEN {column} IS NULL THEN {column} ELSE {fail} END"
     test = _is_number(column) if kind == "DOUBLE" else _is_int(column) if kind == "BIGINT" else _is_date(column)
     return f"CASE WHEN {test} THEN CAST({column} AS {kind}) WHEN {column} IS NULL THEN NULL ELSE {fail} END"
 
@@ -103,12 +105,13 @@ def sample_types(con: duckdb.DuckDBPyConnection, source: str, width: int) -> lis
     return [_narrowest(found[i], _CANDIDATES) for i in range(width)]
 
 
-def settle_empty_columns(con: duckdb.DuckDBPyConnection, source: str, guess: list[str]) -> list[str]:
-    """Type the columns with no value in the sample (a sparse ``Holiday``, say) over the whole file.
+def settle_sparse_columns(con: duckdb.DuckDBPyConnection, source: str, guess: list[str]) -> list[str]:
+    """Type the columns with no value in the sample (a sparse ``Holiday``, say) over all rows.
 
-    A column empty in the first rows usually gets values later; guessing NULL for it would fail
-    the guarded conversion midway and re-check every column. One scan of just these columns is
-    much cheaper; the other columns keep their sampled types (still guarded).
+    A column empty in the first rows usually gets values later; casting it by a guessed type
+    would fail the guarded conversion midway and re-check every column. So such columns are
+    written as text, and ``source`` (the written rows, column ``c<i>`` for each of them) is
+    checked afterwards; the other columns keep their types (already verified by the guards).
     """
     empty = {i: _CANDIDATES for i, kind in enumerate(guess) if kind == NULL_TYPE}
     if not empty:

@@ -1,15 +1,18 @@
-"""CSV -> typed Parquet with lineage columns, streamed with bounded memory.
+"""CSV -> typed Parquet with lineage columns, streamed with bounded memory, in DuckDB alone.
 
 Why DuckDB and not pyarrow's CSV reader: pyarrow's streaming reader fixes types from its first
 block and fails on a later mismatch, and DuckDB's parallel reader made the whole path
 (CSV -> Parquet -> warehouse) about 1.5x faster in our measurements. Every cell is read as text
 and typed by the strict rules of ``inference``: one guarded ``COPY (SELECT casts + lineage) TO
-parquet`` in the usual case, a whole-file type check and a second COPY when a late value does
-not fit the sampled type. Memory is bounded by DuckDB's ``memory_limit`` (spilling beside the
-output) and by row groups of at most ``ROW_GROUP_BYTES``. Rows of files larger than one
-read buffer may be reordered (order is not preserved, for speed); every row keeps its values.
-The file is written under a temporary name and renamed into place, so a failure leaves nothing
-at ``parquet_path``.
+parquet`` in the usual case, a whole-file type check and a second COPY only when a late value
+does not fit the sampled type. Columns without a value in the sample are written as text and
+typed afterwards from the Parquet file (a column read, not a second CSV pass); only when such a
+column turns out numeric or a date is the Parquet rewritten from itself. Memory is bounded by
+DuckDB's ``memory_limit`` (spilling beside the output) and by row groups of at most
+``ROW_GROUP_BYTES``. Rows of files larger than one read buffer may be reordered (order is not
+preserved, for speed); every row keeps its values. The file is written under a temporary name
+and renamed into place, so a failure leaves nothing at ``parquet_path``; the column types are
+read back from the file by DuckDB (no pyarrow import on this path).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from recast_pipeline.landing.inference import (
     decide_types,
     is_retype_error,
     sample_types,
-    settle_empty_columns,
+    settle_sparse_columns,
 )
 from recast_pipeline.landing.models import LandedColumn, LandedTable, Lineage, ParquetFile
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, normalize_columns, quote_identifier, quote_literal
@@ -41,6 +44,7 @@ __all__ = ["csv_to_parquet", "LandedColumn", "LandedTable", "Lineage", "Malforme
 # Row groups bounded in bytes, not only rows: wide CSVs (hundreds of channel columns) would
 # otherwise buffer ~120k rows per column per thread and blow far past the memory limit.
 ROW_GROUP_BYTES = "16MB"
+_PARQUET_OPTIONS = f"(FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE_BYTES {quote_literal(ROW_GROUP_BYTES)})"
 
 
 def _source(csv_path: Path, width: int) -> str:
@@ -100,7 +104,7 @@ def csv_to_parquet(
             source = _source(csv_path, len(header))
             copy = functools.partial(_copy, con, source, temporary, names, part_names, list(parts.values()), download_key, lineage)
             try:
-                types = settle_empty_columns(con, source, sample_types(con, source, len(header)))
+                types = sample_types(con, source, len(header))
                 try:
                     rows = copy(types)
                 except duckdb.InvalidInputException as exc:
@@ -110,9 +114,8 @@ def csv_to_parquet(
                     rows = copy(types)
             except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
                 raise describe_failure(csv_path, len(header), exc, download_key) from None
-        import pyarrow.parquet as pq  # on first use: importing the definitions should not pay for it
-
-        schema = pq.read_schema(temporary)
+            types = _settle_sparse(con, temporary, names, types)
+            written = con.execute(f"DESCRIBE SELECT * FROM {_read_parquet(temporary)}").fetchall()
         os.replace(temporary, parquet_path)
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -122,38 +125,65 @@ def csv_to_parquet(
     null_names = {name for name, kind in zip(names, types) if kind == NULL_TYPE}
     columns = tuple(
         LandedColumn(
-            name=field.name,
-            original=originals.get(field.name),
-            arrow_type=field.type,
-            kind=kinds.get(field.name, "data"),
-            all_null=field.name in null_names,
+            name=name,
+            original=originals.get(name),
+            duckdb_type=duckdb_type,
+            kind=kinds.get(name, "data"),
+            all_null=name in null_names,
         )
-        for field in schema
+        for name, duckdb_type, *_ in written
     )
     return ParquetFile(path=parquet_path, rows=rows, columns=columns)
 
 
+def _read_parquet(path: Path) -> str:
+    """The file's own columns: the ``dashboard=``/``partition_key=`` folders above it must not
+    replace its values (DuckDB would read them as hive partitions, a key as a DATE)."""
+    return f"read_parquet({quote_literal(str(path))}, hive_partitioning = false)"
+
+
+def _settle_sparse(con, written: Path, names: list[str], types: list[str]) -> list[str]:
+    """Type the columns that had no value in the sample from the written file; rewrite it from
+    itself (plain casts: every value was checked) only when one of them is not text after all."""
+    sparse = [i for i, kind in enumerate(types) if kind == NULL_TYPE]
+    if not sparse:
+        return types
+    file = _read_parquet(written)
+    columns = ", ".join(f"{quote_identifier(names[i])} AS c{i}" for i in sparse)
+    settled = settle_sparse_columns(con, f"(SELECT {columns} FROM {file})", types)
+    retyped = {names[i]: settled[i] for i in sparse if settled[i] not in (NULL_TYPE, "VARCHAR")}
+    if retyped:
+        replace = ", ".join(f"CAST({quote_identifier(name)} AS {kind}) AS {quote_identifier(name)}" for name, kind in retyped.items())
+        rewritten = written.with_name(f"{written.name}.retyped")
+        try:
+            con.execute(f"COPY (SELECT * REPLACE ({replace}) FROM {file}) TO {quote_literal(str(rewritten))} {_PARQUET_OPTIONS}")
+            os.replace(rewritten, written)
+        finally:
+            rewritten.unlink(missing_ok=True)
+    return settled
+
+
 def _copy(con, source, target, names, part_names, part_values, download_key, lineage, types) -> int:
     select = [f"{cast_expression(f'c{i}', kind)} AS {quote_identifier(name)}" for i, (name, kind) in enumerate(zip(names, types))]
-    select += [f"CAST(? AS VARCHAR) AS {quote_identifier(name)}" for name in part_names]
-    select += [
-        "CAST(? AS VARCHAR) AS dashboard",
-        "CAST(? AS BIGINT) AS deployment_id",
-        "CAST(? AS VARCHAR) AS model_date",
-        "CAST(? AS VARCHAR) AS partition_key",
-        "CAST(? AS BIGINT) AS report_id",
-        "CAST(? AS VARCHAR) AS download_key",
-        "CAST(? AS TIMESTAMPTZ) AS loaded_at",
+    constants = [(name, "VARCHAR", value) for name, value in zip(part_names, part_values)] + [
+        ("dashboard", "VARCHAR", lineage.dashboard),
+        ("deployment_id", "BIGINT", lineage.deployment_id),
+        ("model_date", "VARCHAR", lineage.model_date),
+        ("partition_key", "VARCHAR", lineage.partition_key),
+        ("report_id", "BIGINT", lineage.report_id),
+        ("download_key", "VARCHAR", download_key),
+        ("loaded_at", "TIMESTAMPTZ", lineage.loaded_at.isoformat()),
     ]
-    params = [
-        *part_values,
-        lineage.dashboard,
-        lineage.deployment_id,
-        lineage.model_date,
-        lineage.partition_key,
-        lineage.report_id,
-        download_key,
-        lineage.loaded_at.isoformat(),
-    ]
-    sql = f"COPY (SELECT {', '.join(select)} FROM {source}) TO {quote_literal(str(target))} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE_BYTES {quote_literal(ROW_GROUP_BYTES)})"
-    return int(con.execute(sql, params).fetchone()[0])
+    select += [f"CAST({_literal(value)} AS {kind}) AS {quote_identifier(name)}" for name, kind, value in constants]
+    sql = f"COPY (SELECT {', '.join(select)} FROM {source}) TO {quote_literal(str(target))} {_PARQUET_OPTIONS}"
+    return int(con.execute(sql).fetchone()[0])
+
+
+def _literal(value: str | int | None) -> str:
+    """Lineage values inlined as SQL literals: binding parameters makes DuckDB 1.5's Python client
+    import pandas, numpy and pyarrow (about 0.4 s per process) just to check their types."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return quote_literal(str(value))

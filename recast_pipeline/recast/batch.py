@@ -6,6 +6,12 @@ Recast's capacity, see ``concurrency``; ``max_in_flight`` is its ceiling); all o
 them are polled together; each time one finishes the next request is submitted, and the outcome
 is yielded at once so the caller can download it while the others still compute.
 
+A create Recast refuses with ``429`` while reports of ours compute is not waited out in retries
+(the step would neither poll nor land meanwhile, and could give the partition up): the limit is
+cut, the request goes back to the front of the queue, and nothing more is created until one of
+ours finishes (Recast said it holds no more). With nothing of ours in flight the ``429`` is
+someone else's load, and the create retries as usual.
+
 One ``ReportIndex`` serves the whole batch (one list pass per report type), so reuse checks cost
 no extra listing per partition. A failing request (422, report error, timeout) becomes an
 outcome with ``error`` set and the others go on; credential and configuration errors stop all.
@@ -87,6 +93,7 @@ def run_reports(
     """Yield one ``ReportOutcome`` per request, in the order they finish.
 
     Events passed to ``on_event(kind, request, detail)``: ``submitted``, ``reused``,
+    ``deferred`` (its create got ``429``; it is created again once one of ours finished),
     ``finished``, ``failed``. ``deployments``: those the forms name, when the caller holds them
     (their version sets the reuse cutoff without a GET each). ``latency_hints``: usual run times
     by report type (and ``"<type>|<dashboard>"``), so new reports are polled around their finish.
@@ -123,14 +130,28 @@ def run_reports(
             emit("failed", pending.request, str(error))
         return outcome
 
+    refused_at: int | None = None  # reports of ours in flight when Recast last refused a create
+
     while queue or waiting:
-        while queue and len(waiting) < limit.limit:
+        while queue and len(waiting) < limit.limit and (refused_at is None or len(waiting) < refused_at):
             request = queue.popleft()
             pending = _Pending(request, reused=False, submitted_at=client.clock())
             try:
-                submission = client.submit(request.form, request.label, request.force_new, index=index)
+                submission = client.submit(
+                    request.form, request.label, request.force_new, index=index, defer_rate_limited=bool(waiting)
+                )
             except FATAL_ERRORS:
                 raise
+            except errors.RateLimitedError as exc:
+                note_rate_limits()
+                if not waiting:
+                    yield finish(pending, None, exc)
+                    continue
+                queue.appendleft(request)
+                refused_at = len(waiting)
+                emit("deferred", request, f"Recast answered 429 with {refused_at} of ours in flight; "
+                                          f"in-flight limit now {limit.limit}")
+                break
             except errors.RecastError as exc:
                 yield finish(pending, None, exc)
                 continue
@@ -151,6 +172,8 @@ def run_reports(
             waiting.setdefault(submission.report_id, []).append(pending)
         results = poller.poll()
         note_rate_limits()
+        if results:
+            refused_at = None  # one of ours finished: Recast has room again
         for result in results:
             for pending in waiting.pop(result.report_id, []):
                 yield finish(pending, result.report, result.error)

@@ -153,12 +153,16 @@ class RecastClient:
         for row in iter_rows(self._session.get_json, self.reports_path, params, per_page):
             yield Report.from_json(row)
 
-    def create_report(self, form: Mapping[str, Any], label: str | None = None, show_in_ui: bool = False) -> int:
+    def create_report(
+        self, form: Mapping[str, Any], label: str | None = None, show_in_ui: bool = False, *, defer_rate_limited: bool = False
+    ) -> int:
         """Create a report named ``"<label> [rp:<fingerprint>]"``; return its id. Never blindly re-sent:
-        raises ``LostCreateError`` when the answer was lost and the report cannot be found."""
+        raises ``LostCreateError`` when the answer was lost and the report cannot be found.
+        ``defer_rate_limited``: a ``429`` raises ``RateLimitedError`` at once (see ``creation``)."""
         return create_report(
             self._session, self.reports_path, form, label=label, show_in_ui=show_in_ui,
             find_lost=ReportIndex(self).find_lost, ledger=self.ledger, client_slug=self.client_slug,
+            defer_rate_limited=defer_rate_limited,
         )
 
     def download(self, report_id: int, key: str, dest: str | os.PathLike[str]) -> int:
@@ -211,16 +215,18 @@ class RecastClient:
         index: ReportIndex | None = None,
         show_in_ui: bool = False,
         deployment: Deployment | None = None,
+        defer_rate_limited: bool = False,
     ) -> Submission:
         """Reuse an identical report when there is one (unless ``force_new``), else create one.
 
-        Lookup order: the ledger, the name tag in the list, an identical form in the list."""
+        Lookup order: the ledger, the name tag in the list, an identical form in the list.
+        ``defer_rate_limited``: a create refused with ``429`` raises at once (see ``create_report``)."""
         if not force_new:
             report = self.find_reusable(form, index, deployment=deployment)
             if report is not None:
                 logger.info("reusing report %s (%s) for %s", report.id, report.status, form.get("report_type"))
                 return Submission(report.id, reused=True, report=report)
-        report_id = self.create_report(form, label, show_in_ui=show_in_ui)
+        report_id = self.create_report(form, label, show_in_ui=show_in_ui, defer_rate_limited=defer_rate_limited)
         if index is not None:
             index.remember(form, report_id)
         return Submission(report_id, reused=False)

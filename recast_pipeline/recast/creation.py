@@ -49,14 +49,20 @@ def create_report(
     find_lost: FindLost,
     ledger: CreateLedger | None = None,
     client_slug: str = "",
+    defer_rate_limited: bool = False,
 ) -> int:
-    """POST the form (``report_type`` stays inside it) named with its fingerprint tag; return the id."""
+    """POST the form (``report_type`` stays inside it) named with its fingerprint tag; return the id.
+
+    ``defer_rate_limited``: raise ``RateLimitedError`` on the first ``429`` instead of waiting it
+    out, for a caller with reports of its own in flight: Recast is full, and the caller waits for
+    one of them to finish (and lowers its in-flight limit) rather than block in retries."""
     fingerprint = form_fingerprint(form)
     if ledger is not None:
         ledger.intend(client_slug, fingerprint, form.get("report_type"), canonical_form(form).get("deployment_id"))
     started = datetime.now(timezone.utc)
     try:
-        report_id = _post(session, path, {"name": name_for(form, label), "show_in_ui": bool(show_in_ui), "form": dict(form)})
+        body = {"name": name_for(form, label), "show_in_ui": bool(show_in_ui), "form": dict(form)}
+        report_id = _post(session, path, body, retry_rate_limited=not defer_rate_limited)
     except _Ambiguous as lost:
         session.backoff_or_give_up(session.retry.start(), "POST", path, f"outcome unknown ({lost.cause.message})")
         report_id = _look_for(find_lost, form, fingerprint, started - CLOCK_SKEW, lost.cause)
@@ -82,7 +88,7 @@ def _look_for(find_lost: FindLost, form: Mapping[str, Any], fingerprint: str, si
     return found
 
 
-def _post(session: ApiSession, path: str, body: dict[str, Any]) -> int:
+def _post(session: ApiSession, path: str, body: dict[str, Any], *, retry_rate_limited: bool = True) -> int:
     """Send the create, re-sending only what provably never reached Recast; raise ``_Ambiguous`` otherwise."""
     backoff = session.retry.start()
     while True:
@@ -98,7 +104,7 @@ def _post(session: ApiSession, path: str, body: dict[str, Any]) -> int:
             return _created_id(session, response, path)
         if response.status_code == 429:  # refused before creating anything: re-sending is safe
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if session.backoff_or_give_up(backoff, "POST", path, "429", retry_after):
+            if retry_rate_limited and session.backoff_or_give_up(backoff, "POST", path, "429", retry_after):
                 continue
             raise session.error_for(response, backoff)
         if response.status_code in RETRYABLE_STATUSES:  # a 5xx may come after the report was made

@@ -121,10 +121,14 @@ def ddl(schema: str, plan: TablePlan, *, lakehouse: bool = False) -> list[str]:
 
 
 def insert_sql(schema: str, plan: TablePlan, landed: LandedTable) -> str:
-    """INSERT of one Parquet file by name, every column cast to the table's type."""
+    """INSERT of one Parquet file by name, every column cast to the table's type.
+
+    Hive partitioning is off: the file's own ``dashboard`` and ``partition_key`` values are the
+    truth, not the folder names above it (``safe_segment`` may have rewritten them).
+    """
     target = f"{quote_identifier(schema)}.{quote_identifier(plan.table)}"
     select = ", ".join(
         f"CAST({quote_identifier(column.name)} AS {plan.types[column.name]}) AS {quote_identifier(column.name)}"
         for column in landed.columns
     )
-    return f"INSERT INTO {target} BY NAME SELECT {select} FROM read_parquet({quote_literal(str(landed.path))})"
+    return f"INSERT INTO {target} BY NAME SELECT {select} FROM read_parquet({quote_literal(str(landed.path))}, hive_partitioning = false)"
