@@ -7,7 +7,8 @@ the component's automation off (``automation: {enabled: false}``).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 
 import dagster as dg
 
@@ -23,40 +24,42 @@ def build_schedules(jobs: list[dg.UnresolvedAssetJobDefinition], options: AssetO
     schedules = []
     if monthly_job in by_name:
 
-        @dg.schedule(
-            name=options.scoped("recast_monthly_reports_schedule"),
-            cron_schedule="0 6 2 * *",
-            job=by_name[monthly_job],
-            description="On the 2nd of each month at 06:00 UTC, the month that just closed, for every dashboard",
-            default_status=dg.DefaultScheduleStatus.STOPPED,
-        )
-        def monthly(context: dg.ScheduleEvaluationContext):
+        def month_that_closed(day: date, dashboards: list[str]) -> list[dg.RunRequest]:
             # Written out rather than build_schedule_from_partitioned_job, which calls a deprecated API.
-            month = (context.scheduled_execution_time.date().replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
-            dashboards = _dashboards(context, monthly_job)
-            if not dashboards:
-                return dg.SkipReason(NO_DASHBOARDS)
+            month = (day.replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
             return [dg.RunRequest(run_key=f"monthly:{month}:{d}", partition_key=f"{d}|{month}") for d in dashboards]
 
-        schedules.append(monthly)
+        schedules.append(_cron_schedule(
+            options.scoped("recast_monthly_reports_schedule"), "0 6 2 * *", by_name[monthly_job],
+            "On the 2nd of each month at 06:00 UTC, the month that just closed, for every dashboard", month_that_closed,
+        ))
     if dashboard_job in by_name:
 
-        @dg.schedule(
-            name=options.scoped("recast_dashboard_reports_schedule"),
-            cron_schedule="0 6 * * 1",
-            job=by_name[dashboard_job],
-            description="Mondays at 06:00 UTC, every dashboard's model, clean data, spikes and shift curves",
-            default_status=dg.DefaultScheduleStatus.STOPPED,
-        )
-        def dashboard_schedule(context: dg.ScheduleEvaluationContext):
-            week = context.scheduled_execution_time.date().isoformat()
-            keys = _dashboards(context, dashboard_job)
-            if not keys:
-                return dg.SkipReason(NO_DASHBOARDS)
-            return [dg.RunRequest(run_key=f"weekly:{week}:{key}", partition_key=key) for key in keys]
+        def every_dashboard(day: date, dashboards: list[str]) -> list[dg.RunRequest]:
+            return [dg.RunRequest(run_key=f"weekly:{day.isoformat()}:{d}", partition_key=d) for d in dashboards]
 
-        schedules.append(dashboard_schedule)
+        schedules.append(_cron_schedule(
+            options.scoped("recast_dashboard_reports_schedule"), "0 6 * * 1", by_name[dashboard_job],
+            "Mondays at 06:00 UTC, every dashboard's model, clean data, spikes and shift curves", every_dashboard,
+        ))
     return schedules
+
+
+def _cron_schedule(
+    name: str, cron: str, job: dg.UnresolvedAssetJobDefinition, description: str,
+    requests: Callable[[date, list[str]], list[dg.RunRequest]],
+) -> dg.ScheduleDefinition:
+    """A STOPPED schedule asking ``requests`` for the runs of the dashboards the instance knows."""
+
+    @dg.schedule(name=name, cron_schedule=cron, job=job, description=description,
+                 default_status=dg.DefaultScheduleStatus.STOPPED)
+    def evaluate(context: dg.ScheduleEvaluationContext):
+        dashboards = _dashboards(context, job.name)
+        if not dashboards:
+            return dg.SkipReason(NO_DASHBOARDS)
+        return requests(context.scheduled_execution_time.date(), dashboards)
+
+    return evaluate
 
 
 def _dashboards(context: dg.ScheduleEvaluationContext, job_name: str) -> list[str]:
