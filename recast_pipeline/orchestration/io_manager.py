@@ -47,6 +47,9 @@ def table_row_counts(warehouse, database: str, qualified_names) -> dict[str, int
     return {f"{database}.{name.replace(chr(34), '')}": rows for name, rows in zip(names, counts)}
 
 
+_WAREHOUSE_FIELDS = tuple(RecastWarehouse.model_fields)  # the IO manager carries the warehouse's settings, all of them
+
+
 class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
     """Each partition's load is one DuckDB transaction; its Parquet is published right after.
 
@@ -61,17 +64,11 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
 
     @classmethod
     def of(cls, warehouse: RecastWarehouse) -> "DuckDBWarehouseIOManager":
-        return cls(
-            data_dir=warehouse.data_dir, warehouse_path=warehouse.warehouse_path,
-            ducklake_data_path=warehouse.ducklake_data_path, lock_timeout=warehouse.lock_timeout,
-        )
+        return cls(**{name: getattr(warehouse, name) for name in _WAREHOUSE_FIELDS})
 
     @property
     def _warehouse(self) -> RecastWarehouse:
-        return RecastWarehouse(
-            data_dir=self.data_dir, warehouse_path=self.warehouse_path,
-            ducklake_data_path=self.ducklake_data_path, lock_timeout=self.lock_timeout,
-        )
+        return RecastWarehouse(**{name: getattr(self, name) for name in _WAREHOUSE_FIELDS})
 
     def handle_output(self, context: dg.OutputContext, obj: Sequence[LandedPartition]) -> None:
         warehouse = self._warehouse.warehouse()

@@ -27,6 +27,7 @@ from datetime import datetime
 
 from recast_pipeline.landing.naming import quote_identifier
 from recast_pipeline.warehouse.catalog import existing_tables, is_lakehouse, qualified, table_columns
+from recast_pipeline.warehouse.schema import retype_sql
 
 HISTORY_SUFFIX = "_history"
 _OTHER_VERSION = "dashboard = ? AND partition_key = ? AND NOT (deployment_id = ? AND model_date IS NOT DISTINCT FROM ?)"
@@ -78,29 +79,10 @@ def _evolve(con, schema: str, table: str, live: Mapping[str, str]) -> dict[str, 
             empty = con.execute(f"SELECT count({column}) = 0 FROM {target}").fetchone()[0]
             joined = kind if empty else "DOUBLE" if {have[name], kind} == {"BIGINT", "DOUBLE"} else "VARCHAR"
             if joined != have[name]:
-                _retype(con, target, name, have[name], joined, empty=empty, lakehouse=is_lakehouse(con))
+                for statement in retype_sql(target, name, have[name], joined, empty=empty, lakehouse=is_lakehouse(con)):
+                    con.execute(statement)
                 have[name] = joined
     return have
-
-
-def _retype(con, target: str, name: str, old: str, new: str, *, empty: bool, lakehouse: bool) -> None:
-    """Change a history column's type keeping every value. DuckLake alters types only by
-    widening, so there an empty column is added again, and values are carried over as text
-    through a new column that takes the old one's name."""
-    column = quote_identifier(name)
-    if not lakehouse or (old, new) == ("BIGINT", "DOUBLE"):
-        using = f" USING CAST(NULL AS {new})" if empty else ""
-        con.execute(f"ALTER TABLE {target} ALTER COLUMN {column} SET DATA TYPE {new}{using}")
-        return
-    if empty:
-        con.execute(f"ALTER TABLE {target} DROP COLUMN {column}")
-        con.execute(f"ALTER TABLE {target} ADD COLUMN {column} {new}")
-        return
-    carried = quote_identifier(f"{name}__retyped")
-    con.execute(f"ALTER TABLE {target} ADD COLUMN {carried} {new}")
-    con.execute(f"UPDATE {target} SET {carried} = CAST({column} AS {new})")
-    con.execute(f"ALTER TABLE {target} DROP COLUMN {column}")
-    con.execute(f"ALTER TABLE {target} RENAME COLUMN {carried} TO {column}")
 
 
 def prune(con, schema: str, dashboard: str, keep: int | None) -> int:

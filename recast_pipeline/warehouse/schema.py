@@ -99,8 +99,7 @@ def plan_table(
 
 
 def ddl(schema: str, plan: TablePlan, *, lakehouse: bool = False) -> list[str]:
-    """``lakehouse``: DuckLake only widens a column's type in place, so an empty column that
-    changes type is dropped and added again (it has no value to keep)."""
+    """``lakehouse``: the target is a DuckLake (see ``retype_sql``)."""
     target = f"{quote_identifier(schema)}.{quote_identifier(plan.table)}"
     if plan.create:
         columns = ", ".join(f"{quote_identifier(name)} {kind}" for name, kind in plan.types.items())
@@ -110,14 +109,29 @@ def ddl(schema: str, plan: TablePlan, *, lakehouse: bool = False) -> list[str]:
     ]
     for name, old, new in plan.altered:
         # A widening casts the values; any other change only happens to a column without values.
-        widening = (old, new) == ("BIGINT", "DOUBLE")
-        if lakehouse and not widening:
-            statements.append(f"ALTER TABLE {target} DROP COLUMN {quote_identifier(name)}")
-            statements.append(f"ALTER TABLE {target} ADD COLUMN {quote_identifier(name)} {new}")
-            continue
-        using = "" if widening else f" USING CAST(NULL AS {new})"
-        statements.append(f"ALTER TABLE {target} ALTER COLUMN {quote_identifier(name)} SET DATA TYPE {new}{using}")
+        statements += retype_sql(target, name, old, new, empty=(old, new) != ("BIGINT", "DOUBLE"), lakehouse=lakehouse)
     return statements
+
+
+def retype_sql(target: str, name: str, old: str, new: str, *, empty: bool, lakehouse: bool) -> list[str]:
+    """Statements changing a column's type: an ``empty`` column's values are dropped, others are cast.
+
+    DuckLake (``lakehouse``) alters a type in place only by widening: there an empty column is
+    added again, and values are carried over through a new column that takes the old one's name.
+    """
+    column = quote_identifier(name)
+    if not lakehouse or (old, new) == ("BIGINT", "DOUBLE"):
+        using = f" USING CAST(NULL AS {new})" if empty else ""
+        return [f"ALTER TABLE {target} ALTER COLUMN {column} SET DATA TYPE {new}{using}"]
+    if empty:
+        return [f"ALTER TABLE {target} DROP COLUMN {column}", f"ALTER TABLE {target} ADD COLUMN {column} {new}"]
+    carried = quote_identifier(f"{name}__retyped")
+    return [
+        f"ALTER TABLE {target} ADD COLUMN {carried} {new}",
+        f"UPDATE {target} SET {carried} = CAST({column} AS {new})",
+        f"ALTER TABLE {target} DROP COLUMN {column}",
+        f"ALTER TABLE {target} RENAME COLUMN {carried} TO {column}",
+    ]
 
 
 def insert_sql(schema: str, plan: TablePlan, landed: LandedTable) -> str:

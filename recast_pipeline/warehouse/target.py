@@ -25,7 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -76,23 +76,16 @@ class LocalFile:
     def writer(self, deadline: Deadline) -> Iterator[duckdb.DuckDBPyConnection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         config = {**_WRITER_CONFIG, "storage_compatibility_version": self.storage_version}
-        with writer_lock(self.path, deadline):
-            con = connect(self.path, read_only=False, deadline=deadline, config=config)
-            try:
-                yield con
-            finally:
-                con.close()
+        with writer_lock(self.path, deadline), closing(connect(self.path, read_only=False, deadline=deadline, config=config)) as con:
+            yield con
 
     @contextmanager
     def reader(self, deadline: Deadline) -> Iterator[duckdb.DuckDBPyConnection | None]:
         if not self.path.exists():
             yield None
             return
-        con = connect(self.path, read_only=True, deadline=deadline)
-        try:
+        with closing(connect(self.path, read_only=True, deadline=deadline)) as con:
             yield con
-        finally:
-            con.close()
 
 
 class DuckLake:
@@ -219,27 +212,19 @@ class DuckLake:
 
     @contextmanager
     def writer(self, deadline: Deadline) -> Iterator[duckdb.DuckDBPyConnection]:
-        if self.catalog_file is not None:
-            self.catalog_file.parent.mkdir(parents=True, exist_ok=True)
-            if self.data_path and not _is_remote(self.data_path):
-                Path(self.data_path).mkdir(parents=True, exist_ok=True)
-            with writer_lock(self.catalog_file, deadline):
-                con = self._open_waiting(deadline, read_only=False)
-                try:
-                    yield con
-                finally:
-                    con.close()
-            return
         if self.data_path and not _is_remote(self.data_path):
             Path(self.data_path).mkdir(parents=True, exist_ok=True)
-        con = self._open_waiting(deadline, read_only=False)
-        try:
-            yield con
-        except (duckdb.IOException, duckdb.ConnectionException, duckdb.FatalException, duckdb.InternalException):
-            self.forget_connection()  # e.g. Postgres restarted: the next load attaches afresh
-            raise
-        finally:
-            con.close()
+        if self.catalog_file is not None:
+            self.catalog_file.parent.mkdir(parents=True, exist_ok=True)
+            with writer_lock(self.catalog_file, deadline), closing(self._open_waiting(deadline, read_only=False)) as con:
+                yield con
+            return
+        with closing(self._open_waiting(deadline, read_only=False)) as con:
+            try:
+                yield con
+            except (duckdb.IOException, duckdb.ConnectionException, duckdb.FatalException, duckdb.InternalException):
+                self.forget_connection()  # e.g. Postgres restarted: the next load attaches afresh
+                raise
 
     @contextmanager
     def reader(self, deadline: Deadline) -> Iterator[duckdb.DuckDBPyConnection | None]:
@@ -254,10 +239,8 @@ class DuckLake:
                 yield None
                 return
             raise
-        try:
+        with closing(con):
             yield con
-        finally:
-            con.close()
 
 
 def _is_remote(path: str) -> bool:
