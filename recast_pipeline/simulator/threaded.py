@@ -20,6 +20,9 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    # Listening at once: a client told the address (the CLI's banner) may connect before uvicorn's
+    # loop starts; the kernel queues it instead of refusing it.
+    sock.listen(socket.SOMAXCONN)
     return sock
 
 
