@@ -4,17 +4,16 @@
 ``gr_test_secret_token_123``, slug ``acme``, seed 7).
 ``simulator_factory(**overrides)``: start more simulators with other ``SimulatorConfig`` fields
 (e.g. ``faults={"rate_limit_burst": 2}``); all are stopped when the test ends.
-``demo_project``: the folder ``recast-pipeline demo`` left, made once per session (per xdist worker);
-tests that use it carry ``pytest.mark.xdist_group("demo")`` (under ``--dist loadgroup`` the demo
-runs once; pytest 9.2 with xdist 3.8 ignores groups, pytest-xdist#1386: then at most once per
-worker), and work on ``demo_project.copy(...)``.
+``demo_project``: the folder ``recast-pipeline demo`` left, made once per session and shared by the
+xdist workers (the first one runs it, the others wait for it: ``shared_demo``); tests read it and
+work on ``demo_project.copy(...)``.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from e2e_helpers import DemoProject, run_demo
+from e2e_helpers import DemoProject, run_demo, shared_demo
 from fakes import FAST, simulator_pool
 from recast_pipeline.recast import RecastClient
 
@@ -50,5 +49,7 @@ def simulator(simulator_factory):
 
 
 @pytest.fixture(scope="session")
-def demo_project(tmp_path_factory) -> DemoProject:
-    return run_demo(tmp_path_factory.mktemp("demo_project"))
+def demo_project(tmp_path_factory, worker_id) -> DemoProject:
+    if worker_id == "master":  # not distributed
+        return run_demo(tmp_path_factory.mktemp("demo_project"))
+    return shared_demo(tmp_path_factory.getbasetemp().parent / "demo_project")

@@ -3,6 +3,7 @@ and the demo's project folder, made once per test session and copied for each te
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_TIMEOUT = 300.0  # seconds; a test that is first to use ``demo_project`` adds this to its own bound
@@ -139,6 +141,21 @@ class DemoProject:
     def copy(self, dest: Path) -> Path:
         shutil.copytree(self.folder, dest, symlinks=True)
         return dest
+
+
+def shared_demo(folder: Path, timeout: float = DEMO_TIMEOUT) -> DemoProject:
+    """The demo run once for all pytest-xdist workers: the first worker to ask runs it in ``folder``
+    (a path every worker of the session shares) under a file lock; the others wait on the lock and
+    read what it printed. A failed demo leaves nothing, so the next worker to ask tries again."""
+    printed = folder.with_name(folder.name + ".printed.json")
+    with FileLock(str(folder) + ".lock", timeout=2 * timeout):
+        if printed.exists():
+            output = json.loads(printed.read_text())
+            return DemoProject(folder, output["stdout"], output["stderr"])
+        shutil.rmtree(folder, ignore_errors=True)
+        project = run_demo(folder, timeout)
+        printed.write_text(json.dumps({"stdout": project.stdout, "stderr": project.stderr}))
+        return project
 
 
 def run_demo(folder: Path, timeout: float = DEMO_TIMEOUT) -> DemoProject:

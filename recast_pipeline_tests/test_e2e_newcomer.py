@@ -11,8 +11,8 @@
    run is the test's own: a partition the demo did not load, launched through GraphQL as the UI's
    "Materialize" does, succeeds. (Automation following a refresh under ``dagster dev`` is
    ``test_e2e_automation.py``.)
-Bounded in time; every process group is stopped. The module is one xdist group with the other
-user of ``demo_project`` so that ``--dist loadgroup`` runs the demo once.
+Bounded in time; every process group is stopped. The demo runs once for the whole session
+(``demo_project``, shared by the xdist workers).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ AUTOMATION_SENSOR = "recast_automation_sensor"
 SENSORS = (REFRESH_SENSOR, MONTH_SENSOR)
 ACTIVE = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
 
-pytestmark = [pytest.mark.timeout(DEMO_TIMEOUT + DEADLINE + 60), pytest.mark.xdist_group("demo")]
+pytestmark = pytest.mark.timeout(DEMO_TIMEOUT + DEADLINE + 60)
 
 PARTITIONS_QUERY = """
 query ($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { __typename

@@ -24,8 +24,7 @@ from .leaks import leaks_in_duckdb, leaks_in_files, leaks_in_parquet
 DEMO_TOKEN = SimulatorConfig().token  # the token the demo's own simulator serves, and the pipeline sends
 
 
-@pytest.mark.xdist_group("demo")  # with the end-to-end tests, which share the session's demo run
-@pytest.mark.timeout(DEMO_TIMEOUT + 120)  # the first user of ``demo_project`` runs the demo
+@pytest.mark.timeout(DEMO_TIMEOUT + 120)  # the first user of ``demo_project`` runs the demo (or waits for it)
 def test_demo_end_to_end_leaks_the_token_nowhere(demo_project, tmp_path, monkeypatch):
     """README's command 1 as a newcomer runs it (``demo_project``), searched for its simulator's token."""
     project = demo_project.copy(tmp_path / "project")
