@@ -26,6 +26,7 @@ from recast_pipeline.warehouse import Warehouse, WarehouseError, motherduck
 from recast_pipeline.warehouse.lock import Deadline
 from recast_pipeline.warehouse.motherduck import MotherDuckUnavailable
 from recast_pipeline.warehouse.target import DuckLake, LocalFile, MotherDuck, open_target
+from warehouse_loads import area, load, rows  # noqa: F401 (fixture)
 
 TOKEN = "md_token_never_shown_0123456789"
 REPO = Path(__file__).resolve().parent.parent
@@ -290,3 +291,41 @@ def test_dg_check_defs_passes_with_motherduck():
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "All definitions loaded successfully" in out.stdout + out.stderr
+
+
+# -- the load through the target (a local DuckDB file stands in for the service) --------------
+
+def test_a_load_runs_through_the_targets_connections_and_a_conflict_is_run_again(area, tmp_path, monkeypatch):
+    """What the target adds around the shared load code: its writer and reader, and the retry of a
+    conflicting commit (DuckDB's optimistic concurrency, as on MotherDuck) without a duplicate row."""
+    monkeypatch.setenv("MOTHERDUCK_TOKEN", TOKEN)
+    stand_in = tmp_path / "stand-in.duckdb"
+    commits = []
+
+    class FirstCommitConflicts:
+        def __init__(self, con):
+            self._con = con
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                commits.append(sql)
+                if len(commits) == 1:
+                    raise duckdb.TransactionException("TransactionContext Error: Catalog write-write conflict on create")
+            return self._con.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._con, name)
+
+    def open_stand_in(self, *, create):
+        if not create and not stand_in.exists():
+            return None
+        con = duckdb.connect(str(stand_in))
+        return FirstCommitConflicts(con) if create else con
+
+    monkeypatch.setattr(MotherDuck, "_open", open_stand_in)
+    warehouse = Warehouse("md:recast", lock_timeout=30)
+    assert not warehouse.exists()
+    load(area, warehouse, tmp_path, {"tables-total": "Channel,Spend\nTV,1\nRadio,2\n"})
+    assert len(commits) == 2  # the first commit conflicted, the whole partition ran again
+    assert rows(warehouse, "SELECT channel, spend FROM compute_spend_summary.tables_total ORDER BY spend") == [("TV", 1), ("Radio", 2)]
+    assert rows(warehouse, "SELECT count(*) FROM recast_meta.reports") == [(1,)]
