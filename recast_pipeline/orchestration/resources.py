@@ -16,6 +16,7 @@ from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.ledger import CreateLedger
 from recast_pipeline.warehouse import Warehouse
 from recast_pipeline.warehouse import config as warehouse_config
+from recast_pipeline.warehouse.motherduck import database_name, is_motherduck
 from recast_pipeline.warehouse.target import is_ducklake
 
 
@@ -89,7 +90,8 @@ class RecastWarehouse(dg.ConfigurableResource):
     warehouse_path: str = Field(
         default="",
         description="DuckDB file, or a DuckLake: ducklake:postgres:dbname=... host=... (password in PGPASSWORD, "
-        "never here) or ducklake:<catalog file>; empty means <data_dir>/warehouse.duckdb (RECAST_WAREHOUSE)",
+        "never here) or ducklake:<catalog file>, or MotherDuck: md:<database> (token in MOTHERDUCK_TOKEN, never "
+        "here); empty means <data_dir>/warehouse.duckdb (RECAST_WAREHOUSE)",
     )
     ducklake_data_path: str = Field(
         default="",
@@ -106,8 +108,9 @@ class RecastWarehouse(dg.ConfigurableResource):
 
     @property
     def location(self) -> str | Path:
-        """The DuckLake (``ducklake:...``) as written, else the DuckDB file."""
-        return self.warehouse_path if is_ducklake(self.warehouse_path) else self.duckdb_path
+        """The DuckLake (``ducklake:...``) or MotherDuck database (``md:...``) as written, else the DuckDB file."""
+        remote = is_ducklake(self.warehouse_path) or is_motherduck(self.warehouse_path)
+        return self.warehouse_path.strip() if remote else self.duckdb_path
 
     def warehouse(self) -> Warehouse:
         return Warehouse(self.location, lock_timeout=self.lock_timeout, ducklake_data_path=self.ducklake_data_path or None)
@@ -117,8 +120,11 @@ class RecastWarehouse(dg.ConfigurableResource):
 
     @classmethod
     def from_env(cls) -> "RecastWarehouse":
+        location = warehouse_config.lake_location() or str(settings.warehouse_path())
+        if is_motherduck(location):
+            database_name(location)  # a bad md: location (say, one carrying the token) fails here, redacted
         return cls(
             data_dir=str(settings.data_dir()),
-            warehouse_path=warehouse_config.lake_location() or str(settings.warehouse_path()),
+            warehouse_path=location,
             ducklake_data_path=warehouse_config.ducklake_data_path(),
         )

@@ -32,7 +32,7 @@ from recast_pipeline.warehouse.load import check_inputs, write_partition
 from recast_pipeline.warehouse.lock import Deadline
 from recast_pipeline.warehouse.models import LoadResult, ReportLoad
 from recast_pipeline.warehouse.schema import merge_incoming
-from recast_pipeline.warehouse.target import DuckLake, LocalFile, open_target
+from recast_pipeline.warehouse.target import DuckLake, LocalFile, MotherDuck, open_target
 
 if TYPE_CHECKING:  # pandas costs ~0.3 s to import; DuckDB's .df() imports it when a frame is read
     import pandas as pd
@@ -61,7 +61,7 @@ class Warehouse:
         self.lock_timeout = lock_timeout
         self.storage_version = config.storage_version(storage_version)
         self.history_versions = config.history_versions(history_versions)
-        self.target: LocalFile | DuckLake = open_target(
+        self.target: LocalFile | DuckLake | MotherDuck = open_target(
             location, storage_version=self.storage_version, data_path=config.ducklake_data_path(ducklake_data_path)
         )
 
@@ -69,7 +69,8 @@ class Warehouse:
     def path(self) -> Path:
         """The DuckDB file (the local target only; a DuckLake has no single file)."""
         if not isinstance(self.target, LocalFile):
-            raise WarehouseError(f"the warehouse is a DuckLake ({self.target.describe()}), not a DuckDB file")
+            kind = "MotherDuck" if isinstance(self.target, MotherDuck) else "a DuckLake"
+            raise WarehouseError(f"the warehouse is {kind} ({self.target.describe()}), not a DuckDB file")
         return self.target.path
 
     @property
