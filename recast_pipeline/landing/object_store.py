@@ -157,8 +157,10 @@ class ObjectStoreArea:
                 self._switch(stage, table, by_table[table], private)
             self._retire_other_tables(stage, set(by_table))
         finally:
-            self.filesystem.delete_dir_contents(private.path, missing_dir_ok=True)
-            self._delete_quietly(private.path + "/")
+            try:
+                self.filesystem.delete_dir(private.path)
+            except OSError:  # nothing uploaded yet, or the store is unreachable: swept once abandoned
+                pass
 
     def _private_copy(self, private: S3Location, final_url: str) -> S3Location:
         return private.join(final_url[len(self.root):])
