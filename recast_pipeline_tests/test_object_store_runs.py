@@ -69,7 +69,7 @@ class Runs:
         return self.resource.warehouse()
 
 
-def test_a_partition_lands_once_and_a_refresh_leaves_exactly_the_new_files(pipeline, capfd):
+def test_a_partition_lands_once_and_a_refresh_leaves_exactly_the_new_files(pipeline, capfd, tmp_path):
     assert pipeline.run().success
     first = pipeline.partition()
     assert set(first) == {"tables_daily", "tables_weekly", "tables_monthly", "tables_total"}
@@ -83,12 +83,13 @@ def test_a_partition_lands_once_and_a_refresh_leaves_exactly_the_new_files(pipel
     assert not any(name in files for _, files in second.values() for _, old in first.values() for name in old)
     assert [key for key in pipeline.objects() if f"/{MANIFEST}" not in key and not key.endswith(".parquet")] == []
 
-    # no key anywhere: Dagster's events and run record, the process's output, the bucket
+    # no key anywhere: Dagster's events and run record, the process's output, the bucket, local files (ledger, warehouse)
     leaks = [event.event_type_value for r in pipeline.results for event in r.all_events if SECRET in serialize_value(event)]
     leaks += [r.run_id for r in pipeline.results if SECRET in serialize_value(r.dagster_run)]
     output = capfd.readouterr()
     leaks += ["stdout/stderr"] if SECRET in output.out + output.err else []
     leaks += [key for key, body in pipeline.objects().items() if SECRET.encode() in body]
+    leaks += [str(path) for path in tmp_path.rglob("*") if path.is_file() and SECRET.encode() in path.read_bytes()]
     assert leaks == []
 
 

@@ -19,16 +19,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from recast_pipeline.landing.naming import quote_literal
+from recast_pipeline.settings import is_object_store
 
 if TYPE_CHECKING:  # pyarrow is imported on first use: most processes never touch S3
     from pyarrow import fs
 
 S3_SCHEME = "s3://"
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
-
-
-def is_s3_url(location: object) -> bool:
-    return str(location).strip().lower().startswith(S3_SCHEME)
 
 
 @dataclass(frozen=True)
@@ -41,7 +38,7 @@ class S3Location:
     @classmethod
     def parse(cls, url: str, what: str = "S3 URL") -> "S3Location":
         text = str(url).strip()
-        if not is_s3_url(text):
+        if not is_object_store(text):
             raise ValueError(f"{what} must start with s3://, got {text!r}")
         bucket, _, prefix = text[len(S3_SCHEME):].partition("/")
         if not _BUCKET.match(bucket):

@@ -27,6 +27,7 @@ import socket
 import time
 import uuid
 from collections.abc import Mapping
+from typing import Protocol
 from pathlib import Path, PurePosixPath
 
 from filelock import FileLock
@@ -87,6 +88,23 @@ def _inside(root: Path, path: Path) -> Path:
     if not path.resolve().is_relative_to(root.resolve()):
         raise ValueError(f"refusing to write outside the landing folder: {path}")
     return path
+
+
+class LandingStore(Protocol):
+    """Where landed Parquet is published: ``LandingArea`` (a folder) or ``ObjectStoreArea`` (S3).
+
+    Both stage on local disk (``stage``); they differ in where a staged file ends up
+    (``final_file``) and how a stage becomes live (``publish``, called by ``Stage.publish``)."""
+
+    root: Path | str
+
+    def stage(self, report_type: str, dashboard: str, partition_key: str) -> Stage: ...
+
+    def remove_stale_stages(self) -> list: ...
+
+    def final_file(self, report_type: str, relative: PurePosixPath, file_name: str, publish_id: str) -> Path | str: ...
+
+    def publish(self, stage: Stage) -> None: ...
 
 
 class LandingArea:
@@ -199,8 +217,10 @@ class Stage:
     As a context manager it discards whatever was not published, also on errors.
     """
 
-    def __init__(self, area, report_type: str, dashboard: str, partition_key: str, directory: Path, publish_id: str = ""):
-        self.area = area  # a LandingArea or an object_store.ObjectStoreArea: what ``publish`` does
+    def __init__(
+        self, area: LandingStore, report_type: str, dashboard: str, partition_key: str, directory: Path, publish_id: str = ""
+    ):
+        self.area = area
         self.publish_id = publish_id or uuid.uuid4().hex[:12]
         self.report_type = report_type
         self.schema = schema_name(report_type)

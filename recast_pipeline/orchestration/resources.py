@@ -11,7 +11,7 @@ from pydantic import Field
 
 from recast_pipeline import settings
 from recast_pipeline.dashboards import DashboardResolver
-from recast_pipeline.landing import LandingArea
+from recast_pipeline.landing import LandingArea, LandingStore
 from recast_pipeline.landing.object_store import ObjectStoreArea
 from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.ledger import CreateLedger
@@ -119,7 +119,7 @@ class RecastWarehouse(dg.ConfigurableResource):
     def warehouse(self) -> Warehouse:
         return Warehouse(self.location, lock_timeout=self.lock_timeout, ducklake_data_path=self.ducklake_data_path or None)
 
-    def landing_area(self) -> LandingArea | ObjectStoreArea:
+    def landing_area(self) -> LandingStore:
         """The local folder's store, or the object store's for an ``s3://`` data dir (same ``Stage``)."""
         parquet = settings.join_location(self.data_dir, "parquet")
         return ObjectStoreArea(parquet) if settings.is_object_store(parquet) else LandingArea(parquet)
