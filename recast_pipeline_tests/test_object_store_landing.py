@@ -4,9 +4,7 @@ files, nothing published from a failed landing, and the settings that choose it.
 from __future__ import annotations
 
 import json
-import os
 import uuid
-from pathlib import Path
 
 import pytest
 

@@ -73,6 +73,8 @@ def test_a_partition_lands_once_and_a_refresh_leaves_exactly_the_new_files(pipel
     assert pipeline.run().success
     first = pipeline.partition()
     assert set(first) == {"tables_daily", "tables_weekly", "tables_monthly", "tables_total"}
+    metadata = pipeline.results[0].get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["recast/preview"].value.startswith("| ")  # read back from S3 for the UI
     check_lands_once(pipeline, first)
 
     pipeline.sim.refresh_model(5716)  # a new model version: the next run makes a new report
