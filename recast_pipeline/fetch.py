@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from recast_pipeline.landing import LandingArea, Lineage, Stage
+from recast_pipeline.landing import LandingStore, Lineage, Stage
 from recast_pipeline.recast.batch import ReportOutcome, ReportRequest, run_reports
 from recast_pipeline.recast.catalog import ALIASES, parse_download_key
 from recast_pipeline.recast.client import RecastClient
@@ -107,7 +107,7 @@ def not_applicable(report_type: str, deployment: Deployment) -> str | None:
 
 def fetch_partitions(
     client: RecastClient,
-    area: LandingArea,
+    area: LandingStore,
     jobs: Sequence[PartitionJob],
     *,
     max_in_flight: int | None = None,
@@ -198,7 +198,7 @@ def _schedule(client, area, jobs, requests, max_in_flight, started, pool, inbox,
 
 def _land(
     client: RecastClient,
-    area: LandingArea,
+    area: LandingStore,
     job: PartitionJob,
     outcome: ReportOutcome,
     started: float,

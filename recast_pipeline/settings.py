@@ -62,22 +62,62 @@ def credentials_missing() -> tuple[str, ...]:
     return tuple(missing)
 
 
-def data_dir() -> Path:
-    return Path(_env("RECAST_DATA_DIR") or "./data")
+def is_object_store(location: str | os.PathLike) -> bool:
+    """Whether a data dir is an ``s3://`` URL rather than a local folder."""
+    return str(location).strip().lower().startswith("s3://")
+
+
+def join_location(location: str | os.PathLike, *parts: str) -> str:
+    """``location/part/...`` for a folder or an ``s3://`` URL (``Path`` would fold the URL's ``//``)."""
+    if is_object_store(location):
+        return "/".join([str(location).strip().rstrip("/"), *(part.strip("/") for part in parts)])
+    return str(Path(location, *parts))
+
+
+def data_dir() -> Path | str:
+    """RECAST_DATA_DIR: a folder (a ``Path``), or an ``s3://bucket/prefix`` URL (kept as a string)."""
+    value = _env("RECAST_DATA_DIR") or "./data"
+    return value.strip().rstrip("/") if is_object_store(value) else Path(value)
+
+
+def default_warehouse(data_dir: str | os.PathLike) -> Path:
+    """``<data_dir>/warehouse.duckdb``; a DuckDB file cannot be written on object storage."""
+    if is_object_store(data_dir):
+        raise ValueError(
+            f"the data dir {str(data_dir)!r} is on object storage, where a DuckDB file cannot be written: "
+            "set RECAST_WAREHOUSE (a DuckLake such as 'ducklake:postgres:dbname=recast host=db', "
+            "or a local DuckDB file)"
+        )
+    return Path(data_dir) / "warehouse.duckdb"
 
 
 def warehouse_path() -> Path:
     value = _env("RECAST_WAREHOUSE")
-    return Path(value) if value else data_dir() / "warehouse.duckdb"
+    return Path(value) if value else default_warehouse(data_dir())
 
 
-def parquet_dir() -> Path:
-    return data_dir() / "parquet"
+def parquet_dir() -> Path | str:
+    value = join_location(data_dir(), "parquet")
+    return value if is_object_store(value) else Path(value)
+
+
+def ledger_path_for(data_dir: str | os.PathLike) -> Path:
+    """The create ledger of a data dir: RECAST_LEDGER if set, else beside the data; SQLite cannot
+    live on object storage, so an ``s3://`` data dir keeps it in a per-user state folder
+    (``$XDG_STATE_HOME/recast_pipeline/``, default ``~/.local/state``), one file per data dir."""
+    value = _env("RECAST_LEDGER")
+    if value:
+        return Path(value)
+    if not is_object_store(data_dir):
+        return Path(data_dir) / "recast_ledger.sqlite"
+    state = Path(_env("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    name = "-".join(part for part in str(data_dir).strip()[len("s3://"):].split("/") if part)
+    return state / "recast_pipeline" / "ledgers" / f"{name or 'default'}.sqlite"
 
 
 def ledger_path() -> Path:
-    """The create ledger: which Recast report each form fingerprint became (beside the warehouse)."""
-    return data_dir() / "recast_ledger.sqlite"
+    """The create ledger: which Recast report each form fingerprint became (``ledger_path_for``)."""
+    return ledger_path_for(data_dir())
 
 
 def partitions_start() -> date:

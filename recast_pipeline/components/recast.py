@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import os
 from datetime import date
-from pathlib import Path
 from typing import Optional
 
 import dagster as dg
 
+from recast_pipeline import settings
 from recast_pipeline.orchestration.automation import Automation
 from recast_pipeline.orchestration.code_location import build_definitions
 from recast_pipeline.orchestration.partitions import DASHBOARDS_PARTITIONS_NAME, Partitioning
@@ -77,7 +77,7 @@ class RecastComponent(dg.Component, dg.Model, dg.Resolvable):
             "base_url": self.client.base_url,
             "dashboards": self.dashboards,
             # The create ledger lives beside the instance's data (default instance: RECAST_DATA_DIR, as before).
-            "ledger_path": str(Path(warehouse.data_dir) / "recast_ledger.sqlite"),
+            "ledger_path": str(settings.ledger_path_for(warehouse.data_dir)),
         }
         env = RecastResource.from_env()
         # A new resource, not model_copy: a copied resource keeps the configuration it was built with.
@@ -94,7 +94,7 @@ class RecastComponent(dg.Component, dg.Model, dg.Resolvable):
             return RecastWarehouse(data_dir=self.data_dir, warehouse_path=self.warehouse or "")
         if options.instance == DEFAULT_INSTANCE:
             return RecastWarehouse(data_dir=env.data_dir, warehouse_path=self.warehouse or env.warehouse_path)
-        return RecastWarehouse(data_dir=str(Path(env.data_dir) / options.instance), warehouse_path=self.warehouse or "")
+        return RecastWarehouse(data_dir=settings.join_location(env.data_dir, options.instance), warehouse_path=self.warehouse or "")
 
 
 def _token(value: Optional[str]):

@@ -12,13 +12,14 @@ from recast_pipeline.landing.naming import (
     table_identifier,
 )
 from recast_pipeline.landing.parquet import csv_to_parquet
-from recast_pipeline.landing.staging import LandingArea, Stage
+from recast_pipeline.landing.staging import LandingArea, LandingStore, Stage
 
 __all__ = [
     "LINEAGE_COLUMNS",
     "LandedColumn",
     "LandedTable",
     "LandingArea",
+    "LandingStore",
     "Lineage",
     "MalformedCsvError",
     "ParquetFile",

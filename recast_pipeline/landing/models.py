@@ -102,15 +102,16 @@ class LandedTable:
 
     ``table`` is the sanitized identifier (DuckDB table and folder name); ``logical_table`` the
     name the catalog gave; ``parts`` maps part column -> value. ``path`` is where the file is now
-    (the staging folder until published, then ``final_path``).
+    (the staging folder until published, then ``final_path``). On object storage ``final_path``
+    is an ``s3://`` URL (a string: a ``Path`` would fold its ``//``).
     """
 
     table: str
     logical_table: str
     download_key: str
     parts: dict[str, str]
-    path: Path
-    final_path: Path
+    path: Path | str
+    final_path: Path | str
     rows: int
     columns: tuple[LandedColumn, ...]
     lineage: Lineage

@@ -12,6 +12,9 @@ Layout: ``<root>/<schema>/<table>/dashboard=<slug>/partition_key=<key>/<key file
 with every segment produced by ``naming`` (no segment can be ".", ".." or contain "/"). The
 partition is the dashboard's, not the deployment's: a model refresh replaces the same folder
 (folders of the older ``deployment_id=<id>`` layout are renamed once, see ``layout``).
+
+This is the local-folder store; ``object_store`` is the one for ``s3://`` data dirs. Both hand
+out the same ``Stage``: conversion always writes to a local folder, only publishing differs.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import socket
 import time
 import uuid
 from collections.abc import Mapping
-from pathlib import Path
+from typing import Protocol
+from pathlib import Path, PurePosixPath
 
 from filelock import FileLock
 
@@ -86,6 +90,23 @@ def _inside(root: Path, path: Path) -> Path:
     return path
 
 
+class LandingStore(Protocol):
+    """Where landed Parquet is published: ``LandingArea`` (a folder) or ``ObjectStoreArea`` (S3).
+
+    Both stage on local disk (``stage``); they differ in where a staged file ends up
+    (``final_file``) and how a stage becomes live (``publish``, called by ``Stage.publish``)."""
+
+    root: Path | str
+
+    def stage(self, report_type: str, dashboard: str, partition_key: str) -> Stage: ...
+
+    def remove_stale_stages(self) -> list: ...
+
+    def final_file(self, report_type: str, relative: PurePosixPath, file_name: str, publish_id: str) -> Path | str: ...
+
+    def publish(self, stage: Stage) -> None: ...
+
+
 class LandingArea:
     """The Parquet landing folder (``$RECAST_DATA_DIR/parquet``)."""
 
@@ -98,14 +119,11 @@ class LandingArea:
 
     def partition_dir(self, report_type: str, table: str, dashboard: str, partition_key: str) -> Path:
         """Final folder of one table's partition; ``table`` is the sanitized identifier."""
-        return _inside(
-            self.root,
-            self.root
-            / schema_name(report_type)
-            / table
-            / f"dashboard={safe_segment(_text(dashboard, 'dashboard'))}"
-            / f"partition_key={safe_segment(_text(partition_key, 'partition_key'))}",
-        )
+        return _inside(self.root, self.root / schema_name(report_type) / partition_folder(table, dashboard, partition_key))
+
+    def final_file(self, report_type: str, relative: PurePosixPath, file_name: str, publish_id: str) -> Path:
+        """Where a staged file lives once published (same name: the folder is swapped whole)."""
+        return _inside(self.root, self.root / schema_name(report_type) / relative / file_name)
 
     def stage(self, report_type: str, dashboard: str, partition_key: str) -> Stage:
         self.remove_stale_stages()
@@ -116,25 +134,81 @@ class LandingArea:
         name = f"{schema_name(report_type)}-{safe_segment(dashboard)}-{safe_segment(partition_key)}-{uuid.uuid4().hex[:12]}"
         directory = _inside(self.root, self.staging_root / name)
         directory.mkdir(parents=True)
-        (directory / _OWNER).write_text(f"{socket.gethostname()} {os.getpid()}")
+        write_owner(directory)
         return Stage(self, report_type, dashboard, partition_key, directory)
 
     def remove_stale_stages(self) -> list[Path]:
         """Delete staging folders of crashed landings: older than ``stale_after`` and owned by a
         process of this host that is gone (or of any owner after ``abandoned_after``)."""
-        removed = []
-        if not self.staging_root.is_dir():
-            return removed
-        now = time.time()
-        for entry in self.staging_root.iterdir():
-            try:
-                age = now - entry.stat().st_mtime
-                if entry.is_dir() and age > self.stale_after and (age > self.abandoned_after or not _owner_alive(entry)):
-                    shutil.rmtree(entry, ignore_errors=True)
-                    removed.append(entry)
-            except FileNotFoundError:
+        return remove_stale_folders(self.staging_root, self.stale_after, self.abandoned_after)
+
+    def publish(self, stage: Stage) -> None:
+        """Swap the stage's partition folders in; remove the partition from tables it no longer has."""
+        produced = {landed.table for landed in stage.tables}
+        trash = stage.directory / ".replaced"
+        trash.mkdir(exist_ok=True)
+        with FileLock(self.staging_root / f"{stage.schema}.publish.lock", timeout=PUBLISH_LOCK_TIMEOUT):
+            for identifier in sorted(produced):
+                final = self.partition_dir(stage.report_type, identifier, stage.dashboard, stage.partition_key)
+                staged = stage.directory / final.relative_to(self.root / stage.schema)
+                _swap_in(staged, final, trash)
+            self._retire_other_tables(stage, produced, trash)
+
+    def _retire_other_tables(self, stage: Stage, produced: set[str], trash: Path) -> None:
+        schema_dir = self.root / stage.schema
+        if not schema_dir.is_dir():
+            return
+        for table_dir in schema_dir.iterdir():
+            if table_dir.name in produced or not table_dir.is_dir():
                 continue
+            old = self.partition_dir(stage.report_type, table_dir.name, stage.dashboard, stage.partition_key)
+            if old.is_dir():
+                os.rename(old, trash / uuid.uuid4().hex)
+                for empty in (old.parent, table_dir):
+                    try:
+                        empty.rmdir()
+                    except OSError:
+                        break
+
+
+def partition_folder(table: str, dashboard: str, partition_key: str) -> PurePosixPath:
+    """``<table>/dashboard=<slug>/partition_key=<key>``: one table's partition, below its schema."""
+    return PurePosixPath(
+        _text(table, "table"),
+        f"dashboard={safe_segment(_text(dashboard, 'dashboard'))}",
+        f"partition_key={safe_segment(_text(partition_key, 'partition_key'))}",
+    )
+
+
+def write_owner(directory: Path) -> None:
+    (directory / _OWNER).write_text(f"{socket.gethostname()} {os.getpid()}")
+
+
+def remove_stale_folders(parent: Path, stale_after: float, abandoned_after: float) -> list[Path]:
+    """Delete the folders under ``parent`` older than ``stale_after`` whose owning process of this
+    host is gone (or of any owner after ``abandoned_after``)."""
+    removed: list[Path] = []
+    if not parent.is_dir():
         return removed
+    now = time.time()
+    for entry in parent.iterdir():
+        try:
+            age = now - entry.stat().st_mtime
+            if entry.is_dir() and age > stale_after and (age > abandoned_after or not _owner_alive(entry)):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def _swap_in(staged: Path, final: Path, trash: Path) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if not final.exists():
+        os.rename(staged, final)
+    elif not _exchange(staged, final):  # fallback: the folder is missing for an instant
+        os.rename(final, trash / uuid.uuid4().hex)
+        os.rename(staged, final)
 
 
 class Stage:
@@ -143,8 +217,11 @@ class Stage:
     As a context manager it discards whatever was not published, also on errors.
     """
 
-    def __init__(self, area: LandingArea, report_type: str, dashboard: str, partition_key: str, directory: Path):
+    def __init__(
+        self, area: LandingStore, report_type: str, dashboard: str, partition_key: str, directory: Path, publish_id: str = ""
+    ):
         self.area = area
+        self.publish_id = publish_id or uuid.uuid4().hex[:12]
         self.report_type = report_type
         self.schema = schema_name(report_type)
         self.dashboard = dashboard
@@ -188,8 +265,8 @@ class Stage:
         for other in self._tables.values():
             if other.table == identifier and other.path.name == file_name and other.download_key != download_key:
                 raise ValueError(f"download keys {download_key!r} and {other.download_key!r} map to one file name")
-        final_dir = self.area.partition_dir(self.report_type, identifier, self.dashboard, self.partition_key)
-        staged_dir = _inside(self.directory, self.directory / final_dir.relative_to(self.area.root / self.schema))
+        relative = partition_folder(identifier, self.dashboard, self.partition_key)
+        staged_dir = _inside(self.directory, self.directory / relative)
         converted = csv_to_parquet(
             csv_path, staged_dir / file_name, download_key=download_key, lineage=lineage, parts=parts
         )
@@ -200,7 +277,7 @@ class Stage:
             download_key=download_key,
             parts=dict(zip(normalize_columns(list(parts or {})), (parts or {}).values())),
             path=converted.path,
-            final_path=final_dir / file_name,
+            final_path=self.area.final_file(self.report_type, relative, file_name, self.publish_id),
             rows=converted.rows,
             columns=converted.columns,
             lineage=lineage,
@@ -212,48 +289,15 @@ class Stage:
         return landed
 
     def publish(self) -> list[LandedTable]:
-        """Make the staged partition folders the live ones; remove this partition from tables
-        the report no longer produces. Returns the tables with their final paths."""
+        """Make the staged partitions the live ones; remove this partition from tables the report
+        no longer produces. Returns the tables with their final paths."""
         if self._published:
             return self.tables
-        produced = {landed.table for landed in self._tables.values()}
-        trash = self.directory / ".replaced"
-        trash.mkdir(exist_ok=True)
-        with FileLock(self.area.staging_root / f"{self.schema}.publish.lock", timeout=PUBLISH_LOCK_TIMEOUT):
-            for identifier in sorted(produced):
-                final = self.area.partition_dir(self.report_type, identifier, self.dashboard, self.partition_key)
-                staged = self.directory / final.relative_to(self.area.root / self.schema)
-                self._swap_in(staged, final, trash)
-            self._retire_other_tables(produced, trash)
+        self.area.publish(self)
         self._published = True
         self._tables = {key: landed.as_published() for key, landed in self._tables.items()}
         shutil.rmtree(self.directory, ignore_errors=True)
         return self.tables
-
-    @staticmethod
-    def _swap_in(staged: Path, final: Path, trash: Path) -> None:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if not final.exists():
-            os.rename(staged, final)
-        elif not _exchange(staged, final):  # fallback: the folder is missing for an instant
-            os.rename(final, trash / uuid.uuid4().hex)
-            os.rename(staged, final)
-
-    def _retire_other_tables(self, produced: set[str], trash: Path) -> None:
-        schema_dir = self.area.root / self.schema
-        if not schema_dir.is_dir():
-            return
-        for table_dir in schema_dir.iterdir():
-            if table_dir.name in produced or not table_dir.is_dir():
-                continue
-            old = self.area.partition_dir(self.report_type, table_dir.name, self.dashboard, self.partition_key)
-            if old.is_dir():
-                os.rename(old, trash / uuid.uuid4().hex)
-                for empty in (old.parent, table_dir):
-                    try:
-                        empty.rmdir()
-                    except OSError:
-                        break
 
     def discard(self) -> None:
         """Forget everything staged; the live folders stay as they were."""

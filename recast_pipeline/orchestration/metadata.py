@@ -133,6 +133,10 @@ def _markdown_preview(parquet_path) -> str:
     import duckdb
 
     with duckdb.connect() as con:
+        if str(parquet_path).startswith("s3://"):  # landed on object storage (RECAST_DATA_DIR=s3://...)
+            from recast_pipeline.warehouse.lake_access import enable_s3
+
+            enable_s3(con)
         cursor = con.execute(
             f"SELECT * FROM read_parquet({quote_literal(str(parquet_path))}, hive_partitioning = false) LIMIT {PREVIEW_ROWS}"
         )

@@ -1,4 +1,4 @@
-"""Thin Dagster resources over the API client and the local warehouse (all logic lives below)."""
+"""Thin Dagster resources over the API client, the landing area and the warehouse (all logic lives below)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pydantic import Field
 
 from recast_pipeline import settings
 from recast_pipeline.dashboards import DashboardResolver
-from recast_pipeline.landing import LandingArea
+from recast_pipeline.landing import LandingArea, LandingStore
+from recast_pipeline.landing.object_store import ObjectStoreArea
 from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.ledger import CreateLedger
 from recast_pipeline.warehouse import Warehouse
@@ -86,12 +87,15 @@ class RecastResource(dg.ConfigurableResource):
 class RecastWarehouse(dg.ConfigurableResource):
     """Where downloads land (Parquet) and the warehouse they load into: a DuckDB file or a DuckLake."""
 
-    data_dir: str = Field(default="./data", description="Landing folder; Parquet goes under parquet/ (RECAST_DATA_DIR)")
+    data_dir: str = Field(
+        default="./data",
+        description="Landing folder or s3://bucket/prefix (keys from the AWS_* variables); Parquet goes under parquet/ (RECAST_DATA_DIR)",
+    )
     warehouse_path: str = Field(
         default="",
         description="DuckDB file, or a DuckLake: ducklake:postgres:dbname=... host=... (password in PGPASSWORD, "
         "never here) or ducklake:<catalog file>, or MotherDuck: md:<database> (token in MOTHERDUCK_TOKEN, never "
-        "here); empty means <data_dir>/warehouse.duckdb (RECAST_WAREHOUSE)",
+        "here); empty means <data_dir>/warehouse.duckdb, which an s3:// data_dir cannot hold (RECAST_WAREHOUSE)",
     )
     ducklake_data_path: str = Field(
         default="",
@@ -104,7 +108,7 @@ class RecastWarehouse(dg.ConfigurableResource):
 
     @property
     def duckdb_path(self) -> Path:
-        return Path(self.warehouse_path) if self.warehouse_path else Path(self.data_dir) / "warehouse.duckdb"
+        return Path(self.warehouse_path) if self.warehouse_path else settings.default_warehouse(self.data_dir)
 
     @property
     def location(self) -> str | Path:
@@ -115,8 +119,10 @@ class RecastWarehouse(dg.ConfigurableResource):
     def warehouse(self) -> Warehouse:
         return Warehouse(self.location, lock_timeout=self.lock_timeout, ducklake_data_path=self.ducklake_data_path or None)
 
-    def landing_area(self) -> LandingArea:
-        return LandingArea(Path(self.data_dir) / "parquet")
+    def landing_area(self) -> LandingStore:
+        """The local folder's store, or the object store's for an ``s3://`` data dir (same ``Stage``)."""
+        parquet = settings.join_location(self.data_dir, "parquet")
+        return ObjectStoreArea(parquet) if settings.is_object_store(parquet) else LandingArea(parquet)
 
     @classmethod
     def from_env(cls) -> "RecastWarehouse":

@@ -12,13 +12,12 @@ import os
 import re
 import tempfile
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import duckdb
 
 from recast_pipeline.landing.naming import quote_literal
+from recast_pipeline.landing.s3 import S3Settings  # noqa: F401 (the warehouse names it from here)
 from recast_pipeline.warehouse.errors import WarehouseError
 
 _PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
@@ -27,48 +26,6 @@ _PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECAS
 def redact(text: str) -> str:
     """A libpq conninfo (or a message quoting it) without its password."""
     return _PASSWORD.sub(r"\1***", text)
-
-
-@dataclass(frozen=True)
-class S3Settings:
-    """The AWS variables DuckDB's S3 client needs; ``endpoint`` for S3-compatible stores."""
-
-    key_id: str
-    secret: str
-    session_token: str
-    region: str
-    endpoint: str  # host[:port], empty for AWS itself
-    use_ssl: bool
-
-    @classmethod
-    def from_env(cls) -> "S3Settings":
-        url = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or ""
-        parsed = urlparse(url) if "://" in url else urlparse(f"https://{url}") if url else None
-        return cls(
-            key_id=os.environ.get("AWS_ACCESS_KEY_ID", ""),
-            secret=os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
-            session_token=os.environ.get("AWS_SESSION_TOKEN", ""),
-            region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-            endpoint=parsed.netloc if parsed else "",
-            use_ssl=parsed is None or parsed.scheme != "http",
-        )
-
-    def __repr__(self) -> str:  # never print the keys
-        return f"S3Settings(region={self.region!r}, endpoint={self.endpoint!r})"
-
-    def secret_sql(self, name: str) -> str:
-        """A temporary (in-memory) secret of this connection only."""
-        options = {"TYPE": "s3", "REGION": self.region, "USE_SSL": "true" if self.use_ssl else "false"}
-        if self.key_id:
-            options.update(KEY_ID=self.key_id, SECRET=self.secret)
-        if self.session_token:
-            options["SESSION_TOKEN"] = self.session_token
-        if self.endpoint:  # S3-compatible stores (MinIO, moto, R2 ...) want path-style URLs
-            options.update(ENDPOINT=self.endpoint, URL_STYLE="path")
-        body = ", ".join(
-            f"{key} {value}" if key in ("TYPE", "USE_SSL") else f"{key} {quote_literal(value)}" for key, value in options.items()
-        )
-        return f"CREATE OR REPLACE TEMPORARY SECRET {name} ({body})"
 
 
 # DuckDB derives an extension's entry point from the file name; the postgres wheel ships
@@ -106,3 +63,13 @@ def extension_file(name: str) -> Path:
         f"DuckLake needs the DuckDB extension {name!r} for DuckDB {duckdb.__version__}: install the project's "
         f"dependencies (pip install -e .), which bring the duckdb-extension-{name} wheel matching DuckDB"
     )
+
+
+def enable_s3(con: duckdb.DuckDBPyConnection, secret_name: str = "recast_s3") -> None:
+    """Let ``con`` read ``s3://`` paths: httpfs from the installed wheel, the AWS variables as a
+    temporary secret of this connection (for landed Parquet on S3, whatever the target)."""
+    con.execute(f"LOAD {quote_literal(str(loadable_extension('httpfs')))}")
+    try:
+        con.execute(S3Settings.from_env().secret_sql(secret_name))
+    except duckdb.Error:
+        raise WarehouseError("could not create the S3 secret from the AWS_* variables") from None

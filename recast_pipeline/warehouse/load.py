@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from recast_pipeline.landing.models import LandedTable, utc_now
 from recast_pipeline.landing.naming import quote_identifier
@@ -37,7 +38,7 @@ def check_inputs(report: ReportLoad, tables: Sequence[LandedTable]) -> None:
         if landed.download_key in seen:
             raise ValueError(f"download {landed.download_key!r} appears twice")
         seen.add(landed.download_key)
-        if not landed.path.exists():
+        if isinstance(landed.path, Path) and not landed.path.exists():  # an s3:// file is read by the load itself
             raise FileNotFoundError(f"landed file of download {landed.download_key!r} is missing: {landed.path}")
 
 

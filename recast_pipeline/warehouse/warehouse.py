@@ -28,6 +28,7 @@ from recast_pipeline.warehouse import config, meta, refit
 from recast_pipeline.warehouse.catalog import existing_tables, has_column, has_table, qualified
 from recast_pipeline.warehouse.conflicts import retry_on_conflict
 from recast_pipeline.warehouse.errors import WarehouseError
+from recast_pipeline.warehouse.lake_access import enable_s3
 from recast_pipeline.warehouse.load import check_inputs, write_partition
 from recast_pipeline.warehouse.lock import Deadline
 from recast_pipeline.warehouse.models import LoadResult, ReportLoad
@@ -100,6 +101,8 @@ class Warehouse:
         def attempt() -> LoadResult:
             with self.target.writer(deadline) as con:
                 waited = deadline.waited
+                if any(str(landed.path).startswith("s3://") for landed in tables):  # published on object storage
+                    enable_s3(con)
                 con.execute("BEGIN TRANSACTION")
                 try:
                     result = write_partition(
