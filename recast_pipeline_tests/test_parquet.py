@@ -186,3 +186,14 @@ def test_a_sparse_column_that_is_not_plain_stays_text(tmp_path):
     assert types_of(result)["sparse"] == pa.string() and not [c for c in result.columns if c.all_null]
     assert sorted(v for v in table.column("sparse").to_pylist() if v) == ["+8", "7"]
     assert not list((tmp_path / "out").glob(".*"))  # no temporary or rewritten file left behind
+
+
+@pytest.mark.parametrize("value", ["+5", " 5", "007", "1,5", "1.5,2.5", ",", "1e999x", "Infinity"])
+def test_a_late_misfit_in_one_of_several_number_columns_retypes_only_that_column(tmp_path, value):
+    """The number columns of a row share one guard (their values joined by commas): a misfit in
+    any of them, a comma inside a value included, still types just that column as text."""
+    lines = ["a,b,c,d"] + [f"{i}.5,{i}.25,x,{i}e3" for i in range(5000)] + [f'1.5,"{value}",y,NA', "NA,NA,z,2"]
+    result, table = convert(tmp_path, "\n".join(lines) + "\n")
+    assert types_of(result) == {"a": pa.float64(), "b": pa.string(), "c": pa.string(), "d": pa.float64()}
+    assert value in table.column("b").to_pylist() and result.rows == 5002
+

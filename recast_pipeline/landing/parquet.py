@@ -30,8 +30,8 @@ import duckdb
 from recast_pipeline.landing.diagnose import MalformedCsvError, check_head, describe_failure, read_header
 from recast_pipeline.landing.inference import (
     NULL_TYPE,
-    cast_expression,
     decide_types,
+    guarded_casts,
     is_retype_error,
     sample_types,
     settle_sparse_columns,
@@ -107,10 +107,13 @@ def csv_to_parquet(
                 types = sample_types(con, source, len(header))
                 try:
                     rows = copy(types)
-                except duckdb.InvalidInputException as exc:
+                except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
                     if not is_retype_error(exc):
                         raise
-                    types = decide_types(con, source, types)
+                    decided = decide_types(con, source, types)
+                    if decided == types:  # not a misfit after all: report the converter's error
+                        raise
+                    types = decided
                     rows = copy(types)
             except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
                 raise describe_failure(csv_path, len(header), exc, download_key) from None
@@ -164,7 +167,7 @@ def _settle_sparse(con, written: Path, names: list[str], types: list[str]) -> li
 
 
 def _copy(con, source, target, names, part_names, part_values, download_key, lineage, types) -> int:
-    select = [f"{cast_expression(f'c{i}', kind)} AS {quote_identifier(name)}" for i, (name, kind) in enumerate(zip(names, types))]
+    select = [f"{expression} AS {quote_identifier(name)}" for expression, name in zip(guarded_casts(types), names)]
     constants = [(name, "VARCHAR", value) for name, value in zip(part_names, part_values)] + [
         ("dashboard", "VARCHAR", lineage.dashboard),
         ("deployment_id", "BIGINT", lineage.deployment_id),

@@ -9,6 +9,9 @@ Order inside the transaction (the caller holds the writer lock and commits or ro
    ``recast_meta`` rows, and insert the landed Parquet files by name. ALTERs come before the
    DELETEs: DuckDB 1.x refuses to commit an ALTER TABLE after a DELETE on the same table;
 4. record ``recast_meta``, comment the tables and columns (``comments``), rebuild the refit view.
+
+Every statement of the transaction runs on ``LiteralParameters(con)``: its values travel as SQL
+literals, never as bound Python objects (``literals`` says why).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from recast_pipeline.landing.naming import quote_identifier
 from recast_pipeline.warehouse import comments, history, meta, migrate, refit
 from recast_pipeline.warehouse.catalog import existing_tables, is_lakehouse, qualified
 from recast_pipeline.warehouse.errors import WarehouseError
+from recast_pipeline.warehouse.literals import LiteralParameters
 from recast_pipeline.warehouse.models import LoadResult, ReportLoad, TableLoad
 from recast_pipeline.warehouse.schema import ColumnSpec, TablePlan, ddl, insert_sql, plan_table
 
@@ -52,6 +56,7 @@ def write_partition(
     history_versions: int | None,
     waited: float,
 ) -> LoadResult:
+    con = LiteralParameters(con)
     meta.ensure_meta(con)
     migrate.add_partition_columns(con)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
