@@ -114,10 +114,10 @@ def main() -> int:
         ("floor, in process", f"{med['floor_in_process']:.2f} s ({steps['floor_in_process']} step, "
                               f"{step['floor_in_process']:.2f} s in it); ours / it {med['ours'] / med['floor_in_process']:.2f}"),
         ("import dagster", f"{med['dagster']:.2f} s"),
-        ("import the definitions", f"{med['definitions']:.2f} s  (+{med['definitions'] - med['dagster']:.2f} s over dagster; "
+        ("import the definitions", f"{med['definitions']:.2f} s  ({med['definitions'] - med['dagster']:+.2f} s over dagster; "
                                    "target <= +0.4 s)"),
         ("where ours spends the time over the floor in process",
-         f"steps +{step['ours'] - step['floor_in_process']:.2f} s, imports +{med['definitions'] - med['dagster']:.2f} s, "
+         f"steps {step['ours'] - step['floor_in_process']:+.2f} s, imports {med['definitions'] - med['dagster']:+.2f} s, "
          f"rest {med['ours'] - med['floor_in_process'] - (step['ours'] - step['floor_in_process']):.2f} s"),
         ("requests of one run of ours", f"{sum(calls.values())}: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))),
     ]
