@@ -14,11 +14,13 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
-from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.models import Deployment
 from recast_pipeline.recast.reuse import parse_timestamp
+
+if TYPE_CHECKING:  # the sensors' module loads with the code location; httpx only when a tick runs
+    from recast_pipeline.recast.client import RecastClient
 
 logger = logging.getLogger("recast_pipeline.model_watch")
 

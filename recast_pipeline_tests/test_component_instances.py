@@ -1,12 +1,11 @@
 """Two RecastComponent instances in one project (an agency with two Recast clients) do not clash.
 
-A temporary project's defs folder holds two ``defs.yaml``; ``dg.load_defs`` loads them as the
-project's own code location does, and both materialize against their own simulator.
+A temporary project's defs folder holds two ``defs.yaml``; ``dg.load_from_defs_folder`` loads them
+as the project's own code location does, and both materialize against their own simulator.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 
@@ -36,9 +35,10 @@ def _project(tmp_path: Path, package: str, instances: dict[str, str]) -> dg.Defi
     for folder, text in instances.items():
         (defs_dir / folder).mkdir()
         (defs_dir / folder / "defs.yaml").write_text(text)
+    (tmp_path / "pyproject.toml").write_text(f'[tool.dg.project]\nroot_module = "{package}"\ndefs_module = "{package}.defs"\n')
     sys.path.insert(0, str(tmp_path))
     try:
-        return dg.load_defs(defs_root=importlib.import_module(f"{package}.defs"), project_root=tmp_path)
+        return dg.load_from_defs_folder(path_within_project=tmp_path)
     finally:
         sys.path.remove(str(tmp_path))
         for name in [n for n in sys.modules if n == package or n.startswith(f"{package}.")]:

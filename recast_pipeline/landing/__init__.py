@@ -1,34 +1,54 @@
 """Landing: downloaded CSVs -> typed Parquet, staged and published atomically (no Dagster)."""
 
-from recast_pipeline.landing.diagnose import MalformedCsvError
-from recast_pipeline.landing.models import LandedColumn, LandedTable, Lineage, ParquetFile
-from recast_pipeline.landing.naming import (
-    LINEAGE_COLUMNS,
-    normalize_column,
-    normalize_columns,
-    safe_name,
-    safe_segment,
-    schema_name,
-    table_identifier,
-)
-from recast_pipeline.landing.parquet import csv_to_parquet
-from recast_pipeline.landing.staging import LandingArea, LandingStore, Stage
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "LINEAGE_COLUMNS",
-    "LandedColumn",
-    "LandedTable",
-    "LandingArea",
-    "LandingStore",
-    "Lineage",
-    "MalformedCsvError",
-    "ParquetFile",
-    "Stage",
-    "csv_to_parquet",
-    "normalize_column",
-    "normalize_columns",
-    "safe_name",
-    "safe_segment",
-    "schema_name",
-    "table_identifier",
-]
+if TYPE_CHECKING:  # what type checkers and readers see; at run time each name loads on first use
+    from recast_pipeline.landing.diagnose import MalformedCsvError
+    from recast_pipeline.landing.models import LandedColumn, LandedTable, Lineage, ParquetFile
+    from recast_pipeline.landing.naming import (
+        LINEAGE_COLUMNS,
+        normalize_column,
+        normalize_columns,
+        safe_name,
+        safe_segment,
+        schema_name,
+        table_identifier,
+    )
+    from recast_pipeline.landing.parquet import csv_to_parquet
+    from recast_pipeline.landing.staging import LandingArea, LandingStore, Stage
+
+# Public names, imported on first use (PEP 562): the code location needs only the naming rules at
+# definition time; the CSV -> Parquet path (and DuckDB) loads when a run first lands a download.
+_EXPORTS = {
+    "MalformedCsvError": ("diagnose", "MalformedCsvError"),
+    "LandedColumn": ("models", "LandedColumn"),
+    "LandedTable": ("models", "LandedTable"),
+    "Lineage": ("models", "Lineage"),
+    "ParquetFile": ("models", "ParquetFile"),
+    "LINEAGE_COLUMNS": ("naming", "LINEAGE_COLUMNS"),
+    "normalize_column": ("naming", "normalize_column"),
+    "normalize_columns": ("naming", "normalize_columns"),
+    "safe_name": ("naming", "safe_name"),
+    "safe_segment": ("naming", "safe_segment"),
+    "schema_name": ("naming", "schema_name"),
+    "table_identifier": ("naming", "table_identifier"),
+    "csv_to_parquet": ("parquet", "csv_to_parquet"),
+    "LandingArea": ("staging", "LandingArea"),
+    "LandingStore": ("staging", "LandingStore"),
+    "Stage": ("staging", "Stage"),
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _EXPORTS[name]
+    value = getattr(import_module(f"{__name__}.{module}"), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

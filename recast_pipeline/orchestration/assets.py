@@ -7,11 +7,10 @@ the UI, and ``BackfillPolicy.single_run`` turns a backfill of many months into t
 """
 
 from collections import Counter, defaultdict
-from typing import Iterator, List, Sequence
+from typing import TYPE_CHECKING, Iterator, List, Sequence
 
 import dagster as dg
 
-from recast_pipeline.fetch import FailedPartition, FormPlanner, LandedPartition, PartitionJob, fetch_partitions, not_applicable
 from recast_pipeline.orchestration import checks
 from recast_pipeline.orchestration.config import form_overrides, run_config_class
 from recast_pipeline.orchestration.metadata import failure_summary, partition_rows, report_metadata
@@ -19,7 +18,9 @@ from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 from recast_pipeline.orchestration.specs import AssetOptions, report_spec
 from recast_pipeline.recast.catalog import ReportType
-from recast_pipeline.warehouse.latency import latency_hints
+
+if TYPE_CHECKING:  # the run's machinery is imported when a step runs, not when the code location loads
+    from recast_pipeline.fetch import PartitionJob
 
 POOL = "recast_api"
 MONTHLY_ASSETS, DASHBOARD_ASSETS = "recast_monthly_reports", "recast_dashboard_reports"
@@ -84,10 +85,12 @@ def _reports_multi_asset(
     return materialize_reports
 
 
-def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List[PartitionJob]:
+def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List["PartitionJob"]:
     """Every form of the run, validated before anything is created on Recast.
 
     Each dashboard is resolved to its current deployment once, when the run starts."""
+    from recast_pipeline.fetch import FormPlanner, PartitionJob, not_applicable
+
     planner = FormPlanner(resolver.client)
     jobs = []
     for report_type in selected:
@@ -119,6 +122,9 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List
 
 def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWarehouse, options: AssetOptions) -> Iterator:
     """Yield each asset's output as soon as all its partitions are landed (its checks run next, on the warehouse)."""
+    from recast_pipeline.fetch import FailedPartition, LandedPartition, PartitionJob, fetch_partitions
+    from recast_pipeline.warehouse.latency import latency_hints
+
     expected = Counter(job.report_type for job in jobs)
     landed: dict[str, list[LandedPartition]] = defaultdict(list)
     failed: dict[str, list[FailedPartition]] = defaultdict(list)

@@ -7,10 +7,12 @@ is testable against a DuckDB file alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from recast_pipeline.landing.naming import normalize_column, schema_name, table_identifier
-from recast_pipeline.warehouse import META_SCHEMA, Warehouse
+
+if TYPE_CHECKING:  # checks open the warehouse when they run; loading the code location needs no DuckDB
+    from recast_pipeline.warehouse import Warehouse
 
 SPEND_TOLERANCE = 0.005  # relative: Recast rounds each day to cents
 
@@ -40,6 +42,8 @@ class LoadedDownload:
 
 def loaded_partitions(db: Warehouse, report_type: str) -> list[PartitionRef]:
     """Every partition of the report type the warehouse holds (empty without a warehouse)."""
+    from recast_pipeline.warehouse import META_SCHEMA
+
     if not db.exists():
         return []
     _, rows = db.query(
@@ -51,6 +55,8 @@ def loaded_partitions(db: Warehouse, report_type: str) -> list[PartitionRef]:
 
 def downloads_by_partition(db: Warehouse, report_type: str, refs: Sequence[PartitionRef]) -> dict[PartitionRef, list[LoadedDownload]]:
     """The loaded partitions among ``refs`` and their downloads, with recorded and actual rows."""
+    from recast_pipeline.warehouse import META_SCHEMA
+
     if not refs or not db.exists():
         return {}
     schema = schema_name(report_type)

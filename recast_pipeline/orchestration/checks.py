@@ -10,7 +10,7 @@ what the load recorded.
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import dagster as dg
 
@@ -18,7 +18,9 @@ from recast_pipeline.orchestration.check_queries import PartitionRef, downloads_
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastWarehouse
 from recast_pipeline.recast.catalog import ReportType
-from recast_pipeline.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from recast_pipeline.warehouse import Warehouse
 
 DOWNLOADS_LOADED = "downloads_loaded"
 TABLES_HAVE_ROWS = "tables_have_rows"

@@ -2,6 +2,11 @@
 
 Every name an instance registers is scoped by ``AssetOptions.scoped``, so several instances (one
 per Recast client) merge into one code location; only the ``recast_api`` pool is shared on purpose.
+
+Runs execute their steps in the run's own process (``in_process_executor``). A run of ours is one
+Recast step plus its checks, which depend on it, so nothing ran in parallel anyway; Dagster's
+default executor started a process per step, each loading this code location again (seconds per
+run). The ``recast_api`` pool still holds: op-level pools are claimed per step by either executor.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ def build_definitions(
     if options.automation.automates_months or options.automation.automates_dashboards:
         sensors.append(automation_sensor(options.scoped("recast_automation_sensor"), report_assets, sensor_interval()))
     return dg.Definitions(
+        executor=dg.in_process_executor,  # the same object for every instance, so their Definitions merge
         assets=[*model_specs(partitioning, options.key_prefix, options.model_group, options.owners, options.tags), *report_assets],
         asset_checks=build_report_checks(partitioning, options),
         jobs=jobs,

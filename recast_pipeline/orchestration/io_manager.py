@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import dagster as dg
 
-from recast_pipeline.fetch import LandedPartition
 from recast_pipeline.orchestration.metadata import refit_metadata, warehouse_metadata
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastWarehouse
 from recast_pipeline.recast.catalog import resolve
-from recast_pipeline.warehouse import ReportLoad
+
+if TYPE_CHECKING:  # a run's types: loading the code location imports neither the fetch machinery nor DuckDB
+    from recast_pipeline.fetch import LandedPartition
+    from recast_pipeline.warehouse import ReportLoad
 
 
 def report_load(landed: LandedPartition) -> ReportLoad:
+    from recast_pipeline.warehouse import ReportLoad
+
     report, job = landed.report, landed.job
     return ReportLoad(
         report_id=report.id,

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List
+from typing import TYPE_CHECKING, List
 
 import dagster as dg
 from pydantic import Field
 
 from recast_pipeline import settings
-from recast_pipeline.dashboards import DashboardResolver
-from recast_pipeline.landing import LandingArea, LandingStore
-from recast_pipeline.landing.object_store import ObjectStoreArea
-from recast_pipeline.recast.client import RecastClient
-from recast_pipeline.recast.ledger import CreateLedger
-from recast_pipeline.warehouse import Warehouse
 from recast_pipeline.warehouse import config as warehouse_config
 from recast_pipeline.warehouse.motherduck import database_name, is_motherduck
-from recast_pipeline.warehouse.target import is_ducklake
+
+if TYPE_CHECKING:  # imported where used: loading the code location needs neither httpx nor DuckDB
+    from recast_pipeline.dashboards import DashboardResolver
+    from recast_pipeline.landing import LandingStore
+    from recast_pipeline.recast.client import RecastClient
+    from recast_pipeline.warehouse import Warehouse
 
 
 class RecastResource(dg.ConfigurableResource):
@@ -49,6 +48,9 @@ class RecastResource(dg.ConfigurableResource):
         return bool(self.client_slug and self.token)
 
     def get_client(self) -> RecastClient:
+        from recast_pipeline.recast.client import RecastClient
+        from recast_pipeline.recast.ledger import CreateLedger
+
         return RecastClient(
             base_url=self.base_url,
             client_slug=self.client_slug,
@@ -62,6 +64,8 @@ class RecastResource(dg.ConfigurableResource):
 
     def resolver(self, client: RecastClient) -> DashboardResolver:
         """Resolves the configured dashboards (or pinned deployments) for one run or tick."""
+        from recast_pipeline.dashboards import DashboardResolver
+
         return DashboardResolver(client, tuple(self.dashboards), tuple(self.deployment_ids))
 
     @classmethod
@@ -113,14 +117,21 @@ class RecastWarehouse(dg.ConfigurableResource):
     @property
     def location(self) -> str | Path:
         """The DuckLake (``ducklake:...``) or MotherDuck database (``md:...``) as written, else the DuckDB file."""
+        from recast_pipeline.warehouse.target import is_ducklake
+
         remote = is_ducklake(self.warehouse_path) or is_motherduck(self.warehouse_path)
         return self.warehouse_path.strip() if remote else self.duckdb_path
 
     def warehouse(self) -> Warehouse:
+        from recast_pipeline.warehouse import Warehouse
+
         return Warehouse(self.location, lock_timeout=self.lock_timeout, ducklake_data_path=self.ducklake_data_path or None)
 
     def landing_area(self) -> LandingStore:
         """The local folder's store, or the object store's for an ``s3://`` data dir (same ``Stage``)."""
+        from recast_pipeline.landing import LandingArea
+        from recast_pipeline.landing.object_store import ObjectStoreArea
+
         parquet = settings.join_location(self.data_dir, "parquet")
         return ObjectStoreArea(parquet) if settings.is_object_store(parquet) else LandingArea(parquet)
 

@@ -23,8 +23,6 @@ import importlib.util
 import os
 import re
 
-import duckdb
-
 from recast_pipeline.landing.naming import quote_literal
 from recast_pipeline.warehouse.errors import WarehouseError
 
@@ -97,6 +95,8 @@ def redact(text: str) -> str:
 
 def wheel_extension() -> str | None:
     """The extension shipped in the ``duckdb-extension-motherduck`` wheel for this DuckDB, if installed."""
+    import duckdb  # here, not at the top: the code location checks `md:` locations without loading DuckDB
+
     spec = importlib.util.find_spec("duckdb_extension_motherduck")
     if spec is None or not spec.origin:
         return None
@@ -112,6 +112,8 @@ def load_sql() -> str:
 
 def unavailable(error: BaseException) -> MotherDuckUnavailable:
     """What to do when the extension did not load: install it, or reach MotherDuck."""
+    import duckdb
+
     text = redact(str(error)).splitlines()
     first = text[0] if text else type(error).__name__
     if "not found" in first.lower() or "install it first" in " ".join(text).lower():

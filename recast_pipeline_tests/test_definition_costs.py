@@ -1,0 +1,49 @@
+"""What loading the code location costs a process: no HTTP client or DuckDB, and runs without a process per step.
+
+Every run loads the code location again (and, under Dagster's default executor, every step did too),
+so what it imports and builds at definition time is paid per run; see ``benchmarks/overhead.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+PROBE = r"""
+import json, sys
+import dagster as dg
+before = set(sys.modules)
+from recast_pipeline.definitions import defs
+loaded = set(sys.modules) - before
+jobs = {name: defs.resolve_job_def(name).executor_def.name
+        for name in ("recast_monthly_reports_job", "recast_dashboard_reports_job")}
+implicit = defs.resolve_implicit_global_asset_job_def().executor_def.name
+print(json.dumps({"heavy": sorted(m for m in ("httpx", "duckdb", "pyarrow", "pandas", "numpy") if m in loaded),
+                  "jobs": jobs, "implicit": implicit}))
+"""
+
+
+def test_the_code_location_loads_without_the_client_or_duckdb_and_runs_steps_in_process():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT"))}
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=180, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["heavy"] == []  # a run imports them when it needs them
+    # no process per step: a run's steps (the Recast step, then its checks) share the run's process
+    assert seen["jobs"] == {"recast_monthly_reports_job": "in_process", "recast_dashboard_reports_job": "in_process"}
+    assert seen["implicit"] == "in_process"  # what the UI's "Materialize" and `dagster asset materialize` run
+
+
+@pytest.mark.parametrize("package", ["recast_pipeline.recast", "recast_pipeline.landing", "recast_pipeline.warehouse"])
+def test_every_public_name_of_a_lazy_package_resolves(package):
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        assert getattr(module, name) is not None, f"{package}.{name}"
+    assert set(module.__all__) <= set(dir(module))
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        getattr(module, "nothing_here")
