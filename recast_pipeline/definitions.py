@@ -1,20 +1,24 @@
 """The Dagster code location: ``recast_pipeline.definitions.defs``.
 
-Loaded from the project's defs folder (``[tool.dg.project]`` in pyproject.toml names it:
-``recast_pipeline/defs``), where ``recast/defs.yaml`` instantiates ``RecastComponent``; ``dg`` and
+Loaded from the project's defs folder (``recast_pipeline/defs``, which ``[tool.dg.project]`` in
+pyproject.toml names for ``dg``), where ``recast/defs.yaml`` instantiates ``RecastComponent``; ``dg`` and
 ``dagster dev`` load the same object. Everything is configured from DESIGN.md's environment
 variables; the token reaches Dagster only as ``EnvVar`` (the UI shows the variable's name, never
-its value). ``build_definitions`` stays the Python entry point.
+its value). ``build_definitions`` stays the Python entry point. The tree is built from the defs
+module itself, not found through pyproject.toml, so an installed package (``pip install .`` in an
+image, no pyproject.toml beside it) loads the same definitions.
 """
 
 from pathlib import Path
 
 import dagster as dg
 
+import recast_pipeline.defs
+
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource
 
-defs = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)
+defs = dg.ComponentTree.from_module(defs_module=recast_pipeline.defs, project_root=Path(__file__).resolve().parent.parent).build_defs()
 
 # What the demo and `recast-pipeline dashboards` read: the same settings the component falls back to.
 partitioning = Partitioning.from_env()

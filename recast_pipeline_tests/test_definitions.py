@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 PLACEHOLDER_ENV = {
     "RECAST_BASE_URL": "http://127.0.0.1:9",
@@ -17,6 +19,7 @@ PLACEHOLDER_ENV = {
 PROBE = r"""
 import json, sys
 import dagster as dg
+import recast_pipeline
 from recast_pipeline.definitions import defs
 graph = defs.resolve_asset_graph()
 keys = sorted(k.to_user_string() for k in graph.get_all_asset_keys())
@@ -39,13 +42,14 @@ print(json.dumps({
     "schedules": sorted(s.name for s in defs.schedules),
     "token_repr": repr(resource.token),
     "resources": sorted(defs.resources),
+    "package": recast_pipeline.__file__,
 }))
 """
 
 
-def _probe(extra_env=None):
+def _probe(extra_env=None, cwd=None):
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT"))}, **PLACEHOLDER_ENV, **(extra_env or {})}
-    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120, cwd=cwd)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1]), out
 
@@ -67,6 +71,17 @@ def test_definitions_load_with_placeholder_environment():
     # the token is configured as an EnvVar: the UI shows the variable's name, never its value
     assert "RECAST_PAT" in seen["token_repr"]
     assert "gr_placeholder_token_never_shown" not in out.stdout + out.stderr
+
+
+def test_an_installed_package_without_pyproject_loads_the_same_definitions(tmp_path):
+    """As in an image made with ``pip install .``: the package alone (with its defs.yaml, the package
+    data), no pyproject.toml or dg.toml anywhere above it."""
+    package = Path(__file__).resolve().parent.parent / "recast_pipeline"
+    installed = tmp_path / "site-packages"
+    shutil.copytree(package, installed / "recast_pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    seen, _ = _probe({"PYTHONPATH": str(installed)}, cwd=tmp_path)
+    assert seen["package"].startswith(str(installed))  # the copy, not the checkout
+    assert len(seen["keys"]) == 26 and seen["resources"] == ["recast", "recast_warehouse_io_manager", "warehouse"]
 
 
 def test_partitions_do_not_depend_on_dashboards_or_pinned_deployments():
