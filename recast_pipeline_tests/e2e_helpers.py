@@ -18,6 +18,7 @@ import httpx
 from filelock import FileLock
 
 REPO = Path(__file__).resolve().parent.parent
+STOP_GRACE = 5.0  # seconds dagster dev gets to stop on SIGTERM (a graceful stop takes 20 s or more) before SIGKILL
 DEMO_TIMEOUT = 300.0  # seconds; a test that is first to use ``demo_project`` adds this to its own bound
 DEMO_COMMAND = ["recast_pipeline.cli", "demo", "--months", "1", "--latency", "0.3"]
 
@@ -84,7 +85,7 @@ class DagsterDev:
         self.http.close()
         try:
             os.killpg(self.process.pid, signal.SIGTERM)  # dagster dev, webserver, daemon, code server, runs
-            self.process.wait(timeout=20)
+            self.process.wait(timeout=STOP_GRACE)
         except ProcessLookupError:
             pass
         except subprocess.TimeoutExpired:

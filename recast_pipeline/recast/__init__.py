@@ -1,7 +1,8 @@
 """The Recast Insights API layer: client, errors, batch runs, catalog, forms. No Dagster imports here or below."""
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from recast_pipeline.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:  # what type checkers and readers see; at run time each name loads on first use
     from recast_pipeline.recast.batch import ReportOutcome, ReportRequest, run_reports
@@ -86,14 +87,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, attribute = _EXPORTS[name]
-    value = getattr(import_module(f"{__name__}.{module}"), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,7 +1,8 @@
 """The warehouse (a DuckDB file or a DuckLake): one short write transaction per partition, many readers (no Dagster)."""
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from recast_pipeline.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:  # what type checkers and readers see; at run time each name loads on first use
     from recast_pipeline.warehouse.config import (
@@ -44,14 +45,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, attribute = _EXPORTS[name]
-    value = getattr(import_module(f"{__name__}.{module}"), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
