@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from recast_pipeline.landing.models import LandedTable
-from recast_pipeline.landing.naming import LINEAGE_COLUMNS
+from recast_pipeline.landing.naming import LINEAGE_COLUMNS, quote_identifier, quote_literal
 from recast_pipeline.warehouse.catalog import table_columns
 from recast_pipeline.warehouse.schema import ColumnSpec
 
@@ -62,8 +62,30 @@ class ColumnSnapshot:
     columns: tuple[str, ...]
 
 
+# On a DuckLake, recast_meta's rows live in the catalog database (DuckLake's data inlining), not in
+# Parquet files: every load deletes and inserts a few rows of each meta table, which as files would
+# add a small Parquet file and a delete file per load that every later read fetches (reads of
+# recast_meta grew with the number of loads). The report tables keep all their rows in Parquet.
+META_INLINING_ROW_LIMIT = 100_000
+
+
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL)
+
+
+def inline_meta_in_lake(con: duckdb.DuckDBPyConnection) -> None:
+    """Once per DuckLake, before a load's transaction (DuckLake sets no option on a schema the
+    transaction creates): recast_meta's rows go to the catalog database."""
+    lake = quote_identifier(con.execute("SELECT current_database()").fetchone()[0])
+    inlined = con.execute(
+        f"SELECT value FROM {lake}.options() WHERE option_name = 'data_inlining_row_limit' "
+        f"AND scope = 'SCHEMA' AND scope_entry = {quote_literal(META_SCHEMA)}"
+    ).fetchone()
+    if inlined is None or int(inlined[0]) != META_INLINING_ROW_LIMIT:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {META_SCHEMA}")
+        con.execute(
+            f"CALL {lake}.set_option('data_inlining_row_limit', {META_INLINING_ROW_LIMIT}, schema => {quote_literal(META_SCHEMA)})"
+        )
 
 
 def forget_partition(con: duckdb.DuckDBPyConnection, schema: str, dashboard: str, partition_key: str) -> None:

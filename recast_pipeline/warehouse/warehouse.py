@@ -103,6 +103,8 @@ class Warehouse:
                 waited = deadline.waited
                 if any(str(landed.path).startswith("s3://") for landed in tables):  # published on object storage
                     enable_s3(con)
+                if isinstance(self.target, DuckLake):
+                    meta.inline_meta_in_lake(con)
                 con.execute("BEGIN TRANSACTION")
                 try:
                     result = write_partition(
