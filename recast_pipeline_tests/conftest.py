@@ -11,6 +11,8 @@ work on ``demo_project.copy(...)``.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from e2e_helpers import DemoProject, run_demo, shared_demo
@@ -49,7 +51,7 @@ def simulator(simulator_factory):
 
 
 @pytest.fixture(scope="session")
-def demo_project(tmp_path_factory, worker_id) -> DemoProject:
-    if worker_id == "master":  # not distributed
+def demo_project(tmp_path_factory) -> DemoProject:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # not distributed (also with -p no:xdist, which has no worker_id)
         return run_demo(tmp_path_factory.mktemp("demo_project"))
     return shared_demo(tmp_path_factory.getbasetemp().parent / "demo_project")
