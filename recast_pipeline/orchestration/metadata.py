@@ -7,6 +7,7 @@ from typing import Any, Sequence
 import dagster as dg
 
 from recast_pipeline.landing.naming import quote_literal
+from recast_pipeline.settings import is_object_store
 
 RECAST_APP_URL = "https://app.getrecast.com/clients/{slug}/reports/{report_id}"
 
@@ -133,7 +134,7 @@ def _markdown_preview(parquet_path) -> str:
     import duckdb
 
     with duckdb.connect() as con:
-        if str(parquet_path).startswith("s3://"):  # landed on object storage (RECAST_DATA_DIR=s3://...)
+        if is_object_store(parquet_path):  # landed on object storage (RECAST_DATA_DIR=s3://...)
             from recast_pipeline.warehouse.lake_access import enable_s3
 
             enable_s3(con)

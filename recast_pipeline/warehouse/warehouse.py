@@ -24,6 +24,7 @@ import duckdb
 
 from recast_pipeline.landing.models import LandedTable
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, schema_name, table_identifier
+from recast_pipeline.settings import is_object_store
 from recast_pipeline.warehouse import config, meta, refit
 from recast_pipeline.warehouse.catalog import existing_tables, has_column, has_table, qualified
 from recast_pipeline.warehouse.conflicts import retry_on_conflict
@@ -101,7 +102,7 @@ class Warehouse:
         def attempt() -> LoadResult:
             with self.target.writer(deadline) as con:
                 waited = deadline.waited
-                if any(str(landed.path).startswith("s3://") for landed in tables):  # published on object storage
+                if any(is_object_store(landed.path) for landed in tables):  # published on object storage
                     enable_s3(con)
                 if isinstance(self.target, DuckLake):
                     meta.inline_meta_in_lake(con)
