@@ -24,7 +24,8 @@ jobs = {name: defs.resolve_job_def(name).executor_def.name
         for name in ("recast_monthly_reports_job", "recast_dashboard_reports_job")}
 implicit = defs.resolve_implicit_global_asset_job_def().executor_def.name
 print(json.dumps({"heavy": sorted(m for m in ("httpx", "duckdb", "pyarrow", "pandas", "numpy") if m in loaded),
-                  "jobs": jobs, "implicit": implicit}))
+                  "jobs": jobs, "implicit": implicit, "catalogue": sorted(defs.metadata),
+                  "tree": defs.component_tree is not None}))
 """
 
 
@@ -37,6 +38,33 @@ def test_the_code_location_loads_without_the_client_or_duckdb_and_runs_steps_in_
     # no process per step: a run's steps (the Recast step, then its checks) share the run's process
     assert seen["jobs"] == {"recast_monthly_reports_job": "in_process", "recast_dashboard_reports_job": "in_process"}
     assert seen["implicit"] == "in_process"  # what the UI's "Materialize" and `dagster asset materialize` run
+    # Dagster's catalogue of installed component types (for Dagster+) is not built on every load;
+    # the component tree is still attached for the UI
+    assert seen["catalogue"] == []
+    assert seen["tree"]
+
+
+def test_the_code_location_holds_everything_the_whole_component_tree_builds():
+    import dagster as dg
+
+    import recast_pipeline.defs
+    from recast_pipeline.definitions import defs, tree
+
+    whole = dg.ComponentTree.from_module(defs_module=recast_pipeline.defs, project_root=tree.project_root).build_defs()
+
+    def contents(definitions: dg.Definitions) -> dict[str, list[str]]:
+        repository = definitions.get_repository_def()
+        return {
+            "assets": sorted(key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()),
+            "checks": sorted(key.to_user_string() for key in repository.asset_graph.asset_check_keys),
+            "jobs": sorted(repository.job_names),
+            "schedules": sorted(schedule.name for schedule in repository.schedule_defs),
+            "sensors": sorted(sensor.name for sensor in repository.sensor_defs),
+            "resources": sorted(repository.get_top_level_resources()),
+        }
+
+    assert contents(defs) == contents(whole)
+    assert contents(defs)["assets"]
 
 
 @pytest.mark.parametrize("package", ["recast_pipeline.recast", "recast_pipeline.landing", "recast_pipeline.warehouse"])
