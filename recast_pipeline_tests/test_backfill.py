@@ -32,7 +32,7 @@ RECAST_STEP = "recast_monthly_reports"  # the pooled step; its asset checks run 
 MONTHS = ("revenue|2026-07-01", "revenue|2026-09-01")  # three months of one dashboard
 
 
-@pytest.mark.parametrize("cap, expected_peak", [(5, 5), (32, 8)])  # 32: the adaptive limit starts at 8 below it
+@pytest.mark.parametrize("cap, expected_peak", [(5, 5), (32, 12)])  # 32: the adaptive limit (16 at first) takes all 12
 def test_one_run_submits_every_report_up_to_the_cap_and_waits_for_them_together(simulator_factory, tmp_path, cap, expected_peak):
     sim = simulator_factory(latency=0.05)
     sim.set_faults(force_status={t: "processing" for t in TYPES})  # nothing finishes until released
