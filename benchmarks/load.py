@@ -154,6 +154,7 @@ def run_floor(spec: dict) -> dict:
     import duckdb
 
     from recast_pipeline.warehouse.config import DEFAULT_STORAGE_VERSION
+    from recast_pipeline.warehouse.target import WRITER_CONFIG
 
     folder = Path(spec["dir"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -169,7 +170,7 @@ def run_floor(spec: dict) -> dict:
             con.execute("SET enable_progress_bar = false")
             con.execute(f"COPY (SELECT *{extra} FROM read_csv({csv})) TO '{parquet}' (FORMAT parquet, "
                         "COMPRESSION snappy, ROW_GROUP_SIZE_BYTES '16MB')")
-        config = {"preserve_insertion_order": False, "storage_compatibility_version": DEFAULT_STORAGE_VERSION}
+        config = {**WRITER_CONFIG, "storage_compatibility_version": DEFAULT_STORAGE_VERSION}
         with duckdb.connect(str(table), config=config) as con:
             con.execute("SET enable_progress_bar = false")
             con.execute(f"CREATE TABLE t AS SELECT * FROM read_parquet('{parquet}')")

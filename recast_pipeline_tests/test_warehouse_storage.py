@@ -87,3 +87,16 @@ def test_duckdb_1_opens_the_warehouse_read_only_with_comments_history_and_the_re
     version, comment, archived, changes = out.splitlines()
     assert version.startswith("1.") and comment == "CSV column Spend ($)" and archived == "1"
     assert changes == "[(1044800.5, 1100000.5)]"
+
+
+def test_the_writer_flushes_each_row_group_as_it_fills_without_keeping_insertion_order(tmp_path):
+    """What makes a large load fast and lean (benchmarks/load.py): parallel writes straight to their
+    blocks, each full row group compressed by the thread that filled it, not five buffered per thread."""
+    from recast_pipeline.warehouse.lock import Deadline
+    from recast_pipeline.warehouse.target import LocalFile
+
+    with LocalFile(tmp_path / "w.duckdb", DEFAULT_STORAGE_VERSION).writer(Deadline(10.0)) as con:
+        settings = dict(con.execute(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN ('write_buffer_row_group_count', 'preserve_insertion_order')"
+        ).fetchall())
+    assert settings == {"write_buffer_row_group_count": "1", "preserve_insertion_order": "false"}

@@ -45,7 +45,10 @@ LAKE_ALIAS = "lake"
 # Without insertion order DuckDB writes big inserts straight to their final blocks in parallel
 # instead of through the WAL plus a checkpoint at close: loads take about half the time (and
 # the lock is held half as long). Row order in tables is unspecified anyway; use ORDER BY.
-_WRITER_CONFIG: dict[str, object] = {"preserve_insertion_order": False}
+# Each full row group is compressed and flushed as soon as it fills, by the thread that filled it,
+# instead of five being buffered and flushed together at the end: a million-row insert takes 0.9 s
+# instead of 1.45 s on two cores, and half the memory (benchmarks/load.py).
+WRITER_CONFIG: dict[str, object] = {"preserve_insertion_order": False, "write_buffer_row_group_count": 1}
 # Extensions come from the installed wheels; a missing one must fail, not be fetched.
 _OFFLINE: dict[str, object] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _SHARED: dict[tuple, duckdb.DuckDBPyConnection] = {}
@@ -80,7 +83,7 @@ class LocalFile:
     @contextmanager
     def writer(self, deadline: Deadline) -> Iterator[duckdb.DuckDBPyConnection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        config = {**_WRITER_CONFIG, "storage_compatibility_version": self.storage_version}
+        config = {**WRITER_CONFIG, "storage_compatibility_version": self.storage_version}
         with writer_lock(self.path, deadline), closing(connect(self.path, read_only=False, deadline=deadline, config=config)) as con:
             yield con
 
@@ -144,7 +147,7 @@ class DuckLake:
         )
 
     def _open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-        config = dict(_OFFLINE) if read_only else {**_OFFLINE, **_WRITER_CONFIG}
+        config = dict(_OFFLINE) if read_only else {**_OFFLINE, **WRITER_CONFIG}
         con = duckdb.connect(":memory:", config=config)
         try:
             con.execute("SET enable_progress_bar = false")
@@ -291,7 +294,7 @@ class MotherDuck:
 
     def connection_config(self, *, read_only: bool) -> dict[str, object]:
         """The local DuckDB's settings: no extension download, no token (the extension reads the environment)."""
-        return dict(_OFFLINE) if read_only else {**_OFFLINE, **_WRITER_CONFIG}
+        return dict(_OFFLINE) if read_only else {**_OFFLINE, **WRITER_CONFIG}
 
     def setup_sql(self, *, create: bool) -> list[str]:
         """After ``LOAD``: attach the workspace, make the database if a writer needs it, use it."""
