@@ -8,7 +8,9 @@ GET to the same server and writes a small DuckDB table, on Dagster's default exe
 for its step); **floor, in process** is the same asset on ``in_process_executor``, as ours runs.
 Where the time goes: the import of each code location (fresh interpreters) and the steps
 themselves (Dagster's "Finished execution of step"), the rest being Dagster's process, instance
-and run machinery.
+and run machinery. **ours, long history** is the same run of ours against a second simulator whose
+account already holds ``--history`` old reports (default 3,000) served ``--page`` (default 2) to a
+list page: a run that paged through the account's history would take many times longer.
 
 The project's package is byte-compiled first, as ``pip install`` does and as Dagster's own package
 is: with ``PYTHONDONTWRITEBYTECODE`` set (as on some CI machines) every process would otherwise
@@ -63,10 +65,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--history", type=int, default=3000, help="old reports in the long-history account")
+    parser.add_argument("--page", type=int, default=2, help="list rows per page in the long-history account")
     args = parser.parse_args()
     dagster = str(Path(sys.executable).with_name("dagster"))
+    old = SimulatorConfig(latency=args.latency, jitter=0.0, log_level="error", history_reports=args.history,
+                          readings={"max_per_page": args.page})
     with tempfile.TemporaryDirectory(prefix="recast-overhead-") as scratch, \
-            serve_in_thread(SimulatorConfig(latency=args.latency, jitter=0.0, log_level="error")) as sim:
+            serve_in_thread(SimulatorConfig(latency=args.latency, jitter=0.0, log_level="error")) as sim, \
+            serve_in_thread(old) as old_sim:
         work = Path(scratch)
         compileall.compile_dir(str(_common.REPO / "recast_pipeline"), quiet=1)
         (work / "floor.py").write_text(FLOOR)
@@ -77,6 +84,8 @@ def main() -> int:
                "RECAST_POLL_INTERVAL": "0.5", "FLOOR_URL": f"{sim.base_url}/v1/clients/{sim.client_slug}/deployments",
                "FLOOR_DB": str(work / "floor.duckdb"), "DAGSTER_DISABLE_TELEMETRY": "1"}
         (work / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        # the long-history account: its own server, landing folder and warehouse, the same instance
+        old_env = {**env, "RECAST_BASE_URL": old_sim.base_url, "RECAST_DATA_DIR": str(work / "old-data")}
         subprocess.run([sys.executable, "-c", "import dagster as dg; i = dg.DagsterInstance.get(); "
                         "i.add_dynamic_partitions('recast_dashboards', ['revenue'])"], env=env, check=True)
         def ours(month: str) -> list[str]:
@@ -92,14 +101,20 @@ def main() -> int:
                    (("dagster", "import dagster"), ("definitions", "import dagster, recast_pipeline.definitions"))}
         print(f"Overhead: {args.repeat} alternated runs each; machine: {_common.machine()}")
         timed(floor(months[-1]), env), timed(ours(months[-1]), env)  # warm-up: storage made once
-        results: dict[str, list] = {"ours": [], "floor": [], "floor_in_process": [], "dagster": [], "definitions": []}
+        timed(ours(months[-2]), old_env)
+        results: dict[str, list] = {"ours": [], "floor": [], "floor_in_process": [], "dagster": [], "definitions": [],
+                                    "ours_history": []}
         requests: list[dict] = []  # API calls of each run of ours, by endpoint
+        old_requests: dict = {}
         for month in months[: args.repeat]:  # a month each: every run of ours creates its report
             results["floor"].append(timed(floor(month), env))
             results["floor_in_process"].append(timed(floor(month, "floor_in_process.py"), env))
             sim.reset_stats()
             results["ours"].append(timed(ours(month), env))
             requests.append(sim.stats()["calls"])
+            old_sim.reset_stats()
+            results["ours_history"].append(timed(ours(month), old_env))
+            old_requests = old_sim.stats()["calls"]
             for name, command in imports.items():
                 results[name].append(timed(command, env))
     med = {name: statistics.median(w for w, *_ in runs) for name, runs in results.items()}
@@ -120,6 +135,9 @@ def main() -> int:
          f"steps {step['ours'] - step['floor_in_process']:+.2f} s, imports {med['definitions'] - med['dagster']:+.2f} s, "
          f"rest {med['ours'] - med['floor_in_process'] - (step['ours'] - step['floor_in_process']):.2f} s"),
         ("requests of one run of ours", f"{sum(calls.values())}: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))),
+        (f"ours, {args.history:,} old reports, {args.page} a page", f"{med['ours_history']:.2f} s = "
+                                                                    f"{med['ours_history'] / med['ours']:.2f} x ours   target <= 1.1"),
+        ("requests of that run", f"{sum(old_requests.values())}: " + ", ".join(f"{k} {v}" for k, v in sorted(old_requests.items()))),
     ]
     print(f"\nOverhead benchmark (report latency {args.latency:g} s; each run of ours creates, polls and loads a report)")
     print(_common.table(rows))
