@@ -9,9 +9,10 @@ module itself, not found through pyproject.toml, so an installed package (``pip 
 image, no pyproject.toml beside it) loads the same definitions.
 
 Why the defs folder's definitions and not the whole tree's: building the tree's root also builds
-Dagster's catalogue of every installed component type (JSON schemas read by Dagster+, not by the
-OSS UI or ``dg``), about 0.2 s in every process that loads the code location: each run, the
-daemon, the webserver. The tree is still attached, so the UI lists the component instances.
+Dagster's catalogue of every installed component type (JSON schemas put into the repository's
+metadata, which neither the OSS UI, its GraphQL API nor ``dg`` reads), about 0.2 s in every
+process that loads the code location: each run, the daemon, the webserver. The tree is still
+attached, so the UI lists the component instances.
 """
 
 from pathlib import Path
