@@ -12,7 +12,8 @@ Why the defs folder's definitions and not the whole tree's: building the tree's 
 Dagster's catalogue of every installed component type (JSON schemas put into the repository's
 metadata, which neither the OSS UI, its GraphQL API nor ``dg`` reads), about 0.2 s in every
 process that loads the code location: each run, the daemon, the webserver. The tree is still
-attached, so the UI lists the component instances.
+attached, so the UI lists the component instances. Components added in a UI and kept in the
+instance ("app-managed") are not loaded: this project's components live in its defs folder.
 """
 
 from pathlib import Path
