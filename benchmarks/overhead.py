@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import dataclasses
 import os
 import re
 import statistics
@@ -61,6 +62,11 @@ def timed(command: list[str], env: dict) -> tuple[float, float | None, int]:
     return wall, (sum(steps) if steps else None), len(steps)
 
 
+def by_endpoint(calls: dict) -> str:
+    """``13: create 1, deployments 3, ...``: the requests of one run, in all and per endpoint."""
+    return f"{sum(calls.values())}: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -69,11 +75,10 @@ def main() -> int:
     parser.add_argument("--page", type=int, default=2, help="list rows per page in the long-history account")
     args = parser.parse_args()
     dagster = str(Path(sys.executable).with_name("dagster"))
-    old = SimulatorConfig(latency=args.latency, jitter=0.0, log_level="error", history_reports=args.history,
-                          readings={"max_per_page": args.page})
+    empty = SimulatorConfig(latency=args.latency, jitter=0.0, log_level="error")
+    old = dataclasses.replace(empty, history_reports=args.history, readings={"max_per_page": args.page})
     with tempfile.TemporaryDirectory(prefix="recast-overhead-") as scratch, \
-            serve_in_thread(SimulatorConfig(latency=args.latency, jitter=0.0, log_level="error")) as sim, \
-            serve_in_thread(old) as old_sim:
+            serve_in_thread(empty) as sim, serve_in_thread(old) as old_sim:
         work = Path(scratch)
         compileall.compile_dir(str(_common.REPO / "recast_pipeline"), quiet=1)
         (work / "floor.py").write_text(FLOOR)
@@ -104,24 +109,23 @@ def main() -> int:
         timed(ours(months[-2]), old_env)
         results: dict[str, list] = {"ours": [], "floor": [], "floor_in_process": [], "dagster": [], "definitions": [],
                                     "ours_history": []}
-        requests: list[dict] = []  # API calls of each run of ours, by endpoint
-        old_requests: dict = {}
+        calls: dict = {}  # API calls of the last run of ours, by endpoint
+        old_calls: dict = {}  # the same on the long-history account
         for month in months[: args.repeat]:  # a month each: every run of ours creates its report
             results["floor"].append(timed(floor(month), env))
             results["floor_in_process"].append(timed(floor(month, "floor_in_process.py"), env))
             sim.reset_stats()
             results["ours"].append(timed(ours(month), env))
-            requests.append(sim.stats()["calls"])
+            calls = sim.stats()["calls"]
             old_sim.reset_stats()
             results["ours_history"].append(timed(ours(month), old_env))
-            old_requests = old_sim.stats()["calls"]
+            old_calls = old_sim.stats()["calls"]
             for name, command in imports.items():
                 results[name].append(timed(command, env))
     med = {name: statistics.median(w for w, *_ in runs) for name, runs in results.items()}
     sides = ("ours", "floor", "floor_in_process")
     step = {name: statistics.median(s for _, s, _ in results[name] if s is not None) for name in sides}
     steps = {name: max(n for *_, n in results[name]) for name in sides}
-    calls = requests[-1] if requests else {}
     rows = [
         ("one partition, ours", f"{med['ours']:.2f} s ({steps['ours']} steps, {step['ours']:.2f} s in them)"),
         ("trivial monthly asset (floor)", f"{med['floor']:.2f} s ({steps['floor']} step, {step['floor']:.2f} s in it)"),
@@ -134,10 +138,10 @@ def main() -> int:
         ("where ours spends the time over the floor in process",
          f"steps {step['ours'] - step['floor_in_process']:+.2f} s, imports {med['definitions'] - med['dagster']:+.2f} s, "
          f"rest {med['ours'] - med['floor_in_process'] - (step['ours'] - step['floor_in_process']):.2f} s"),
-        ("requests of one run of ours", f"{sum(calls.values())}: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))),
+        ("requests of one run of ours", by_endpoint(calls)),
         (f"ours, {args.history:,} old reports, {args.page} a page", f"{med['ours_history']:.2f} s = "
                                                                     f"{med['ours_history'] / med['ours']:.2f} x ours   target <= 1.1"),
-        ("requests of that run", f"{sum(old_requests.values())}: " + ", ".join(f"{k} {v}" for k, v in sorted(old_requests.items()))),
+        ("requests of that run", by_endpoint(old_calls)),
     ]
     print(f"\nOverhead benchmark (report latency {args.latency:g} s; each run of ours creates, polls and loads a report)")
     print(_common.table(rows))

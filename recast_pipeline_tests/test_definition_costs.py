@@ -38,8 +38,8 @@ def test_the_code_location_loads_without_the_client_or_duckdb_and_runs_steps_in_
     # no process per step: a run's steps (the Recast step, then its checks) share the run's process
     assert seen["jobs"] == {"recast_monthly_reports_job": "in_process", "recast_dashboard_reports_job": "in_process"}
     assert seen["implicit"] == "in_process"  # what the UI's "Materialize" and `dagster asset materialize` run
-    # Dagster's catalogue of installed component types (for Dagster+) is not built on every load;
-    # the component tree is still attached for the UI
+    # Dagster's catalogue of installed component types (which neither the OSS UI nor dg reads) is
+    # not built on every load; the component tree is still attached for the UI
     assert seen["catalogue"] == []
     assert seen["tree"]
 

@@ -5,10 +5,10 @@ longer than it could; too many and they only queue on Recast's side (or get ``42
 number adapts like TCP's congestion window: it starts at ``min(ceiling, INITIAL)``, grows by one
 per report that finished in about its usual time (Recast's ``updated_at`` minus ``created_at``
 where it gives them, so our own lateness in noticing never reads as congestion), doubling per
-round trip until the first sign of congestion, then by one per round trip, and halves when a report took clearly longer
-than the fastest of its type (it queued) or when Recast answered ``429``. At most one cut per
-round trip: only reports submitted after the last cut may cut again. The configured
-``max_in_flight`` is the ceiling, never exceeded.
+round trip until the first sign of congestion, then by one per round trip, and halves when a
+report took clearly longer than the fastest of its type (it queued) or when Recast answered
+``429``. At most one cut per round trip: only reports submitted after the last cut may cut again.
+The configured ``max_in_flight`` is the ceiling, never exceeded.
 """
 
 from __future__ import annotations
