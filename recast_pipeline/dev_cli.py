@@ -4,17 +4,25 @@ Why: after ``recast-pipeline demo`` a newcomer should see the demo's partitions 
 be able to materialize another one from the UI, without exporting anything. This starts the
 simulator, registers its dashboards in the instance, and runs ``dagster dev`` with the same
 environment a real deployment sets, until interrupted.
+
+Stopping: Ctrl-C, ``kill`` (SIGTERM) or a closed terminal (SIGHUP) all stop ``dagster dev`` (which
+stops its webserver, daemon and code server) before the simulator goes; it is killed if it has not
+stopped after ``STOP_GRACE`` seconds. Before, a ``kill`` ended only this process and left the UI
+running against a dead simulator, holding its port.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from recast_pipeline.local_env import project_instance, simulator_environment, sync_dashboards
+
+STOP_GRACE = 20.0  # seconds for `dagster dev` to stop what it started before its group is killed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,12 +46,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"Simulator: {sim.base_url} (client {sim.client_slug})", flush=True)
         print(f"Dagster UI: http://{args.host}:{args.port}  (Ctrl-C stops both)", flush=True)
         command = [sys.executable, "-m", "dagster", "dev", "-h", args.host, "-p", str(args.port)]
+        # Interrupts raise here, also when this process was started with SIGINT ignored (a background
+        # job): the child then starts with the default disposition, so it honours the SIGTERM we send.
+        for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop_signal, signal.default_int_handler)
         process = subprocess.Popen(command, env=env)
         try:
             return process.wait()
         except KeyboardInterrupt:
-            process.terminate()
-            return process.wait()
+            return _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> int:
+    """Ask ``dagster dev`` to stop (it treats SIGTERM as Ctrl-C); kill it after ``STOP_GRACE``
+    seconds or at a second interrupt."""
+    try:
+        process.terminate()
+        return process.wait(timeout=STOP_GRACE)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        process.kill()
+        return process.wait()
 
 
 def _register_dashboards(sim) -> None:

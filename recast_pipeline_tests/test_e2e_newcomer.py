@@ -11,12 +11,17 @@
    run is the test's own: a partition the demo did not load, launched through GraphQL as the UI's
    "Materialize" does, succeeds. (Automation following a refresh under ``dagster dev`` is
    ``test_e2e_automation.py``.)
+4. ``kill`` of ``recast-pipeline dev`` alone (SIGTERM to its process, not its group) stops the UI,
+   daemon and code server it started, and frees the UI's port.
 Bounded in time; every process group is stopped. The demo runs once for the whole session
 (``demo_project``, shared by the xdist workers).
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -183,3 +188,25 @@ def test_recast_pipeline_dev_materializes_a_partition_the_demo_did_not_load(reca
     assert loaded == [("signups", 5717)]
 
 
+
+
+def test_killing_recast_pipeline_dev_stops_the_ui_it_started(demo_project, tmp_path):
+    project = demo_project.copy(tmp_path / "project")
+    _stop_sensors_in_the_instance(project)
+    started = RecastDev(project, tmp_path / "recast_dev.log")
+    dev, deadline = started.dev, time.monotonic() + DEADLINE
+    try:
+        dev.wait_ready(deadline)
+        os.kill(dev.process.pid, signal.SIGTERM)  # `kill <pid>`: this process only, as a process manager would
+        dev.process.wait(timeout=DEADLINE)
+        while True:  # its group (dagster dev, webserver, daemon, code server) empties, without our help
+            try:
+                os.killpg(dev.process.pid, 0)
+            except ProcessLookupError:
+                break
+            before(deadline, f"dagster dev and what it started to stop\n{dev.tail()}")
+            time.sleep(0.5)
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", dev.port)) != 0  # the UI's port is free
+    finally:
+        started.stop()
