@@ -33,6 +33,8 @@ class DownloadSpec:
     key: str
     description: str
     make_table: Callable[[], Table]
+    measure: str | None = None  # what a wide table's channel columns hold (its long form's measure column)
+    shapeable: bool = True  # served in the reading's layout and header style (``layouts.shape``)
 
 
 def cell(value: object) -> object:

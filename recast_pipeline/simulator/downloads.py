@@ -16,6 +16,7 @@ from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import Response
 
 from .csvout import DownloadSpec, Table, iter_csv
+from .layouts import shape
 from .reporttypes import is_dynamic
 from .responses import error
 from .views import status_of
@@ -35,7 +36,7 @@ HOSTILE_ROWS = [["Paid Social", "a", "b", 1.5, 10.0, 0.1, "s", "v", "e", 1, "l",
 
 def hostile_downloads() -> list[DownloadSpec]:
     table = lambda: Table(list(HOSTILE_HEADERS), [list(row) for row in HOSTILE_ROWS])  # noqa: E731
-    return [DownloadSpec(key, "An unusual key", table) for key in HOSTILE_KEYS]
+    return [DownloadSpec(key, "An unusual key", table, shapeable=False) for key in HOSTILE_KEYS]
 
 
 def schema_variant(table: Table, variant: int, model_version: int) -> Table:
@@ -138,8 +139,12 @@ def find_download(sim, report, key: str) -> tuple[DownloadSpec | None, Response 
 
 def csv_response(sim, report, spec: DownloadSpec, scope) -> CsvResponse:
     """The CSV of one download with the download faults (schema drift, malformed, truncated) applied."""
-    settings = sim.faults.settings
-    table = schema_variant(spec.make_table(), settings.schema_variant, report.model_version)
+    settings, readings = sim.faults.settings, sim.store.readings
+    table = spec.make_table()
+    if spec.shapeable:
+        channels = sim.store.registry.get(report.deployment_id).spec.channels
+        table = shape(table, readings.layout, readings.headers, channels, spec.measure)
+    table = schema_variant(table, settings.schema_variant, report.model_version)
     malformed = settings.malformed_mode if sim.faults.fires("malformed", "download") else None
     truncate = sim.faults.fires("truncate", "download")
     scope["sim.fault"] = "truncate" if truncate else (f"malformed:{malformed}" if malformed else None)

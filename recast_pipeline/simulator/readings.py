@@ -21,6 +21,14 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "names": ("verbatim", "truncated", "absent"),
     "form_scalars": ("as_sent", "strings"),
     "error_body": ("json", "rails", "plain"),
+    # CSV layouts: as the report tables are written (a mix: ``tables_spend``'s docstring), or every
+    # table that has channels served one way (``layouts.py``); headers as written or restyled.
+    "layout": ("mixed", "wide", "long"),
+    "headers": ("as_written", "restyled"),
+    # A report's updated_at: moves when it finishes, never moves (== created_at), moves on every poll.
+    "report_timestamps": ("on_finish", "static", "per_poll"),
+    # Deployment list rows and details: every documented field, or only id and name (and the labels).
+    "deployment_fields": ("full", "id_name"),
 }
 NAME_LIMIT = 40  # characters kept by names="truncated"
 
@@ -37,6 +45,10 @@ class Readings:
     names: str = "verbatim"
     form_scalars: str = "as_sent"
     error_body: str = "json"
+    layout: str = "mixed"
+    headers: str = "as_written"
+    report_timestamps: str = "on_finish"
+    deployment_fields: str = "full"
     max_per_page: int = 100
 
     def __post_init__(self) -> None:
@@ -50,9 +62,11 @@ class Readings:
 
     @classmethod
     def unfriendly(cls) -> "Readings":
-        """Every non-default reading at once (``refresh`` stays ``new_deployment``: it is one of two)."""
+        """Every non-default reading at once (``refresh`` stays ``new_deployment``: it is one of two;
+        ``layout`` long and ``report_timestamps`` per_poll stand for their two other values)."""
         return cls(prerendered_rerun="in_place", downloads="redirect", unlisted_reports="hidden", names="absent",
-                   form_scalars="strings", error_body="plain", max_per_page=10)
+                   form_scalars="strings", error_body="plain", layout="long", headers="restyled",
+                   report_timestamps="per_poll", deployment_fields="id_name", max_per_page=10)
 
     @classmethod
     def coerce(cls, value: "Readings | dict | None") -> "Readings":

@@ -1,7 +1,7 @@
 """Spend-side report tables: spend summary, share of spend vs. effect, spend vs. KPI, clean data.
 
-``compute_spend_summary`` layouts (the warehouse's "daily spend sums to total" check relies on them;
-every number is dollars rounded to cents, summed from the rounded daily values):
+``compute_spend_summary`` as written (reading ``layout=mixed``; ``layouts.py`` serves every table wide
+or long instead; every number is dollars rounded to cents, summed from the rounded daily values):
 
 - ``tables-daily`` (wide): ``Date``, one column per spend channel named by its exact label, then
   ``Total Spend ($)``; one row per day of ``[start_date, end_date]`` (inclusive, clipped to the data).
@@ -22,6 +22,8 @@ import numpy as np
 from .csvout import DownloadSpec, Table, percent, r2, r4
 from .data import ModelData, stable_seed
 from .periods import GRANULARITY_KEYS, form_window, groups
+
+SPEND = "Spend ($)"
 
 
 def _wide(md: ModelData, window: slice, granularity: str) -> Table:
@@ -57,9 +59,9 @@ def _total(md: ModelData, window: slice) -> Table:
 def spend_summary(md: ModelData, form: dict) -> list[DownloadSpec]:
     w = form_window(md, form)
     return [
-        DownloadSpec("tables-daily", "Daily spend by channel (wide)", lambda: _wide(md, w, "daily")),
-        DownloadSpec("tables-weekly", "Weekly spend by channel (long)", lambda: _weekly(md, w)),
-        DownloadSpec("tables-monthly", "Monthly spend by channel (wide)", lambda: _wide(md, w, "monthly")),
+        DownloadSpec("tables-daily", "Daily spend by channel", lambda: _wide(md, w, "daily"), SPEND),
+        DownloadSpec("tables-weekly", "Weekly spend by channel", lambda: _weekly(md, w)),
+        DownloadSpec("tables-monthly", "Monthly spend by channel", lambda: _wide(md, w, "monthly"), SPEND),
         DownloadSpec("tables-total", "Total spend by channel over the period", lambda: _total(md, w)),
     ]
 
