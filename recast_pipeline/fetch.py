@@ -42,6 +42,7 @@ class PartitionJob:
     label: str
     force_new: bool = False
     tag: Any = None  # the caller's own handle (e.g. the Dagster partition key)
+    channels: tuple[str, ...] = ()  # the deployment's spend channel labels (how the warehouse reads wide tables)
 
 
 @dataclass

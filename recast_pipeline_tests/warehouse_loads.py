@@ -23,7 +23,7 @@ def warehouse(tmp_path):
 
 def load(
     area, warehouse, tmp_path, files, *, report_id=1, key="2024-01-01", report_type=RT, publish=True,
-    dashboard=DASH, deployment_id=DEP, model_date=MD, descriptions=None,
+    dashboard=DASH, deployment_id=DEP, model_date=MD, descriptions=None, channels=(),
 ):
     """files: download key -> CSV text, or (CSV text, logical table, parts)."""
     lineage = Lineage(dashboard, deployment_id, model_date, key, report_id)
@@ -38,6 +38,7 @@ def load(
             form={"start_date": key}, created_at="2024-02-01T10:00:00Z", finished_at="2024-02-01T10:03:00+00:00",
             queued_seconds=1.5, waited_seconds=180.0,
             descriptions=descriptions if descriptions is not None else {k: f"about {k}" for k in files},
+            channels=tuple(channels),
         )
         result = warehouse.load_partition(report, stage.tables)
         if publish:

@@ -114,6 +114,7 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List
                     label=f"recast_pipeline {report_type.name} {dagster_key}",
                     force_new=config.force_new_report or inputs.force_new_report,
                     tag=dagster_key,
+                    channels=deployment.spend_channels,
                 )
             )
     context.log.info(f"Planned {len(jobs)} Recast report(s) for {len(selected)} asset(s)")

@@ -6,15 +6,17 @@ is testable against a DuckDB file alone.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from recast_pipeline.landing.naming import normalize_column, schema_name, table_identifier
+from recast_pipeline.landing.naming import schema_name
 
 if TYPE_CHECKING:  # checks open the warehouse when they run; loading the code location needs no DuckDB
     from recast_pipeline.warehouse import Warehouse
 
 SPEND_TOLERANCE = 0.005  # relative: Recast rounds each day to cents
+SPEND_REPORT_TYPE = "compute_spend_summary"
 
 
 @dataclass(frozen=True)
@@ -90,24 +92,53 @@ def _table_counts(db: Warehouse, schema: str, tables: Sequence[str]) -> dict[tup
     return counts
 
 
-def spend_mismatch(db: Warehouse, dashboard: str, partition_key: str) -> dict | None:
-    """None when the daily channel columns sum to the total table's spend, else what disagrees."""
-    schema = "compute_spend_summary"
-    daily, total = table_identifier("tables-daily"), table_identifier("tables-total")
-    key = [dashboard, partition_key]
-    daily_columns, _ = db.query(f'SELECT * FROM "{schema}"."{daily}" LIMIT 0')
+@dataclass(frozen=True)
+class SpendComparison:
+    """Daily vs total spend of one partition, per channel, from ``recast_marts.channel_spend``.
+
+    ``mismatches``: channel -> {daily, total} where they disagree; ``unreadable``: why the two
+    could not be compared (a download missing, or in a layout no mart could read), else empty."""
+
+    mismatches: dict[str, dict[str, float | None]]
+    unreadable: list[str]
+
+
+def compare_spend(db: Warehouse, dashboard: str, partition_key: str) -> SpendComparison:
+    from recast_pipeline.warehouse import META_SCHEMA, MARTS_SCHEMA
+
+    key = [SPEND_REPORT_TYPE, dashboard, partition_key]
     _, rows = db.query(
-        f'SELECT channel, sum(spend) FROM "{schema}"."{total}" WHERE dashboard = ? AND partition_key = ? GROUP BY 1', key
+        f"SELECT channel, sum(spend) FILTER (WHERE grain = 'daily'), sum(spend) FILTER (WHERE grain = 'total'), "
+        f"count(*) FILTER (WHERE grain = 'daily'), count(*) FILTER (WHERE grain = 'total') "
+        f"FROM {MARTS_SCHEMA}.channel_spend WHERE report_type = ? AND dashboard = ? AND partition_key = ? GROUP BY 1",
+        key,
     )
-    columns = [normalize_column(str(channel)) for channel, _ in rows]
-    unmatched = [c for c in columns if c not in daily_columns]
-    spend_total = sum(spend or 0.0 for _, spend in rows)
-    daily_total = 0.0
-    if columns and not unmatched:
-        sums = " + ".join(f'coalesce(sum("{c}"), 0)' for c in columns)
-        _, [(daily_total,)] = db.query(
-            f'SELECT {sums} FROM "{schema}"."{daily}" WHERE dashboard = ? AND partition_key = ?', key
-        )
-    if unmatched or not rows or abs(daily_total - spend_total) > SPEND_TOLERANCE * max(abs(spend_total), 1.0):
-        return {"daily": daily_total, "total": spend_total, "channels_missing_daily": unmatched}
-    return None
+    have = {grain: any(row[n] for row in rows) for grain, n in (("daily", 3), ("total", 4))}
+    if not all(have.values()):
+        return SpendComparison({}, _why_unreadable(db, META_SCHEMA, key, [g for g, ok in have.items() if not ok]))
+    mismatches = {}
+    for channel, daily, total, _, _ in rows:
+        daily, total = daily or 0.0, total or 0.0
+        if abs(daily - total) > SPEND_TOLERANCE * max(abs(total), 1.0):
+            mismatches[str(channel)] = {"daily": daily, "total": total}
+    return SpendComparison(mismatches, [])
+
+
+def _why_unreadable(db: Warehouse, meta: str, key: list[str], grains: list[str]) -> list[str]:
+    """Per missing grain: the download's layout and the columns it came with, or that it is absent."""
+    _, rows = db.query(
+        f"SELECT download_key, layout, layout_note, columns FROM {meta}.downloads "
+        f"WHERE report_type = ? AND dashboard = ? AND partition_key = ?",
+        key,
+    )
+    found = {download_key: (layout, note, columns) for download_key, layout, note, columns in rows}
+    reasons = []
+    for grain in grains:
+        download_key = f"tables-{grain}"
+        if download_key not in found:
+            reasons.append(f"{download_key}: not in the report")
+            continue
+        layout, note, columns = found[download_key]
+        headers = ", ".join(c.get("original") or c["name"] for c in json.loads(columns or "[]"))
+        reasons.append(f"{download_key}: layout {layout or 'unknown'}: {note or 'saw ' + headers}")
+    return reasons

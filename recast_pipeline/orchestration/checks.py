@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 
 import dagster as dg
 
-from recast_pipeline.orchestration.check_queries import PartitionRef, downloads_by_partition, loaded_partitions, spend_mismatch
+from recast_pipeline.orchestration.check_queries import (
+    SPEND_REPORT_TYPE,
+    PartitionRef,
+    compare_spend,
+    downloads_by_partition,
+    loaded_partitions,
+)
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastWarehouse
 from recast_pipeline.recast.catalog import ReportType
@@ -26,7 +32,6 @@ DOWNLOADS_LOADED = "downloads_loaded"
 TABLES_HAVE_ROWS = "tables_have_rows"
 NO_LOST_COLUMNS = "no_lost_columns"
 DAILY_SPEND_MATCHES_TOTAL = "daily_spend_matches_total"
-SPEND_REPORT_TYPE = "compute_spend_summary"
 
 
 def check_specs(report_type: ReportType, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -90,7 +95,26 @@ def _refs(db: Warehouse, report_type: ReportType, partitioning, dated: bool, key
 def evaluate(
     db: Warehouse, report_type: ReportType, asset_key: dg.AssetKey, refs: Sequence[PartitionRef]
 ) -> Iterator[dg.AssetCheckResult]:
-    """Every check of one asset over ``refs``; a check with no partition to look at says so (WARN)."""
+    """Every check of one asset over ``refs``. A check that cannot evaluate (no partition to look at,
+    a warehouse it cannot read) says so as a warning: only what it finds wrong can block."""
+    import duckdb
+
+    from recast_pipeline.warehouse import WarehouseError
+
+    done = set()
+    try:
+        for result in _evaluate(db, report_type, asset_key, refs):
+            done.add(result.check_name)
+            yield result
+    except (WarehouseError, duckdb.Error, OSError) as exc:
+        for name in [spec.name for spec in check_specs(report_type, asset_key) if spec.name not in done]:
+            yield dg.AssetCheckResult(
+                asset_key=asset_key, check_name=name, passed=False, severity=dg.AssetCheckSeverity.WARN,
+                description=f"Could not evaluate: {type(exc).__name__}: {exc}",
+            )
+
+
+def _evaluate(db, report_type, asset_key, refs) -> Iterator[dg.AssetCheckResult]:
     loaded = downloads_by_partition(db, report_type.name, refs)
     checked = {"partitions_checked": len(refs)}
     if not refs:
@@ -134,16 +158,30 @@ def _lost_columns(db: Warehouse, report_type, asset_key, tables, checked) -> dg.
 
 
 def _spend_totals(db: Warehouse, asset_key, refs: Sequence, loaded=None) -> dg.AssetCheckResult:
-    """Per partition: the daily table's channel columns (the total table's channels) vs total spend."""
-    mismatches = {}
+    """Per partition and channel: daily spend vs the total, from ``recast_marts.channel_spend``.
+
+    Blocks only a real mismatch. A partition whose spend tables no mart could read (an unknown
+    layout, a download Recast left out) or that is not loaded is a warning naming what was seen."""
+    mismatches, unreadable = {}, {}
     for ref in refs:
         if loaded is not None and ref not in loaded:
-            mismatches[str(ref.tag)] = {"not_loaded": True}
+            unreadable[str(ref.tag)] = ["not loaded"]
             continue
-        problem = spend_mismatch(db, ref.dashboard, ref.partition_key)
-        if problem is not None:
-            mismatches[str(ref.tag)] = problem
+        comparison = compare_spend(db, ref.dashboard, ref.partition_key)
+        if comparison.mismatches:
+            mismatches[str(ref.tag)] = comparison.mismatches
+        if comparison.unreadable:
+            unreadable[str(ref.tag)] = comparison.unreadable
+    metadata = {"mismatches": dg.MetadataValue.json(mismatches), "unreadable": dg.MetadataValue.json(unreadable),
+                "partitions_compared": len(refs) - len(unreadable)}
+    if mismatches:
+        return dg.AssetCheckResult(asset_key=asset_key, check_name=DAILY_SPEND_MATCHES_TOTAL, passed=False,
+                                   description="Daily spend does not sum to the total", metadata=metadata)
+    if not unreadable:
+        return dg.AssetCheckResult(asset_key=asset_key, check_name=DAILY_SPEND_MATCHES_TOTAL, passed=True, metadata=metadata)
+    description = "Could not compare daily and total spend: " + "; ".join(
+        f"{tag}: {', '.join(reasons)}" for tag, reasons in unreadable.items())
     return dg.AssetCheckResult(
-        asset_key=asset_key, check_name=DAILY_SPEND_MATCHES_TOTAL, passed=not mismatches,
-        metadata={"mismatches": dg.MetadataValue.json(mismatches), "partitions_compared": len(refs)},
+        asset_key=asset_key, check_name=DAILY_SPEND_MATCHES_TOTAL, passed=False, severity=dg.AssetCheckSeverity.WARN,
+        description=description, metadata=metadata,
     )

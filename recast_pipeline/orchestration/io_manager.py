@@ -37,6 +37,7 @@ def report_load(landed: LandedPartition) -> ReportLoad:
         queued_seconds=landed.queued_seconds,
         waited_seconds=landed.waited_seconds,
         descriptions={d.key: d.description for d in report.downloads},
+        channels=job.channels,
     )
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # what type checkers and readers see; at run time each name l
         WarehouseConflictError,
         WarehouseError,
     )
+    from recast_pipeline.warehouse.marts import MARTS_SCHEMA
     from recast_pipeline.warehouse.meta import META_SCHEMA, ColumnSnapshot
     from recast_pipeline.warehouse.history import HISTORY_SUFFIX, history_schema
     from recast_pipeline.warehouse.models import LoadResult, ReportLoad, TableLoad
@@ -32,6 +33,7 @@ _EXPORTS = {
     "WarehouseBusyError": ("errors", "WarehouseBusyError"),
     "WarehouseConflictError": ("errors", "WarehouseConflictError"),
     "WarehouseError": ("errors", "WarehouseError"),
+    "MARTS_SCHEMA": ("marts", "MARTS_SCHEMA"),
     "META_SCHEMA": ("meta", "META_SCHEMA"),
     "ColumnSnapshot": ("meta", "ColumnSnapshot"),
     "HISTORY_SUFFIX": ("history", "HISTORY_SUFFIX"),

@@ -87,15 +87,17 @@ def _evolve(con, schema: str, table: str, live: Mapping[str, str]) -> dict[str, 
 
 def prune(con, schema: str, dashboard: str, keep: int | None) -> int:
     """Keep, per history table, the dashboard's last ``keep`` superseded model versions."""
+    return sum(prune_table(con, qualified(history_schema(schema), table), dashboard, keep)
+               for table in existing_tables(con, history_schema(schema)))
+
+
+def prune_table(con, target: str, dashboard: str, keep: int | None) -> int:
+    """Keep the dashboard's last ``keep`` superseded model versions in one history table."""
     if keep is None:
         return 0
-    removed = 0
-    for table in existing_tables(con, history_schema(schema)):
-        target = qualified(history_schema(schema), table)
-        removed += con.execute(
-            f"DELETE FROM {target} WHERE dashboard = ? AND {_VERSION_KEY} NOT IN ("
-            f"SELECT {_VERSION_KEY} FROM {target} WHERE dashboard = ? GROUP BY ALL "
-            "ORDER BY max(superseded_at) DESC, max(model_date) DESC NULLS LAST, max(deployment_id) DESC LIMIT ?)",
-            [dashboard, dashboard, keep],
-        ).fetchone()[0]
-    return removed
+    return con.execute(
+        f"DELETE FROM {target} WHERE dashboard = ? AND {_VERSION_KEY} NOT IN ("
+        f"SELECT {_VERSION_KEY} FROM {target} WHERE dashboard = ? GROUP BY ALL "
+        "ORDER BY max(superseded_at) DESC, max(model_date) DESC NULLS LAST, max(deployment_id) DESC LIMIT ?)",
+        [dashboard, dashboard, keep],
+    ).fetchone()[0]

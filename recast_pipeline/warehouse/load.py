@@ -8,7 +8,9 @@ Order inside the transaction (the caller holds the writer lock and commits or ro
    fill it), then delete the partition's rows, whatever deployment produced them, forget its
    ``recast_meta`` rows, and insert the landed Parquet files by name. ALTERs come before the
    DELETEs: DuckDB 1.x refuses to commit an ALTER TABLE after a DELETE on the same table;
-4. record ``recast_meta``, comment the tables and columns (``comments``), rebuild the refit view.
+4. replace the partition's rows in ``recast_marts`` (``marts``: each download read in the layout it
+   came in), record ``recast_meta``, comment the tables and columns (``comments``), rebuild the
+   refit view.
 
 Every statement of the transaction runs on ``LiteralParameters(con)``: its values travel as SQL
 literals, never as bound Python objects (``literals`` says why).
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from recast_pipeline.landing.models import LandedTable, utc_now
 from recast_pipeline.landing.naming import quote_identifier
-from recast_pipeline.warehouse import comments, history, meta, migrate, refit
+from recast_pipeline.warehouse import comments, history, marts, meta, migrate, refit
 from recast_pipeline.warehouse.catalog import existing_tables, is_lakehouse, qualified
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.literals import LiteralParameters
@@ -70,10 +72,15 @@ def write_partition(
     recorded_at = utc_now()
     stamps = {landed.lineage.loaded_at for landed in all_tables}
     loaded_at = stamps.pop() if len(stamps) == 1 else recorded_at
+    layouts = {landed.download_key: marts.layout_of(landed, report.channels) for landed in all_tables}
+    unread = marts.replace_partition(
+        con, report, schema, [(landed, layouts[landed.download_key]) for landed in all_tables],
+        history_versions=history_versions, superseded_at=recorded_at, loaded_at=loaded_at,
+    )
     meta.record_report(con, report=report, schema=schema, rows=rows, downloads=len(loads), loaded_at=loaded_at)
     meta.record_downloads(
-        con, report=report, schema=schema, tables=all_tables, load_id=uuid.uuid4().hex,
-        recorded_at=recorded_at, loaded_at=loaded_at,
+        con, report=report, schema=schema, tables=all_tables, load_id=uuid.uuid4().hex, recorded_at=recorded_at,
+        loaded_at=loaded_at, layouts={k: layout.kind for k, layout in layouts.items()}, notes=unread,
     )
     for table in grouped:
         meta.refresh_columns(con, schema, table, incoming[table], recorded_at)
@@ -97,6 +104,8 @@ def write_partition(
         ),
         lock_wait_seconds=waited,
         superseded_rows=superseded,
+        layouts={k: layout.kind for k, layout in layouts.items()},
+        unread=unread,
     )
 
 

@@ -5,7 +5,9 @@ called in the CSV; asset checks need each table's column list per load to notice
 
 * ``reports``: one row per loaded partition (replaced when the partition is re-loaded);
 * ``downloads``: one row per download of that partition: key, table, rows, Parquet path,
-  description, and its columns as JSON ``[{"name", "original", "type"}]`` (data columns);
+  description, its columns as JSON ``[{"name", "original", "type"}]`` (data columns), and its
+  ``layout`` (wide, long or other, ``layouts.py``) with ``layout_note`` saying what was seen when
+  a mart could not read it;
 * ``columns``: one row per column of every warehouse table, with the original CSV header;
 * ``load_history``: append-only, one row per download per load: the column history.
 """
@@ -13,7 +15,7 @@ called in the CSV; asset checks need each table's column list per load to notice
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,7 +41,7 @@ CREATE TABLE IF NOT EXISTS {META_SCHEMA}.downloads (
     report_id BIGINT, report_type VARCHAR, dashboard VARCHAR, deployment_id BIGINT, model_date VARCHAR,
     partition_key VARCHAR, download_key VARCHAR,
     description VARCHAR, schema_name VARCHAR, table_name VARCHAR, logical_table VARCHAR, parts JSON,
-    row_count BIGINT, parquet_path VARCHAR, columns JSON, loaded_at TIMESTAMPTZ);
+    row_count BIGINT, parquet_path VARCHAR, columns JSON, loaded_at TIMESTAMPTZ, layout VARCHAR, layout_note VARCHAR);
 CREATE TABLE IF NOT EXISTS {META_SCHEMA}.columns (
     schema_name VARCHAR, table_name VARCHAR, column_name VARCHAR, ordinal INTEGER, type VARCHAR,
     kind VARCHAR, original_header VARCHAR, updated_at TIMESTAMPTZ);
@@ -71,6 +73,9 @@ META_INLINING_ROW_LIMIT = 100_000
 
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL)
+    if "layout" not in table_columns(con, META_SCHEMA, "downloads"):  # a file from before layouts were recorded
+        for column in ("layout", "layout_note"):
+            con.execute(f"ALTER TABLE {META_SCHEMA}.downloads ADD COLUMN IF NOT EXISTS {column} VARCHAR")
 
 
 def inline_meta_in_lake(con: duckdb.DuckDBPyConnection) -> None:
@@ -129,7 +134,8 @@ def record_report(con, *, report: Any, schema: str, rows: int, downloads: int, l
 
 
 def record_downloads(
-    con, *, report: Any, schema: str, tables: Sequence[LandedTable], load_id: str, recorded_at: datetime, loaded_at: datetime
+    con, *, report: Any, schema: str, tables: Sequence[LandedTable], load_id: str, recorded_at: datetime,
+    loaded_at: datetime, layouts: Mapping[str, str] = {}, notes: Mapping[str, str] = {},
 ) -> None:
     for landed in tables:
         columns = _columns_json(landed)
@@ -138,6 +144,7 @@ def record_downloads(
         _insert(con, "downloads", {
             **common, "description": report.descriptions.get(landed.download_key), "logical_table": landed.logical_table,
             "parts": json.dumps(landed.parts, ensure_ascii=False), "parquet_path": str(landed.final_path),
+            "layout": layouts.get(landed.download_key), "layout_note": notes.get(landed.download_key),
         }, json_columns=("parts", "columns"))
         _insert(con, "load_history", {**common, "load_id": load_id, "recorded_at": recorded_at}, json_columns=("columns",))
 

@@ -37,6 +37,7 @@ class ReportLoad:
     queued_seconds: float | None = None
     waited_seconds: float | None = None
     descriptions: Mapping[str, str] = field(default_factory=dict)
+    channels: tuple[str, ...] = ()  # the deployment's spend channel labels: how a wide download's columns are read
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "created_at", _timestamp(self.created_at))
@@ -71,6 +72,8 @@ class LoadResult:
     altered_columns: tuple[str, ...]  # "table.column: BIGINT -> DOUBLE"
     lock_wait_seconds: float
     superseded_rows: int = 0  # replaced rows of another model version, kept in the history tables
+    layouts: Mapping[str, str] = field(default_factory=dict)  # download key -> wide, long or other
+    unread: Mapping[str, str] = field(default_factory=dict)  # download key -> why no mart could read it
 
     @property
     def tables(self) -> tuple[str, ...]:

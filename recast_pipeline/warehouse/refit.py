@@ -1,80 +1,44 @@
 """What a refit changed: ``recast_meta.refit_changes``, previous vs new model version per channel.
 
 Why: after every model refresh MMM users ask how the estimates moved ("March's ROI for Linear TV
-before and after this refit"). The history tables keep the previous versions; this view lines up
-each partition's consecutive model versions (by ``loaded_at``) and compares, per channel:
+before and after this refit"). The marts keep the previous versions (``*_history``); this view
+lines up each partition's consecutive model versions (by ``loaded_at``) and compares, per channel:
 
-* ``compute_insights_overview`` / ``summaries``: every ``effect`` x ``metric`` (``total_roi``,
-  ``total_impact_unshifted``, ``direct_mroi``, ...), the ``median`` estimate (``mean`` if absent);
-* ``compute_spend_summary`` / ``tables_total``: ``spend``.
+* ``recast_marts.channel_effects``: every ``effect`` x ``metric`` (``total_roi``,
+  ``total_impact_unshifted``, ``direct_mroi``, ``period_true_roi``, ...), the ``median`` estimate
+  (``mean`` if absent);
+* ``recast_marts.channel_spend``, grain ``total``: ``spend``.
+
+It reads the marts, so it is the same whether Recast sent those tables wide or long.
 
 Columns: dashboard, report_type, measure, channel, partition_key, previous_deployment_id,
 previous_model_date, deployment_id, model_date, loaded_at (of the new version), before, after,
 abs_change, rel_change (relative to ``abs(before)``; NULL when before is 0 or missing). A channel
 that appears or disappears has NULL on one side.
-
-The view is rebuilt in every load transaction from the tables and columns that exist then, so it
-never fails to bind: with none of them it is empty, with the columns above it fills in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from recast_pipeline.landing.naming import quote_identifier, schema_name
-from recast_pipeline.warehouse.catalog import qualified, table_columns
-from recast_pipeline.warehouse.history import history_schema
+from recast_pipeline.warehouse.marts import HISTORY, MARTS_SCHEMA
 from recast_pipeline.warehouse.meta import META_SCHEMA
 
 VIEW = f"{META_SCHEMA}.refit_changes"
-_KEYS = ("dashboard", "partition_key", "deployment_id", "model_date", "loaded_at")
-_EMPTY = (
-    "SELECT CAST(NULL AS VARCHAR) AS report_type, CAST(NULL AS VARCHAR) AS measure, CAST(NULL AS VARCHAR) AS channel, "
-    "CAST(NULL AS VARCHAR) AS dashboard, CAST(NULL AS VARCHAR) AS partition_key, CAST(NULL AS BIGINT) AS deployment_id, "
-    "CAST(NULL AS VARCHAR) AS model_date, CAST(NULL AS TIMESTAMPTZ) AS loaded_at, CAST(NULL AS DOUBLE) AS value WHERE false"
-)
+_KEYS = "dashboard, partition_key, deployment_id, model_date, loaded_at"
 
 
-@dataclass(frozen=True)
-class Source:
-    """One table whose per-channel numbers are compared across model versions."""
-
-    report_type: str
-    table: str
-    measure: str  # SQL over the table's columns
-    needs: tuple[str, ...]  # columns the measure and channel need
-    values: tuple[str, ...]  # value column, first one present wins
-
-
-SOURCES = (
-    Source("compute_insights_overview", "summaries", "effect || '_' || metric", ("channel", "effect", "metric"), ("median", "mean")),
-    Source("compute_spend_summary", "tables_total", "'spend'", ("channel",), ("spend",)),
-)
-
-
-def _select(con, source: Source, schema: str) -> str | None:
-    columns = table_columns(con, schema, source.table)
-    value = next((name for name in source.values if name in columns), None)
-    if value is None or not {*source.needs, *_KEYS} <= columns.keys():
-        return None
-    keys = ", ".join(_KEYS)
+def _values(suffix: str) -> str:
+    effects, spend = f"{MARTS_SCHEMA}.channel_effects{suffix}", f"{MARTS_SCHEMA}.channel_spend{suffix}"
     return (
-        f"SELECT '{source.report_type}' AS report_type, CAST({source.measure} AS VARCHAR) AS measure, "
-        f"CAST(channel AS VARCHAR) AS channel, {keys}, CAST({quote_identifier(value)} AS DOUBLE) AS value "
-        f"FROM {qualified(schema, source.table)}"
+        f"SELECT report_type, effect || '_' || metric AS measure, channel, {_KEYS}, coalesce(median, mean) AS value "
+        f"FROM {effects} UNION ALL "
+        f"SELECT report_type, 'spend' AS measure, channel, {_KEYS}, spend AS value FROM {spend} WHERE grain = 'total'"
     )
 
 
-def view_sql(con) -> str:
-    """The view over whichever sources exist now (live tables and their history)."""
-    parts = []
-    for source in SOURCES:
-        schema = schema_name(source.report_type)
-        parts += [sql for sql in (_select(con, source, schema), _select(con, source, history_schema(schema))) if sql]
-    values = " UNION ALL ".join(parts) or _EMPTY
+def view_sql() -> str:
     return f"""
 CREATE OR REPLACE VIEW {VIEW} AS
-WITH vals AS ({values}),
+WITH vals AS ({_values("")} UNION ALL {_values(HISTORY)}),
 versions AS (
     SELECT DISTINCT report_type, dashboard, partition_key, deployment_id, model_date, loaded_at FROM vals),
 pairs AS (
@@ -97,7 +61,8 @@ FROM changes
 
 
 def refresh_view(con) -> None:
-    con.execute(view_sql(con))
+    """Create or replace the view (the marts exist: the load creates them first)."""
+    con.execute(view_sql())
     con.execute(
         f"COMMENT ON VIEW {VIEW} IS 'What each refit changed: per dashboard, month and channel, ROI, impact "
         "(compute_insights_overview) and spend (compute_spend_summary) before and after a re-load from a new model version'"
