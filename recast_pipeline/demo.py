@@ -16,16 +16,16 @@ from pathlib import Path
 
 from recast_pipeline.local_env import point_pipeline_at, project_instance, sync_dashboards
 from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+from recast_pipeline.simulator.readings import add_reading_arguments, readings_from_arguments
 from recast_pipeline.sql_cli import format_table
 
-LINEAGE = "partition_key, dashboard, deployment_id, model_date, report_id, download_key, loaded_at"
 EXAMPLE_QUERIES = {
-    "Spend per channel, by month (compute_spend_summary)": f"""
-        SELECT dashboard, * EXCLUDE ({LINEAGE})
-        FROM compute_spend_summary.tables_monthly ORDER BY dashboard, month LIMIT 12""",
-    "Total ROI per channel and month (compute_insights_overview)": f"""
-        SELECT dashboard, partition_key AS month, * EXCLUDE ({LINEAGE}, effect, metric)
-        FROM compute_insights_overview.summaries WHERE effect = 'total' AND metric = 'roi' ORDER BY 1, 2 LIMIT 12""",
+    "Spend per channel, by month (recast_marts.channel_spend)": """
+        SELECT dashboard, period_start AS month, channel, spend
+        FROM recast_marts.channel_spend WHERE grain = 'monthly' ORDER BY dashboard, month, channel LIMIT 12""",
+    "Total ROI per channel and month, 5-95% (recast_marts.channel_effects)": """
+        SELECT dashboard, partition_key AS month, channel, round(median, 3) AS roi, round(p05, 3) AS p05, round(p95, 3) AS p95
+        FROM recast_marts.channel_effects WHERE effect = 'total' AND metric = 'roi' ORDER BY 1, 2, 3 LIMIT 12""",
     "What was loaded (recast_meta.reports)": """
         SELECT dashboard, report_type, count(*) AS partitions, sum(CASE WHEN prerendered THEN 1 ELSE 0 END) AS prerendered_reused,
                round(max(waited_seconds), 1) AS max_wait_s
@@ -37,11 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--months", type=int, default=3, help="recent closed months to materialize (default 3)")
     parser.add_argument("--latency", type=float, default=4.0, help="simulated seconds per report (default 4)")
     parser.add_argument("--data-dir", type=Path, default=Path("data"), help="landing folder (default ./data)")
+    add_reading_arguments(parser)  # e.g. --unfriendly: the simulator plays every open question's harshest reading
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    config = SimulatorConfig(latency=args.latency, jitter=args.latency / 4)
+    config = SimulatorConfig(latency=args.latency, jitter=args.latency / 4, readings=readings_from_arguments(args))
     with serve_in_thread(config) as sim:
         print(f"Simulator: {sim.base_url} (client {sim.client_slug}, active deployments {list(sim.deployment_ids)})")
         point_pipeline_at(sim, args.data_dir)

@@ -39,8 +39,10 @@ def range_tags(first: str, last: str) -> dict[str, str]:
     return {PARTITION_RANGE_START_TAG: first, PARTITION_RANGE_END_TAG: last}
 
 
-def run_job(defs: dg.Definitions, job_name: str, *, instance=None, **kwargs) -> dg.ExecuteInProcessResult:
+def run_job(
+    defs: dg.Definitions, job_name: str, *, instance=None, dashboards=DASHBOARDS, **kwargs
+) -> dg.ExecuteInProcessResult:
     """One in-process run; the instance (ephemeral unless given) knows the simulator's dashboards."""
     instance = instance or dg.DagsterInstance.ephemeral()
-    sync_dashboards(instance, DASHBOARDS_PARTITIONS_NAME, DASHBOARDS)
+    sync_dashboards(instance, DASHBOARDS_PARTITIONS_NAME, dashboards)
     return defs.resolve_job_def(job_name).execute_in_process(instance=instance, raise_on_error=False, **kwargs)

@@ -27,7 +27,8 @@ def test_readings_validate_and_unfriendly_sets_every_harsh_value():
         SimulatorConfig(readings={"redirect_status": 301})
     assert Readings.unfriendly() == Readings(
         refresh="new_deployment", prerendered_rerun="in_place", downloads="redirect", unlisted_reports="hidden",
-        names="absent", form_scalars="strings", error_body="plain", max_per_page=10)
+        names="absent", form_scalars="strings", error_body="plain", layout="long", headers="restyled",
+        report_timestamps="per_poll", deployment_fields="id_name", max_per_page=10)
 
 
 def test_set_readings_and_admin_endpoint(simulator):

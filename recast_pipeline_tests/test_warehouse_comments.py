@@ -50,7 +50,10 @@ def test_schemas_history_and_meta_are_described(area, warehouse, tmp_path):
     assert described == [
         ("compute_spend_summary", "compute_spend_summary", "report"),
         ("compute_spend_summary_history", "compute_spend_summary", "history"),
+        ("recast_marts", None, "marts"),
     ]
+    assert "whether Recast sent its tables wide or long" in table_comment(warehouse, "recast_marts", "channel_spend")
+    assert column_comments(warehouse, "recast_marts", "channel_spend")["grain"] == "daily, weekly, monthly or total"
     assert "Earlier model versions of compute_spend_summary.tables_daily" in table_comment(
         warehouse, "compute_spend_summary_history", "tables_daily")
     history = column_comments(warehouse, "compute_spend_summary_history", "tables_daily")

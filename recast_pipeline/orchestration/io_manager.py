@@ -80,7 +80,10 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         results = []
         try:
             for landed in obj:
-                results.append(warehouse.load_partition(report_load(landed), landed.stage.tables))
+                result = warehouse.load_partition(report_load(landed), landed.stage.tables)
+                for key, why in result.unread.items():  # never fails the load: the raw table keeps every row
+                    context.log.warning(f"{landed.job.tag}: recast_marts could not read download {key!r}: {why}")
+                results.append(result)
                 landed.stage.publish()
         finally:  # a failed load (busy file, schema conflict) leaves no staged copies behind
             for landed in obj:

@@ -67,6 +67,8 @@ def warehouse_metadata(results: Sequence, partitions: Sequence, database: str, t
 
     ``dagster/table_name`` and ``dagster/row_count`` name the asset's main table (its first
     download's) and that table's rows over all partitions; ``recast/table_rows`` gives every table.
+    ``recast/layouts``: how each download came (wide, long, other); ``recast/unread_by_marts``: the
+    downloads ``recast_marts`` could not read, and what was seen.
     Rows per partition are ``dagster/partition_row_count``, set on each partition by the asset.
     """
     row_counts: dict[str, int] = {}
@@ -75,7 +77,11 @@ def warehouse_metadata(results: Sequence, partitions: Sequence, database: str, t
         for load in result.downloads:
             row_counts[load.qualified_name] = row_counts.get(load.qualified_name, 0) + load.rows
             download_rows[f"{result.partition_key}: {load.download_key}"] = load.rows
+    layouts = {f"{r.partition_key}: {key}": layout for r in results for key, layout in r.layouts.items()}
+    unread = {f"{r.partition_key}: {key}": why for r in results for key, why in r.unread.items()}
     metadata: dict[str, Any] = {
+        "recast/layouts": dg.MetadataValue.json(layouts),
+        **({"recast/unread_by_marts": dg.MetadataValue.json(unread)} if unread else {}),
         "recast/duckdb_tables": dg.MetadataValue.json(sorted(row_counts)),
         "recast/row_counts": dg.MetadataValue.json(row_counts),
         "recast/table_rows": dg.MetadataValue.json(table_rows),

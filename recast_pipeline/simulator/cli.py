@@ -19,7 +19,7 @@ import uvicorn
 from .app import create_app
 from .config import SimulatorConfig
 from .objectstore import create_store_app
-from .readings import CHOICES, Readings, parse_reading
+from .readings import Readings, add_reading_arguments, readings_from_arguments
 from .threaded import ThreadedServer, bind
 
 
@@ -39,12 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="refresh every deployment's model every S seconds")
     parser.add_argument("--faults", default=None, metavar="JSON", help='initial fault knobs, e.g. '
                                                                        '\'{"rate_limit_rate": 0.1}\'')
-    parser.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
-                        help="how an open question of the API is played, e.g. downloads=redirect (repeatable); "
-                             + "; ".join(f"{k}: {'|'.join(map(str, v))}" for k, v in CHOICES.items())
-                             + "; max_per_page: an integer >= 1")
-    parser.add_argument("--unfriendly", action="store_true",
-                        help="every unfriendly reading at once (applied before --reading)")
+    add_reading_arguments(parser)
     parser.add_argument("--refresh", default=None, metavar="DASHBOARD",
                         help="don't serve: refresh DASHBOARD (a slug, a deployment id, or 'all') on the "
                              "running simulator and exit")
@@ -58,10 +53,7 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
         kwargs["data_end"] = args.data_end
     if args.faults:
         kwargs["faults"] = json.loads(args.faults)
-    knobs: dict = {}
-    for text in args.reading:
-        knobs.update(parse_reading(text))
-    kwargs["readings"] = (Readings.unfriendly() if args.unfriendly else Readings()).replace(**knobs)
+    kwargs["readings"] = readings_from_arguments(args)
     return SimulatorConfig(**kwargs)
 
 

@@ -101,3 +101,20 @@ def parse_reading(text: str) -> dict[str, Any]:
     if numeric and not raw.lstrip("-").isdigit():
         raise ValueError(f"reading {name} must be an integer; got {raw!r}")
     return {name: int(raw) if numeric else raw}
+
+
+def add_reading_arguments(parser) -> None:
+    """``--reading NAME=VALUE`` (repeatable) and ``--unfriendly``, for every command that starts a simulator."""
+    parser.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
+                        help="how an open question of the API is played, e.g. layout=long (repeatable); "
+                             + "; ".join(f"{k}: {'|'.join(map(str, v))}" for k, v in CHOICES.items())
+                             + "; max_per_page: an integer >= 1")
+    parser.add_argument("--unfriendly", action="store_true",
+                        help="every unfriendly reading at once (applied before --reading)")
+
+
+def readings_from_arguments(args) -> Readings:
+    knobs: dict[str, Any] = {}
+    for text in args.reading:
+        knobs.update(parse_reading(text))
+    return (Readings.unfriendly() if args.unfriendly else Readings()).replace(**knobs)
