@@ -102,3 +102,28 @@ def test_file_table_and_schema_names():
 
 def test_quote_identifier_escapes_quotes():
     assert quote_identifier('a"b') == '"a""b"'
+
+
+def test_a_nul_in_a_value_survives_sql_and_comments_stay_constant():
+    import duckdb
+
+    from recast_pipeline.landing.naming import comment_literal, quote_literal
+
+    with duckdb.connect() as con:
+        assert con.execute(f"SELECT {quote_literal('nul' + chr(0) + 'byte')}").fetchone()[0] == "nul\x00byte"
+        con.execute("CREATE TABLE t (x INTEGER)")
+        con.execute(f"COMMENT ON TABLE t IS {comment_literal('a' + chr(0) + 'b')}")
+        assert con.execute("SELECT comment FROM duckdb_tables()").fetchone()[0] == "a\ufffdb"
+
+
+def test_a_very_long_key_gets_a_short_distinct_table_name():
+    long_a, long_b = "k" * 300, "k" * 299 + "j"
+    assert len(table_identifier(long_a)) <= 93 and table_identifier(long_a) != table_identifier(long_b)
+
+
+def test_dot_keys_are_one_encoded_path_segment():
+    from recast_pipeline.recast.download import download_path
+
+    assert download_path("/r", 7, "..") == "/r/7/downloads/%2E%2E"
+    assert download_path("/r", 7, ".") == "/r/7/downloads/%2E"
+    assert download_path("/r", 7, "a/b ..") == "/r/7/downloads/a%2Fb%20.."

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 LINEAGE_COLUMNS = ("dashboard", "deployment_id", "model_date", "partition_key", "report_id", "download_key", "loaded_at")
-RESERVED_SCHEMAS = frozenset({"main", "recast_meta", "information_schema", "pg_catalog", "temp", "system"})
+RESERVED_SCHEMAS = frozenset({"main", "recast_meta", "recast_marts", "information_schema", "pg_catalog", "temp", "system"})
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _PLAIN_SEGMENT = re.compile(r"[a-z0-9][a-z0-9_.-]{0,99}")
@@ -77,9 +77,12 @@ def safe_segment(text: str) -> str:
 
 
 def table_identifier(logical_table: str) -> str:
-    """The SQL table (and folder) name of a logical table: the column rule, readable first."""
+    """The SQL table (and folder) name of a logical table: the column rule, readable first
+    (too long a name, e.g. from a 300-character key, is cut and hashed: a folder name has a limit)."""
     if _NOT_ALNUM.sub("", logical_table.replace("%", " pct ").lower()):
-        return normalize_column(logical_table)
+        name = normalize_column(logical_table)
+        if len(name) <= _MAX_NAME:
+            return name
     return safe_name(logical_table)
 
 
@@ -100,5 +103,13 @@ def quote_identifier(name: str) -> str:
 
 
 def quote_literal(text: str) -> str:
-    """SQL string literal quoting for values that cannot be bound as parameters (paths in COPY)."""
-    return "'" + text.replace("'", "''") + "'"
+    """SQL string literal quoting for values that cannot be bound as parameters (paths in COPY).
+
+    A NUL character ends DuckDB's SQL text, so it travels as ``chr(0)`` between quoted parts."""
+    quoted = "'" + text.replace("'", "''") + "'"
+    return quoted.replace("\x00", "' || chr(0) || '") if "\x00" in text else quoted
+
+
+def comment_literal(text: str) -> str:
+    """A constant literal for ``COMMENT ON ... IS`` (which takes no expression): a NUL reads U+FFFD there."""
+    return quote_literal(text.replace("\x00", "\ufffd"))

@@ -36,8 +36,14 @@ CSV_HEADERS = {"Accept": "text/csv"}
 
 
 def download_path(reports_path: str, report_id: int, key: str) -> str:
-    """The download URL path; the key is one path segment whatever characters it holds."""
-    return f"{reports_path}/{int(report_id)}/downloads/{quote(key, safe='')}"
+    """The download URL path; the key is one path segment whatever characters it holds.
+
+    A key of ``.`` or ``..`` is percent-encoded whole: written plainly, URL normalization (httpx's,
+    a proxy's) would read it as a dot-segment and fetch the report or the report list instead."""
+    segment = quote(key, safe="")
+    if key in (".", ".."):
+        segment = "%2E" * len(key)
+    return f"{reports_path}/{int(report_id)}/downloads/{segment}"
 
 
 def download_to_file(session: ApiSession, path: str, dest: Path) -> int:

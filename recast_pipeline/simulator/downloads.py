@@ -22,7 +22,11 @@ from .responses import error
 from .views import status_of
 
 CSV_TYPE = "text/csv; charset=utf-8"
-HOSTILE_KEYS = ("../../etc/x", "a/b", "it's \"q\"; DROP TABLE x;--", "naïve café")
+HOSTILE_KEYS = (
+    "../../etc/x", "a/b", "it's \"q\"; DROP TABLE x;--", "naïve café",
+    "/etc/passwd", "C:\\Windows\\win.ini", "..\\..\\up", "..", "nul\x00byte", "k" * 300,
+    "tables\u2010daily", "ｔａｂｌｅｓ－ｄａｉｌｙ", "tаbles-daily",  # hyphen U+2010, fullwidth, Cyrillic a
+)
 HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
              b"<body><h1>Bad Gateway</h1><p>The upstream report service did not respond.</p></body></html>\n")
 

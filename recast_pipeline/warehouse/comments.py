@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from recast_pipeline.landing.models import LandedTable
-from recast_pipeline.landing.naming import quote_identifier, quote_literal
+from recast_pipeline.landing.naming import comment_literal, quote_identifier
 from recast_pipeline.warehouse.catalog import qualified
 from recast_pipeline.warehouse.meta import META_SCHEMA
 
@@ -67,7 +67,7 @@ def document_table(con, schema: str, table: str, comment: str, *, columns_of: st
         [schema, table],
     ).fetchone()
     if current is None or current[0] != comment:
-        con.execute(f"COMMENT ON TABLE {qualified(schema, table)} IS {quote_literal(comment)}")
+        con.execute(f"COMMENT ON TABLE {qualified(schema, table)} IS {comment_literal(comment)}")
     known = {
         name: (kind, original)
         for name, kind, original in con.execute(
@@ -87,7 +87,7 @@ def document_table(con, schema: str, table: str, comment: str, *, columns_of: st
     for name, old in existing:
         text = _column_comment(name, *known.get(name, (None, None)), example)
         if text is not None and text != old:
-            con.execute(f"COMMENT ON COLUMN {qualified(schema, table)}.{quote_identifier(name)} IS {quote_literal(text)}")
+            con.execute(f"COMMENT ON COLUMN {qualified(schema, table)}.{quote_identifier(name)} IS {comment_literal(text)}")
 
 
 def document_schema(con, schema: str, report_type: str, kind: str, comment: str) -> None:
