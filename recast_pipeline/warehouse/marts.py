@@ -67,6 +67,8 @@ ESTIMATES = {
     "p95": ("95pct", "p95", "q95", "95thpercentile", "upper"),
 }
 GRAINS = {"tables-daily": "daily", "tables-weekly": "weekly", "tables-monthly": "monthly", "tables-total": "total"}
+SOURCES = {"compute_spend_summary": "channel_spend", "compute_insights_overview": "channel_effects",
+           "compute_period_summary": "channel_effects"}  # report type -> the mart its downloads feed
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,24 @@ _PARTITION = "report_type = ? AND dashboard = ? AND partition_key = ?"
 _OTHER_VERSION = f"{_PARTITION} AND NOT (deployment_id = ? AND model_date IS NOT DISTINCT FROM ?)"
 
 
+def _clear(con, table: str, report, history_versions: int | None, superseded_at: datetime) -> None:
+    """Delete the partition's rows of its report type, archiving another model version's first."""
+    partition = [report.report_type, report.dashboard, report.partition_key]
+    target, kept = qualified(MARTS_SCHEMA, table), qualified(MARTS_SCHEMA, table + HISTORY)
+    if history_versions != 0:
+        version = [report.deployment_id, report.model_date]
+        others = con.execute(f"SELECT DISTINCT deployment_id, model_date FROM {target} WHERE {_OTHER_VERSION}",
+                             [*partition, *version]).fetchall()
+        for other in others:  # one copy per model version: archiving it again replaces the older copy
+            con.execute(f"DELETE FROM {kept} WHERE {_PARTITION} AND deployment_id = ? AND model_date IS NOT DISTINCT FROM ?",
+                        [*partition, *other])
+        if others:
+            con.execute(f"INSERT INTO {kept} SELECT *, CAST(? AS TIMESTAMPTZ) FROM {target} WHERE {_OTHER_VERSION}",
+                        [superseded_at, *partition, *version])
+        history.prune_table(con, kept, report.dashboard, history_versions)
+    con.execute(f"DELETE FROM {target} WHERE {_PARTITION}", partition)
+
+
 def replace_partition(
     con, report, schema: str, downloads: Sequence[tuple[LandedTable, Layout]], *,
     history_versions: int | None, superseded_at: datetime, loaded_at: datetime,
@@ -185,20 +205,10 @@ def replace_partition(
 
     Returns, per download key a mart could not read, why (the caller records it and warns)."""
     ensure(con)
-    partition = [report.report_type, report.dashboard, report.partition_key]
-    version = [report.deployment_id, report.model_date]
-    for table in TABLES:
-        target, kept = qualified(MARTS_SCHEMA, table), qualified(MARTS_SCHEMA, table + HISTORY)
-        if history_versions != 0:
-            others = con.execute(f"SELECT DISTINCT deployment_id, model_date FROM {target} WHERE {_OTHER_VERSION}",
-                                 [*partition, *version]).fetchall()
-            for other in others:  # one copy per model version: archiving it again replaces the older copy
-                con.execute(f"DELETE FROM {kept} WHERE {_PARTITION} AND deployment_id = ? "
-                            "AND model_date IS NOT DISTINCT FROM ?", [*partition, *other])
-            con.execute(f"INSERT INTO {kept} SELECT *, CAST(? AS TIMESTAMPTZ) FROM {target} WHERE {_OTHER_VERSION}",
-                        [superseded_at, *partition, *version])
-            history.prune_table(con, kept, report.dashboard, history_versions)
-        con.execute(f"DELETE FROM {target} WHERE {_PARTITION}", partition)
+    table = SOURCES.get(report.report_type)
+    if table is None:
+        return {}
+    _clear(con, table, report, history_versions, superseded_at)
     notes = {}
     lineage = (f"CAST(? AS VARCHAR) AS dashboard, CAST(? AS BIGINT) AS deployment_id, CAST(? AS VARCHAR) AS model_date, "
                "CAST(? AS VARCHAR) AS partition_key")
