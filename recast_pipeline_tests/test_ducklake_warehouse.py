@@ -4,7 +4,7 @@
 * ``file_local``: catalog in a DuckDB file, data files in a local folder.
 
 Every test of the load, replacement, schema evolution, ``recast_meta``, history per model version,
-comments and the refit view that takes the ``warehouse`` fixture runs here against each lake
+comments, the marts and the refit view that takes the ``warehouse`` fixture runs here against each lake
 (the ones about the file itself, its lock and its storage format, stay with the file). Then what
 only a lake has: where its files go, and that a fresh reader needs only the catalog and storage.
 """
@@ -19,6 +19,7 @@ import pytest
 import test_warehouse
 import test_warehouse_comments
 import test_warehouse_history
+import test_warehouse_marts
 import test_warehouse_partitions
 import test_warehouse_refit
 from recast_pipeline.warehouse import Warehouse, WarehouseError
@@ -30,7 +31,8 @@ from warehouse_loads import area, load, rows  # noqa: F401 (fixtures)
 FILE_ONLY = {"test_a_warehouse_from_before_dashboards_is_migrated_in_the_load"}  # writes a DuckDB file by hand
 REUSED = {
     name: function
-    for module in (test_warehouse, test_warehouse_comments, test_warehouse_history, test_warehouse_partitions, test_warehouse_refit)
+    for module in (test_warehouse, test_warehouse_comments, test_warehouse_history, test_warehouse_marts,
+                   test_warehouse_partitions, test_warehouse_refit)
     for name, function in vars(module).items()
     if name.startswith("test_") and name not in FILE_ONLY and "warehouse" in inspect.signature(function).parameters
 }
