@@ -119,3 +119,85 @@ def test_download_inline_by_default(simulator):
         answer = client.get(f"/reports/{report_id}/downloads/tables-total")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     assert simulator.object_store_stats()["requests"] == 0
+
+
+def _timestamps(client, report_id: int) -> tuple[str, str, str]:
+    """(created_at, updated_at of the show answer, updated_at of the list row)."""
+    shown = client.get(f"/reports/{report_id}").json()
+    row = next(r for r in client.get("/reports", params={"per_page": 100}).json()["data"] if r["id"] == report_id)
+    assert row["created_at"] == shown["created_at"]
+    return shown["created_at"], shown["updated_at"], row["updated_at"]
+
+
+@pytest.mark.parametrize("reading", ["on_finish", "static", "per_poll"])
+def test_report_timestamps(simulator_factory, reading):
+    """updated_at moves when the report finishes, never, or on every answer (list rows too)."""
+    sim = simulator_factory(latency=3600.0, readings={"report_timestamps": reading})
+    with sim.http_client() as client:
+        report_id = client.post("/reports", json={"show_in_ui": True, "form": FORM}).json()["id"]
+        running = [_timestamps(client, report_id) for _ in range(2)]
+        sim.finish_reports()
+        final = [_timestamps(client, report_id) for _ in range(2)]
+    created = running[0][0]
+    stamps = [stamp for _, show, row in running + final for stamp in (show, row)]
+    if reading == "static":
+        assert set(stamps) == {created}
+    elif reading == "per_poll":
+        assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps) and stamps[0] > created
+    else:
+        assert set(stamps[:4]) == {created}  # ready all along: no status change yet
+        assert stamps[4] > created and set(stamps[4:]) == {stamps[4]}  # moved once, when it finished
+
+
+@pytest.mark.parametrize("reading", ["on_finish", "static", "per_poll"])
+def test_report_timestamps_of_a_prerendered_report_rerun_in_place(simulator_factory, reading):
+    sim = simulator_factory(latency=0.0, readings={"prerendered_rerun": "in_place", "report_timestamps": reading})
+    with sim.http_client() as client:
+        report_id = sim.refresh_model("revenue")["prerendered_report_ids"][0]
+        before = client.get(f"/reports/{report_id}").json()
+        sim.refresh_model("revenue")  # re-run in place again: same id
+        after = client.get(f"/reports/{report_id}").json()
+    assert after["created_at"] == before["created_at"]
+    if reading == "static":
+        assert after["updated_at"] == before["updated_at"] == before["created_at"]
+    else:  # on_finish: the re-run finished later; per_poll: any later answer
+        assert after["updated_at"] > before["updated_at"]
+
+
+def test_deployment_fields_full_and_id_name(simulator_factory):
+    sim = simulator_factory()
+    with sim.http_client() as client:
+        full_rows = client.get("/deployments").json()["data"]
+        full = client.get("/deployments/5716").json()
+        sim.set_readings(deployment_fields="id_name")
+        thin_rows = client.get("/deployments").json()["data"]
+        thin = client.get("/deployments/5716").json()
+    assert set(full_rows[0]) == {"id", "dashboard_slug", "active", "model_date", "created_at", "updated_at"}
+    assert [set(row) for row in thin_rows] == [{"id", "name"}] * 3
+    assert [(r["id"], r["name"]) for r in thin_rows] == [(5715, "Acme Revenue (US)"), (5716, "Acme Revenue (US)"),
+                                                          (5717, "Acme New Customers (CA)")]
+    left_out = {"model_date", "updated_at", "created_at", "active", "dashboard_slug"}
+    assert left_out <= set(full) and not left_out & set(thin)
+    assert thin == {k: v for k, v in full.items() if k not in left_out}  # labels, dates, spikes, currency kept
+
+
+def test_new_readings_through_admin_and_cli(simulator):
+    import argparse
+
+    from recast_pipeline.simulator import cli
+
+    with simulator.http_client() as client:
+        answer = client.post(f"{simulator.base_url}/_admin/readings",
+                             json={"report_timestamps": "per_poll", "deployment_fields": "id_name"})
+        bad = client.post(f"{simulator.base_url}/_admin/readings", json={"report_timestamps": "sometimes"})
+    assert answer.status_code == 200 and (answer.json()["report_timestamps"], answer.json()["deployment_fields"]) == (
+        "per_poll", "id_name")
+    assert bad.status_code == 422 and "report_timestamps" in bad.json()["message"]
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    config = cli._config(parser.parse_args(["--reading", "report_timestamps=static",
+                                            "--reading", "deployment_fields=id_name"]))
+    banner = cli.banner(config, 1)
+    assert "Readings: report_timestamps=static, deployment_fields=id_name" in banner
+    assert "export RECAST_DASHBOARDS=5716,5717" in banner  # the names the pipeline will see
+    assert "report_timestamps: on_finish|static|per_poll" in " ".join(parser.format_help().split())

@@ -72,6 +72,7 @@ def _refresh(args: argparse.Namespace) -> int:
 def banner(config: SimulatorConfig, port: int, store=None) -> str:
     store = store or create_app(config).state.sim.store
     active = store.registry.active()
+    fields = config.readings.deployment_fields  # id_name: the pipeline names each dashboard by its deployment id
     changed = {k: v for k, v in config.readings.as_dict().items() if v != getattr(Readings(), k)}
     lines = [
         f"Recast simulator on http://{config.host}:{port}  (latency {config.latency}s +/- {config.jitter}s, "
@@ -80,8 +81,9 @@ def banner(config: SimulatorConfig, port: int, store=None) -> str:
         f"export RECAST_BASE_URL=http://{config.host}:{port}",
         f"export RECAST_CLIENT_SLUG={config.client_slug}",
         f"export RECAST_PAT={config.token}",
-        f"export RECAST_DASHBOARDS={','.join(r.dashboard for r in active)}",
-        "Dashboards: " + "; ".join(f"{r.dashboard} (active deployment {r.id}, {r.spec.name})" for r in active),
+        f"export RECAST_DASHBOARDS={','.join(r.client_dashboard(fields) for r in active)}",
+        "Dashboards: " + "; ".join(f"{r.client_dashboard(fields)} (active deployment {r.id}, {r.spec.name})"
+                                   for r in active),
         "Readings: " + (", ".join(f"{k}={v}" for k, v in changed.items()) or "the documented defaults"),
         "Admin: POST /_admin/refresh, GET|PUT /_admin/faults, GET|POST /_admin/readings, GET /_admin/stats "
         "(same token). Ctrl-C stops.",

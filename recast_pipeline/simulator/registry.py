@@ -4,7 +4,9 @@ A model refresh either adds a deployment to the dashboard and turns the old one 
 the id and moves its ``model_date``/``updated_at`` (the ``refresh`` reading). Every deployment of a
 dashboard models the same observed data; the dashboard's model version (its numbers) goes up by one
 per refresh. Timestamps only move forward (at least 1 ms per change), so ``updated_at`` comparisons
-are strict even on a fast machine.
+are strict even on a fast machine. What a list row and a detail show is a reading
+(``deployment_fields``): every documented field, or only ``id`` and ``name`` (and the detail's labels
+and dates), as some accounts or older deployments answer.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from .deployments import DEPLOYMENTS, OLDER_REVENUE_ID, REVENUE, DeploymentSpec
 
 N_FORECAST = 90
 TICK = dt.timedelta(milliseconds=1)
+# What deployment_fields=id_name leaves out of a detail (a list row keeps only id and name).
+VERSION_FIELDS = ("dashboard_slug", "active", "model_date", "created_at", "updated_at")
 
 
 def iso(moment: dt.datetime) -> str:
@@ -51,13 +55,24 @@ class DeploymentRecord:
     def dashboard(self) -> str:
         return self.spec.dashboard_slug
 
-    def summary(self) -> dict[str, Any]:
-        """A list row: no labels (RECAST_API.md: read the detail for those)."""
+    def client_dashboard(self, fields: str = "full") -> str:
+        """The dashboard as a client names it: the slug, or its id as text where no slug is shown (``id_name``)."""
+        return str(self.id) if fields == "id_name" else self.dashboard
+
+    def summary(self, fields: str = "full") -> dict[str, Any]:
+        """A list row: no labels (RECAST_API.md: read the detail for those); ``id_name``: id and name only."""
+        if fields == "id_name":
+            return {"id": self.id, "name": self.spec.name}
         return {"id": self.id, "dashboard_slug": self.dashboard, "active": self.active,
                 "model_date": self.model_date.isoformat(), "created_at": iso(self.created_at),
                 "updated_at": iso(self.updated_at)}
 
-    def detail(self) -> dict[str, Any]:
+    def detail(self, fields: str = "full") -> dict[str, Any]:
+        """The show answer; ``id_name`` keeps labels and dates but nothing that tells the model version."""
+        detail = self._detail()
+        return {k: v for k, v in detail.items() if k not in VERSION_FIELDS} if fields == "id_name" else detail
+
+    def _detail(self) -> dict[str, Any]:
         spec = self.spec
         spikes = [{"name": name, "dates": [d.isoformat() for y in range(DATA_START.year, self.end_date.year + 1)
                                             if DATA_START <= (d := dt.date(y, month, day)) <= self.end_date]}

@@ -118,7 +118,8 @@ async def list_deployments(request: Request) -> Response:
     if problem:
         return problem
     records = sim.store.registry.records(request.query_params.get("dashboard_slug"))
-    return page_response(request, records, sim.store.readings, lambda r: r.summary())
+    readings = sim.store.readings
+    return page_response(request, records, readings, lambda r: r.summary(readings.deployment_fields))
 
 
 async def show_deployment(request: Request) -> Response:
@@ -126,7 +127,7 @@ async def show_deployment(request: Request) -> Response:
     record = None if problem else sim.store.registry.get(request.path_params["deployment_id"])
     if problem or record is None:
         return problem or error(404, "not_found", f"deployment {request.path_params['deployment_id']} not found")
-    return JSONResponse(record.detail())
+    return JSONResponse(record.detail(sim.store.readings.deployment_fields))
 
 
 def _kpi_views(sim) -> list[dict]:

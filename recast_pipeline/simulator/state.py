@@ -3,7 +3,8 @@
 Statuses are a function of time (no background workers): a report is ``ready`` for the first fifth
 of its run time, ``processing`` until the run time has passed, then ``success`` (or ``error`` where
 the real API fails). Run times are deterministic per (seed, report id). A pre-rendered report re-run
-in place starts a new run (running again for the report latency, then ``success``). All methods are
+in place starts a new run (running again for the report latency, then ``success``). What a report's
+``updated_at`` shows is a reading (``report_timestamps``, ``shown_updated_at``). All methods are
 thread-safe because the HTTP thread and test code (through the server handle) share one store.
 """
 
@@ -22,7 +23,7 @@ from .data import ModelData, model_data, stable_seed
 from .deployments import DeploymentSpec
 from .history import history_rows
 from .readings import Readings
-from .registry import DeploymentRecord, Registry, later
+from .registry import TICK, DeploymentRecord, Registry, later
 from .reporttypes import build_downloads, dashboard_form, fails_on, prerendered_types
 
 FIRST_REPORT_ID = 1001
@@ -45,6 +46,7 @@ class SimReport:
     show_in_ui: bool = True
     queued: float = 0.0  # seconds it waited for a free slot (``capacity``) before it started computing
     run_at: dt.datetime | None = None  # wall time the current run began (created_at until a re-run)
+    shown_at: dt.datetime | None = None  # the last updated_at shown under report_timestamps=per_poll
     _downloads: list[DownloadSpec] | None = field(default=None, repr=False)
 
     def status_at(self, now: float) -> tuple[str, float]:
@@ -56,10 +58,14 @@ class SimReport:
         return ("ready", 0.0) if elapsed < ready_until else ("processing", ready_until)
 
     def updated_at(self, now: float) -> dt.datetime:
-        """When the status last changed (or the report last re-ran)."""
+        """When the status last changed (or the report last re-ran): ``report_timestamps=on_finish``."""
         status, began = self.status_at(now)
         queued = self.queued if status != "ready" else 0.0  # leaving the queue is not a status change
         return (self.run_at or self.created_at) + dt.timedelta(seconds=queued + began)
+
+
+def _millis(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 class Store:
@@ -181,6 +187,19 @@ class Store:
             report.started, report.duration, report._downloads = now, self._duration(report_id), None
             report.final_status = "error" if fails_on(report.report_type, record.spec) else "success"
         return list(report_ids)
+
+    def shown_updated_at(self, report: SimReport, now: float) -> dt.datetime:
+        """The ``updated_at`` an answer shows: when the status last changed (``on_finish``), always
+        ``created_at`` (``static``), or a new moment on every answer, later than the last (``per_poll``)."""
+        reading = self.readings.report_timestamps
+        if reading == "static":
+            return report.created_at
+        if reading == "per_poll":
+            with self._lock:  # whole milliseconds, as shown: each answer's stamp is visibly later
+                previous, stamp = _millis(report.shown_at or report.created_at), _millis(later(None))
+                report.shown_at = stamp if stamp > previous else previous + TICK
+                return report.shown_at
+        return report.updated_at(now)
 
     def get(self, report_id: int) -> SimReport | None:
         with self._lock:

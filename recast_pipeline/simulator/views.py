@@ -1,4 +1,5 @@
-"""What a report looks like on the wire, under the readings that change it (``names``, ``form_scalars``).
+"""What a report looks like on the wire, under the readings that change it (``names``, ``form_scalars``,
+``report_timestamps``).
 
 The stored report keeps what was sent; the readings only shape the answer, so a knob changed at run
 time applies to every later answer.
@@ -50,7 +51,7 @@ def report_json(store: Store, report: SimReport, status: str, now: float, full: 
     if full:
         data["form"] = stringify(report.form) if readings.form_scalars == "strings" else report.form
     data["created_at"] = iso(report.created_at)
-    data["updated_at"] = iso(report.updated_at(now))
+    data["updated_at"] = iso(store.shown_updated_at(report, now))
     if full and status == "success":
         downloads = [*store.downloads(report), *extra_downloads]
         data["results"] = {"downloads": [{"key": d.key, "description": d.description} for d in downloads]}
