@@ -2,7 +2,9 @@
 
 The rule itself is tested with scripted events (no clock, no server); a simulator with a small
 capacity and a queue limit then shows a batch finishing without a duplicate or a failure while the
-limit comes down from the ceiling. Outcomes only: no wall-clock assertions.
+limit comes down from the ceiling. Run times come from what the client observes (issue 19, item 5):
+a simulator that holds its reports until the test releases them, read on a fake clock, shows the
+limit adapting the same whatever Recast's timestamps mean. Outcomes only: no wall-clock assertions.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from recast_pipeline.recast.batch import ReportRequest, run_reports
-from recast_pipeline.recast.concurrency import INITIAL, InFlightLimit
+from recast_pipeline.recast.concurrency import INITIAL, SLOWER, InFlightLimit
 
-from fakes import spend_form
+from fakes import FakeClock, spend_form
 
 TYPE = "compute_spend_summary"
 
@@ -37,14 +39,14 @@ def test_grows_by_one_per_report_while_latency_stays_flat():
 
 def test_halves_once_when_reports_queue_then_grows_slowly():
     limit = InFlightLimit(64)
-    limit.finished(TYPE, 0.0, 10.0)
+    limit.finished(TYPE, 0.0, 10.0, running_at=9.0)
     window = limit.limit
-    limit.finished(TYPE, 0.0, 20.0)  # queued: twice the fastest
+    limit.finished(TYPE, 0.0, 20.0, running_at=19.0)  # still running at 19: queued, twice the fastest
     assert limit.limit == window // 2
-    limit.finished(TYPE, 0.0, 21.0)  # submitted before that cut: no second cut
+    limit.finished(TYPE, 0.0, 21.0, running_at=20.0)  # submitted before that cut: no second cut
     assert limit.limit == window // 2
     for _ in range(window // 2):
-        limit.finished(TYPE, 30.0, 40.0)
+        limit.finished(TYPE, 30.0, 40.0, running_at=39.0)
     assert limit.limit == window // 2 + 1  # one per round trip now
 
 
@@ -72,25 +74,69 @@ def test_a_batch_beyond_recast_capacity_finishes_once_each(simulator_factory, co
     assert stats["creates"] == 12 and stats["in_flight_peak"] <= 2  # never a duplicate; Recast's capacity held
 
 
-def test_recasts_own_run_time_wins_over_our_lateness_in_noticing():
+def test_our_lateness_in_noticing_never_reads_as_congestion():
     limit = InFlightLimit(64)
-    limit.finished(TYPE, 0.0, 10.0, took=10.0)
-    limit.finished(TYPE, 0.0, 30.0, took=10.5)  # we noticed late (busy process); Recast was not slower
+    limit.finished(TYPE, 0.0, 10.5, running_at=9.5)
+    limit.finished(TYPE, 0.0, 40.0, running_at=10.0)  # seen final late (a busy process); running only until 10
+    limit.finished(TYPE, 0.0, 12.0)  # final at its first poll: nothing says it ran long
+    assert limit.limit == INITIAL + 3 and limit.fastest[TYPE] == 10.5
+
+
+def test_only_a_report_seen_running_past_slower_times_the_fastest_cuts():
+    limit = InFlightLimit(64)
+    limit.finished(TYPE, 0.0, 10.0, running_at=9.0)
+    limit.finished(TYPE, 0.0, 30.0, running_at=SLOWER * 10.0)  # at the bound, not past it
     assert limit.limit == INITIAL + 2
+    limit.finished(TYPE, 0.0, 30.0, running_at=SLOWER * 10.0 + 0.1)
+    assert limit.limit == (INITIAL + 2) // 2
 
 
-def test_a_queued_report_shows_its_queueing_in_recasts_timestamps(simulator_factory, connect):
-    sim = simulator_factory(latency=0.2, capacity=1)
-    client = connect(sim)
-    outcomes = list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(2)], max_in_flight=2))
-    run_times = sorted(_seconds(o.report) for o in outcomes)
-    assert run_times[0] == pytest.approx(0.2, abs=0.05) and run_times[1] >= 0.35  # waited for the first
+class _Releases:
+    """The client's sleep on a fake clock: at each fake time in ``at``, the simulator (which holds
+    every report: an hour's latency) finishes what it computes; at the last one, our process is
+    then busy for ``busy`` seconds more before it polls again."""
+
+    def __init__(self, sim, at: list[float], busy: float = 0.0) -> None:
+        self.sim, self.at, self.busy, self.clock = sim, list(at), busy, FakeClock()
+
+    def __call__(self, seconds: float) -> None:
+        self.clock.sleep(seconds)
+        while self.at and self.clock.now >= self.at[0]:
+            self.at.pop(0)
+            self.sim.finish_reports()
+            self.clock.now += 0.0 if self.at else self.busy
 
 
-def _seconds(report) -> float:
-    from recast_pipeline.recast.models import parse_timestamp
+def _two_waves(simulator_factory, connect, reading: str, releases: list[float], busy: float = 0.0) -> InFlightLimit:
+    """Four reports released at ``releases[0]`` (fake seconds), then the two the grown limit lets in,
+    released at ``releases[1]``; returns the limit after the batch."""
+    sim = simulator_factory(latency=3600.0, readings={"report_timestamps": reading})
+    sleep = _Releases(sim, releases, busy)
+    client = connect(sim, clock=sleep.clock, sleep=sleep, poll_interval=1.0, report_timeout=900.0)
+    limit = InFlightLimit(64, window=4.0)
+    requests = [ReportRequest(i, spend_form(i), force_new=True) for i in range(6)]
+    outcomes = list(run_reports(client, requests, limit=limit))
+    assert len(outcomes) == 6 and all(o.ok for o in outcomes) and sim.stats()["creates"] == 6
+    return limit
 
-    return (parse_timestamp(report.updated_at) - parse_timestamp(report.created_at)).total_seconds()
+
+READINGS = ["on_finish", "static", "per_poll"]
+
+
+@pytest.mark.parametrize("reading", READINGS)
+def test_the_limit_grows_whatever_recasts_timestamps_mean(simulator_factory, connect, reading):
+    """The second wave ran half as long as the first, but our process was busy for 100 s before it
+    noticed: no cut, whether ``updated_at`` moved at the finish, never, or on every poll."""
+    limit = _two_waves(simulator_factory, connect, reading, releases=[20.0, 30.0], busy=100.0)
+    assert limit.limit == 10 and limit.growing_fast  # 4, +1 for each of the six
+
+
+@pytest.mark.parametrize("reading", READINGS)
+def test_a_queued_wave_cuts_the_limit_whatever_recasts_timestamps_mean(simulator_factory, connect, reading):
+    """The second wave was still running at three times the first wave's run time: it queued, and
+    the limit is cut, also where the timestamps say every report took no time (``static``)."""
+    limit = _two_waves(simulator_factory, connect, reading, releases=[20.0, 80.0])
+    assert limit.limit == 4 and not limit.growing_fast  # 4 -> 8 after the first wave, halved once
 
 
 class _Stop(Exception):

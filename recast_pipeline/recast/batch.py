@@ -2,9 +2,10 @@
 
 Why: a backfill of 24 months must take about one report's latency, not 24 of them, without
 flooding Recast. Requests are submitted until the in-flight limit is reached (it adapts to
-Recast's capacity, see ``concurrency``; ``max_in_flight`` is its ceiling); all of
-them are polled together; each time one finishes the next request is submitted, and the outcome
-is yielded at once so the caller can download it while the others still compute.
+Recast's capacity, see ``concurrency``, which reads when the poller saw each report running and
+final; ``max_in_flight`` is its ceiling); all of them are polled together; each time one finishes
+the next request is submitted, and the outcome is yielded at once so the caller can download it
+while the others still compute.
 
 A create Recast refuses with ``429`` while reports of ours compute is not waited out in retries
 (the step would neither poll nor land meanwhile, and could give the partition up): the limit is
@@ -26,8 +27,8 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, M
 
 from recast_pipeline.recast import errors
 from recast_pipeline.recast.concurrency import InFlightLimit
-from recast_pipeline.recast.models import Deployment, Report, parse_timestamp
-from recast_pipeline.recast.polling import latency_for
+from recast_pipeline.recast.models import Deployment, Report
+from recast_pipeline.recast.polling import PollResult, latency_for
 from recast_pipeline.recast.reuse import ReportIndex
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ def run_reports(
     on_event: EventHandler | None = None,
     deployments: Iterable[Deployment] = (),
     latency_hints: Mapping[str, float] | None = None,
+    limit: InFlightLimit | None = None,
 ) -> Iterator[ReportOutcome]:
     """Yield one ``ReportOutcome`` per request, in the order they finish.
 
@@ -97,11 +99,14 @@ def run_reports(
     ``finished``, ``failed``. ``deployments``: those the forms name, when the caller holds them
     (their version sets the reuse cutoff without a GET each). ``latency_hints``: usual run times
     by report type (and ``"<type>|<dashboard>"``), so new reports are polled around their finish.
+    ``limit``: the in-flight limit to adapt (default: a new one whose ceiling is ``max_in_flight``),
+    to carry what it learned from one batch to the next, or to read it afterwards.
     """
-    ceiling = int(max_in_flight or client.max_in_flight)
-    if ceiling < 1:
-        raise errors.ConfigurationError("max_in_flight must be at least 1")
-    limit = InFlightLimit(ceiling)
+    if limit is None:
+        ceiling = int(max_in_flight or client.max_in_flight)
+        if ceiling < 1:
+            raise errors.ConfigurationError("max_in_flight must be at least 1")
+        limit = InFlightLimit(ceiling)
     seen_429 = [client.rate_limited_count]
 
     def note_rate_limits() -> None:
@@ -118,11 +123,13 @@ def run_reports(
         if on_event is not None:
             on_event(kind, request, detail)
 
-    def finish(pending: _Pending, report: Report | None, error: Exception | None) -> ReportOutcome:
+    def finish(pending: _Pending, report: Report | None, error: Exception | None,
+               polled: PollResult | None = None) -> ReportOutcome:
         outcome = ReportOutcome(pending.request, report, error, pending.reused, pending.submitted_at, client.clock())
-        if error is None and not pending.reused:
-            limit.finished(str(pending.request.form.get("report_type")), pending.created_at, outcome.finished_at,
-                           _run_time(report))
+        if error is None and not pending.reused and polled is not None:
+            seen_final = polled.final_at if polled.final_at is not None else outcome.finished_at
+            limit.finished(str(pending.request.form.get("report_type")), pending.created_at, seen_final,
+                           polled.running_at)
         if error is None:
             assert report is not None
             emit("finished", pending.request, f"report {report.id} succeeded with {len(report.downloads)} downloads")
@@ -176,14 +183,4 @@ def run_reports(
             refused_at = None  # one of ours finished: Recast has room again
         for result in results:
             for pending in waiting.pop(result.report_id, []):
-                yield finish(pending, result.report, result.error)
-
-
-def _run_time(report: Report | None) -> float | None:
-    """Recast's own seconds from create to finish (queueing on its side included), when it says."""
-    if report is None:
-        return None
-    created, updated = parse_timestamp(report.created_at), parse_timestamp(report.updated_at)
-    if created is None or updated is None or updated < created:
-        return None
-    return (updated - created).total_seconds()
+                yield finish(pending, result.report, result.error, result)

@@ -3,12 +3,18 @@
 Why: Recast's capacity is unknown. Too few reports in flight and a backfill takes several times
 longer than it could; too many and they only queue on Recast's side (or get ``429``). So the
 number adapts like TCP's congestion window: it starts at ``min(ceiling, INITIAL)``, grows by one
-per report that finished in about its usual time (Recast's ``updated_at`` minus ``created_at``
-where it gives them, so our own lateness in noticing never reads as congestion), doubling per
-round trip until the first sign of congestion, then by one per round trip, and halves when a
-report took clearly longer than the fastest of its type (it queued) or when Recast answered
-``429``. At most one cut per round trip: only reports submitted after the last cut may cut again.
-The configured ``max_in_flight`` is the ceiling, never exceeded.
+per report that finished in about its usual time, doubling per round trip until the first sign of
+congestion, then by one per round trip, and halves when a report took clearly longer than the
+fastest of its type (it queued) or when Recast answered ``429``. At most one cut per round trip:
+only reports submitted after the last cut may cut again. The configured ``max_in_flight`` is the
+ceiling, never exceeded.
+
+Run times are measured from what the client observes, never read from Recast's ``created_at`` /
+``updated_at`` (the vendor does not say what they mean; ``updated_at`` may never move, or move on
+every poll). A report's run time lies between the last poll that still saw it running and the first
+that saw it final, both counted from its create. A type's fastest is the least upper bound seen,
+and a report counts as queued only when its lower bound exceeds ``SLOWER`` x that fastest, so our
+own lateness in noticing (a busy process, a long poll interval) never reads as congestion.
 """
 
 from __future__ import annotations
@@ -42,15 +48,17 @@ class InFlightLimit:
     def limit(self) -> int:
         return max(1, min(self.ceiling, int(self.window)))
 
-    def finished(self, kind: str, submitted_at: float, finished_at: float, took: float | None = None) -> None:
-        """A report we created finished: ``took`` is Recast's own run time (queueing included) when
-        known, else ``finished_at - submitted_at`` on our clock (which adds how late we noticed)."""
-        took = finished_at - submitted_at if took is None else took
+    def finished(self, kind: str, submitted_at: float, finished_at: float, running_at: float | None = None) -> None:
+        """A report we created finished. Our clock: ``submitted_at`` when its create returned,
+        ``running_at`` the last poll that still saw it running (None: none did), ``finished_at`` the
+        first poll that saw it final."""
+        upper = finished_at - submitted_at
+        lower = 0.0 if running_at is None else max(0.0, running_at - submitted_at)
         fastest = self.fastest.get(kind)
-        if fastest is not None and took > SLOWER * fastest:
+        self.fastest[kind] = upper if fastest is None else min(fastest, upper)
+        if fastest is not None and lower > SLOWER * fastest:
             self._cut(submitted_at, finished_at)
             return
-        self.fastest[kind] = took if fastest is None else min(fastest, took)
         self.window = min(float(self.ceiling), self.window + (1.0 if self.growing_fast else 1.0 / self.window))
 
     def rate_limited(self, now: float) -> None:

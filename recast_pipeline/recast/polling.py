@@ -14,6 +14,9 @@ rule: about four polls for a report that finishes as usual, seen at most 5% of E
 
 A poll that fails transiently (rate limit, 5xx, network, after the session's own retries) is not
 a report failure: the report is polled again later, until its own deadline.
+
+Each result says when, on the poller's clock, the report was last seen running and first seen
+final: its run time lies between the two (``concurrency`` measures Recast's load from them).
 """
 
 from __future__ import annotations
@@ -53,11 +56,16 @@ def first_interval(poll_interval: float) -> float:
 
 @dataclass(frozen=True)
 class PollResult:
-    """A report that reached an end: ``error`` is None exactly when ``report`` succeeded."""
+    """A report that reached an end: ``error`` is None exactly when ``report`` succeeded.
+
+    ``running_at``: when the last poll that saw it running was sent (None: none did); ``final_at``:
+    when the poll that saw it final returned (None: it did not end by a poll, e.g. a timeout)."""
 
     report_id: int
     report: Report | None
     error: errors.RecastError | None
+    running_at: float | None = None
+    final_at: float | None = None
 
 
 @dataclass
@@ -70,6 +78,7 @@ class _Watch:
     expected: float | None = None  # the usual run time of this report's type, when known
     status: str = ""
     last_error: str | None = None  # the failure of the latest poll, None once a poll succeeds
+    running_at: float | None = None  # when the last poll that saw it running was sent
 
 
 class ReportPoller:
@@ -132,7 +141,7 @@ class ReportPoller:
         return finished
 
     def _poll_one(self, watch: _Watch) -> PollResult | None:
-        report_id = watch.report_id
+        report_id, asked = watch.report_id, self._clock()
         try:
             report = self._get_report(report_id)
         except TRANSIENT_ERRORS as exc:
@@ -149,12 +158,14 @@ class ReportPoller:
             logger.info("report %s is %s", report_id, report.status)
             if self._on_progress is not None:
                 self._on_progress(report)
+        seen = dict(running_at=watch.running_at, final_at=self._clock())
         if report.status == "success":
-            return PollResult(report_id, report, None)
+            return PollResult(report_id, report, None, **seen)
         if report.status == "error":
-            return PollResult(report_id, report, errors.ReportFailedError(report_id, report.form, report.name))
+            return PollResult(report_id, report, errors.ReportFailedError(report_id, report.form, report.name), **seen)
         if report.status not in RUNNING_STATUSES:
-            return PollResult(report_id, report, errors.UnknownStatusError(report_id, report.status))
+            return PollResult(report_id, report, errors.UnknownStatusError(report_id, report.status), **seen)
+        watch.running_at = asked
         return self._reschedule(watch)
 
     def _reschedule(self, watch: _Watch) -> PollResult | None:
