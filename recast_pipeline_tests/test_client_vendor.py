@@ -101,6 +101,17 @@ def test_several_active_deployments_newest_model_date_wins():
     assert active_by_dashboard([Deployment.from_json({"id": 9, "dashboard_slug": "x", "active": False})]) == {}
 
 
+def test_deployments_listed_with_id_and_name_only_each_count_keyed_by_id():
+    from recast_pipeline.recast import active_by_dashboard
+
+    thin = [Deployment.from_json({"id": i, "name": f"model {i}"}) for i in (5716, 5715, 5717)]
+    assert {k: d.id for k, d in active_by_dashboard(thin).items()} == {"5715": 5715, "5716": 5716, "5717": 5717}
+    slugged = [Deployment.from_json(row) for row in ({"id": 1, "dashboard_slug": "d"},  # does not say: counts
+                                                     {"id": 2, "dashboard_slug": "e"}, {"id": 3, "dashboard_slug": "e", "active": True},
+                                                     {"id": 4, "dashboard_slug": "e", "active": "false"})]
+    assert {k: d.id for k, d in active_by_dashboard(slugged).items()} == {"d": 1, "e": 3}  # marked active wins
+
+
 def test_kpi_ids_are_uuid_strings(connect):
     vendor = FakeVendor()
     client = connect(vendor)

@@ -35,3 +35,15 @@ def test_a_pinned_deployment_stands_for_its_dashboard_even_when_inactive(simulat
 def test_after_a_refresh_the_dashboard_resolves_to_the_new_deployment(simulator, connect):
     refresh = simulator.refresh_model("revenue")
     assert DashboardResolver(connect(simulator)).deployment_for("revenue").id == refresh["deployment_id"] != 5716
+
+
+def test_deployments_shown_with_id_and_name_only_are_dashboards_named_by_their_ids(simulator_factory, connect):
+    """Every listed deployment counts (the inactive 5715 too: nothing says it is inactive)."""
+    sim = simulator_factory(readings={"deployment_fields": "id_name"})
+    resolver = DashboardResolver(connect(sim))
+    assert {name: d.id for name, d in resolver.selected().items()} == {"5715": 5715, "5716": 5716, "5717": 5717}
+    revenue = resolver.deployment_for("5716")
+    assert revenue.has_detail and revenue.end_date == sim.config.data_end and revenue.refreshed_at is None
+    assert revenue.dashboard == "5716" and "Paid Social" in revenue.spend_channels
+    chosen = DashboardResolver(connect(sim), dashboards=("5716", "revenue"))
+    assert list(chosen.selected()) == ["5716"] and chosen.missing() == ["revenue"]

@@ -1,4 +1,5 @@
-"""The refresh and month-ready sensors against the simulator, under both readings of a refresh.
+"""The refresh and month-ready sensors against the simulator, under both readings of a refresh, and
+with deployments shown by id and name only (dashboards named by their ids).
 
 They request no runs themselves: they record what Recast did as events of the model assets
 (``recast/model_deployment`` per dashboard, ``recast/model_coverage`` per dashboard x month), and
@@ -102,3 +103,21 @@ def test_a_month_a_refresh_already_recorded_is_not_recorded_twice(simulator_fact
         instance.report_runless_asset_event(event)
     month = _tick(defs, MONTH_READY, instance)
     assert [p for p, _ in _events(month, COVERAGE)] == [f"signups|{sim.config.data_end.replace(day=1)}"]
+
+
+def test_with_deployments_shown_by_id_and_name_the_sensors_name_dashboards_by_id(simulator_factory, tmp_path, instance):
+    sim = simulator_factory(readings={"deployment_fields": "id_name"})
+    defs = definitions_for(sim, tmp_path)
+    first = _tick(defs, REFRESH, instance)
+    ids = ["5715", "5716", "5717"]  # every listed deployment counts, keyed by its id
+    assert sorted(first.dynamic_partitions_requests[0].partition_keys) == ids
+    assert [p for p, _ in _events(first, DEPLOYMENT)] == ids
+    quiet = _tick(defs, REFRESH, instance, first.cursor)
+    assert quiet.asset_events == [] and "No model refresh" in quiet.skip_message
+    new_id = sim.refresh_model("revenue")["deployment_id"]  # a new deployment: a new dashboard, first seen
+    second = _tick(defs, REFRESH, instance, quiet.cursor)
+    assert [p for p, _ in _events(second, DEPLOYMENT)] == [str(new_id)]
+    assert str(new_id) in second.dynamic_partitions_requests[0].partition_keys
+    month = _tick(defs, MONTH_READY, instance)
+    last = sim.config.data_end.replace(day=1)
+    assert {f"5716|{last}", f"5717|{last}", f"{new_id}|{last}"} <= {p for p, _ in _events(month, COVERAGE)}

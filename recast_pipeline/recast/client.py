@@ -186,7 +186,7 @@ class RecastClient:
         return Deployment.from_json(_unwrap(self._session.get_json(f"{self._prefix}/deployments/{int(deployment_id)}")))
 
     def active_deployments(self) -> dict[str, Deployment]:
-        """Per dashboard, its active deployment's summary (several active: newest ``model_date``, then id)."""
+        """Per dashboard, its active deployment's summary (see ``active_by_dashboard``)."""
         return active_by_dashboard(self.list_deployments())
 
     def list_kpis(self) -> list[Kpi]:
@@ -268,10 +268,13 @@ def _success(result: PollResult) -> Report:
 
 
 def active_by_dashboard(deployments: Iterable[Deployment]) -> dict[str, Deployment]:
-    """The active deployment of each dashboard: newest ``model_date``, then highest id, wins."""
+    """The active deployment of each dashboard: one marked active before one that does not say, then
+    newest ``model_date``, then highest id. Only ``active: false`` is left out: a deployment listed
+    without the field (some accounts list only ``id`` and ``name``) counts, under its dashboard or,
+    without a slug, its id as text (``Deployment.dashboard``)."""
     best: dict[str, Deployment] = {}
     for deployment in deployments:
-        if deployment.active is not True:
+        if deployment.active is False:
             continue
         current = best.get(deployment.dashboard)
         if current is None or _rank(deployment) > _rank(current):
@@ -281,7 +284,7 @@ def active_by_dashboard(deployments: Iterable[Deployment]) -> dict[str, Deployme
 
 def _rank(deployment: Deployment) -> tuple:
     made = parse_timestamp(deployment.model_date)
-    return (made is not None, made.timestamp() if made else 0.0, deployment.id)
+    return (deployment.active is True, made is not None, made.timestamp() if made else 0.0, deployment.id)
 
 
 def _env(name: str) -> str | None:
