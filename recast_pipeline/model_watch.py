@@ -139,7 +139,9 @@ def prerendered_refreshes(
     for report_id, row in sorted(found.items()):
         if settled | set(refreshes) >= set(current):
             break  # every dashboard is decided: no GET for the rest of its pre-rendered reports
-        stamp = parse_timestamp(row.updated_at) or parse_timestamp(row.created_at)
+        # created_at first: a re-render makes a new report; what updated_at shows is not documented
+        # (it may move on every read, or never)
+        stamp = parse_timestamp(row.created_at) or parse_timestamp(row.updated_at)
         if stamp is not None and all(_re_render(stamp, state.seen_at.get(name)) for name in current):
             continue  # a re-render of a refresh already seen, whichever dashboard it belongs to: no GET
         deployment_id = client.get_report(report_id).deployment_id

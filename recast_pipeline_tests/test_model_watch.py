@@ -102,6 +102,18 @@ def test_prerendered_reports_of_a_refresh_already_seen_trigger_nothing_more():
     assert state.prerendered_id == 3001
 
 
+def test_new_prerendered_reports_are_stamped_by_created_at_not_by_a_moving_updated_at():
+    """Under a reading where ``updated_at`` moves on every read it is always "now": a re-render of the
+    refresh already seen must still be recognized by when it was made."""
+    rerender = Report.from_json({**report(3001, created_at=NOW.isoformat()).raw,
+                                 "updated_at": (NOW + timedelta(hours=5)).isoformat()})
+    state = WatchState(prerendered_id=3000, seen_at={"revenue": NOW.isoformat()})
+    state.versions["revenue"] = ModelVersion.of(deployment(5716, "revenue"))
+    client = FakeClient([rerender])
+    assert prerendered_refreshes(client, state, {"revenue": deployment(5716, "revenue")}, []) == []
+    assert client.details == []  # told apart without a GET
+
+
 def test_a_list_that_is_not_newest_first_is_not_read_to_the_end():
     client = FakeClient([report(10), report(3004), *[report(i) for i in range(3003, 1000, -1)]])
     state = WatchState(prerendered_id=5)
