@@ -11,6 +11,7 @@ DEFAULT_BASE_URL = "https://api.getrecast.com"
 DEFAULT_POLL_INTERVAL = 30.0  # seconds between polls once a report has been running a while
 DEFAULT_REPORT_TIMEOUT = 15 * 60.0  # the vendor's own limit per report
 DEFAULT_MAX_IN_FLIGHT = 8  # reports computing at once, per run
+DEFAULT_REUSE_HORIZON_DAYS = 14.0  # how far back reuse reads the report list when a deployment has no refresh time
 DEFAULT_PARTITIONS_START = "2024-01-01"
 
 
@@ -126,6 +127,15 @@ def partitions_start() -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"RECAST_PARTITIONS_START must be YYYY-MM-DD, got {value!r}") from None
+
+
+def reuse_horizon_days() -> float:
+    """RECAST_REUSE_HORIZON_DAYS: how many days back the reuse lookup reads the report list when a
+    deployment does not say when it was refreshed (no ``model_date``/``updated_at``); default 14."""
+    days = _number("RECAST_REUSE_HORIZON_DAYS", DEFAULT_REUSE_HORIZON_DAYS)
+    if not days > 0:
+        raise ValueError(f"RECAST_REUSE_HORIZON_DAYS must be a positive number of days, got {days!r}")
+    return days
 
 
 @dataclass(frozen=True)

@@ -340,7 +340,7 @@ def test_download_404_not_retried(make_client, tmp_path):
 @pytest.fixture
 def env(monkeypatch):
     for name in ("RECAST_BASE_URL", "RECAST_CLIENT_SLUG", "RECAST_PAT", "API_PAT", "RECAST_POLL_INTERVAL",
-                 "RECAST_REPORT_TIMEOUT", "RECAST_MAX_IN_FLIGHT"):
+                 "RECAST_REPORT_TIMEOUT", "RECAST_MAX_IN_FLIGHT", "RECAST_REUSE_HORIZON_DAYS"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -357,6 +357,26 @@ def test_from_env_reads_every_variable(env):
         assert (client.poll_interval, client.report_timeout, client.max_in_flight) == (2.5, 60.0, 3)
     with RecastClient.from_env(max_in_flight=5, client_slug="other") as client:
         assert (client.max_in_flight, client.client_slug) == (5, "other")
+
+
+def test_reuse_horizon_from_the_environment_through_client_and_resource(env):
+    from recast_pipeline.orchestration.resources import RecastResource
+
+    env.setenv("RECAST_CLIENT_SLUG", "acme")
+    env.setenv("RECAST_PAT", TOKEN)
+    with RecastClient.from_env() as client:
+        assert client.reuse_horizon_days == 14.0  # DESIGN.md's default
+    env.setenv("RECAST_REUSE_HORIZON_DAYS", "3.5")
+    with RecastClient.from_env() as client:
+        assert client.reuse_horizon_days == 3.5
+    resource = RecastResource.from_env()
+    assert resource.reuse_horizon_days == 3.5
+    with RecastResource(base_url=BASE, client_slug="acme", token=TOKEN, reuse_horizon_days=2).get_client() as client:
+        assert client.reuse_horizon_days == 2.0
+    for bad in ("soon", "0", "-1"):
+        env.setenv("RECAST_REUSE_HORIZON_DAYS", bad)
+        with pytest.raises(ConfigurationError, match="RECAST_REUSE_HORIZON_DAYS"):
+            RecastClient.from_env()
 
 
 def test_from_env_defaults_and_api_pat_fallback(env):
@@ -389,7 +409,7 @@ def test_bad_number_in_environment_is_a_configuration_error(env):
 @pytest.mark.parametrize(
     "kwargs",
     [dict(base_url="api.getrecast.com"), dict(client_slug=""), dict(token=""), dict(poll_interval=0),
-     dict(max_in_flight=0), dict(backoff_base=0)],
+     dict(max_in_flight=0), dict(backoff_base=0), dict(reuse_horizon_days=0)],
 )
 def test_bad_arguments_are_configuration_errors(kwargs):
     arguments = {"base_url": BASE, "client_slug": "acme", "token": TOKEN, **kwargs}

@@ -29,6 +29,11 @@ class RecastResource(dg.ConfigurableResource):
     poll_interval: float = Field(default=settings.DEFAULT_POLL_INTERVAL, description="Seconds between polls at steady state")
     report_timeout: float = Field(default=settings.DEFAULT_REPORT_TIMEOUT, description="Deadline per report, seconds")
     max_in_flight: int = Field(default=settings.DEFAULT_MAX_IN_FLIGHT, description="Reports computing at once per step")
+    reuse_horizon_days: float = Field(
+        default=settings.DEFAULT_REUSE_HORIZON_DAYS,
+        description="Days back the reuse lookup reads the report list when a deployment has no model_date "
+        "(RECAST_REUSE_HORIZON_DAYS)",
+    )
     retry_deadline: float = Field(
         default=120.0, description="Seconds one API call keeps retrying 429/5xx/network errors before the step fails"
     )
@@ -58,6 +63,7 @@ class RecastResource(dg.ConfigurableResource):
             poll_interval=self.poll_interval,
             report_timeout=self.report_timeout,
             max_in_flight=self.max_in_flight,
+            reuse_horizon_days=self.reuse_horizon_days,
             retry_deadline=self.retry_deadline,
             ledger=CreateLedger(self.ledger_path) if self.ledger_path else None,
         )
@@ -82,6 +88,7 @@ class RecastResource(dg.ConfigurableResource):
             poll_interval=polling.poll_interval,
             report_timeout=polling.report_timeout,
             max_in_flight=polling.max_in_flight,
+            reuse_horizon_days=settings.reuse_horizon_days(),
             dashboards=list(settings.dashboards()),
             deployment_ids=list(settings.deployment_ids()),
             ledger_path=str(settings.ledger_path()),

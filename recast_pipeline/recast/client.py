@@ -55,6 +55,7 @@ class RecastClient:
         poll_interval: float = settings.DEFAULT_POLL_INTERVAL,
         report_timeout: float = settings.DEFAULT_REPORT_TIMEOUT,
         max_in_flight: int = settings.DEFAULT_MAX_IN_FLIGHT,
+        reuse_horizon_days: float = settings.DEFAULT_REUSE_HORIZON_DAYS,
         retry_deadline: float = 120.0,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
@@ -73,11 +74,16 @@ class RecastClient:
             raise errors.ConfigurationError(
                 "poll_interval and report_timeout must be positive, max_in_flight at least 1, retry_deadline >= 0"
             )
+        if not reuse_horizon_days > 0:
+            raise errors.ConfigurationError(
+                f"reuse_horizon_days must be a positive number of days (RECAST_REUSE_HORIZON_DAYS), got {reuse_horizon_days!r}"
+            )
         self.base_url = base_url.rstrip("/")
         self.client_slug = client_slug
         self.poll_interval = float(poll_interval)
         self.report_timeout = float(report_timeout)
         self.max_in_flight = int(max_in_flight)
+        self.reuse_horizon_days = float(reuse_horizon_days)
         self.sleep = sleep
         self.clock = clock
         self.ledger = ledger
@@ -94,6 +100,7 @@ class RecastClient:
         """Configuration from DESIGN.md's environment variables; keyword arguments win."""
         try:
             polling = settings.polling()
+            horizon = settings.reuse_horizon_days()
         except ValueError as exc:
             raise errors.ConfigurationError(str(exc)) from None
         values: dict[str, Any] = {
@@ -103,6 +110,7 @@ class RecastClient:
             "poll_interval": polling.poll_interval,
             "report_timeout": polling.report_timeout,
             "max_in_flight": polling.max_in_flight,
+            "reuse_horizon_days": horizon,
         }
         values.update(overrides)
         if not values["client_slug"]:

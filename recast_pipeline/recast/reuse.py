@@ -10,18 +10,29 @@ in the UI, pre-rendered, or a name truncated or left out), by the same canonical
 
 "Same model version": the report's form names the deployment the new form names (forms are
 built for the dashboard's active deployment), and it was computed at or after that deployment's
-latest refresh (``Deployment.refreshed_at``: ``updated_at``, else ``model_date``); a pre-rendered
-report re-run in place counts from its ``updated_at``. Nothing older can be reused, so the list
-is read newest-first only down to that cutoff, once it has been seen to really be newest-first
-(otherwise it is read to the end). For types with no inputs, whose pre-rendered reports may be
-re-run in place far down the list, the rest of the list is read only when nothing above the
-cutoff matched.
+latest refresh (``Deployment.refreshed_at``: ``updated_at``, else ``model_date``). Nothing older
+can be reused, so the list is read newest-first only down to that cutoff, once it has been seen to
+really be newest-first (otherwise it is read to the end). For types with no inputs, whose
+pre-rendered reports may be re-run in place far down the list, the rest of the list is read only
+when nothing above the cutoff matched.
+
+A deployment that does not say when it was refreshed (some accounts show only ``id`` and ``name``)
+has no cutoff: then the list is read only down to the reuse horizon (``reuse_horizon_days`` before
+now, ``RECAST_REUSE_HORIZON_DAYS``) and only reports made since count, so what a lookup costs never
+grows with the account's history; the create ledger still finds every report we made, however old.
+
+When a report was computed (``computed_at``): its ``created_at``; a pre-rendered report re-run in
+place counts from its ``updated_at``, where that can be trusted. The vendor does not say what
+``updated_at`` means. Where it never moves (equals ``created_at``), a re-run in place is not seen:
+the report counts from its create, so a new report is made rather than a stale one reused. Where
+it moves on every read, it says nothing: a list row and the detail read after it that show the same
+status but different ``updated_at`` give that away, and the report counts from its create too.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Iterable, Iterator, Mapping, Protocol
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
 from recast_pipeline.recast.catalog import resolve
 from recast_pipeline.recast.errors import LostCreateError, NotFoundError
@@ -37,6 +48,7 @@ class ReportSource(Protocol):
 
     client_slug: str
     ledger: CreateLedger | None
+    reuse_horizon_days: float
 
     def iter_reports(self, report_type: str | None = None, include_prerendered: bool = False) -> Iterable[Report]: ...
 
@@ -45,17 +57,21 @@ class ReportSource(Protocol):
     def get_deployment(self, deployment_id: int) -> Deployment: ...
 
 
-def computed_at(report: Report) -> datetime | None:
-    """When the report's numbers were made: pre-rendered reports re-run in place count from ``updated_at``."""
+def computed_at(report: Report, earlier: Report | None = None) -> datetime | None:
+    """When the report's numbers were made: ``created_at``, or for a pre-rendered report (re-run in
+    place) its ``updated_at`` unless ``earlier``, a read before this one, shows the same status with
+    another ``updated_at`` (a timestamp that moves on every read tells nothing)."""
     created = parse_timestamp(report.created_at)
     updated = parse_timestamp(report.updated_at) if report.prerendered else None
+    if earlier is not None and earlier.status == report.status and earlier.updated_at != report.updated_at:
+        updated = None
     return max((t for t in (created, updated) if t is not None), default=None)
 
 
-def is_fresh(report: Report, cutoff: datetime | None) -> bool:
+def is_fresh(report: Report, cutoff: datetime | None, earlier: Report | None = None) -> bool:
     if cutoff is None:
         return True
-    made = computed_at(report)
+    made = computed_at(report, earlier)
     return made is not None and made >= cutoff
 
 
@@ -101,10 +117,13 @@ class ReportIndex:
     Build one per batch (``ReportIndex(client, deployments=[...])``: pass the deployments you
     already hold, with their version, to save a GET each), call ``find(form)`` per request and
     ``remember(form, id)`` after creating a report so identical requests later share it.
+    ``now``: the wall clock the reuse horizon is counted back from (read once, when built).
     """
 
-    def __init__(self, source: ReportSource, deployments: Iterable[Deployment] = ()) -> None:
+    def __init__(self, source: ReportSource, deployments: Iterable[Deployment] = (),
+                 now: Callable[[], datetime] | None = None) -> None:
         self._source = source
+        self._since = (now or _utc_now)() - timedelta(days=float(source.reuse_horizon_days))
         self._deployments: dict[int, Deployment | None] = {}
         self._listings: dict[str | None, _Listing] = {}
         self._details: dict[int, Report] = {}
@@ -178,9 +197,9 @@ class ReportIndex:
                 return None
         return self._details[report_id]
 
-    def _usable(self, report: Report, deployment_id: Any, cutoff: datetime | None) -> bool:
+    def _usable(self, report: Report, deployment_id: Any, cutoff: datetime | None, row: Report | None = None) -> bool:
         same_model = report.deployment_id == deployment_id if report.form else True
-        return report.status in USABLE_STATUSES and same_model and is_fresh(report, cutoff)
+        return report.status in USABLE_STATUSES and same_model and is_fresh(report, cutoff, row)
 
     def _matches(self, row: Report, fingerprint: str) -> bool:
         tag = parse_tag(row.name)
@@ -200,8 +219,9 @@ class ReportIndex:
     def _from_list(self, form: Mapping[str, Any], fingerprint: str, deployment_id: Any,
                    cutoff: datetime | None) -> Report | None:
         listing = self._listing(form.get("report_type"))
-        found = self._first_match(listing.until(cutoff), fingerprint, deployment_id, cutoff)
-        if found is None and listing.deep:
+        since = self._since if cutoff is None else cutoff  # no refresh time known: the horizon bounds the list
+        found = self._first_match(listing.until(since), fingerprint, deployment_id, since)
+        if found is None and listing.deep and cutoff is not None:
             found = self._first_match(listing.until(None), fingerprint, deployment_id, cutoff)
         return found
 
@@ -213,9 +233,13 @@ class ReportIndex:
             if not self._matches(row, fingerprint):
                 continue
             report = self._get(row.id, refresh=cached or parse_tag(row.name) is not None)
-            if report is not None and self._usable(report, deployment_id, cutoff):
+            if report is not None and self._usable(report, deployment_id, cutoff, row):
                 return report
         return None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _newest_first(row: Report) -> tuple:

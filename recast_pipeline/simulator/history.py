@@ -4,7 +4,10 @@ Why: a real account holds thousands of reports from earlier runs, UI sessions an
 Whatever the pipeline reads per run or per sensor tick must not grow with them, and a test can
 only prove that against a simulator that has them. They are cheap: finished at once, spread over
 every report type and deployment, every tenth one pre-rendered (an earlier render), all created
-before the deployments' latest refresh and with lower ids than anything made later.
+before the deployments' latest refresh and with lower ids than anything made later. The newest is
+older than the client's default reuse horizon (14 days): where deployments do not say when they
+were refreshed (``deployment_fields=id_name``), the lookup reads the list down to that horizon, and
+what must not grow is the cost of everything older.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Iterator
 from .registry import DeploymentRecord
 from .reporttypes import TYPES, dashboard_form
 
-HISTORY_END = dt.timedelta(days=1)  # the newest history report is this much older than the deployments
+HISTORY_END = dt.timedelta(days=15)  # the newest history report is this much older than the deployments
 SPACING = dt.timedelta(minutes=7)
 
 
