@@ -72,7 +72,7 @@ def test_two_instances_have_their_own_keys_names_and_warehouses_and_both_materia
         "globex_recast_automation_sensor", "globex_recast_model_refresh_sensor", "globex_recast_month_ready_sensor",
     ]
     assert {s.name for s in defs.schedules} == {
-        f"{name}_{kind}_reports_schedule" for name in ("acme", "globex_recast") for kind in ("monthly", "dashboard")
+        f"{name}_{kind}_schedule" for name in ("acme", "globex_recast") for kind in ("monthly_reports", "dashboard_reports", "maintenance")
     }
     specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
     assert specs[f"globex/recast/{CONFIG}"].automation_condition is None  # refresh: false

@@ -67,7 +67,7 @@ def test_definitions_load_with_placeholder_environment():
     assert "recast/compute_spend_summary:daily_spend_matches_total" in seen["checks"]
     assert sum(1 for c in seen["checks"] if c.endswith(":downloads_loaded")) == 24
     assert seen["sensors"] == ["recast_automation_sensor", "recast_model_refresh_sensor", "recast_month_ready_sensor"]
-    assert seen["schedules"] == ["recast_dashboard_reports_schedule", "recast_monthly_reports_schedule"]
+    assert seen["schedules"] == ["recast_dashboard_reports_schedule", "recast_maintenance_schedule", "recast_monthly_reports_schedule"]
     # the token is configured as an EnvVar: the UI shows the variable's name, never its value
     assert "RECAST_PAT" in seen["token_repr"]
     assert "gr_placeholder_token_never_shown" not in out.stdout + out.stderr

@@ -19,6 +19,7 @@ import pytest
 import test_warehouse
 import test_warehouse_comments
 import test_warehouse_history
+import test_warehouse_maintenance
 import test_warehouse_marts
 import test_warehouse_partitions
 import test_warehouse_refit
@@ -28,11 +29,12 @@ from recast_pipeline.warehouse.target import DuckLake, LocalFile
 from services import pg_database, postgres, s3, s3_server  # noqa: F401 (fixtures)
 from warehouse_loads import area, load, rows  # noqa: F401 (fixtures)
 
-FILE_ONLY = {"test_a_warehouse_from_before_dashboards_is_migrated_in_the_load"}  # writes a DuckDB file by hand
+FILE_ONLY = {"test_a_warehouse_from_before_dashboards_is_migrated_in_the_load",  # writes a DuckDB file by hand
+             "test_maintenance_waits_for_the_writer_a_load_holds"}  # the file's lock
 REUSED = {
     name: function
-    for module in (test_warehouse, test_warehouse_comments, test_warehouse_history, test_warehouse_marts,
-                   test_warehouse_partitions, test_warehouse_refit)
+    for module in (test_warehouse, test_warehouse_comments, test_warehouse_history, test_warehouse_maintenance,
+                   test_warehouse_marts, test_warehouse_partitions, test_warehouse_refit)
     for name, function in vars(module).items()
     if name.startswith("test_") and name not in FILE_ONLY and "warehouse" in inspect.signature(function).parameters
 }
@@ -42,7 +44,7 @@ globals().update(REUSED)  # collected here again, with the lake ``warehouse`` fi
 # The lake a deployment uses (Postgres, S3) takes every test; the DuckDB-file catalog, whose SQL is
 # the same DuckLake's and which differs only in how it is opened and locked, takes the load and
 # replacement tests of test_warehouse and the lake's own below.
-BOTH = {name for name, function in REUSED.items() if function.__module__ == "test_warehouse"}
+BOTH = {name for name, function in REUSED.items() if function.__module__ in ("test_warehouse", "test_warehouse_maintenance")}
 
 
 def pytest_generate_tests(metafunc):

@@ -54,6 +54,7 @@ def test_schedules_ship_stopped_and_sensors_and_automation_running(tmp_path):
     assert {s.name: s.default_status for s in defs.schedules} == {
         "recast_monthly_reports_schedule": dg.DefaultScheduleStatus.STOPPED,
         "recast_dashboard_reports_schedule": dg.DefaultScheduleStatus.STOPPED,
+        "recast_maintenance_schedule": dg.DefaultScheduleStatus.STOPPED,  # on by default for a DuckLake only
     }
     assert {s.name: s.default_status for s in defs.sensors} == {
         "recast_model_refresh_sensor": dg.DefaultSensorStatus.RUNNING,

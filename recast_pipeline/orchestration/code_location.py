@@ -17,6 +17,7 @@ from recast_pipeline.orchestration.assets import build_report_assets, build_repo
 from recast_pipeline.orchestration.automation import automation_sensor
 from recast_pipeline.orchestration.io_manager import DuckDBWarehouseIOManager
 from recast_pipeline.orchestration.jobs import build_jobs
+from recast_pipeline.orchestration.maintenance import build_maintenance
 from recast_pipeline.orchestration.model_assets import model_specs
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
@@ -34,12 +35,13 @@ def build_definitions(
     sensors = build_sensors(partitioning, options)
     if options.automation.automates_months or options.automation.automates_dashboards:
         sensors.append(automation_sensor(options.scoped("recast_automation_sensor"), report_assets, sensor_interval()))
+    maintenance_job, maintenance_schedule = build_maintenance(warehouse, options)
     return dg.Definitions(
         executor=dg.in_process_executor,  # the same object for every instance, so their Definitions merge
         assets=[*model_specs(partitioning, options.key_prefix, options.model_group, options.owners, options.tags), *report_assets],
         asset_checks=build_report_checks(partitioning, options),
-        jobs=jobs,
-        schedules=build_schedules(jobs, options),
+        jobs=[*jobs, maintenance_job],
+        schedules=[*build_schedules(jobs, options), maintenance_schedule],
         sensors=sensors,
         resources={
             options.recast_key: recast,

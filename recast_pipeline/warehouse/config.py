@@ -13,6 +13,8 @@ format and keep the same history, whether or not the caller wired the variable t
   afterwards the catalog remembers it.
 * ``RECAST_HISTORY_VERSIONS``: how many superseded model versions per dashboard each history
   table keeps (``all``, empty or unset: every one; ``0``: none).
+* ``RECAST_LAKE_RETENTION_DAYS``: how many days of DuckLake snapshots (time travel) the weekly
+  maintenance keeps (default 30; ``maintenance``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ STORAGE_VERSION_ENV = "RECAST_DUCKDB_STORAGE_VERSION"
 HISTORY_VERSIONS_ENV = "RECAST_HISTORY_VERSIONS"
 DUCKLAKE_DATA_PATH_ENV = "RECAST_DUCKLAKE_DATA_PATH"
 WAREHOUSE_ENV = "RECAST_WAREHOUSE"
+LAKE_RETENTION_ENV = "RECAST_LAKE_RETENTION_DAYS"
+DEFAULT_LAKE_RETENTION_DAYS = 30.0
 DEFAULT_STORAGE_VERSION = "v1.2.0"
+DUCKLAKE_PREFIX = "ducklake:"
 _VERSION = re.compile(r"v\d+\.\d+\.\d+|latest")
 
 
@@ -58,7 +63,23 @@ def ducklake_data_path(value: str | None = None) -> str:
     return (value if value else os.environ.get(DUCKLAKE_DATA_PATH_ENV, "")).strip()
 
 
+def is_ducklake(location: str | os.PathLike) -> bool:
+    return str(location).strip().startswith(DUCKLAKE_PREFIX)
+
+
 def lake_location() -> str | None:
     """``RECAST_WAREHOUSE`` verbatim when it names a DuckLake (``ducklake:...``), else None (a file)."""
     raw = os.environ.get(WAREHOUSE_ENV, "").strip()
-    return raw if raw.startswith("ducklake:") else None
+    return raw if is_ducklake(raw) else None
+
+
+def lake_retention_days(value: float | str | None = None) -> float:
+    """Days of DuckLake snapshots the maintenance keeps: the given value, else the environment's, else 30."""
+    raw = value if value is not None else os.environ.get(LAKE_RETENTION_ENV, "").strip() or DEFAULT_LAKE_RETENTION_DAYS
+    try:
+        days = float(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"{LAKE_RETENTION_ENV}={raw!r} must be a number of days") from None
+    if not days >= 0:
+        raise ValueError(f"{LAKE_RETENTION_ENV}={raw!r} must be zero or more days")
+    return days

@@ -36,11 +36,11 @@ import duckdb
 
 from recast_pipeline.landing.naming import quote_identifier, quote_literal
 from recast_pipeline.warehouse import motherduck
+from recast_pipeline.warehouse.config import DUCKLAKE_PREFIX, is_ducklake
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lake_access import S3Settings, loadable_extension, redact
 from recast_pipeline.warehouse.lock import Deadline, connect, open_when_free, pause, writer_lock
 
-DUCKLAKE_PREFIX = "ducklake:"
 LAKE_ALIAS = "lake"
 # Without insertion order DuckDB writes big inserts straight to their final blocks in parallel
 # instead of through the WAL plus a checkpoint at close: loads take about half the time (and
@@ -55,10 +55,6 @@ _SHARED: dict[tuple, duckdb.DuckDBPyConnection] = {}
 _SHARED_LOCK = threading.Lock()
 _SHARED_MAX = 4
 _REMOTE_SCHEMES = ("s3", "s3a", "gcs", "gs", "r2", "http", "https")
-
-
-def is_ducklake(location: str | os.PathLike) -> bool:
-    return str(location).strip().startswith(DUCKLAKE_PREFIX)
 
 
 class LocalFile:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 import os
 import warnings
 from pathlib import Path
@@ -25,7 +26,7 @@ import duckdb
 from recast_pipeline.landing.models import LandedTable
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, schema_name, table_identifier
 from recast_pipeline.settings import is_object_store
-from recast_pipeline.warehouse import config, meta, refit
+from recast_pipeline.warehouse import config, maintenance, meta, refit
 from recast_pipeline.warehouse.catalog import existing_tables, has_column, has_table, qualified
 from recast_pipeline.warehouse.conflicts import retry_on_conflict
 from recast_pipeline.warehouse.errors import WarehouseError
@@ -116,6 +117,29 @@ class Warehouse:
                     _rollback(con)
                     raise
                 return result
+
+        if not self.target.retries_conflicts:
+            return attempt()
+        return retry_on_conflict(attempt, deadline, self.target.describe(), self.target.max_attempts)
+
+    def maintain(
+        self, retention_days: float | None = None, cleanup_after: timedelta = maintenance.DEFAULT_CLEANUP_AFTER,
+    ) -> maintenance.MaintenanceReport:
+        """One maintenance pass on the writer (``maintenance``): waits for a load, retries lake conflicts.
+
+        ``retention_days``: DuckLake snapshots kept (default ``RECAST_LAKE_RETENTION_DAYS``, else 30)."""
+        retention_days = config.lake_retention_days(retention_days)
+        if isinstance(self.target, MotherDuck):
+            return maintenance.MaintenanceReport("motherduck", ())
+        if not self.exists():
+            return maintenance.MaintenanceReport("ducklake" if isinstance(self.target, DuckLake) else "file", ())
+        deadline = Deadline(self.lock_timeout)
+
+        def attempt() -> maintenance.MaintenanceReport:
+            with self.target.writer(deadline) as con:
+                if isinstance(self.target, DuckLake):
+                    return maintenance.maintain_lake(con, self.database_name, retention_days, cleanup_after)
+                return maintenance.maintain_file(con)
 
         if not self.target.retries_conflicts:
             return attempt()
