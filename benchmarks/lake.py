@@ -16,6 +16,13 @@ targets, is left out: it would hide the difference.
 
     .venv/bin/python benchmarks/lake.py               # 12 months of compute_spend_summary
     .venv/bin/python benchmarks/lake.py --months 24
+    .venv/bin/python benchmarks/lake.py --maintenance 500
+
+``--maintenance N``: on each lake, the partitions are loaded again until N loads in all, then
+``recast_maintenance_job``'s pass runs (``Warehouse.maintain``, snapshots expired up to now and
+their files deleted at once, as a pass a retention later would): live data files, snapshots and
+the time of a mart query (``recast_marts.channel_spend``, spend per channel and month) are printed
+before and after, with the rows, which must not change.
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ DASHBOARD = "revenue"
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--months", type=int, default=12, help="monthly partitions in the backfill (default 12)")
+    parser.add_argument("--maintenance", type=int, default=0, metavar="N",
+                        help="on the lakes, reload until N loads, then measure a maintenance pass (e.g. 500)")
     return parser.parse_args()
 
 
@@ -82,6 +91,40 @@ def backfill(warehouse, landed) -> dict:
             "rows": sum(counts.values()), "partitions": len(per_partition)}
 
 
+MART_QUERY = ("SELECT partition_key, channel, sum(spend) FROM recast_marts.channel_spend WHERE grain = 'daily' "
+              "GROUP BY ALL ORDER BY ALL")
+
+
+def lake_state(warehouse) -> dict:
+    """Live data files, snapshots, and the mart query's time (median of 3) and rows."""
+    _, [(files,)] = warehouse.query("SELECT count(*) FROM __ducklake_metadata_lake.ducklake_data_file WHERE end_snapshot IS NULL")
+    _, [(snapshots,)] = warehouse.query("SELECT count(*) FROM ducklake_snapshots('lake')")
+    times, result = [], None
+    for _ in range(3):
+        begun = time.perf_counter()
+        result = warehouse.query(MART_QUERY)[1]
+        times.append(time.perf_counter() - begun)
+    return {"files": files, "snapshots": snapshots, "read": statistics.median(times), "rows": result}
+
+
+def maintenance(warehouse, landed, loads: int) -> tuple[dict, dict]:
+    """Reload ``landed`` round robin until ``loads`` loads in all, then one maintenance pass."""
+    from datetime import timedelta
+
+    from recast_pipeline.orchestration.io_manager import report_load
+
+    for index in range(len(landed), loads):
+        item = landed[index % len(landed)]
+        warehouse.load_partition(report_load(item), item.stage.tables)
+    before = lake_state(warehouse)
+    begun = time.perf_counter()
+    warehouse.maintain(retention_days=0, cleanup_after=timedelta(0))
+    after = {**lake_state(warehouse), "took": time.perf_counter() - begun}
+    if after["rows"] != before["rows"]:
+        raise RuntimeError("maintenance changed the mart's rows")
+    return before, after
+
+
 def main() -> int:
     args = parse_args()
     sys.path.insert(0, str(_common.REPO / "recast_pipeline_tests"))
@@ -112,6 +155,8 @@ def main() -> int:
         try:
             for label, warehouse in targets:
                 results.append((label, backfill(warehouse, landed)))
+            maintained = [(label, maintenance(warehouse, landed, args.maintenance))
+                          for label, warehouse in targets[1:] if args.maintenance]
         finally:
             for item in landed:
                 item.stage.discard()
@@ -126,6 +171,13 @@ def main() -> int:
         rows.append((f"{label} / local file", f"{figures['total'] / base:.2f}"))
     if postgres is None:
         rows.append(("DuckLake, Postgres catalog", "skipped: no Postgres binaries (initdb, pg_ctl)"))
+    for label, (before, after) in maintained:
+        rows.append((f"{label}, {args.maintenance} loads", f"{before['files']} data files, {before['snapshots']} snapshots, "
+                                                           f"mart query {before['read'] * 1000:.0f} ms"))
+        rows.append((f"{label}, after maintenance", f"{after['files']} data files, {after['snapshots']} snapshots, "
+                                                    f"mart query {after['read'] * 1000:.0f} ms "
+                                                    f"({before['read'] / after['read']:.1f}x faster); the pass took {after['took']:.1f} s, "
+                                                    "rows unchanged"))
     print("\nLake benchmark")
     print(_common.table(rows))
     return 0
