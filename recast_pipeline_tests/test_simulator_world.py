@@ -84,3 +84,40 @@ def test_report_rows_carry_updated_at_newest_first(simulator):
         rows = client.get("/reports", params={"include_prerendered": "true"}).json()["data"]
     assert all("updated_at" in row and "form" not in row for row in rows)
     assert [r["id"] for r in rows] == sorted((r["id"] for r in rows), reverse=True)
+
+
+def _all(client, path: str, **query) -> list[dict]:
+    rows, page = [], 1
+    while True:
+        body = client.get(path, params={**query, "page": page, "per_page": 100}).json()
+        rows += body["data"]
+        if page >= body["pagination"]["total_pages"]:
+            return rows
+        page += 1
+
+
+def test_an_agency_world_has_as_many_dashboards_each_with_its_own_model(simulator_factory):
+    sim = simulator_factory(readings={"dashboards": 40})
+    with sim.http_client() as client:
+        active = [row for row in _all(client, "/deployments") if row["active"]]
+        details = [client.get(f"/deployments/{row['id']}").json() for row in active]
+        kpis = _all(client, "/kpis")
+        prerendered = [row for row in _all(client, "/reports", include_prerendered="true") if row["prerendered"]]
+    slugs = [row["dashboard_slug"] for row in active]
+    assert len(active) == 40 and len(set(slugs)) == 40 and {"revenue", "signups", "client-003", "client-040"} <= set(slugs)
+    assert len({tuple(d["spend_channels_labels"]) for d in details}) > 5  # channels differ between dashboards
+    assert len({d["end_date"] for d in details}) >= 3 and len({d["model_date"] for d in details}) >= 5
+    assert any("%" in label for d in details for label in d["spend_channels_labels"])
+    assert len(kpis) == 40 and all(k["depvar_configurations"] for k in kpis)
+    assert len(prerendered) >= 40 * 5  # every dashboard's pages are pre-rendered
+
+
+def test_the_world_grows_while_serving_and_never_shrinks(simulator_factory):
+    sim = simulator_factory()
+    assert len(sim.deployment_ids) == 2
+    assert sim.set_readings(dashboards=5)["dashboards"] == 5 and len(sim.deployment_ids) == 5
+    with pytest.raises(ValueError, match="dashboards can only grow"):
+        sim.set_readings(dashboards=3)
+    with pytest.raises(ValueError, match="dashboards must be an integer >= 1 and <= 2000"):
+        sim.set_readings(dashboards=0)
+    assert len(sim.deployment_ids) == 5

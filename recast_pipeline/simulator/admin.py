@@ -70,7 +70,7 @@ async def refresh(request: Request) -> Response:
 
 def set_readings(sim, **knobs) -> dict:
     """Partial update of the readings, all-or-nothing; returns every reading."""
-    sim.store.readings = sim.store.readings.replace(**knobs)
+    sim.store.set_readings(sim.store.readings.replace(**knobs))
     return sim.store.readings.as_dict()
 
 async def readings(request: Request) -> Response:

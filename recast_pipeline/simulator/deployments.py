@@ -1,5 +1,10 @@
 """The simulated client's dashboards, their model specs and KPIs (the default world of RECAST_API.md).
 
+The ``dashboards`` reading grows the world for agency-scale tests: dashboards 3, 4, ... are
+``client-003``, ``client-004``, ... (deployments 9003, 9004, ...), each with its own channels (3 to 6
+of ``CHANNEL_POOL``, a lower-funnel channel on every third), spend scale and KPI name
+(``agency_spec``); ``registry`` gives each its own model and data dates.
+
 Two dashboards cover both paths of the API: ``revenue`` (deployment 5716, active) has context
 variables and a lower-funnel channel, and an older inactive deployment 5715 of the same model;
 ``signups`` (5717) has neither, so the documented ``error`` path exists. Labels carry the characters
@@ -80,6 +85,35 @@ OLDER_REVENUE_ID = 5715  # the revenue dashboard's previous, now inactive, deplo
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (REVENUE, SIGNUPS)  # the initially active ones
 DASHBOARDS: tuple[str, ...] = tuple(d.dashboard_slug for d in DEPLOYMENTS)
 KPIS: tuple[KpiSpec, ...] = (KpiSpec("Revenue", "revenue"), KpiSpec("New Customers", "signups"))
+CHANNEL_POOL = ("Paid Social", "Linear TV", "Podcasts, Audio", "Display", "Affiliate & Partners", "Non-Brand Search",
+                "Direct Mail", "Connected TV", "Influencers 10% Off", "Out of Home")
+AGENCY_BASE_ID = 9000
+
+
+def agency_spec(number: int) -> DeploymentSpec:
+    """Dashboard ``number`` (3, 4, ...) of an agency-sized world: its own channels, scale and KPI."""
+    start, count = (number * 3) % len(CHANNEL_POOL), 3 + number % 4
+    return DeploymentSpec(
+        id=AGENCY_BASE_ID + number,
+        name=f"Agency Client {number:03d}",
+        kpi_name="Orders" if number % 2 else "Revenue",
+        upper_funnel=tuple(CHANNEL_POOL[(start + j) % len(CHANNEL_POOL)] for j in range(count)),
+        lower_funnel=("Branded Search",) if number % 3 == 0 else (),
+        context_variables=(),
+        spend_scale=400.0 + 150.0 * (number % 11),
+        geos=("US",),
+        dashboard_slug=f"client-{number:03d}",
+    )
+
+
+def world(dashboards: int) -> tuple[DeploymentSpec, ...]:
+    """The initially active deployments of a world of ``dashboards`` dashboards (the first two documented)."""
+    return (*DEPLOYMENTS, *(agency_spec(n) for n in range(len(DEPLOYMENTS) + 1, dashboards + 1)))[:dashboards]
+
+
+def kpis(specs: tuple[DeploymentSpec, ...]) -> list[KpiSpec]:
+    extra = [KpiSpec(f"{s.kpi_name} ({s.dashboard_slug})", s.dashboard_slug) for s in specs if s not in DEPLOYMENTS]
+    return [*KPIS, *extra]
 
 
 def kpi_json(kpi: KpiSpec, seed: int, deployment_ids: list[int]) -> dict:

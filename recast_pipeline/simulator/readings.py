@@ -31,6 +31,8 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "deployment_fields": ("full", "id_name"),
 }
 NAME_LIMIT = 40  # characters kept by names="truncated"
+MAX_DASHBOARDS = 2000
+INTEGER_KNOBS = ("redirect_status", "max_per_page", "dashboards")
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,17 @@ class Readings:
     report_timestamps: str = "on_finish"
     deployment_fields: str = "full"
     max_per_page: int = 100
+    dashboards: int = 2  # how many dashboards the client has (agency scale: hundreds); only grows while serving
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():
             value = getattr(self, name)
             if value not in allowed or isinstance(value, bool):
                 raise ValueError(f"reading {name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
-        top = self.max_per_page
-        if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-            raise ValueError(f"reading max_per_page must be an integer >= 1; got {top!r}")
+        for name, top in (("max_per_page", None), ("dashboards", MAX_DASHBOARDS)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (top and value > top):
+                raise ValueError(f"reading {name} must be an integer >= 1{f' and <= {top}' if top else ''}; got {value!r}")
 
     @classmethod
     def unfriendly(cls) -> "Readings":
@@ -97,7 +101,7 @@ def parse_reading(text: str) -> dict[str, Any]:
     name, raw = name.strip(), raw.strip()
     if not sep or not name:
         raise ValueError(f"a reading is NAME=VALUE, e.g. downloads=redirect; got {text!r}")
-    numeric = name in ("redirect_status", "max_per_page")
+    numeric = name in INTEGER_KNOBS
     if numeric and not raw.lstrip("-").isdigit():
         raise ValueError(f"reading {name} must be an integer; got {raw!r}")
     return {name: int(raw) if numeric else raw}
@@ -108,13 +112,15 @@ def add_reading_arguments(parser) -> None:
     parser.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
                         help="how an open question of the API is played, e.g. layout=long (repeatable); "
                              + "; ".join(f"{k}: {'|'.join(map(str, v))}" for k, v in CHOICES.items())
-                             + "; max_per_page: an integer >= 1")
+                             + "; max_per_page, dashboards: an integer >= 1")
     parser.add_argument("--unfriendly", action="store_true",
                         help="every unfriendly reading at once (applied before --reading)")
+    parser.add_argument("--dashboards", type=int, default=None, metavar="N",
+                        help="how many dashboards the client has (default 2; an agency: hundreds)")
 
 
 def readings_from_arguments(args) -> Readings:
-    knobs: dict[str, Any] = {}
+    knobs: dict[str, Any] = {} if args.dashboards is None else {"dashboards": args.dashboards}
     for text in args.reading:
         knobs.update(parse_reading(text))
     return (Readings.unfriendly() if args.unfriendly else Readings()).replace(**knobs)

@@ -19,7 +19,7 @@ from typing import Any
 
 from .config import DATA_START, SimulatorConfig
 from .data import SPIKES
-from .deployments import DEPLOYMENTS, OLDER_REVENUE_ID, REVENUE, DeploymentSpec
+from .deployments import DEPLOYMENTS, OLDER_REVENUE_ID, REVENUE, DeploymentSpec, world
 
 N_FORECAST = 90
 TICK = dt.timedelta(milliseconds=1)
@@ -89,7 +89,7 @@ class DeploymentRecord:
 class Registry:
     """Every deployment of the client, thread-safe (the HTTP thread and tests share it)."""
 
-    def __init__(self, config: SimulatorConfig):
+    def __init__(self, config: SimulatorConfig, dashboards: int | None = None):
         self._lock = threading.RLock()
         now = dt.datetime.now(dt.timezone.utc)
         older_end = config.data_end.replace(day=1) - dt.timedelta(days=1)
@@ -97,9 +97,28 @@ class Registry:
                                  older_end + dt.timedelta(days=3), older_end, now - dt.timedelta(days=60),
                                  now - dt.timedelta(days=30))
         self._records = {older.id: older}
-        for spec in DEPLOYMENTS:
-            self._records[spec.id] = DeploymentRecord(spec, True, 1, config.data_end + dt.timedelta(days=3),
-                                                      config.data_end, now, now)
+        self._data_end = config.data_end
+        self.grow(config.readings.dashboards if dashboards is None else dashboards)
+
+    def grow(self, dashboards: int) -> list[DeploymentRecord]:
+        """Make the world ``dashboards`` dashboards large (it never shrinks); returns the records added.
+
+        Beyond the documented two, dashboard n's model may trail (its data ending one or two months
+        earlier) and was fitted a few days after its data ends: model and data dates differ per dashboard."""
+        added = []
+        with self._lock:
+            for number, spec in enumerate(world(dashboards), start=1):
+                if spec.id in self._records:
+                    continue
+                data_end = self._data_end
+                if number > len(DEPLOYMENTS):
+                    for _ in range(number % 3):  # the last day of an earlier month
+                        data_end = data_end.replace(day=1) - dt.timedelta(days=1)
+                now = dt.datetime.now(dt.timezone.utc)
+                record = DeploymentRecord(spec, True, 1, data_end + dt.timedelta(days=3 + number % 5), data_end, now, now)
+                self._records[spec.id] = record
+                added.append(record)
+        return added
 
     def get(self, deployment_id: int) -> DeploymentRecord | None:
         with self._lock:

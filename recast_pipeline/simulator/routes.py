@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .deployments import KPIS, kpi_json
+from .deployments import kpi_json, kpis
 from .downloads import csv_response, find_download, hostile_downloads
 from .reporttypes import is_dynamic
 from .responses import error, page_response, unprocessable
@@ -132,7 +132,8 @@ async def show_deployment(request: Request) -> Response:
 
 def _kpi_views(sim) -> list[dict]:
     registry, seed = sim.store.registry, sim.config.seed
-    return [kpi_json(k, seed, [r.id for r in registry.records(k.dashboard_slug)]) for k in KPIS]
+    specs = tuple(r.spec for r in registry.records() if r.spec.seed_id is None)
+    return [kpi_json(k, seed, [r.id for r in registry.records(k.dashboard_slug)]) for k in kpis(specs)]
 
 
 async def list_kpis(request: Request) -> Response:

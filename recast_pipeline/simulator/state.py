@@ -72,7 +72,7 @@ class Store:
     def __init__(self, config: SimulatorConfig, readings: Readings | None = None):
         self.config = config
         self.readings = readings or Readings()  # the server replaces it as a whole when a knob changes
-        self.registry = Registry(config)
+        self.registry = Registry(config, self.readings.dashboards)
         self._lock = threading.RLock()
         self._reports: dict[int, SimReport] = {}
         self._next_id = FIRST_REPORT_ID
@@ -80,6 +80,16 @@ class Store:
         self._seed_history(config.history_reports)
         for record in self.registry.active():
             self._prerendered[record.dashboard] = self._prerender(record)
+
+    def set_readings(self, readings: Readings) -> None:
+        """Play other readings from now on; a larger ``dashboards`` adds dashboards (with their
+        pre-rendered reports), a smaller one is refused (a client's dashboards do not vanish)."""
+        if readings.dashboards < self.readings.dashboards:
+            raise ValueError(f"reading dashboards can only grow while serving ({self.readings.dashboards} now)")
+        with self._lock:
+            for record in self.registry.grow(readings.dashboards):
+                self._prerendered[record.dashboard] = self._prerender(record)
+            self.readings = readings
 
     # -- deployments -------------------------------------------------------------------------
     def deployment(self, deployment_id: int) -> DeploymentSpec | None:
