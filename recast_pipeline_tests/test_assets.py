@@ -191,7 +191,7 @@ def test_spend_check_fails_when_daily_spend_disagrees_with_the_total(loaded, tmp
     key = dg.AssetKey(["recast", "compute_spend_summary"])
     assert _spend_totals(Warehouse(copy), key, [partition]).passed
     with duckdb.connect(str(copy)) as con:
-        con.execute("UPDATE compute_spend_summary.tables_total SET spend = spend * 1.1 WHERE channel = 'Display'")
+        con.execute("UPDATE recast_marts.channel_spend SET spend = spend * 1.1 WHERE channel = 'Display' AND grain = 'total'")
     result = _spend_totals(Warehouse(copy), key, [partition])
-    assert not result.passed
-    assert KEY in result.metadata["mismatches"].value
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
+    assert list(result.metadata["mismatches"].value[KEY]) == ["Display"]
