@@ -13,6 +13,8 @@ download each key, next report) for a few of the same forms, and scales that to 
 
     .venv/bin/python benchmarks/backfill.py                     # 24 types x 6 months, L = 10 s, cap 8
     .venv/bin/python benchmarks/backfill.py --latency 2 --months 2 --vendor-sample 1 --vendor-poll 5
+    .venv/bin/python benchmarks/backfill.py --capacity 4,16,32 --timestamps on_finish,static,per_poll
+    .venv/bin/python benchmarks/backfill.py --reading report_timestamps=static   # any simulator reading
 """
 
 from __future__ import annotations
@@ -35,9 +37,14 @@ from _capacity import capacity_mode
 from _polling import client_pass, describe, poll_figures
 from _vendor import run_vendor_sample
 
-from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+from recast_pipeline.simulator import Readings, SimulatorConfig, serve_in_thread
+from recast_pipeline.simulator.readings import add_reading_arguments, readings_from_arguments
 
-DASHBOARD = "revenue"  # the simulator's dashboard of deployment 5716
+DASHBOARD = "revenue"  # the simulator's dashboard of deployment 5716 (named "5716" under deployment_fields=id_name)
+
+
+def _changed(readings: Readings) -> str:
+    return ", ".join(f"{k}={v}" for k, v in readings.as_dict().items() if v != getattr(Readings(), k))
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,21 +62,27 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--capacity", default=None,
                         help="only the unknown-capacity mode, e.g. 4,16,32: Recast computes C at once (client ceiling --ceiling)")
     parser.add_argument("--ceiling", type=int, default=64, help="max_in_flight in the unknown-capacity mode (default 64)")
+    parser.add_argument("--timestamps", default=None, metavar="LIST",
+                        help="the unknown-capacity mode runs each capacity under each of these report_timestamps "
+                             "readings, e.g. on_finish,static,per_poll (default: the --reading value, on_finish)")
+    add_reading_arguments(parser)
     parser.add_argument("--keep", type=Path, default=None, help="keep the warehouse and Dagster home in this folder")
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
+    readings = readings_from_arguments(args)
     if args.capacity:
-        return capacity_mode(args)
+        return capacity_mode(args, readings)
     jitter = args.latency / 20 if args.jitter is None else args.jitter
     with tempfile.TemporaryDirectory(prefix="recast-bench-") as scratch:
         work = args.keep or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        config = SimulatorConfig(latency=args.latency, jitter=jitter, log_level="error")
+        config = SimulatorConfig(latency=args.latency, jitter=jitter, log_level="error", readings=readings)
         with serve_in_thread(config) as sim:
-            print(f"Simulator {sim.base_url}: latency {args.latency:g} s +/- {jitter:g} s; machine: {_common.machine()}")
+            print(f"Simulator {sim.base_url}: latency {args.latency:g} s +/- {jitter:g} s; readings "
+                  f"{_changed(readings) or 'the documented defaults'}; machine: {_common.machine()}")
             ours = run_dagster_backfill(sim, work, args)
             polls = poll_passes(sim, ours, work, args)
             vendor = run_vendor_sample(sim, ours["forms"], args, work / "vendor")
@@ -83,7 +96,7 @@ def main() -> int:
 # definitions first, then wait for "go", so the wall time below is the backfill, not imports.
 
 
-def write_instance_settings(home: Path) -> None:
+def write_instance_settings(home: Path, dashboard: str) -> None:
     """A Dagster home with the repository's concurrency (pool) settings, storage inside it."""
     import dagster as dg
     from dagster._core.instance.ref import InstanceRef
@@ -96,7 +109,7 @@ def write_instance_settings(home: Path) -> None:
     from recast_pipeline.orchestration.partitions import DASHBOARDS_PARTITIONS_NAME
 
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:  # storage made once, before two runs race
-        sync_dashboards(instance, DASHBOARDS_PARTITIONS_NAME, [DASHBOARD])
+        sync_dashboards(instance, DASHBOARDS_PARTITIONS_NAME, [dashboard])
 
 
 def child_run(spec: dict) -> int:
@@ -136,9 +149,10 @@ def run_dagster_backfill(sim, work: Path, args: argparse.Namespace) -> dict:
     from recast_pipeline.warehouse import Warehouse
 
     months = Partitioning(date(2024, 1, 1)).closed_months()[-args.months:]
-    first, last = Partitioning.dated_key(DASHBOARD, months[0]), Partitioning.dated_key(DASHBOARD, months[-1])
+    dashboard = "5716" if sim.readings.deployment_fields == "id_name" else DASHBOARD
+    first, last = Partitioning.dated_key(dashboard, months[0]), Partitioning.dated_key(dashboard, months[-1])
     home, data_dir = work / "dagster_home", work / "data"
-    write_instance_settings(home)
+    write_instance_settings(home, dashboard)
     common = dict(
         base_url=sim.base_url,
         client_slug=sim.client_slug,
@@ -150,10 +164,10 @@ def run_dagster_backfill(sim, work: Path, args: argparse.Namespace) -> dict:
         MONTHLY_JOB: dict(
             common, job=MONTHLY_JOB, tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
         ),
-        DASHBOARD_JOB: dict(common, job=DASHBOARD_JOB, partition_key=DASHBOARD),
+        DASHBOARD_JOB: dict(common, job=DASHBOARD_JOB, partition_key=dashboard),
     }
     env = {**os.environ, "DAGSTER_HOME": str(home), "RECAST_PAT": sim.token}
-    print(f"Backfilling 24 report types: {MONTHLY_JOB} over {months[0]}..{months[-1]}, {DASHBOARD_JOB} for {DASHBOARD}")
+    print(f"Backfilling 24 report types: {MONTHLY_JOB} over {months[0]}..{months[-1]}, {DASHBOARD_JOB} for {dashboard}")
     children = {
         name: subprocess.Popen(
             [sys.executable, __file__, "--child", json.dumps(spec)],

@@ -10,7 +10,11 @@ Where the time goes: the import of each code location (fresh interpreters) and t
 themselves (Dagster's "Finished execution of step"), the rest being Dagster's process, instance
 and run machinery. **ours, long history** is the same run of ours against a second simulator whose
 account already holds ``--history`` old reports (default 3,000) served ``--page`` (default 2) to a
-list page: a run that paged through the account's history would take many times longer.
+list page: a run that paged through the account's history would take many times longer. **ours,
+id-and-name deployments** runs against two more simulators whose deployments show only their id and
+name (``deployment_fields=id_name``: no dashboard slug, no ``model_date``, so the dashboard is
+``5716`` and no refresh time bounds the reuse lookup, the reuse horizon does), one empty and one
+holding the same history, and prints the ratio of the two.
 
 The project's package is byte-compiled first, as ``pip install`` does and as Dagster's own package
 is: with ``PYTHONDONTWRITEBYTECODE`` set (as on some CI machines) every process would otherwise
@@ -77,8 +81,11 @@ def main() -> int:
     dagster = str(Path(sys.executable).with_name("dagster"))
     empty = SimulatorConfig(latency=args.latency, jitter=0.0, log_level="error")
     old = dataclasses.replace(empty, history_reports=args.history, readings={"max_per_page": args.page})
+    thin = dataclasses.replace(empty, readings={"deployment_fields": "id_name"})
+    thin_old = dataclasses.replace(old, readings={**old.readings.as_dict(), "deployment_fields": "id_name"})
     with tempfile.TemporaryDirectory(prefix="recast-overhead-") as scratch, \
-            serve_in_thread(empty) as sim, serve_in_thread(old) as old_sim:
+            serve_in_thread(empty) as sim, serve_in_thread(old) as old_sim, \
+            serve_in_thread(thin) as thin_sim, serve_in_thread(thin_old) as thin_old_sim:
         work = Path(scratch)
         compileall.compile_dir(str(_common.REPO / "recast_pipeline"), quiet=1)
         (work / "floor.py").write_text(FLOOR)
@@ -91,11 +98,14 @@ def main() -> int:
         (work / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         # the long-history account: its own server, landing folder and warehouse, the same instance
         old_env = {**env, "RECAST_BASE_URL": old_sim.base_url, "RECAST_DATA_DIR": str(work / "old-data")}
+        # the id-and-name accounts: the dashboard is the deployment's id
+        thin_env = {**env, "RECAST_BASE_URL": thin_sim.base_url, "RECAST_DATA_DIR": str(work / "thin-data")}
+        thin_old_env = {**env, "RECAST_BASE_URL": thin_old_sim.base_url, "RECAST_DATA_DIR": str(work / "thin-old-data")}
         subprocess.run([sys.executable, "-c", "import dagster as dg; i = dg.DagsterInstance.get(); "
-                        "i.add_dynamic_partitions('recast_dashboards', ['revenue'])"], env=env, check=True)
-        def ours(month: str) -> list[str]:
+                        "i.add_dynamic_partitions('recast_dashboards', ['revenue', '5716'])"], env=env, check=True)
+        def ours(month: str, dashboard: str = "revenue") -> list[str]:
             return [dagster, "asset", "materialize", "-m", "recast_pipeline.definitions",
-                    "--select", "recast/compute_spend_summary", "--partition", f"revenue|{month}"]
+                    "--select", "recast/compute_spend_summary", "--partition", f"{dashboard}|{month}"]
 
         def floor(month: str, file: str = "floor.py") -> list[str]:
             return [dagster, "asset", "materialize", "-f", str(work / file), "--select", "trivial",
@@ -107,10 +117,13 @@ def main() -> int:
         print(f"Overhead: {args.repeat} alternated runs each; machine: {_common.machine()}")
         timed(floor(months[-1]), env), timed(ours(months[-1]), env)  # warm-up: storage made once
         timed(ours(months[-2]), old_env)
+        timed(ours(months[-2], "5716"), thin_env), timed(ours(months[-2], "5716"), thin_old_env)
         results: dict[str, list] = {"ours": [], "floor": [], "floor_in_process": [], "dagster": [], "definitions": [],
-                                    "ours_history": []}
+                                    "ours_history": [], "ours_thin": [], "ours_thin_history": []}
         calls: dict = {}  # API calls of the last run of ours, by endpoint
         old_calls: dict = {}  # the same on the long-history account
+        thin_calls: dict = {}  # and on the two id-and-name accounts
+        thin_old_calls: dict = {}
         for month in months[: args.repeat]:  # a month each: every run of ours creates its report
             results["floor"].append(timed(floor(month), env))
             results["floor_in_process"].append(timed(floor(month, "floor_in_process.py"), env))
@@ -120,6 +133,12 @@ def main() -> int:
             old_sim.reset_stats()
             results["ours_history"].append(timed(ours(month), old_env))
             old_calls = old_sim.stats()["calls"]
+            thin_sim.reset_stats()
+            results["ours_thin"].append(timed(ours(month, "5716"), thin_env))
+            thin_calls = thin_sim.stats()["calls"]
+            thin_old_sim.reset_stats()
+            results["ours_thin_history"].append(timed(ours(month, "5716"), thin_old_env))
+            thin_old_calls = thin_old_sim.stats()["calls"]
             for name, command in imports.items():
                 results[name].append(timed(command, env))
     med = {name: statistics.median(w for w, *_ in runs) for name, runs in results.items()}
@@ -142,6 +161,11 @@ def main() -> int:
         (f"ours, {args.history:,} old reports, {args.page} a page", f"{med['ours_history']:.2f} s = "
                                                                     f"{med['ours_history'] / med['ours']:.2f} x ours   target <= 1.1"),
         ("requests of that run", by_endpoint(old_calls)),
+        ("ours, id-and-name deployments", f"{med['ours_thin']:.2f} s; requests {by_endpoint(thin_calls)}"),
+        (f"  the same, {args.history:,} old reports", f"{med['ours_thin_history']:.2f} s = "
+                                                      f"{med['ours_thin_history'] / med['ours_thin']:.2f} x the empty "
+                                                      "id-and-name account   target <= 1.1"),
+        ("  requests of that run", by_endpoint(thin_old_calls)),
     ]
     print(f"\nOverhead benchmark (report latency {args.latency:g} s; each run of ours creates, polls and loads a report)")
     print(_common.table(rows))
