@@ -59,6 +59,13 @@ def png(fig: Figure, limit: int = MAX_PNG_BYTES) -> bytes:
     raise ValueError(f"the chart is {len(data)} bytes even at {dpi} dpi (limit {limit})")
 
 
+def warm_up() -> None:
+    """Draw a tiny figure with text once: loads the fonts and the text layout a first chart would pay for."""
+    fig = figure(1, 1)
+    fig.add_subplot().set_title("warm-up")
+    png(fig)
+
+
 def _style(ax, title: str = "") -> None:
     ax.set_title(title, fontsize=10, loc="left")
     ax.spines[["top", "right"]].set_visible(False)

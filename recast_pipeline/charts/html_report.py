@@ -16,6 +16,7 @@ from pathlib import Path
 
 from recast_pipeline.charts import partition, queries
 from recast_pipeline.charts.models import Unavailable
+from recast_pipeline.warehouse.literals import LiteralParameters
 
 SECTIONS = ("spend", "roi", "refits", "model-fit", "loads")
 CSS = """
@@ -127,6 +128,7 @@ def _loads(con, dashboard: str) -> Section:
 
 def render(con, dashboard: str, months: int, source: str) -> str:
     """The page for ``dashboard`` over its last ``months`` months (``source``: where the warehouse is)."""
+    con = LiteralParameters(con)  # values as SQL literals: DuckDB need not import pandas and pyarrow to bind them
     keys = queries.months(con, dashboard, months)
     sections = [_spend(con, dashboard, keys), _roi(con, dashboard, keys), _refits(con, dashboard),
                 _model_fit(con, dashboard, keys), _loads(con, dashboard)]

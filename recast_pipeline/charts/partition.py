@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from recast_pipeline.charts import queries, series
 from recast_pipeline.charts.models import Chart, Unavailable
+from recast_pipeline.warehouse.literals import LiteralParameters
 
 REFIT_CHANGES = 10
 # report type -> the charts its partitions get (the refit chart is added after a refit)
@@ -127,4 +128,5 @@ def draw_chart(name: str, con, report_type: str, dashboard: str, partition_key: 
 def partition_charts(con, report_type: str, dashboard: str, partition_key: str, *, refit: bool = False) -> list[Chart]:
     """The charts of one loaded partition (``refit``: its load superseded another model's rows)."""
     names = list(CHARTS.get(report_type, ())) + (["refit"] if refit else [])
+    con = LiteralParameters(con)  # a bound Python value would make DuckDB import pandas and pyarrow (~0.4 s)
     return [draw_chart(name, con, report_type, dashboard, partition_key) for name in names]
