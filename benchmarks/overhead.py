@@ -15,12 +15,16 @@ id-and-name deployments** runs against two more simulators whose deployments sho
 name (``deployment_fields=id_name``: no dashboard slug, no ``model_date``, so the dashboard is
 ``5716`` and no refresh time bounds the reuse lookup, the reuse horizon does), one empty and one
 holding the same history, and prints the ratio of the two.
+**Charts** (printed first; ``--charts-only`` for them alone, ``_charts.py``): what drawing a
+partition's charts costs, per partition and report type, matplotlib's one-time import, and what
+charts add to a real in-process run of five partitions (with and without, alternated).
 
 The project's package is byte-compiled first, as ``pip install`` does and as Dagster's own package
 is: with ``PYTHONDONTWRITEBYTECODE`` set (as on some CI machines) every process would otherwise
 compile our sources again, which no deployment pays.
 
     .venv/bin/python benchmarks/overhead.py            # ~2-4 min
+    .venv/bin/python benchmarks/overhead.py --charts-only   # ~40 s
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import _charts
 import _common
 from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
 
@@ -77,7 +82,14 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--history", type=int, default=3000, help="old reports in the long-history account")
     parser.add_argument("--page", type=int, default=2, help="list rows per page in the long-history account")
+    parser.add_argument("--chart-months", type=int, default=3, help="months of each charted report type in the charts' warehouse")
+    parser.add_argument("--charts-only", action="store_true", help="only what drawing a partition's charts costs (~40 s)")
     args = parser.parse_args()
+    charts = _charts.measure(args.repeat, args.chart_months)
+    print(f"\nCharts on materializations ({_common.machine()})")
+    print(_common.table(charts))
+    if args.charts_only:
+        return 0
     dagster = str(Path(sys.executable).with_name("dagster"))
     empty = SimulatorConfig(latency=args.latency, jitter=0.0, log_level="error")
     old = dataclasses.replace(empty, history_reports=args.history, readings={"max_per_page": args.page})

@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "dashboards": ("recast_pipeline.dashboards_cli", "list Recast's dashboards; `sync` adds them as Dagster partitions"),
     "simulator": ("recast_pipeline.simulator.cli", "serve a faithful local Recast API"),
     "sql": ("recast_pipeline.sql_cli", "run read-only SQL against the DuckDB warehouse"),
+    "report": ("recast_pipeline.report_cli", "write a one-page HTML report of a dashboard (charts) from the warehouse"),
     "report-types": ("recast_pipeline.catalog_cli", "list the report types and their inputs"),
 }
 

@@ -4,7 +4,7 @@ Starts the simulator on a free loopback port, points the pipeline at it through 
 environment variables a real deployment uses, materializes every report asset for the last few
 months (and the deployment partitions) through Dagster with a persistent instance under
 ``.dagster_home`` (so ``dagster dev`` shows the runs afterwards), then prints what landed and
-three example queries.
+three example queries, and writes each dashboard's one-page report (``recast-pipeline report``).
 """
 
 from __future__ import annotations
@@ -55,7 +55,23 @@ def run(args: argparse.Namespace) -> int:
             stop.set()
             progress.join()
     _print_summary(time.monotonic() - started)
+    _write_reports(args.data_dir)
     return 0 if ok else 1
+
+
+def _write_reports(data_dir: Path) -> None:
+    """The one-page report of each dashboard (``recast-pipeline report``), beside the warehouse."""
+    from recast_pipeline import settings
+    from recast_pipeline.charts.html_report import write_report
+    from recast_pipeline.charts.queries import dashboards
+    from recast_pipeline.warehouse import Warehouse
+
+    warehouse = Warehouse(settings.warehouse_path())
+    with warehouse.reading() as con:
+        names = dashboards(con) if con is not None else []
+    for dashboard in names:
+        path = write_report(warehouse, dashboard, data_dir / f"report-{dashboard}.html")
+        print(f"Report for {dashboard}: {path.resolve()}")
 
 
 def _materialize_everything(months: int) -> bool:
@@ -120,4 +136,5 @@ def _print_summary(elapsed: float) -> None:
         print(f"\n-- {title}\n{sql}")
         columns, result = warehouse.query(sql)
         print(format_table(columns, result, limit=8))
-    print("\nNext: `recast-pipeline sql \"SHOW ALL TABLES\"`, or `recast-pipeline dev` to see these runs in the UI.")
+    print("\nNext: `recast-pipeline sql \"SHOW ALL TABLES\"`, `recast-pipeline dev` to see these runs (and their charts) in the UI, "
+          "or open a dashboard's report:")

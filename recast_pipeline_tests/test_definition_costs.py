@@ -1,4 +1,4 @@
-"""What loading the code location costs a process: no HTTP client or DuckDB, and runs without a process per step.
+"""What loading the code location costs a process: no HTTP client, DuckDB or matplotlib, and runs without a process per step.
 
 Every run loads the code location again (and, under Dagster's default executor, every step did too),
 so what it imports and builds at definition time is paid per run; see ``benchmarks/overhead.py``.
@@ -23,13 +23,13 @@ loaded = set(sys.modules) - before
 jobs = {name: defs.resolve_job_def(name).executor_def.name
         for name in ("recast_monthly_reports_job", "recast_dashboard_reports_job")}
 implicit = defs.resolve_implicit_global_asset_job_def().executor_def.name
-print(json.dumps({"heavy": sorted(m for m in ("httpx", "duckdb", "pyarrow", "pandas", "numpy") if m in loaded),
+print(json.dumps({"heavy": sorted(m for m in ("httpx", "duckdb", "pyarrow", "pandas", "numpy", "matplotlib") if m in loaded),
                   "jobs": jobs, "implicit": implicit, "catalogue": sorted(defs.metadata),
                   "tree": defs.component_tree is not None}))
 """
 
 
-def test_the_code_location_loads_without_the_client_or_duckdb_and_runs_steps_in_process():
+def test_the_code_location_loads_without_the_client_duckdb_or_matplotlib_and_runs_steps_in_process():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT"))}
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=180, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -75,3 +75,24 @@ def test_every_public_name_of_a_lazy_package_resolves(package):
     assert set(module.__all__) <= set(dir(module))
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         getattr(module, "nothing_here")
+
+
+SQL_PROBE = r"""
+import sys
+from recast_pipeline.cli import main
+import recast_pipeline.charts.partition, recast_pipeline.charts.queries, recast_pipeline.charts.series
+import recast_pipeline.charts.html_report, recast_pipeline.orchestration.charts, recast_pipeline.orchestration.io_manager
+code = main(["sql", "--warehouse", sys.argv[1], "SELECT 42 AS answer"])
+print("MATPLOTLIB" if any(m.split(".")[0] == "matplotlib" for m in sys.modules) else "no matplotlib", code)
+"""
+
+
+def test_recast_pipeline_sql_and_the_chart_readers_do_not_import_matplotlib(tmp_path):
+    """Only drawing imports the plotting library (``charts.draw``, ``charts.draw_report``)."""
+    import duckdb
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    out = subprocess.run([sys.executable, "-c", SQL_PROBE, str(warehouse)], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "42" in out.stdout and out.stdout.strip().splitlines()[-1] == "no matplotlib 0"

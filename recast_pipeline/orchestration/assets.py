@@ -124,6 +124,7 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List
 def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWarehouse, options: AssetOptions) -> Iterator:
     """Yield each asset's output as soon as all its partitions are landed (its checks run next, on the warehouse)."""
     from recast_pipeline.fetch import FailedPartition, LandedPartition, PartitionJob, fetch_partitions
+    from recast_pipeline.orchestration.charts import prewarm as prewarm_charts
     from recast_pipeline.warehouse.latency import latency_hints
 
     expected = Counter(job.report_type for job in jobs)
@@ -134,6 +135,7 @@ def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWa
         context.log.info(f"{job.report_type} [{job.tag}]: {kind} {detail}".rstrip())
 
     hints = latency_hints(warehouse.warehouse())  # Recast's past run times: poll near the expected finish
+    prewarm_charts(expected)  # matplotlib's import overlaps the wait for Recast, not the first load
     results = fetch_partitions(
         client, warehouse.landing_area(), jobs, max_in_flight=recast.max_in_flight, on_event=log_event, latency_hints=hints
     )

@@ -52,6 +52,23 @@ def table_row_counts(warehouse, database: str, qualified_names) -> dict[str, int
     return {f"{database}.{name.replace(chr(34), '')}": rows for name, rows in zip(names, counts)}
 
 
+def add_partition_charts(context: dg.OutputContext, warehouse, results, partitions) -> None:
+    """Each partition's charts on its own materialization (``orchestration.charts``); a chart that
+    cannot be drawn is a note, and an error here is a warning: the load already succeeded."""
+    from recast_pipeline.orchestration.charts import partition_chart_metadata
+
+    try:
+        by_partition = partition_chart_metadata(warehouse, results, partitions)
+    except Exception as error:  # noqa: BLE001 - charts never fail a run
+        context.log.warning(f"charts not drawn: {type(error).__name__}: {error}")
+        return
+    if not context.has_asset_partitions:
+        return
+    for partition_key, entries in by_partition.items():
+        if partition_key in context.asset_partition_keys:
+            context.step_context.add_asset_metadata(entries, asset_key=context.asset_key, partition_key=partition_key)
+
+
 _WAREHOUSE_FIELDS = tuple(RecastWarehouse.model_fields)  # the IO manager carries the warehouse's settings, all of them
 
 
@@ -91,6 +108,7 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         database = warehouse.database_name
         table_rows = table_row_counts(warehouse, database, {load.qualified_name for r in results for load in r.downloads})
         context.add_output_metadata({**warehouse_metadata(results, obj, database, table_rows), **refit_metadata(warehouse, results)})
+        add_partition_charts(context, warehouse, results, obj)
 
     def load_input(self, context: dg.InputContext) -> Any:
         """One partition: ``{table: DataFrame}``; several: ``{partition_key: {table: DataFrame}}``."""

@@ -151,6 +151,12 @@ class Warehouse:
         with self.target.reader(Deadline(self.lock_timeout)) as con:
             yield con
 
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """One read-only connection for several queries (charts, reports); None when nothing was written yet."""
+        with self._reader() as con:
+            yield con
+
     def read_partition(
         self, report_type: str, dashboard: str, partition_key: str, *, include_lineage: bool = True
     ) -> dict[str, pd.DataFrame]:
