@@ -142,7 +142,8 @@ def materialized(result: dg.ExecuteInProcessResult) -> set[tuple[str, str]]:
 
 # -- snapshots ---------------------------------------------------------------------------------
 
-VOLATILE = {"loaded_at", "recorded_at", "load_id", "updated_at", "queued_seconds", "waited_seconds"}
+# finished_at is Recast's updated_at, which may move on every read (report_timestamps=per_poll)
+VOLATILE = {"loaded_at", "recorded_at", "load_id", "updated_at", "finished_at", "queued_seconds", "waited_seconds"}
 
 
 def warehouse_snapshot(path: Path, volatile: Iterable[str] = VOLATILE) -> dict[str, list[tuple]]:

@@ -3,8 +3,11 @@
 ``Readings.unfriendly()``: downloads redirected to an object store that refuses the token, reports
 created through the API never listed, no ``name`` echoed, read-back forms with numbers and booleans
 as strings, 422 bodies as plain text, pages of 10, pre-rendered reports re-run in place, refreshes
-as new deployments. Every simulator of this module has them; the object store must never have
-seen the token.
+as new deployments, ``updated_at`` moving on every read, CSVs long with restyled headers. Every
+simulator of this module has them, except deployments shown with id and name only: these
+guarantees name the ``revenue`` dashboard and its refresh under the same key, which that reading
+turns into dashboards named by deployment id (test_readings_flow, test_sensors and
+test_history_costs cover it). The object store must never have seen the token.
 
 Collected here a second time: the suite's guarantee tests whose proof goes through what the
 readings change, i.e. finding, reusing or resuming Recast reports (list, names, forms, pages) and
@@ -38,7 +41,8 @@ MONTH = "2026-09-01"
 @pytest.fixture
 def sim_factory():
     started = []
-    with simulator_pool({**SIMULATOR_DEFAULTS, "readings": Readings.unfriendly()}) as start:
+    readings = Readings.unfriendly().replace(deployment_fields="full")
+    with simulator_pool({**SIMULATOR_DEFAULTS, "readings": readings}) as start:
 
         def start_and_remember(**overrides):
             sim = start(**overrides)
