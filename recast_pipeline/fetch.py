@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from recast_pipeline.landing import LandingStore, Lineage, Stage
@@ -56,6 +56,7 @@ class LandedPartition:
     queued_seconds: float
     waited_seconds: float
     landed_seconds: float
+    seen_final_at: datetime | None = None  # our clock (UTC) when the report was first seen finished
 
 
 @dataclass
@@ -206,6 +207,7 @@ def _land(
 ) -> LandedPartition:
     report = outcome.report
     begun = time.monotonic()
+    seen_final = datetime.now(timezone.utc) - timedelta(seconds=max(0.0, client.clock() - outcome.finished_at))
     lineage = Lineage(
         dashboard=job.dashboard,
         deployment_id=job.deployment_id,
@@ -239,6 +241,7 @@ def _land(
         queued_seconds=max(0.0, outcome.submitted_at - started),
         waited_seconds=max(0.0, outcome.finished_at - outcome.submitted_at),
         landed_seconds=time.monotonic() - begun,
+        seen_final_at=seen_final,
     )
 
 

@@ -33,7 +33,9 @@ def report_load(landed: LandedPartition) -> ReportLoad:
         prerendered=report.prerendered,
         form=dict(report.form or job.form),
         created_at=report.created_at,
-        finished_at=report.updated_at,
+        # when we saw it finished, not Recast's updated_at: what that means is not documented (it may
+        # never move, or move on every read)
+        finished_at=landed.seen_final_at or report.updated_at,
         queued_seconds=landed.queued_seconds,
         waited_seconds=landed.waited_seconds,
         descriptions={d.key: d.description for d in report.downloads},

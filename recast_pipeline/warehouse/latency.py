@@ -1,10 +1,12 @@
 """How long each report type took on Recast lately, from ``recast_meta.reports`` (latency hints).
 
 Why: polling around a report's expected finish needs its expected run time, and the warehouse
-already records every report's timings. The run time is Recast's own (``finished_at`` minus
-``created_at``, both Recast's timestamps); ``waited_seconds`` (our wait, which includes how late we
-noticed the finish) stands in only where those are missing: learning from our own lateness would
-make each run poll later than the one before. The client layer stays free of the warehouse:
+already records every report's timings. The run time is the lesser of ``finished_at`` (when we saw
+the report finished) minus ``created_at`` (Recast's creation stamp: it counts queueing on Recast's
+side from before our create returned) and ``waited_seconds`` (our own wait). Both include how late
+we noticed the finish, at most 5% of the hint with the window polling, so a hint settles a few
+percent above Recast's run time instead of creeping up run after run; nothing here reads
+``updated_at``, whose meaning the vendor leaves open. The client layer stays free of the warehouse:
 it takes these numbers as a plain mapping (``recast.polling.latency_for`` reads it). Keys are the
 report type (all dashboards) and ``"<report_type>|<dashboard>"`` where a dashboard has its own
 history. Reports read from pre-rendered versions or reused when already done waited nothing and
