@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
     config = SimulatorConfig(latency=args.latency, jitter=args.latency / 4, port=args.simulator_port)
     with serve_in_thread(config) as sim:
-        # No DAGSTER_HOME: from the repository root `dagster dev` reads dagster.yaml (storage in .dagster_home/).
+        # The instance rule: DAGSTER_HOME when set (passed on), else `dagster dev` reads dagster.yaml here
+        # (storage in .dagster_home/), the instance _register_dashboards wrote to.
         env = {**os.environ, **simulator_environment(sim, args.data_dir)}
         env.pop("RECAST_DEPLOYMENT_IDS", None)
         env.pop("RECAST_DEPLOYMENT_ID", None)
