@@ -14,7 +14,7 @@ import traceback
 from typing import Iterator
 
 EXIT_ERROR = 2
-_PASSWORD = re.compile(r"(?i)\b(password\s*=\s*)('[^']*'|\S+)")  # a password in a conninfo string
+_PASSWORD = re.compile(r"(?i)\b(password\s*=\s*)(?!\*\*\*)('[^']*'|[^\s'\",;)]+)")  # a conninfo's, unless masked
 
 
 class CommandError(Exception):
