@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "demo": ("recast_pipeline.demo", "run every report asset end to end on the embedded simulator"),
     "dev": ("recast_pipeline.dev_cli", "open the Dagster UI on the demo's instance, pointed at the simulator"),
     "dashboards": ("recast_pipeline.dashboards_cli", "list Recast's dashboards; `sync` adds them as Dagster partitions"),
+    "doctor": ("recast_pipeline.doctor", "check credentials, token, dashboards, Dagster instance, pool, data dir, warehouse, extensions"),
     "simulator": ("recast_pipeline.simulator.cli", "serve a faithful local Recast API"),
     "sql": ("recast_pipeline.sql_cli", "run read-only SQL against the DuckDB warehouse"),
     "report-types": ("recast_pipeline.catalog_cli", "list the report types and their inputs"),
