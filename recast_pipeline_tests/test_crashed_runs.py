@@ -100,7 +100,15 @@ def _wait(dev: DagsterDev, deadline: float, what: str, ready) -> object:
         time.sleep(0.5)
 
 
-def test_a_killed_run_worker_frees_the_pool_and_its_retry_resumes_the_same_report(simulator_factory, tmp_path):
+def _parent(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return int(stat.read().rsplit(b")", 1)[1].split()[1])
+
+
+@pytest.mark.parametrize("with_code_server", [False, True], ids=["worker", "worker_and_code_server"])
+def test_a_killed_run_worker_frees_the_pool_and_its_retry_resumes_the_same_report(with_code_server, simulator_factory, tmp_path):
+    """``worker_and_code_server``: the code server that would have reported the dead worker dies first;
+    run monitoring's health check (``LocalRunLauncher``) finds the worker gone and fails the run."""
     deadline = time.monotonic() + DEADLINE
     sim = simulator_factory()
     sim.set_faults(force_status={"compute_spend_summary": "processing"})  # held in flight until released
@@ -122,11 +130,21 @@ def test_a_killed_run_worker_frees_the_pool_and_its_retry_resumes_the_same_repor
         dev.wait_ready(deadline)
         crashed = _launch(dev, "recast_monthly_reports_job", SPEND, f"revenue|{month}")
         _wait(dev, deadline, "the crashed run's report to be in flight", lambda: sim.stats()["creates"] == 1)
-        queued = _launch(dev, "recast_monthly_reports_job", SPEND, f"signups|{month}")  # waits for the recast_api slot
+        _wait(dev, deadline, "the crashed run to hold the recast_api slot", lambda: _holders(dev) == [crashed])
         started = _wait(dev, deadline, "the run worker's pid", lambda: [
             e["message"] for e in _run(dev, crashed)["eventConnection"]["events"]
             if e.get("message", "").startswith("Started process for run")])
         pid = int(re.search(r"pid: (\d+)", started[0]).group(1))
+        if with_code_server:
+            # The gRPC server that started the worker dies first, so it cannot report the worker's death:
+            # run monitoring's health check does. Without a code server no run can start until it is
+            # back (dagster dev does not restart it): the run must end and give its slot back.
+            os.kill(_parent(pid), signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
+            _wait(dev, deadline, "the crashed run to be marked FAILURE", lambda: _run(dev, crashed)["status"] == "FAILURE")
+            _wait(dev, deadline, "the crashed run's slot to be freed", lambda: _holders(dev) == [])
+            return
+        queued = _launch(dev, "recast_monthly_reports_job", SPEND, f"signups|{month}")  # waits for the recast_api slot
         os.kill(pid, signal.SIGKILL)
         _wait(dev, deadline, "the crashed run to be marked FAILURE", lambda: _run(dev, crashed)["status"] == "FAILURE")
         sim.set_faults(force_status={})  # Recast finishes the report the crashed run had created
@@ -134,10 +152,18 @@ def test_a_killed_run_worker_frees_the_pool_and_its_retry_resumes_the_same_repor
         retry = _wait(dev, deadline, "the crashed run's retry", lambda: [
             r for r in runs(dev) if {"key": "dagster/parent_run_id", "value": crashed} in r["tags"]])
         _wait(dev, deadline, "the retry to succeed", lambda: _status(dev, retry[0]["runId"], deadline) == "SUCCESS")
+        assert sim.stats()["creates"] == 2  # revenue's (once: the retry resumed it) and signups'
     finally:
         dev.stop()
-    assert sim.stats()["creates"] == 2  # revenue's (once: the retry resumed it) and signups'
 
+
+
+POOL_QUERY = '{ instance { concurrencyLimit(concurrencyKey: "recast_api") { claimedSlots { runId } } } }'
+
+
+def _holders(dev: DagsterDev) -> list[str]:
+    """The runs holding a ``recast_api`` slot, as the UI's concurrency page shows them."""
+    return [slot["runId"] for slot in dev.graphql(POOL_QUERY)["instance"]["concurrencyLimit"]["claimedSlots"]]
 
 
 def _status(dev: DagsterDev, run_id: str, deadline: float) -> str:
