@@ -30,25 +30,28 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
 
 
-def _ours(exc: BaseException) -> bool:
-    """Errors whose message was written for the user: ours, the settings' ValueErrors, DuckDB's, files'."""
+def _explained(exc: BaseException) -> bool:
+    """Errors whose message was written for the user with its context: a command's, the client's, the warehouse's."""
     from recast_pipeline.recast.errors import RecastError
     from recast_pipeline.warehouse.errors import WarehouseError
 
-    if isinstance(exc, (CommandError, RecastError, WarehouseError, OSError)):
-        return True
+    return isinstance(exc, (CommandError, RecastError, WarehouseError))
+
+
+def _plain(exc: BaseException) -> bool:
+    """Errors that say what went wrong but not where from: the settings' ValueErrors, DuckDB's, files'."""
     module = type(exc).__module__ or ""
-    if module.startswith(("duckdb", "_duckdb", "filelock")):
-        return True
-    return type(exc) is ValueError  # settings.py and the config classes: "RECAST_X must be ..."
+    return isinstance(exc, OSError) or module.startswith(("duckdb", "_duckdb", "filelock")) or type(exc) is ValueError
 
 
 def explain(exc: BaseException) -> str:
-    """The one line to print: a command's own explanation, else the innermost error written for the
-    user (a setting's ValueError beneath Dagster's component-loading wrappers), else the outermost."""
+    """The one line to print: the outermost error explained for the user (a command's own first, then
+    the client's or the warehouse's, which name the request or the file), else the innermost plain one
+    (a setting's ValueError beneath Dagster's component-loading wrappers), else the outermost."""
     chain = list(_chain(exc))
     chosen = next((e for e in chain if isinstance(e, CommandError)), None)
-    chosen = chosen or next((e for e in reversed(chain) if _ours(e)), None)
+    chosen = chosen or next((e for e in chain if _explained(e)), None)
+    chosen = chosen or next((e for e in reversed(chain) if _plain(e)), None)
     if chosen is None:
         text = f"{type(exc).__name__}: {exc} (unexpected; run with --debug for the traceback)"
     else:

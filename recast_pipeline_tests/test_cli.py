@@ -108,3 +108,25 @@ def test_a_refused_token_and_a_malformed_variable_are_one_line_without_the_token
     assert "401" in out.stderr and wrong not in out.stdout + out.stderr
     out = _command(["dashboards"], {**env, "RECAST_POLL_INTERVAL": "soon"}, tmp_path)
     assert out.returncode == 2 and out.stderr.strip() == "error: RECAST_POLL_INTERVAL must be a number, got 'soon'"
+
+
+def test_the_line_is_the_explained_error_not_what_it_was_raised_from(monkeypatch):
+    from recast_pipeline.cli_errors import explain
+    from recast_pipeline.recast.errors import TransportError
+
+    monkeypatch.setenv("RECAST_PAT", "gr_secret_value_123")
+    try:
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except OSError as cause:
+            raise TransportError("Could not reach Recast (ConnectError)", method="GET", path="/v1/clients/x/deployments") from cause
+    except TransportError as error:
+        assert explain(error) == "Could not reach Recast (ConnectError) [GET /v1/clients/x/deployments]"
+    try:
+        try:
+            raise ValueError("RECAST_POLL_INTERVAL must be a number, got 'soon'")
+        except ValueError as cause:
+            raise RuntimeError("Error while building definitions for recast[0]:\n├── ...") from cause
+    except RuntimeError as error:  # Dagster's component-loading wrapper: the setting's message wins
+        assert explain(error) == "RECAST_POLL_INTERVAL must be a number, got 'soon'"
+    assert explain(KeyError("gr_secret_value_123")) == "KeyError: '***' (unexpected; run with --debug for the traceback)"
