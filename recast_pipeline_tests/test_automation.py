@@ -29,7 +29,7 @@ class Automation:
     def tick(self, sensor: str):
         with dg.build_sensor_context(
             instance=self.instance, instance_ref=self.instance.get_ref(), cursor=self.cursors.get(sensor),
-            definitions=self.defs, resources={key: self.defs.resources[key] for key in ("recast", "warehouse")},
+            definitions=self.defs, resources={"recast": self.defs.resources["recast"]},
         ) as context:
             result = self.defs.resolve_sensor_def(sensor).evaluate_tick(context)
         self.cursors[sensor] = result.cursor

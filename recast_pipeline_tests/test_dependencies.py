@@ -9,6 +9,7 @@ installed package's metadata (``pip install -e .`` writes it from pyproject.toml
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 from importlib.metadata import packages_distributions, requires
@@ -45,8 +46,13 @@ def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@functools.cache
+def _module_distributions() -> dict[str, list[str]]:
+    return packages_distributions()  # reads every installed package's file list: once per session
+
+
 def _distributions(module: str) -> set[str]:
-    return {_normalize(d) for d in packages_distributions().get(module, [])}
+    return {_normalize(d) for d in _module_distributions().get(module, [])}
 
 
 def test_every_module_the_package_imports_is_a_runtime_dependency():

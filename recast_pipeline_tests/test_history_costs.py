@@ -29,7 +29,7 @@ def _costs(sim) -> dict[str, int]:
 
 def _tick(defs, instance, cursor):
     with dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs,
-                                 resources={key: defs.resources[key] for key in ("recast", "warehouse")}) as context:
+                                 resources={"recast": defs.resources["recast"]}) as context:
         return defs.resolve_sensor_def(REFRESH_SENSOR).evaluate_tick(context)
 
 

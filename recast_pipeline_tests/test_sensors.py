@@ -29,7 +29,7 @@ def instance():
 def _tick(defs, name, instance, cursor=None):
     with dg.build_sensor_context(
         instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs,
-        resources={key: defs.resources[key] for key in ("recast", "warehouse")},
+        resources={"recast": defs.resources["recast"]},
     ) as context:
         return defs.resolve_sensor_def(name).evaluate_tick(context)
 

@@ -71,20 +71,22 @@ ALREADY_LOADED = "already loaded from this model: nothing to run (recorded as an
 
 class LoadedCheck:
     """Asks the warehouse whether a first sighting's report partitions are loaded from that model already
-    (``loaded_models``); on any doubt (no warehouse, the file busy, an error) the answer is no, and the
-    sighting makes them due, as before."""
+    (``loaded_models``); on any doubt (no warehouse given or yet, the file busy, an error) the answer is
+    no, and the sighting makes them due, as before."""
 
-    def __init__(self, context: dg.SensorEvaluationContext, warehouse_key: str, options: AssetOptions):
+    def __init__(self, context: dg.SensorEvaluationContext, warehouse: RecastWarehouse | None, options: AssetOptions):
         from recast_pipeline.warehouse import Warehouse  # DuckDB: imported by ticks, not by loading the code location
 
         self.context, self.options = context, options
-        resource: RecastWarehouse = getattr(context.resources, warehouse_key)
-        self.warehouse = Warehouse(resource.location, lock_timeout=LOADED_CHECK_TIMEOUT,
-                                   ducklake_data_path=resource.ducklake_data_path or None)
+        self.warehouse = None if warehouse is None else Warehouse(
+            warehouse.location, lock_timeout=LOADED_CHECK_TIMEOUT, ducklake_data_path=warehouse.ducklake_data_path or None
+        )
 
     def current(self, dashboard: str, partition_key: str, *, dated: bool, detail) -> bool:
         from recast_pipeline.loaded_models import is_current
 
+        if self.warehouse is None:
+            return False
         types = [rt for rt in self.options.selected() if rt.partitioned_by_month == dated]
         try:
             return is_current(self.warehouse, dashboard, partition_key, types, detail)
@@ -93,9 +95,11 @@ class LoadedCheck:
             return False
 
 
-def build_sensors(partitioning: Partitioning, options: AssetOptions = AssetOptions()) -> list:
+def build_sensors(
+    partitioning: Partitioning, options: AssetOptions = AssetOptions(), warehouse: RecastWarehouse | None = None
+) -> list:
     """The refresh sensor (always: the model's history stays visible), and the month sensor when months are automated."""
-    prefix, automation, resource_key, warehouse_key = options.key_prefix, options.automation, options.recast_key, options.warehouse_key
+    prefix, automation, resource_key = options.key_prefix, options.automation, options.recast_key
     months_back = automation.refresh_months
 
     @dg.sensor(
@@ -104,7 +108,7 @@ def build_sensors(partitioning: Partitioning, options: AssetOptions = AssetOptio
         "and the recent months a refresh recomputes (model_coverage); automation re-runs their reports",
         minimum_interval_seconds=sensor_interval(),
         default_status=dg.DefaultSensorStatus.RUNNING,
-        required_resource_keys={resource_key, warehouse_key},
+        required_resource_keys={resource_key},
     )
     def model_refresh_sensor(context: dg.SensorEvaluationContext):
         recast: RecastResource = getattr(context.resources, resource_key)
@@ -120,7 +124,7 @@ def build_sensors(partitioning: Partitioning, options: AssetOptions = AssetOptio
             refreshes = detect_refreshes(state, current)
             refreshes += prerendered_refreshes(client, state, current, [r.dashboard for r in refreshes])
             refreshed = {r.dashboard: resolver.deployment_for(r.dashboard) for r in refreshes}
-            loaded = LoadedCheck(context, warehouse_key, options)
+            loaded = LoadedCheck(context, warehouse, options)
             events = []
             for name in unseen:
                 first_seen = f"first seen: {ModelVersion.of(current[name]).describe()}"
@@ -158,7 +162,7 @@ def build_sensors(partitioning: Partitioning, options: AssetOptions = AssetOptio
         "automation then materializes that month of every date-based report type",
         minimum_interval_seconds=MONTH_SENSOR_INTERVAL,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        required_resource_keys={resource_key, warehouse_key},
+        required_resource_keys={resource_key},
     )
     def month_ready_sensor(context: dg.SensorEvaluationContext):
         recast: RecastResource = getattr(context.resources, resource_key)
@@ -168,7 +172,7 @@ def build_sensors(partitioning: Partitioning, options: AssetOptions = AssetOptio
         recorded: dict[str, str] = json.loads(context.cursor) if (context.cursor or "").startswith("{") else {}
         closed = partitioning.closed_months()
         events, notes = [], []
-        loaded = LoadedCheck(context, warehouse_key, options)
+        loaded = LoadedCheck(context, warehouse, options)
         with recast.get_client() as client:
             resolver = recast.resolver(client)
             current = resolver.selected()
