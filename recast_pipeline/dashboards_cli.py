@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from recast_pipeline.cli_errors import CommandError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", nargs="?", choices=["list", "sync"], default="list",
@@ -27,12 +29,16 @@ def run(args: argparse.Namespace) -> int:
         rows = [
             (name, d.id, d.model_date, resolver.deployment_for(name).end_date) for name, d in sorted(selected.items())
         ]
-        missing = resolver.missing()
+        missing, current = resolver.missing(), sorted(resolver.current())
     print(format_table(["dashboard", "deployment_id", "model_date", "data_ends"], rows, limit=len(rows) or 1))
-    for name in missing:
-        print(f"RECAST_DASHBOARDS names {name!r}, which has no active deployment on Recast")
     if args.action == "sync":
         with project_instance() as instance:
             added = sync_dashboards(instance, partitioning.dashboards_name, selected)
         print(f"Added {len(added)} dashboard partition(s): {', '.join(added) or 'none new'}")
-    return 1 if missing else 0
+    if missing:
+        known = ", ".join(current) or "none"
+        raise CommandError(
+            f"RECAST_DASHBOARDS names {', '.join(map(repr, missing))}, which Recast has no active deployment for "
+            f"(dashboards with one: {known})"
+        )
+    return 0

@@ -14,6 +14,12 @@ metadata, which neither the OSS UI, its GraphQL API nor ``dg`` reads), about 0.2
 process that loads the code location: each run, the daemon, the webserver. The tree is still
 attached, so the UI lists the component instances. Components added in a UI and kept in the
 instance ("app-managed") are not loaded: this project's components live in its defs folder.
+
+Dagster's own beta/preview notices about building these definitions (code references, its module
+loaders, copied sensors and checks) are ignored here by exact category and message
+(``orchestration/notices.py``), so loading the code location prints nothing on stderr. The
+repository and its asset graph are resolved inside that block too: Dagster would build them right
+after the import anyway (a few milliseconds), and building them copies the checks once more.
 """
 
 from pathlib import Path
@@ -22,11 +28,14 @@ import dagster as dg
 
 import recast_pipeline.defs
 
+from recast_pipeline.orchestration.notices import quiet_dagster_notices
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource
 
-tree = dg.ComponentTree.from_module(defs_module=recast_pipeline.defs, project_root=Path(__file__).resolve().parent.parent)
-defs = dg.Definitions.merge(tree.build_defs(tree.defs_module_path), dg.Definitions(component_tree=tree))
+with quiet_dagster_notices():
+    tree = dg.ComponentTree.from_module(defs_module=recast_pipeline.defs, project_root=Path(__file__).resolve().parent.parent)
+    defs = dg.Definitions.merge(tree.build_defs(tree.defs_module_path), dg.Definitions(component_tree=tree))
+    defs.get_repository_def().asset_graph  # cached on ``defs``: every later caller gets this one
 
 # What the demo and `recast-pipeline dashboards` read: the same settings the component falls back to.
 partitioning = Partitioning.from_env()

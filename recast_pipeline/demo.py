@@ -2,9 +2,9 @@
 
 Starts the simulator on a free loopback port, points the pipeline at it through the same
 environment variables a real deployment uses, materializes every report asset for the last few
-months (and the deployment partitions) through Dagster with a persistent instance under
-``.dagster_home`` (so ``dagster dev`` shows the runs afterwards), then prints what landed and
-three example queries, and writes each dashboard's one-page report (``recast-pipeline report``).
+months (and the deployment partitions) through Dagster with a persistent instance (the instance rule:
+``DAGSTER_HOME`` when set, else ``.dagster_home``, so ``dagster dev`` shows the runs afterwards), then prints
+what landed and three example queries, and writes each dashboard's one-page report (``recast-pipeline report``).
 """
 
 from __future__ import annotations

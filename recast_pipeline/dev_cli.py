@@ -5,10 +5,10 @@ be able to materialize another one from the UI, without exporting anything. This
 simulator, registers its dashboards in the instance, and runs ``dagster dev`` with the same
 environment a real deployment sets, until interrupted.
 
-Stopping: Ctrl-C, ``kill`` (SIGTERM) or a closed terminal (SIGHUP) all stop ``dagster dev`` (which
-stops its webserver, daemon and code server) before the simulator goes; it is killed if it has not
-stopped after ``STOP_GRACE`` seconds. Before, a ``kill`` ended only this process and left the UI
-running against a dead simulator, holding its port.
+Stopping: Ctrl-C, ``kill`` (SIGTERM) or a closed terminal (SIGHUP) stop everything this command
+started within 30 s: the runs it launched are canceled (CANCELED, never STARTED forever), then
+``dagster dev`` with its webserver, daemon and code servers, and whatever is left of them is killed,
+found by process group and by this session's marker variable (``dev_stop.py``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
-from recast_pipeline.local_env import project_instance, simulator_environment, sync_dashboards
-
-STOP_GRACE = 20.0  # seconds for `dagster dev` to stop what it started before its group is killed
+from recast_pipeline.dev_stop import SESSION_VARIABLE, stop
+from recast_pipeline.local_env import project_instance, simulator_environment, sync_dashboards, which_instance
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
     config = SimulatorConfig(latency=args.latency, jitter=args.latency / 4, port=args.simulator_port)
     with serve_in_thread(config) as sim:
-        # No DAGSTER_HOME: from the repository root `dagster dev` reads dagster.yaml (storage in .dagster_home/).
+        # The instance rule: DAGSTER_HOME when set (passed on), else `dagster dev` reads dagster.yaml here
+        # (storage in .dagster_home/), the instance _register_dashboards wrote to.
         env = {**os.environ, **simulator_environment(sim, args.data_dir)}
         env.pop("RECAST_DEPLOYMENT_IDS", None)
         env.pop("RECAST_DEPLOYMENT_ID", None)
@@ -46,26 +48,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"Simulator: {sim.base_url} (client {sim.client_slug})", flush=True)
         print(f"Dagster UI: http://{args.host}:{args.port}  (Ctrl-C stops both)", flush=True)
         command = [sys.executable, "-m", "dagster", "dev", "-h", args.host, "-p", str(args.port)]
+        marker = env[SESSION_VARIABLE] = uuid.uuid4().hex  # every process started from here inherits it
+        started = datetime.now(timezone.utc)
         # Interrupts raise here, also when this process was started with SIGINT ignored (a background
         # job): the child then starts with the default disposition, so it honours the SIGTERM we send.
         for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(stop_signal, signal.default_int_handler)
-        process = subprocess.Popen(command, env=env)
+        # Its own process group: stopping it can then reach every process it started.
+        process = subprocess.Popen(command, env=env, start_new_session=True)
         try:
             return process.wait()
         except KeyboardInterrupt:
-            return _stop(process)
-
-
-def _stop(process: subprocess.Popen) -> int:
-    """Ask ``dagster dev`` to stop (it treats SIGTERM as Ctrl-C); kill it after ``STOP_GRACE``
-    seconds or at a second interrupt."""
-    try:
-        process.terminate()
-        return process.wait(timeout=STOP_GRACE)
-    except (subprocess.TimeoutExpired, KeyboardInterrupt):
-        process.kill()
-        return process.wait()
+            return stop(process, marker, started, which_instance())
 
 
 def _register_dashboards(sim) -> None:

@@ -8,7 +8,10 @@ import math
 import sys
 from decimal import Decimal
 
+import duckdb
+
 from recast_pipeline import settings
+from recast_pipeline.cli_errors import CommandError
 from recast_pipeline.warehouse import Warehouse
 from recast_pipeline.warehouse import config as warehouse_config
 
@@ -24,17 +27,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--warehouse", default=None, help="DuckDB file or ducklake:<catalog> (default: $RECAST_WAREHOUSE)"
     )
     parser.add_argument("--limit", type=int, default=50, help="rows to print as a table (default 50; CSV prints all)")
+    parser.add_argument(
+        "--lock-timeout", type=float, default=120.0,
+        help="seconds to wait while a load holds the DuckDB file (default 120)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    warehouse = Warehouse(args.warehouse or warehouse_config.lake_location() or settings.warehouse_path())
+    warehouse = Warehouse(
+        args.warehouse or warehouse_config.lake_location() or settings.warehouse_path(), lock_timeout=args.lock_timeout
+    )
     if not warehouse.exists():
-        print(
-            f"error: no warehouse at {warehouse.describe()}; run `recast-pipeline demo` or materialize an asset first",
-            file=sys.stderr,
+        raise CommandError(
+            f"no warehouse at {warehouse.describe()}; run `recast-pipeline demo` or materialize an asset first"
         )
-        return 2
-    columns, rows = warehouse.query(args.query)
+    try:
+        columns, rows = warehouse.query(args.query)
+    except duckdb.Error as error:
+        if isinstance(error, (duckdb.IOException, duckdb.ConnectionException)):
+            raise  # opening the file, not the statement: cli_errors prints DuckDB's first line
+        statement = " ".join(args.query.split())
+        shown = statement if len(statement) <= 120 else statement[:119] + "…"
+        detail = str(error).strip().splitlines()[0]
+        raise CommandError(f"{detail} in the statement: {shown}") from error
     if args.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,10 +43,30 @@ def before(deadline: float, what: str) -> None:
     assert time.monotonic() < deadline, f"timed out waiting for {what}"
 
 
+MARKER_VARIABLE = "RECAST_TEST_PROCESS_MARKER"
+
+
+def marked_processes(marker: str) -> list[int]:
+    """PIDs whose environment holds ``MARKER_VARIABLE=marker``: every process a ``DagsterDev`` started,
+    also those that left its process group (``recast-pipeline dev`` starts ``dagster dev`` in its own)."""
+    needle = f"{MARKER_VARIABLE}={marker}".encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:  # gone, or not ours
+            continue
+    return found
+
+
 class DagsterDev:
-    """A UI process (``dagster dev`` gets ``-p``/``-h`` added) started in ``cwd``; stop() ends its whole group."""
+    """A UI process (``dagster dev`` gets ``-p``/``-h`` added) started in ``cwd``; stop() ends its whole
+    group and every process that inherited its marker variable (``marked_processes``)."""
 
     def __init__(self, command: list[str], cwd: Path, env: dict[str, str], log: Path, port: int | None = None):
+        self.marker = uuid.uuid4().hex
+        env = {**env, MARKER_VARIABLE: self.marker}
         if port is None:
             port = free_port()
             command = [*command, "-p", str(port), "-h", "127.0.0.1"]
@@ -96,6 +117,11 @@ class DagsterDev:
                 os.killpg(self.process.pid, signal.SIGKILL)  # anything left in the group
             except ProcessLookupError:
                 pass
+            for pid in marked_processes(self.marker):  # and anything that left it
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             self._log_file.close()
 
 

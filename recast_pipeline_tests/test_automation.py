@@ -143,3 +143,36 @@ def test_a_failed_requested_run_is_not_requested_again_until_the_model_changes(s
         automation.tick("recast_model_refresh_sensor")
         assert automation.requested() == {}
     assert sim.stats()["creates"] == creates  # evaluating created nothing on Recast
+
+
+def test_after_the_demo_two_ticks_of_every_sensor_request_nothing_and_a_refresh_only_its_dashboard(
+    demo_project, simulator_factory, tmp_path, monkeypatch
+):
+    """The quiet first start: the demo loaded each dashboard's partition and latest covered month from
+    the very models the sensors first see, so their first sightings are observations; a refresh still
+    requests exactly the refreshed dashboard's partitions."""
+    project = demo_project.copy(tmp_path / "project")
+    monkeypatch.chdir(project)  # dagster.yaml's storage is relative: .dagster_home/ here
+    monkeypatch.setenv("RECAST_REFRESH_MONTHS", "1")
+    sim = simulator_factory()  # as the demo's: the same dashboards, deployments and model dates
+    defs = definitions_for(sim, project / "data")
+    sensors = ("recast_model_refresh_sensor", "recast_month_ready_sensor")
+    with dg.DagsterInstance.from_config(str(project)) as instance:
+        automation = Automation(defs, instance)
+        for _ in range(2):
+            results = [automation.tick(sensor) for sensor in sensors]
+            assert automation.requested() == {}
+        first = [e for e in results[0].asset_events] + [e for e in results[1].asset_events]
+        assert first == []  # the second ticks record nothing new
+        deployment = dg.AssetKey(["recast", "model_deployment"])
+        seen = instance.fetch_observations(dg.AssetRecordsFilter(asset_key=deployment), limit=10).records
+        assert sorted(r.partition_key for r in seen) == list(DASHBOARDS)  # the UI still shows each sighting
+        assert "already loaded from this model" in seen[0].asset_observation.description
+        assert not instance.fetch_materializations(deployment, limit=1).records
+
+        sim.refresh_model("revenue")
+        automation.tick("recast_model_refresh_sensor")
+        requested = automation.requested()
+        last = sim.config.data_end.replace(day=1)
+        assert _same_for(MONTHLY, requested) == {f"revenue|{last}"}
+        assert _same_for(PER_DASHBOARD, requested) == {"revenue"}

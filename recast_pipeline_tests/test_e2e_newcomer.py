@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from e2e_helpers import DEMO_TIMEOUT, DagsterDev, before, clean_env, free_port, graphql_selector, runs
+from e2e_helpers import DEMO_TIMEOUT, DagsterDev, before, clean_env, free_port, graphql_selector, marked_processes, runs
 
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 DEADLINE = 300.0
@@ -199,11 +199,12 @@ def test_killing_recast_pipeline_dev_stops_the_ui_it_started(demo_project, tmp_p
         dev.wait_ready(deadline)
         os.kill(dev.process.pid, signal.SIGTERM)  # `kill <pid>`: this process only, as a process manager would
         dev.process.wait(timeout=DEADLINE)
-        while True:  # its group (dagster dev, webserver, daemon, code server) empties, without our help
+        while True:  # dagster dev, webserver, daemon, code server (by group and environment) end, without our help
             try:
                 os.killpg(dev.process.pid, 0)
             except ProcessLookupError:
-                break
+                if not marked_processes(dev.marker):
+                    break
             before(deadline, f"dagster dev and what it started to stop\n{dev.tail()}")
             time.sleep(0.5)
         with socket.socket() as probe:

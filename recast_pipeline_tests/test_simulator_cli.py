@@ -37,12 +37,15 @@ def test_banner_prints_pasteable_exports():
 
 
 def test_invalid_settings_exit_2(capsys):
-    assert cli.run(parse("--latency", "-1")) == 2
-    assert "latency" in capsys.readouterr().err
-    assert cli.run(parse("--reading", "downloads=ftp")) == 2
+    from recast_pipeline.cli import main
+
+    assert main(["simulator", "--latency", "-1"]) == 2
+    assert capsys.readouterr().err.startswith("error: invalid simulator settings: latency")
+    assert main(["simulator", "--reading", "downloads=ftp"]) == 2
     assert "downloads" in capsys.readouterr().err
-    assert cli.run(parse("--reading", "max_per_page=ten")) == 2
-    assert cli.run(parse("--reading", "downloads")) == 2
+    assert main(["simulator", "--reading", "max_per_page=ten"]) == 2
+    assert main(["simulator", "--reading", "downloads"]) == 2
+    assert all(line.startswith("error: invalid simulator settings") for line in capsys.readouterr().err.splitlines())
 
 
 def test_reading_and_unfriendly_flags():
@@ -66,13 +69,20 @@ def test_refresh_option_refreshes_a_running_simulator(simulator, capsys):
     assert '"dashboard_slug": "signups"' in capsys.readouterr().out
     assert main([*argv[:-1], "all"]) == 0
     assert [simulator.store.model_version(i) for i in simulator.deployment_ids] == [3, 3]
-    assert main([*argv[:-1], "42"]) == 1
-    assert main(["simulator", "--port", port, "--token", "wrong", "--refresh", "5716"]) == 1
+    capsys.readouterr()
+    assert main([*argv[:-1], "42"]) == 2
+    assert main(["simulator", "--port", port, "--token", "wrong", "--refresh", "5716"]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 2 and all(line.startswith("error: ") and "refused the refresh" in line for line in errors)
+    assert "HTTP 401" in errors[1]
 
 
 def test_refresh_option_without_a_simulator_fails_cleanly(capsys):
-    assert cli.run(parse("--port", "1", "--refresh", "5716")) == 1
-    assert "could not reach" in capsys.readouterr().err
+    from recast_pipeline.cli import main
+
+    assert main(["simulator", "--port", "1", "--refresh", "5716"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: could not reach the simulator") and len(err.splitlines()) == 1
 
 
 def test_serves_until_interrupted():

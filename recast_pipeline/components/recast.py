@@ -23,7 +23,7 @@ from recast_pipeline import settings
 from recast_pipeline.orchestration.automation import Automation
 from recast_pipeline.orchestration.code_location import build_definitions
 from recast_pipeline.orchestration.partitions import DASHBOARDS_PARTITIONS_NAME, Partitioning
-from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
+from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse, refuse_secrets
 from recast_pipeline.orchestration.specs import DEFAULT_INSTANCE, DEFAULT_OWNERS, DEFAULT_TAGS, AssetOptions
 
 TOKEN_VARIABLES = ("RECAST_PAT", "API_PAT")
@@ -90,6 +90,8 @@ class RecastComponent(dg.Component, dg.Model, dg.Resolvable):
     def _warehouse(self, options: AssetOptions) -> RecastWarehouse:
         """The instance's landing folder and DuckDB file: its own unless given (RECAST_DATA_DIR/<name> for others)."""
         env = RecastWarehouse.from_env()
+        if self.warehouse:
+            refuse_secrets(self.warehouse, "the component's warehouse attribute")
         if self.data_dir is not None:
             return RecastWarehouse(data_dir=self.data_dir, warehouse_path=self.warehouse or "")
         if options.instance == DEFAULT_INSTANCE:

@@ -32,7 +32,7 @@ def build_definitions(
     """The Python entry point (tests, embedding); ``RecastComponent`` builds through it too."""
     report_assets = build_report_assets(partitioning, options)
     jobs = build_jobs(report_assets, options)
-    sensors = build_sensors(partitioning, options)
+    sensors = build_sensors(partitioning, options, warehouse)  # first sightings ask it what is loaded
     if options.automation.automates_months or options.automation.automates_dashboards:
         sensors.append(automation_sensor(options.scoped("recast_automation_sensor"), report_assets, sensor_interval()))
     maintenance_job, maintenance_schedule = build_maintenance(warehouse, options)

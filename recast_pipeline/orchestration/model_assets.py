@@ -54,16 +54,24 @@ def _metadata(deployment: Deployment, why: str) -> dict:
     }
 
 
-def deployment_event(key_prefix, dashboard: str, deployment: Deployment, why: str) -> dg.AssetMaterialization:
-    return dg.AssetMaterialization(
+def deployment_event(
+    key_prefix, dashboard: str, deployment: Deployment, why: str, *, due: bool = True
+) -> dg.AssetMaterialization | dg.AssetObservation:
+    """A materialization makes the dependent report partitions due; ``due=False`` records the same
+    reading as an observation (shown in the UI, not acted on by automation): already loaded from it."""
+    event = dg.AssetMaterialization if due else dg.AssetObservation
+    return event(
         [*key_prefix, DEPLOYMENT], partition=dashboard, description=why,
         metadata=_metadata(deployment, why), tags={DATA_VERSION_TAG: data_version(deployment)},
     )
 
 
-def coverage_event(key_prefix, dashboard: str, month: str | date, deployment: Deployment, why: str) -> dg.AssetMaterialization:
+def coverage_event(
+    key_prefix, dashboard: str, month: str | date, deployment: Deployment, why: str, *, due: bool = True
+) -> dg.AssetMaterialization | dg.AssetObservation:
     key = dg.MultiPartitionKey({DASHBOARD_DIMENSION: dashboard, MONTH_DIMENSION: str(month)})
-    return dg.AssetMaterialization(
+    event = dg.AssetMaterialization if due else dg.AssetObservation
+    return event(
         [*key_prefix, COVERAGE], partition=key, description=why,
         metadata=_metadata(deployment, why), tags={DATA_VERSION_TAG: data_version(deployment)},
     )

@@ -95,6 +95,15 @@ class RecastResource(dg.ConfigurableResource):
         )
 
 
+def refuse_secrets(location: str, variable: str = "RECAST_WAREHOUSE") -> None:
+    """A DuckLake location with a password is refused before it becomes configuration the UI shows
+    (``warehouse_path``): one line pointing at PGPASSWORD/~/.pgpass, never the value."""
+    if location.strip().startswith("ducklake:"):
+        from recast_pipeline.warehouse.lake_access import refuse_password
+
+        refuse_password(location, variable)
+
+
 class RecastWarehouse(dg.ConfigurableResource):
     """Where downloads land (Parquet) and the warehouse they load into: a DuckDB file or a DuckLake."""
 
@@ -145,6 +154,7 @@ class RecastWarehouse(dg.ConfigurableResource):
     @classmethod
     def from_env(cls) -> "RecastWarehouse":
         location = warehouse_config.lake_location() or str(settings.warehouse_path())
+        refuse_secrets(location)
         if is_motherduck(location):
             database_name(location)  # a bad md: location (say, one carrying the token) fails here, redacted
         return cls(

@@ -22,12 +22,13 @@ from recast_pipeline import settings
 from recast_pipeline.model_watch import ModelVersion, WatchState, detect_refreshes, prerendered_refreshes, ready_months
 from recast_pipeline.orchestration.model_assets import coverage_event, data_version, deployment_event, recorded_version
 from recast_pipeline.orchestration.partitions import Partitioning
-from recast_pipeline.orchestration.resources import RecastResource
+from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 from recast_pipeline.orchestration.specs import AssetOptions
 
 DEFAULT_REFRESH_MONTHS = 3
 DEFAULT_SENSOR_INTERVAL = 60
 MONTH_SENSOR_INTERVAL = 3600
+LOADED_CHECK_TIMEOUT = 5.0  # seconds a tick waits for a DuckDB file a run is loading; then it assumes "not loaded"
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -65,7 +66,38 @@ def new_dashboards(context, partitioning: Partitioning, dashboards) -> list:
     return [dg.AddDynamicPartitionsRequest(partitioning.dashboards_name, missing)] if missing else []
 
 
-def build_sensors(partitioning: Partitioning, options: AssetOptions = AssetOptions()) -> list:
+ALREADY_LOADED = "already loaded from this model: nothing to run (recorded as an observation)"
+
+
+class LoadedCheck:
+    """Asks the warehouse whether a first sighting's report partitions are loaded from that model already
+    (``loaded_models``); on any doubt (no warehouse given or yet, the file busy, an error) the answer is
+    no, and the sighting makes them due, as before."""
+
+    def __init__(self, context: dg.SensorEvaluationContext, warehouse: RecastWarehouse | None, options: AssetOptions):
+        from recast_pipeline.warehouse import Warehouse  # DuckDB: imported by ticks, not by loading the code location
+
+        self.context, self.options = context, options
+        self.warehouse = None if warehouse is None else Warehouse(
+            warehouse.location, lock_timeout=LOADED_CHECK_TIMEOUT, ducklake_data_path=warehouse.ducklake_data_path or None
+        )
+
+    def current(self, dashboard: str, partition_key: str, *, dated: bool, detail) -> bool:
+        from recast_pipeline.loaded_models import is_current
+
+        if self.warehouse is None:
+            return False
+        types = [rt for rt in self.options.selected() if rt.partitioned_by_month == dated]
+        try:
+            return is_current(self.warehouse, dashboard, partition_key, types, detail)
+        except Exception as error:  # noqa: BLE001 - a doubt: the partitions become due, as before
+            self.context.log.warning(f"Could not read what the warehouse holds for {dashboard} {partition_key}: {error}")
+            return False
+
+
+def build_sensors(
+    partitioning: Partitioning, options: AssetOptions = AssetOptions(), warehouse: RecastWarehouse | None = None
+) -> list:
     """The refresh sensor (always: the model's history stays visible), and the month sensor when months are automated."""
     prefix, automation, resource_key = options.key_prefix, options.automation, options.recast_key
     months_back = automation.refresh_months
@@ -92,11 +124,15 @@ def build_sensors(partitioning: Partitioning, options: AssetOptions = AssetOptio
             refreshes = detect_refreshes(state, current)
             refreshes += prerendered_refreshes(client, state, current, [r.dashboard for r in refreshes])
             refreshed = {r.dashboard: resolver.deployment_for(r.dashboard) for r in refreshes}
+            loaded = LoadedCheck(context, warehouse, options)
+            events = []
+            for name in unseen:
+                first_seen = f"first seen: {ModelVersion.of(current[name]).describe()}"
+                if loaded.current(name, name, dated=False, detail=lambda name=name: resolver.deployment_for(name)):
+                    events.append(deployment_event(prefix, name, current[name], f"{first_seen}; {ALREADY_LOADED}", due=False))
+                else:
+                    events.append(deployment_event(prefix, name, current[name], first_seen))
         closed = partitioning.closed_months()
-        events = [
-            deployment_event(prefix, name, current[name], f"first seen: {ModelVersion.of(current[name]).describe()}")
-            for name in unseen
-        ]
         for refresh in refreshes:
             deployment = refreshed[refresh.dashboard]
             events.append(deployment_event(prefix, refresh.dashboard, deployment, f"model refresh: {refresh.reason}"))
@@ -136,6 +172,7 @@ def build_sensors(partitioning: Partitioning, options: AssetOptions = AssetOptio
         recorded: dict[str, str] = json.loads(context.cursor) if (context.cursor or "").startswith("{") else {}
         closed = partitioning.closed_months()
         events, notes = [], []
+        loaded = LoadedCheck(context, warehouse, options)
         with recast.get_client() as client:
             resolver = recast.resolver(client)
             current = resolver.selected()
@@ -152,7 +189,11 @@ def build_sensors(partitioning: Partitioning, options: AssetOptions = AssetOptio
                 version = data_version(deployment)
                 for month in months:  # a refresh may have recorded it already under this model version
                     if recorded_version(context.instance, prefix, dashboard, month) != version:
-                        events.append(coverage_event(prefix, dashboard, month, deployment, f"month closed and covered: {why}"))
+                        covered = f"month closed and covered: {why}"
+                        if last is None and loaded.current(dashboard, month, dated=True, detail=lambda d=deployment: d):
+                            events.append(coverage_event(prefix, dashboard, month, deployment, f"{covered}; {ALREADY_LOADED}", due=False))
+                        else:
+                            events.append(coverage_event(prefix, dashboard, month, deployment, covered))
                 if months:
                     recorded[dashboard] = months[-1]
                 notes.append(f"{dashboard}: {recorded[dashboard]} recorded" + (f"; {waiting} waits: {why}" if waiting else ""))

@@ -8,7 +8,6 @@ The catalog knows each report type's tables up front, so they are on the spec at
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -18,6 +17,7 @@ import dagster as dg
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, schema_name, table_identifier
 from recast_pipeline.orchestration.automation import Automation
 from recast_pipeline.orchestration.model_assets import COVERAGE, DEPLOYMENT
+from recast_pipeline.orchestration.notices import quiet_dagster_notices
 from recast_pipeline.recast.catalog import REPORT_TYPES, ReportType
 
 KINDS = {"recast", "duckdb", "parquet"}
@@ -107,8 +107,7 @@ def lineage_schema() -> dg.TableSchema:
 
 def code_references() -> dg.CodeReferencesMetadataValue:
     """The modules that define a report asset (Dagster marks these classes beta: not our users' concern)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", dg.BetaWarning)
+    with quiet_dagster_notices():
         return dg.CodeReferencesMetadataValue(
             code_references=[dg.LocalFileCodeReference(file_path=str(path)) for path in CODE]
         )

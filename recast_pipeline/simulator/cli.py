@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 import httpx
 import uvicorn
+
+from recast_pipeline.cli_errors import CommandError
 
 from .app import create_app
 from .config import SimulatorConfig
@@ -63,10 +64,11 @@ def _refresh(args: argparse.Namespace) -> int:
     try:
         response = httpx.post(url, json=body, headers={"Authorization": f"Bearer {args.token}"}, timeout=10)
     except httpx.HTTPError as exc:
-        print(f"could not reach the simulator at {url}: {type(exc).__name__}", file=sys.stderr)
-        return 1
+        raise CommandError(f"could not reach the simulator at {url}: {type(exc).__name__}") from None
+    if response.status_code != 200:
+        raise CommandError(f"the simulator at {url} refused the refresh (HTTP {response.status_code}): {response.text}")
     print(json.dumps(response.json(), indent=2))
-    return 0 if response.status_code == 200 else 1
+    return 0
 
 
 def banner(config: SimulatorConfig, port: int, store=None) -> str:
@@ -95,15 +97,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = _config(args)
     except (ValueError, TypeError) as exc:
-        print(f"invalid simulator settings: {exc}", file=sys.stderr)
-        return 2
+        raise CommandError(f"invalid simulator settings: {exc}") from None
     if args.refresh:
         return _refresh(args)
     try:
         sock = bind(config.host, config.port)
     except OSError as exc:
-        print(f"cannot listen on {config.host}:{config.port}: {exc.strerror}", file=sys.stderr)
-        return 1
+        raise CommandError(f"cannot listen on {config.host}:{config.port}: {exc.strerror}") from None
     app = create_app(config)
     objects = ThreadedServer(create_store_app(app.state.sim), config.host, 0, name="recast-object-store")
     app.state.sim.objects.base_url = objects.base_url

@@ -23,9 +23,23 @@ from recast_pipeline.warehouse.errors import WarehouseError
 _PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 
+_URI_PASSWORD = re.compile(r"://[^/@\s:]*:[^@\s/]+@")  # postgresql://user:password@host/db
+
+
 def redact(text: str) -> str:
     """A libpq conninfo (or a message quoting it) without its password."""
-    return _PASSWORD.sub(r"\1***", text)
+    return _URI_PASSWORD.sub("://***@", _PASSWORD.sub(r"\1***", text))
+
+
+def refuse_password(catalog: str, variable: str = "RECAST_WAREHOUSE") -> None:
+    """A DuckLake catalog's conninfo must not carry a password: the location is configuration, which the
+    Dagster UI shows (the resource's ``warehouse_path``) and runs record; libpq reads it from PGPASSWORD or
+    ~/.pgpass instead. Raises a one-line ValueError that never repeats the value."""
+    if _PASSWORD.search(catalog) or _URI_PASSWORD.search(catalog):
+        raise ValueError(
+            f"{variable} holds a password (shown as {redact(catalog)!r}): remove it and give it to libpq through "
+            "PGPASSWORD or ~/.pgpass (the Dagster UI shows this location as resource configuration)"
+        )
 
 
 # DuckDB derives an extension's entry point from the file name; the postgres wheel ships

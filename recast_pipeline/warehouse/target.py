@@ -38,7 +38,7 @@ from recast_pipeline.landing.naming import quote_identifier, quote_literal
 from recast_pipeline.warehouse import motherduck
 from recast_pipeline.warehouse.config import DUCKLAKE_PREFIX, is_ducklake
 from recast_pipeline.warehouse.errors import WarehouseError
-from recast_pipeline.warehouse.lake_access import S3Settings, loadable_extension, redact
+from recast_pipeline.warehouse.lake_access import S3Settings, loadable_extension, redact, refuse_password
 from recast_pipeline.warehouse.lock import Deadline, connect, open_when_free, pause, writer_lock
 
 LAKE_ALIAS = "lake"
@@ -103,6 +103,7 @@ class DuckLake:
             catalog = catalog[len(DUCKLAKE_PREFIX):]
         if not catalog:
             raise ValueError("RECAST_WAREHOUSE=ducklake: needs a catalog, e.g. 'ducklake:postgres:dbname=recast host=db'")
+        refuse_password(catalog)
         self.catalog = catalog
         self.data_path = data_path.strip()
         self.max_attempts = max_attempts
