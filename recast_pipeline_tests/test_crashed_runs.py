@@ -22,16 +22,12 @@ import dagster as dg
 import pytest
 import yaml
 
-from e2e_helpers import REPO, DagsterDev, before, clean_env, runs
+from e2e_helpers import REPO, DagsterDev, before, clean_env, launch_partition, runs
 from recast_pipeline.local_env import sync_dashboards
 
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 DEADLINE = 240.0
 SPEND = ["recast", "compute_spend_summary"]
-LAUNCH = """
-mutation ($params: ExecutionParams!) { launchRun(executionParams: $params) { __typename
-  ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } ... on InvalidSubsetError { message } } }
-"""
 RUN_QUERY = """
 query ($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run { status
   eventConnection(afterCursor: null) { events { __typename ... on MessageEvent { message } } } } } }
@@ -70,21 +66,6 @@ def _project(tmp_path: Path) -> Path:
     (project / "workspace.yaml").write_text(yaml.safe_dump(
         {"load_from": [{"python_file": {"relative_path": "location.py", "location_name": "recast_pipeline"}}]}))
     return project
-
-
-def _launch(dev: DagsterDev, job: str, asset: list[str], partition: str) -> str:
-    tags = [{"key": "dagster/partition", "value": partition}]
-    if "|" in partition:
-        dashboard, month = partition.split("|")
-        tags += [{"key": "dagster/partition/dashboard", "value": dashboard}, {"key": "dagster/partition/month", "value": month}]
-    params = {
-        "selector": {"repositoryLocationName": "recast_pipeline", "repositoryName": "__repository__", "jobName": job,
-                     "assetSelection": [{"path": asset}]},
-        "executionMetadata": {"tags": tags},
-    }
-    launched = dev.graphql(LAUNCH, params=params)["launchRun"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    return launched["run"]["runId"]
 
 
 def _run(dev: DagsterDev, run_id: str) -> dict:
@@ -128,7 +109,7 @@ def test_a_killed_run_worker_frees_the_pool_and_its_retry_resumes_the_same_repor
     dev = DagsterDev([DAGSTER, "dev", "-w", "workspace.yaml"], project, env, tmp_path / "dagster_dev.log")
     try:
         dev.wait_ready(deadline)
-        crashed = _launch(dev, "recast_monthly_reports_job", SPEND, f"revenue|{month}")
+        crashed = launch_partition(dev, "recast_monthly_reports_job", SPEND, f"revenue|{month}")
         _wait(dev, deadline, "the crashed run's report to be in flight", lambda: sim.stats()["creates"] == 1)
         _wait(dev, deadline, "the crashed run to hold the recast_api slot", lambda: _holders(dev) == [crashed])
         started = _wait(dev, deadline, "the run worker's pid", lambda: [
@@ -144,7 +125,7 @@ def test_a_killed_run_worker_frees_the_pool_and_its_retry_resumes_the_same_repor
             _wait(dev, deadline, "the crashed run to be marked FAILURE", lambda: _run(dev, crashed)["status"] == "FAILURE")
             _wait(dev, deadline, "the crashed run's slot to be freed", lambda: _holders(dev) == [])
             return
-        queued = _launch(dev, "recast_monthly_reports_job", SPEND, f"signups|{month}")  # waits for the recast_api slot
+        queued = launch_partition(dev, "recast_monthly_reports_job", SPEND, f"signups|{month}")  # waits for the recast_api slot
         os.kill(pid, signal.SIGKILL)
         _wait(dev, deadline, "the crashed run to be marked FAILURE", lambda: _run(dev, crashed)["status"] == "FAILURE")
         sim.set_faults(force_status={})  # Recast finishes the report the crashed run had created

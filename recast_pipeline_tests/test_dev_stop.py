@@ -19,16 +19,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from e2e_helpers import REPO, DagsterDev, before, clean_env, free_port, marked_processes, runs
+from e2e_helpers import REPO, DagsterDev, before, clean_env, free_port, launch_partition, marked_processes, runs
 from recast_pipeline.dev_stop import session_processes
 
 DEADLINE = 240.0
 STOPPED_WITHIN = 60.0  # a bound for the test; the command's own budget is 30 s (dev_stop.STOP_BUDGET)
 SPEND = ["recast", "compute_spend_summary"]
-LAUNCH = """
-mutation ($params: ExecutionParams!) { launchRun(executionParams: $params) { __typename
-  ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }
-"""
 LOGS = """
 query ($runId: ID!) { logsForRun(runId: $runId) { __typename ... on EventConnection { events { __typename
   ... on MessageEvent { message } } } } }
@@ -63,16 +59,7 @@ def test_sighup_to_recast_pipeline_dev_with_a_run_in_flight_stops_everything_and
     try:
         dev.wait_ready(deadline)
         month = "2025-06-01"
-        params = {
-            "selector": {"repositoryLocationName": "recast_pipeline", "repositoryName": "__repository__",
-                         "jobName": "recast_monthly_reports_job", "assetSelection": [{"path": SPEND}]},
-            "executionMetadata": {"tags": [{"key": "dagster/partition", "value": f"revenue|{month}"},
-                                           {"key": "dagster/partition/dashboard", "value": "revenue"},
-                                           {"key": "dagster/partition/month", "value": month}]},
-        }
-        launched = dev.graphql(LAUNCH, params=params)["launchRun"]
-        assert launched["__typename"] == "LaunchRunSuccess", launched
-        run_id = launched["run"]["runId"]
+        run_id = launch_partition(dev, "recast_monthly_reports_job", SPEND, f"revenue|{month}")
         while not any(": submitted" in (e.get("message") or "")
                       for e in dev.graphql(LOGS, runId=run_id)["logsForRun"]["events"]):
             before(deadline, f"the run's report to be submitted\n{dev.tail()}")

@@ -30,7 +30,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from e2e_helpers import DEMO_TIMEOUT, DagsterDev, before, clean_env, free_port, graphql_selector, marked_processes, runs
+from e2e_helpers import (
+    DEMO_TIMEOUT,
+    DagsterDev,
+    before,
+    clean_env,
+    free_port,
+    graphql_selector,
+    launch_partition,
+    marked_processes,
+    runs,
+)
 
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 DEADLINE = 300.0
@@ -52,11 +62,6 @@ SENSOR_QUERY = """
 query ($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) { __typename
   ... on Sensor { sensorState { id status ticks(limit: 20) { status timestamp cursor skipReason runIds error { message } } } }
   ... on PythonError { message } } }
-"""
-LAUNCH = """
-mutation ($params: ExecutionParams!) { launchRun(executionParams: $params) { __typename
-  ... on LaunchRunSuccess { run { runId } } ... on PythonError { message }
-  ... on InvalidSubsetError { message } ... on RunConfigValidationInvalid { errors { message } } } }
 """
 
 
@@ -162,16 +167,8 @@ def test_recast_pipeline_dev_materializes_a_partition_the_demo_did_not_load(reca
     month = _last_demo_month(recast_dev.project)
     selector, _ = graphql_selector(dev, "sensors", SENSORS[0])
     earlier = f"{int(month[:4]) - 1}{month[4:]}"  # a month the demo did not load
-    params = {
-        "selector": {**{k: selector[k] for k in ("repositoryName", "repositoryLocationName")},
-                     "jobName": "recast_monthly_reports_job", "assetSelection": [{"path": SPEND}]},
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": f"signups|{earlier}"},
-                                       {"key": "dagster/partition/dashboard", "value": "signups"},
-                                       {"key": "dagster/partition/month", "value": earlier}]},
-    }
-    launched = dev.graphql(LAUNCH, params=params)["launchRun"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    run_id = launched["run"]["runId"]
+    run_id = launch_partition(dev, "recast_monthly_reports_job", SPEND, f"signups|{earlier}",
+                              selector["repositoryLocationName"], selector["repositoryName"])
     while True:
         (run,) = [r for r in runs(dev) if r["runId"] == run_id]
         assert run["status"] not in ("FAILURE", "CANCELED"), dev.tail()
