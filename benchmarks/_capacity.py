@@ -17,12 +17,14 @@ import time
 from datetime import date
 
 import _common
-from recast_pipeline.fetch import FormPlanner, not_applicable
-from recast_pipeline.recast import RecastClient
+from recast_pipeline.pipeline.fetch import FormPlanner, not_applicable
+from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.batch import ReportRequest, run_reports
 from recast_pipeline.recast.catalog import REPORT_TYPES
 from recast_pipeline.orchestration.partitions import Partitioning
-from recast_pipeline.simulator import Readings, SimulatorConfig, serve_in_thread
+from recast_pipeline.simulator.readings import Readings
+from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.server import serve_in_thread
 
 DEPLOYMENT = 5716
 

@@ -56,13 +56,14 @@ def _fill(data_dir: Path, months: list[str]):
     """The warehouse and a function that runs one month's five types again (charts on or off)."""
     import dagster as dg
 
-    from recast_pipeline.local_env import sync_dashboards
+    from recast_pipeline.cli.local_env import sync_dashboards
     from recast_pipeline.orchestration import charts
     from recast_pipeline.orchestration.code_location import build_definitions
     from recast_pipeline.orchestration.jobs import MONTHLY_JOB
     from recast_pipeline.orchestration.partitions import DASHBOARDS_PARTITIONS_NAME, Partitioning
     from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
-    from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+    from recast_pipeline.simulator.config import SimulatorConfig
+    from recast_pipeline.simulator.server import serve_in_thread
 
     sim_cm = serve_in_thread(SimulatorConfig(latency=0.05, jitter=0.0, log_level="error"))
     sim = sim_cm.__enter__()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from recast_pipeline.recast import RecastClient
+from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.batch import ReportRequest, run_reports
 
 

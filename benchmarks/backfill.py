@@ -37,7 +37,9 @@ from _capacity import capacity_mode
 from _polling import client_pass, describe, poll_figures
 from _vendor import run_vendor_sample
 
-from recast_pipeline.simulator import Readings, SimulatorConfig, serve_in_thread
+from recast_pipeline.simulator.readings import Readings
+from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.server import serve_in_thread
 from recast_pipeline.simulator.readings import add_reading_arguments, readings_from_arguments
 
 DASHBOARD = "revenue"  # the simulator's dashboard of deployment 5716 (named "5716" under deployment_fields=id_name)
@@ -105,7 +107,7 @@ def write_instance_settings(home: Path, dashboard: str) -> None:
     home.mkdir(parents=True, exist_ok=True)
     settings = {"concurrency": repo_settings["concurrency"], "telemetry": {"enabled": False}}
     (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
-    from recast_pipeline.local_env import sync_dashboards
+    from recast_pipeline.cli.local_env import sync_dashboards
     from recast_pipeline.orchestration.partitions import DASHBOARDS_PARTITIONS_NAME
 
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:  # storage made once, before two runs race
@@ -146,7 +148,7 @@ def run_dagster_backfill(sim, work: Path, args: argparse.Namespace) -> dict:
 
     from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
     from recast_pipeline.orchestration.partitions import Partitioning
-    from recast_pipeline.warehouse import Warehouse
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
     months = Partitioning(date(2024, 1, 1)).closed_months()[-args.months:]
     dashboard = "5716" if sim.readings.deployment_fields == "id_name" else DASHBOARD
@@ -254,7 +256,7 @@ def overlap(windows: dict[str, tuple[float, float]]) -> str:
 def poll_passes(sim, ours: dict, work: Path, args: argparse.Namespace) -> dict:
     """The backfill's forms again through the client, first without history, then with the hints
     the warehouse learned from the backfill (``recast_pipeline.warehouse.latency``)."""
-    from recast_pipeline.warehouse import Warehouse
+    from recast_pipeline.warehouse.warehouse import Warehouse
     from recast_pipeline.warehouse.latency import latency_hints
 
     hints = latency_hints(Warehouse(work / "data" / "warehouse.duckdb"))

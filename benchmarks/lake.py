@@ -57,8 +57,8 @@ def months(count: int) -> list[str]:
 
 
 def land(sim, area, keys: list[str]):
-    from recast_pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
-    from recast_pipeline.recast import RecastClient
+    from recast_pipeline.pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
+    from recast_pipeline.recast.client import RecastClient
 
     with RecastClient(sim.base_url, sim.client_slug, sim.token, poll_interval=0.2) as client:
         deployment = client.get_deployment(client.active_deployments()[DASHBOARD].id)
@@ -130,9 +130,10 @@ def main() -> int:
     sys.path.insert(0, str(_common.REPO / "recast_pipeline_tests"))
     from services import LocalPostgres, pg_bin
 
-    from recast_pipeline.landing import LandingArea
-    from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
-    from recast_pipeline.warehouse import Warehouse
+    from recast_pipeline.landing.staging import LandingArea
+    from recast_pipeline.simulator.config import SimulatorConfig
+    from recast_pipeline.simulator.server import serve_in_thread
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
     keys = months(args.months)
     print(f"{args.months} monthly partitions of {REPORT_TYPE} ({keys[0]} .. {keys[-1]}); machine: {_common.machine()}")

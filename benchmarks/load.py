@@ -51,8 +51,9 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> int:
     args = parse_args()
-    from recast_pipeline.recast import RecastClient
-    from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+    from recast_pipeline.recast.client import RecastClient
+    from recast_pipeline.simulator.config import SimulatorConfig
+    from recast_pipeline.simulator.server import serve_in_thread
 
     with tempfile.TemporaryDirectory(prefix="recast-load-") as scratch:
         work = args.keep or Path(scratch)
@@ -89,10 +90,11 @@ def child(spec: dict, env: dict) -> dict:
 
 
 def run_ours(spec: dict) -> dict:
-    from recast_pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
-    from recast_pipeline.landing import LandingArea
-    from recast_pipeline.recast import RecastClient
-    from recast_pipeline.warehouse import ReportLoad, Warehouse
+    from recast_pipeline.pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
+    from recast_pipeline.landing.staging import LandingArea
+    from recast_pipeline.recast.client import RecastClient
+    from recast_pipeline.warehouse.load_types import ReportLoad
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
     class TimedClient(RecastClient):
         """Times its downloads, to split our figure into download and the rest."""
@@ -153,7 +155,7 @@ def run_floor(spec: dict) -> dict:
     """Our two writes without our typing: read_csv's own types -> Parquet -> a table in our format."""
     import duckdb
 
-    from recast_pipeline.warehouse.config import DEFAULT_STORAGE_VERSION
+    from recast_pipeline.warehouse.options import DEFAULT_STORAGE_VERSION
     from recast_pipeline.warehouse.target import WRITER_CONFIG
 
     folder = Path(spec["dir"])

@@ -43,7 +43,8 @@ from pathlib import Path
 
 import _charts
 import _common
-from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.server import serve_in_thread
 
 FLOOR = '''
 import dagster as dg, duckdb, httpx, os

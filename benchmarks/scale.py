@@ -97,7 +97,8 @@ def measure(n: int, work: Path, ui: bool) -> dict:
     from recast_pipeline.orchestration.code_location import build_definitions
     from recast_pipeline.orchestration.partitions import Partitioning
     from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
-    from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+    from recast_pipeline.simulator.config import SimulatorConfig
+    from recast_pipeline.simulator.server import serve_in_thread
 
     figures: dict = {}
     home = work / f"home-{n}"

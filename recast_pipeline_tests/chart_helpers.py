@@ -8,7 +8,7 @@ import re
 
 from PIL import Image  # installed with matplotlib
 
-from recast_pipeline.charts.models import MAX_PNG_BYTES
+from recast_pipeline.charts.chart_types import MAX_PNG_BYTES
 
 DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
 

@@ -17,7 +17,7 @@ import pytest
 
 from e2e_helpers import DemoProject, run_demo, shared_demo
 from fakes import FAST, simulator_pool
-from recast_pipeline.recast import RecastClient
+from recast_pipeline.recast.client import RecastClient
 
 TEST_TOKEN = "gr_test_secret_token_123"
 TEST_SLUG = "acme"

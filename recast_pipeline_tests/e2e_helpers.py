@@ -21,7 +21,7 @@ from filelock import FileLock
 REPO = Path(__file__).resolve().parent.parent
 STOP_GRACE = 5.0  # seconds dagster dev gets to stop on SIGTERM (a graceful stop takes 20 s or more) before SIGKILL
 DEMO_TIMEOUT = 300.0  # seconds; a test that is first to use ``demo_project`` adds this to its own bound
-DEMO_COMMAND = ["recast_pipeline.cli", "demo", "--months", "1", "--latency", "0.3"]
+DEMO_COMMAND = ["recast_pipeline.cli.main", "demo", "--months", "1", "--latency", "0.3"]
 
 REPOSITORIES_QUERY = """
 { repositoriesOrError { __typename ... on RepositoryConnection { nodes {

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Callable, Iterator
 
-from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.server import serve_in_thread
 
 # client settings that make retries and polls quick against a simulator
 FAST = dict(poll_interval=0.1, report_timeout=20.0, retry_deadline=10.0, backoff_base=0.01, backoff_cap=0.05)

@@ -20,7 +20,7 @@ def main() -> int:
     import dagster as dg
 
     from recast_pipeline.definitions import defs
-    from recast_pipeline.local_env import sync_dashboards
+    from recast_pipeline.cli.local_env import sync_dashboards
     from recast_pipeline.orchestration.partitions import (
         DASHBOARDS_PARTITIONS_NAME,
         PARTITION_RANGE_END_TAG,

@@ -7,7 +7,8 @@ import pytest
 
 import dagster as dg
 from recast_pipeline.recast.catalog import REPORT_TYPES
-from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.server import serve_in_thread
 from recast_pipeline_tests.conftest import TEST_SIMULATOR_DEFAULTS
 from recast_pipeline_tests.dagster_helpers import DASHBOARD_JOB, MONTHLY_JOB, definitions_for, run_job
 
@@ -183,7 +184,7 @@ def test_spend_check_fails_when_daily_spend_disagrees_with_the_total(loaded, tmp
 
     from recast_pipeline.orchestration.check_queries import PartitionRef
     from recast_pipeline.orchestration.checks import _spend_totals
-    from recast_pipeline.warehouse import Warehouse
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
     copy = tmp_path / "tampered.duckdb"
     shutil.copy(loaded["data_dir"] / "warehouse.duckdb", copy)

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 import dagster as dg
-from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.server import serve_in_thread
 from recast_pipeline_tests.conftest import TEST_SIMULATOR_DEFAULTS
 from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, definitions_for, run_job
 

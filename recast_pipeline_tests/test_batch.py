@@ -6,13 +6,8 @@ import logging
 
 import pytest
 
-from recast_pipeline.recast import (
-    AuthenticationError,
-    ReportFailedError,
-    ReportRequest,
-    ValidationError,
-    run_reports,
-)
+from recast_pipeline.recast.errors import AuthenticationError, ReportFailedError, ValidationError
+from recast_pipeline.recast.batch import ReportRequest, run_reports
 
 from conftest import TEST_TOKEN
 from fakes import spend_form

@@ -11,7 +11,7 @@ import pytest
 from recast_pipeline.recast.catalog import ALIASES, REPORT_TYPES, ReportType, parse_download_key, resolve
 from recast_pipeline.recast.fields import SPEND_CHANNELS, UPPER_FUNNEL_CHANNELS, FieldSpec, labels_for
 from recast_pipeline.recast.keys import KeyParts, key_pattern, match_key
-from recast_pipeline.recast.models import Deployment
+from recast_pipeline.recast.api_types import Deployment
 
 # name -> (group, window, further required fields, prerendered) — the table, in its order
 TABLE = {

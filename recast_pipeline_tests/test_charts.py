@@ -11,7 +11,7 @@ import pytest
 
 from chart_helpers import assert_sensible_png
 from recast_pipeline.charts import draw, partition, series
-from recast_pipeline.charts.models import Change, Effects, Estimate, Spend
+from recast_pipeline.charts.chart_types import Change, Effects, Estimate, Spend
 
 DASHBOARD, MONTH = "revenue", "2026-09-01"
 

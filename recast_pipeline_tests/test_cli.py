@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from recast_pipeline.cli import main
+from recast_pipeline.cli.main import main
 
 
 def test_report_types_lists_every_type_with_its_inputs(capsys):
@@ -111,7 +111,7 @@ def test_a_refused_token_and_a_malformed_variable_are_one_line_without_the_token
 
 
 def test_the_line_is_the_explained_error_not_what_it_was_raised_from(monkeypatch):
-    from recast_pipeline.cli_errors import explain
+    from recast_pipeline.cli.errors import explain
     from recast_pipeline.recast.errors import TransportError
 
     monkeypatch.setenv("RECAST_PAT", "gr_secret_value_123")

@@ -12,18 +12,18 @@ import sys
 import httpx
 import pytest
 
-from recast_pipeline.recast import (
+from recast_pipeline.recast.errors import (
     AuthenticationError,
     IncompleteDownloadError,
     LostCreateError,
     NotFoundError,
-    RecastClient,
     RecastError,
     ReportFailedError,
     ServerError,
     TransportError,
     ValidationError,
 )
+from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.forms import build_form
 from recast_pipeline.recast.fingerprint import form_fingerprint, parse_tag
 

@@ -14,7 +14,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from recast_pipeline.recast import (
+from recast_pipeline.recast.errors import (
     ApiError,
     AuthenticationError,
     ConfigurationError,
@@ -22,11 +22,11 @@ from recast_pipeline.recast import (
     LostCreateError,
     NotFoundError,
     RateLimitedError,
-    RecastClient,
     ServerError,
     TransportError,
     ValidationError,
 )
+from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.fingerprint import form_fingerprint
 
 from fakes import FakeClock

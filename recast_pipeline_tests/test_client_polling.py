@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recast_pipeline.recast import errors
-from recast_pipeline.recast.models import Report
+from recast_pipeline.recast.api_types import Report
 from recast_pipeline.recast.polling import ReportPoller, first_interval
 
 from fakes import FakeClock

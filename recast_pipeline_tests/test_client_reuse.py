@@ -10,9 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from recast_pipeline.recast import ReportIndex, ReportRequest, run_reports
+from recast_pipeline.recast.reuse import ReportIndex
+from recast_pipeline.recast.batch import ReportRequest, run_reports
 from recast_pipeline.recast.ledger import CreateLedger
-from recast_pipeline.recast.models import Report
+from recast_pipeline.recast.api_types import Report
 from recast_pipeline.recast.reuse import computed_at
 
 from vendor_fake import FakeVendor, vendor_clients
@@ -99,7 +100,7 @@ def test_batch_with_deployments_given_reuses_without_deployment_gets(connect):
     deployment_json = vendor.add_deployment(5716, "revenue")
     client = connect(vendor)
     requests = [ReportRequest(i, {**FORM, "end_date": f"2024-01-{20 + i}"}) for i in range(3)]
-    from recast_pipeline.recast.models import Deployment
+    from recast_pipeline.recast.api_types import Deployment
 
     deployments = [Deployment.from_json(deployment_json)]
     first = {o.request.key: o.report.id for o in run_reports(client, requests, deployments=deployments)}

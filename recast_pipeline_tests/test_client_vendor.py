@@ -9,8 +9,9 @@ import logging
 import httpx
 import pytest
 
-from recast_pipeline.recast import ExpiredLinkError, form_from_report
-from recast_pipeline.recast.models import Deployment
+from recast_pipeline.recast.errors import ExpiredLinkError
+from recast_pipeline.recast.forms import form_from_report
+from recast_pipeline.recast.api_types import Deployment
 
 from vendor_fake import SIGNATURE, FakeVendor, vendor_clients
 
@@ -95,14 +96,14 @@ def test_deployments_summaries_detail_and_active_per_dashboard(connect):
 def test_several_active_deployments_newest_model_date_wins():
     rows = [Deployment.from_json({"id": i, "dashboard_slug": "d", "active": a, "model_date": m})
             for i, a, m in [(1, True, "2024-05-01"), (2, True, "2024-04-01"), (3, "false", "2024-09-01")]]
-    from recast_pipeline.recast import active_by_dashboard
+    from recast_pipeline.recast.client import active_by_dashboard
 
     assert active_by_dashboard(rows)["d"].id == 1
     assert active_by_dashboard([Deployment.from_json({"id": 9, "dashboard_slug": "x", "active": False})]) == {}
 
 
 def test_deployments_listed_with_id_and_name_only_each_count_keyed_by_id():
-    from recast_pipeline.recast import active_by_dashboard
+    from recast_pipeline.recast.client import active_by_dashboard
 
     thin = [Deployment.from_json({"id": i, "name": f"model {i}"}) for i in (5716, 5715, 5717)]
     assert {k: d.id for k, d in active_by_dashboard(thin).items()} == {"5715": 5715, "5716": 5716, "5717": 5717}

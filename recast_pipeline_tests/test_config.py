@@ -1,4 +1,4 @@
-from recast_pipeline.orchestration.config import form_overrides, inputs_class, run_config_class
+from recast_pipeline.orchestration.run_config import form_overrides, inputs_class, run_config_class
 from recast_pipeline.recast.catalog import REPORT_TYPES
 
 

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from e2e_helpers import REPO, DagsterDev, before, clean_env, launch_partition, runs
-from recast_pipeline.local_env import sync_dashboards
+from recast_pipeline.cli.local_env import sync_dashboards
 
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 DEADLINE = 240.0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from recast_pipeline.dashboards import DashboardResolver
-from recast_pipeline.recast import ConfigurationError
+from recast_pipeline.recast.dashboards import DashboardResolver
+from recast_pipeline.recast.errors import ConfigurationError
 
 
 def test_every_dashboard_resolves_to_its_active_deployment_with_its_detail(simulator, connect):

@@ -20,7 +20,7 @@ import dagster as dg
 import pytest
 
 from e2e_helpers import REPO, DagsterDev, before, clean_env, free_port, launch_partition, marked_processes, runs
-from recast_pipeline.dev_stop import session_processes
+from recast_pipeline.cli.dev_stop import session_processes
 
 DEADLINE = 240.0
 STOPPED_WITHIN = 60.0  # a bound for the test; the command's own budget is 30 s (dev_stop.STOP_BUDGET)
@@ -52,7 +52,7 @@ def test_sighup_to_recast_pipeline_dev_with_a_run_in_flight_stops_everything_and
     # RECAST_DASHBOARDS names no dashboard: the sensors stay quiet, the test's run is the only one
     env = clean_env(RECAST_DASHBOARDS="no_such_dashboard", RECAST_SENSOR_INTERVAL="3600")
     dev = DagsterDev(
-        [sys.executable, "-m", "recast_pipeline.cli", "dev", "--port", str(port), "--simulator-port", str(free_port()),
+        [sys.executable, "-m", "recast_pipeline.cli.main", "dev", "--port", str(port), "--simulator-port", str(free_port()),
          "--latency", "600"],
         project, env, tmp_path / "recast_dev.log", port=port,
     )

@@ -10,8 +10,8 @@ import pytest
 
 from e2e_helpers import REPO
 from test_cli import HOLD_WRITER
-from recast_pipeline.cli import main
-from recast_pipeline.local_env import sync_dashboards, which_instance
+from recast_pipeline.cli.main import main
+from recast_pipeline.cli.local_env import sync_dashboards, which_instance
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_doctor_names_a_refused_token_unknown_dashboards_and_a_busy_warehouse(pr
     )
     try:
         assert holder.stdout.readline().strip() == "holding"
-        monkeypatch.setattr("recast_pipeline.doctor.TIMEOUT", 0.2)
+        monkeypatch.setattr("recast_pipeline.cli.doctor.TIMEOUT", 0.2)
         assert main(["doctor"]) == 1
     finally:
         holder.stdin.close()

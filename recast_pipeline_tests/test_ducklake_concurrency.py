@@ -79,7 +79,7 @@ def test_two_runs_from_two_machines_fill_one_ducklake_and_a_third_reads_each_par
 
     def sql(query: str) -> list[list[str]]:
         done = subprocess.run(
-            [sys.executable, "-m", "recast_pipeline.cli", "sql", query, "--csv"],
+            [sys.executable, "-m", "recast_pipeline.cli.main", "sql", query, "--csv"],
             cwd=reader_home, env=_clean_env(**lake), capture_output=True, text=True, timeout=120,
         )
         assert done.returncode == 0, done.stderr

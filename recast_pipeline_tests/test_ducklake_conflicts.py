@@ -12,7 +12,7 @@ import logging
 import duckdb
 import pytest
 
-from recast_pipeline.warehouse import Warehouse
+from recast_pipeline.warehouse.warehouse import Warehouse
 from recast_pipeline.warehouse import warehouse as warehouse_module
 from recast_pipeline.warehouse.conflicts import is_conflict
 from recast_pipeline.warehouse.errors import WarehouseConflictError

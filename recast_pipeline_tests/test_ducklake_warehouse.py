@@ -23,7 +23,8 @@ import test_warehouse_maintenance
 import test_warehouse_marts
 import test_warehouse_partitions
 import test_warehouse_refit
-from recast_pipeline.warehouse import Warehouse, WarehouseError
+from recast_pipeline.warehouse.warehouse import Warehouse
+from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lake_access import S3Settings, redact
 from recast_pipeline.warehouse.target import DuckLake, LocalFile
 from services import pg_database, postgres, s3, s3_server  # noqa: F401 (fixtures)

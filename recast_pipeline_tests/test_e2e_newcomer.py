@@ -129,7 +129,7 @@ class RecastDev:
         self.warehouse = project / "data" / "warehouse.duckdb"
         port, simulator_port = free_port(), free_port()
         self.dev = DagsterDev(
-            [sys.executable, "-m", "recast_pipeline.cli", "dev", "--port", str(port),
+            [sys.executable, "-m", "recast_pipeline.cli.main", "dev", "--port", str(port),
              "--simulator-port", str(simulator_port), "--latency", "0.3"],
             project, clean_env(RECAST_SENSOR_INTERVAL="2"), log, port=port,
         )

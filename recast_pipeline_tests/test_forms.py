@@ -16,7 +16,7 @@ from recast_pipeline.recast.forms import (
     validate_form,
     window_fields,
 )
-from recast_pipeline.recast.models import Deployment, Report
+from recast_pipeline.recast.api_types import Deployment, Report
 
 DEPLOYMENT = Deployment.from_json(
     {

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from e2e_helpers import REPO, clean_env
-from recast_pipeline.cli_errors import CommandError
-from recast_pipeline.local_env import which_instance
+from recast_pipeline.cli.errors import CommandError
+from recast_pipeline.cli.local_env import which_instance
 
 BIN = Path(sys.executable).parent
 

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 import pytest
 
-from recast_pipeline.recast.models import Report
+from recast_pipeline.recast.api_types import Report
 from recast_pipeline.recast.polling import ReportPoller, latency_for
-from recast_pipeline.warehouse import META_SCHEMA, Warehouse
+from recast_pipeline.warehouse.meta import META_SCHEMA
+from recast_pipeline.warehouse.warehouse import Warehouse
 from recast_pipeline.warehouse.latency import latency_hints
 
 from fakes import FakeClock

@@ -10,7 +10,9 @@ import textwrap
 
 import pytest
 
-from recast_pipeline.recast import CreateLedger, LostCreateError, ReportIndex
+from recast_pipeline.recast.ledger import CreateLedger
+from recast_pipeline.recast.errors import LostCreateError
+from recast_pipeline.recast.reuse import ReportIndex
 
 from vendor_fake import FakeVendor, vendor_clients
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from recast_pipeline.model_watch import (
+from recast_pipeline.recast.model_watch import (
     ModelVersion,
     WatchState,
     detect_refreshes,
     prerendered_refreshes,
     ready_months,
 )
-from recast_pipeline.recast.models import Deployment, Report
+from recast_pipeline.recast.api_types import Deployment, Report
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 

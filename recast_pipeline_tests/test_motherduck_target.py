@@ -22,7 +22,9 @@ import duckdb
 import pytest
 
 from recast_pipeline.orchestration.resources import RecastWarehouse
-from recast_pipeline.warehouse import Warehouse, WarehouseError, motherduck
+from recast_pipeline.warehouse.warehouse import Warehouse
+from recast_pipeline.warehouse.errors import WarehouseError
+from recast_pipeline.warehouse import motherduck
 from recast_pipeline.warehouse.lock import Deadline
 from recast_pipeline.warehouse.motherduck import MotherDuckUnavailable
 from recast_pipeline.warehouse.target import DuckLake, LocalFile, MotherDuck, open_target

@@ -8,13 +8,14 @@ import uuid
 
 import pytest
 
-from recast_pipeline import settings
+from recast_pipeline.config import settings
 from recast_pipeline.landing.diagnose import MalformedCsvError
-from recast_pipeline.landing.models import Lineage
+from recast_pipeline.landing.landed_types import Lineage
 from recast_pipeline.landing.object_store import MANIFEST, ObjectStoreArea
 from recast_pipeline.landing.s3 import S3Location, S3Settings
 from recast_pipeline.orchestration.resources import RecastWarehouse
-from recast_pipeline.warehouse import ReportLoad, Warehouse
+from recast_pipeline.warehouse.load_types import ReportLoad
+from recast_pipeline.warehouse.warehouse import Warehouse
 from services import s3, s3_server  # noqa: F401 (fixtures)
 
 RT, DASH, DEP, MD, KEY = "compute_spend_summary", "revenue", 5716, "2024-05-31", "2024-01-01"

@@ -16,7 +16,7 @@ from recast_pipeline.landing.object_store import MANIFEST
 from recast_pipeline.orchestration.code_location import build_definitions
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
-from recast_pipeline.warehouse import Warehouse
+from recast_pipeline.warehouse.warehouse import Warehouse
 from services import S3_KEYS, s3, s3_server  # noqa: F401 (fixtures)
 
 SPEND = dg.AssetKey(["recast", "compute_spend_summary"])

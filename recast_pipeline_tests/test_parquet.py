@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from recast_pipeline.landing.diagnose import MalformedCsvError
-from recast_pipeline.landing.models import Lineage
+from recast_pipeline.landing.landed_types import Lineage
 from recast_pipeline.landing.parquet import csv_to_parquet
 
 LINEAGE = Lineage("revenue", 5716, "2024-05-31", "2024-01-01", 42, datetime(2024, 2, 1, 12, 0, tzinfo=timezone.utc))
@@ -169,7 +169,7 @@ def test_landing_reads_types_back_without_pyarrow(tmp_path):
     source = write(tmp_path, "Date,Spend,Holiday\n2024-01-01,1.5,NA\n2024-01-02,2,Christmas\n")
     script = (
         "import sys; from datetime import datetime, timezone\n"
-        "from recast_pipeline.landing.models import Lineage\n"
+        "from recast_pipeline.landing.landed_types import Lineage\n"
         "from recast_pipeline.landing.parquet import csv_to_parquet\n"
         f"result = csv_to_parquet({str(source)!r}, {str(tmp_path / 'out.parquet')!r}, download_key='k',\n"
         "    lineage=Lineage('d', 1, None, '2024-01-01', 2, datetime(2024, 1, 1, tzinfo=timezone.utc)))\n"

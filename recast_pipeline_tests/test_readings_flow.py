@@ -26,7 +26,7 @@ import duckdb
 import pytest
 
 import dagster as dg
-from recast_pipeline.simulator import Readings
+from recast_pipeline.simulator.readings import Readings
 from recast_pipeline_tests.dagster_helpers import DASHBOARD_JOB, DASHBOARDS, MONTHLY_JOB, definitions_for, run_job
 
 MONTH = "2026-09-01"

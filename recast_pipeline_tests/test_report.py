@@ -14,11 +14,11 @@ import pytest
 from chart_helpers import DATA_URI, assert_sensible_png, pngs_in
 from e2e_helpers import DEMO_TIMEOUT
 from recast_pipeline.charts.html_report import SECTIONS, write_report
-from recast_pipeline.cli import main
+from recast_pipeline.cli.main import main
 from recast_pipeline.orchestration.code_location import build_definitions
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
-from recast_pipeline.warehouse import Warehouse
+from recast_pipeline.warehouse.warehouse import Warehouse
 from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, run_job
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from recast_pipeline.recast.models import Report
+from recast_pipeline.recast.api_types import Report
 
 from fakes import wait_final
 

@@ -11,7 +11,8 @@ import time
 
 import httpx
 
-from recast_pipeline.simulator import Readings, cli
+from recast_pipeline.simulator.readings import Readings
+from recast_pipeline.cli import simulator as cli
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -37,7 +38,7 @@ def test_banner_prints_pasteable_exports():
 
 
 def test_invalid_settings_exit_2(capsys):
-    from recast_pipeline.cli import main
+    from recast_pipeline.cli.main import main
 
     assert main(["simulator", "--latency", "-1"]) == 2
     assert capsys.readouterr().err.startswith("error: invalid simulator settings: latency")
@@ -59,7 +60,7 @@ def test_reading_and_unfriendly_flags():
 
 
 def test_refresh_option_refreshes_a_running_simulator(simulator, capsys):
-    from recast_pipeline.cli import main
+    from recast_pipeline.cli.main import main
 
     port = simulator.base_url.rsplit(":", 1)[1]
     argv = ["simulator", "--port", port, "--token", simulator.token, "--refresh", "5716"]
@@ -78,7 +79,7 @@ def test_refresh_option_refreshes_a_running_simulator(simulator, capsys):
 
 
 def test_refresh_option_without_a_simulator_fails_cleanly(capsys):
-    from recast_pipeline.cli import main
+    from recast_pipeline.cli.main import main
 
     assert main(["simulator", "--port", "1", "--refresh", "5716"]) == 2
     err = capsys.readouterr().err
@@ -86,7 +87,7 @@ def test_refresh_option_without_a_simulator_fails_cleanly(capsys):
 
 
 def test_serves_until_interrupted():
-    command = [sys.executable, "-m", "recast_pipeline.cli", "simulator", "--port", "0", "--latency", "0.05",
+    command = [sys.executable, "-m", "recast_pipeline.cli.main", "simulator", "--port", "0", "--latency", "0.05",
                "--jitter", "0", "--refresh-every", "0.2", "--unfriendly"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})

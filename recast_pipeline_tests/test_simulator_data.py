@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from recast_pipeline.simulator import SimulatorConfig, default_data_end
+from recast_pipeline.simulator.config import SimulatorConfig, default_data_end
 from recast_pipeline.simulator.csvout import iter_csv, render_csv
 from recast_pipeline.simulator.reporttypes import TYPES, dashboard_form
 from recast_pipeline.simulator.state import Store

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from recast_pipeline.simulator import FaultSettings
+from recast_pipeline.simulator.faults import FaultSettings
 
 SPEND = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01",
          "end_date": "2024-03-31"}

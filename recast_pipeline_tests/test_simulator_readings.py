@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from recast_pipeline.simulator import Readings, SimulatorConfig
+from recast_pipeline.simulator.readings import Readings
+from recast_pipeline.simulator.config import SimulatorConfig
 
 from fakes import wait_final
 
@@ -184,7 +185,7 @@ def test_deployment_fields_full_and_id_name(simulator_factory):
 def test_new_readings_through_admin_and_cli(simulator):
     import argparse
 
-    from recast_pipeline.simulator import cli
+    from recast_pipeline.cli import simulator as cli
 
     with simulator.http_client() as client:
         answer = client.post(f"{simulator.base_url}/_admin/readings",

@@ -11,7 +11,8 @@ with warnings.catch_warnings():  # starlette 1.x nudges towards httpx2; httpx wo
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from recast_pipeline.simulator import SimulatorConfig, create_app
+from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.app import create_app
 
 DATA_END = dt.date(2025, 6, 30)
 R = {"start_date": "2024-01-01", "end_date": "2024-03-31"}

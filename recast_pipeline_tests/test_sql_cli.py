@@ -3,8 +3,8 @@
 import duckdb
 import pytest
 
-from recast_pipeline.cli import main
-from recast_pipeline.sql_cli import format_number, format_table
+from recast_pipeline.cli.main import main
+from recast_pipeline.cli.sql import format_number, format_table
 
 
 @pytest.mark.parametrize(

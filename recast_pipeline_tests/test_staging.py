@@ -11,7 +11,7 @@ import pytest
 
 from recast_pipeline.landing import staging
 from recast_pipeline.landing.diagnose import MalformedCsvError
-from recast_pipeline.landing.models import Lineage
+from recast_pipeline.landing.landed_types import Lineage
 from recast_pipeline.landing.staging import LandingArea
 
 RT, DASH, DEP, MD, KEY = "compute_spend_summary", "revenue", 5716, "2024-05-31", "2024-01-01"
@@ -180,7 +180,8 @@ def test_folders_of_the_deployment_layout_become_dashboard_folders(tmp_path, are
 def test_the_files_values_win_over_the_folder_names_in_the_warehouse(tmp_path, area):
     """A dashboard "Revenue EU" lands under dashboard=<safe segment>; its rows keep the real name,
     and a month key stays text (DuckDB would read the folders as hive partitions, the key as a DATE)."""
-    from recast_pipeline.warehouse import ReportLoad, Warehouse
+    from recast_pipeline.warehouse.load_types import ReportLoad
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
     dashboard = "Revenue EU / test"
     with area.stage(RT, dashboard, KEY) as stage:

@@ -8,7 +8,7 @@ import pytest
 
 from recast_pipeline.recast.catalog import REPORT_TYPES
 from recast_pipeline.recast.forms import build_form
-from recast_pipeline.recast.models import Deployment
+from recast_pipeline.recast.api_types import Deployment
 from recast_pipeline.recast.validation import (
     FieldError,
     FormError,

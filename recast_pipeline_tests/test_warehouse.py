@@ -6,8 +6,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from recast_pipeline.landing.models import Lineage
-from recast_pipeline.warehouse import ReportLoad, SchemaConflictError, WarehouseError
+from recast_pipeline.landing.landed_types import Lineage
+from recast_pipeline.warehouse.load_types import ReportLoad
+from recast_pipeline.warehouse.errors import SchemaConflictError, WarehouseError
 from warehouse_loads import DASH, DEP, MD, RT, area, load, rows, warehouse  # noqa: F401 (fixtures)
 
 DAILY = "Date,Channel,Spend ($),Clicks\n2024-01-01,TV,10.5,3\n2024-01-02,Radio,NA,4\n"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from recast_pipeline.warehouse import SchemaConflictError
+from recast_pipeline.warehouse.errors import SchemaConflictError
 from warehouse_loads import area, load, rows, warehouse  # noqa: F401 (fixtures)
 
 DAILY = "Date,Channel,Spend ($),Share %\n2024-01-01,TV,10.5,12.5\n"

@@ -9,9 +9,11 @@ import textwrap
 
 import pytest
 
-from recast_pipeline.landing.models import Lineage
+from recast_pipeline.landing.landed_types import Lineage
 from recast_pipeline.landing.staging import LandingArea
-from recast_pipeline.warehouse import ReportLoad, Warehouse, WarehouseBusyError
+from recast_pipeline.warehouse.load_types import ReportLoad
+from recast_pipeline.warehouse.warehouse import Warehouse
+from recast_pipeline.warehouse.errors import WarehouseBusyError
 
 DEP = 5716
 

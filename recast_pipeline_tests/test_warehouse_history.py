@@ -2,7 +2,9 @@
 
 import pytest
 
-from recast_pipeline.warehouse import HISTORY_VERSIONS_ENV, SchemaConflictError, Warehouse
+from recast_pipeline.warehouse.options import HISTORY_VERSIONS_ENV
+from recast_pipeline.warehouse.errors import SchemaConflictError
+from recast_pipeline.warehouse.warehouse import Warehouse
 from warehouse_loads import area, load, rows, warehouse  # noqa: F401 (fixtures)
 
 TOTAL = "Channel,Spend ($)\nTV,{tv}\nRadio,{radio}\n"

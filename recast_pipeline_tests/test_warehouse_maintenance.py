@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from recast_pipeline.warehouse import Warehouse, WarehouseError
+from recast_pipeline.warehouse.warehouse import Warehouse
+from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lock import Deadline, writer_lock
 from warehouse_loads import area, load, rows, warehouse  # noqa: F401 (fixtures)
 

@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from recast_pipeline.landing.models import Lineage
+from recast_pipeline.landing.landed_types import Lineage
 from warehouse_loads import RT, area, load, rows, warehouse  # noqa: F401 (fixtures)
 
 DAILY = "Date,Channel,Spend\n2024-01-01,TV,10.5\n2024-01-02,Radio,3\n"

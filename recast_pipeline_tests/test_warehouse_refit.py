@@ -3,7 +3,7 @@
 CSV layouts as the simulator writes them (``simulator/tables_effects.py``, ``tables_spend.py``).
 """
 
-from recast_pipeline.warehouse import Warehouse
+from recast_pipeline.warehouse.warehouse import Warehouse
 from warehouse_loads import area, load, rows, warehouse  # noqa: F401 (fixtures)
 
 OLD, NEW, NEWER = (5715, "2024-04-30"), (5716, "2024-05-31"), (5716, "2024-06-30")

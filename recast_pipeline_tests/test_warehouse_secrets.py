@@ -10,9 +10,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from recast_pipeline.cli import main
+from recast_pipeline.cli.main import main
 from recast_pipeline.orchestration.resources import RecastWarehouse
-from recast_pipeline.warehouse import Warehouse
+from recast_pipeline.warehouse.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "hunter2-never-shown"

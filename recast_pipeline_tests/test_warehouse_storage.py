@@ -6,7 +6,8 @@ import subprocess
 import duckdb
 import pytest
 
-from recast_pipeline.warehouse import DEFAULT_STORAGE_VERSION, STORAGE_VERSION_ENV, Warehouse
+from recast_pipeline.warehouse.options import DEFAULT_STORAGE_VERSION, STORAGE_VERSION_ENV
+from recast_pipeline.warehouse.warehouse import Warehouse
 from warehouse_loads import area, load, rows  # noqa: F401 (fixtures)
 
 DAILY = "Date,Spend\n2024-01-01,1044800\n"

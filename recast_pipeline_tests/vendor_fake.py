@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from recast_pipeline.recast import RecastClient
+from recast_pipeline.recast.client import RecastClient
 
 from fakes import FakeClock
 

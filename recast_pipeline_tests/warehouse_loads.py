@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from recast_pipeline.landing.models import Lineage
+from recast_pipeline.landing.landed_types import Lineage
 from recast_pipeline.landing.staging import LandingArea
-from recast_pipeline.warehouse import ReportLoad, Warehouse
+from recast_pipeline.warehouse.load_types import ReportLoad
+from recast_pipeline.warehouse.warehouse import Warehouse
 
 RT, DASH, DEP, MD = "compute_spend_summary", "revenue", 5716, "2024-05-31"
 

@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from recast_pipeline.charts.models import MAX_PNG_BYTES, Change, Effects, Estimate, Series, Spend, Statistics
+from recast_pipeline.charts.chart_types import MAX_PNG_BYTES, Change, Effects, Estimate, Series, Spend, Statistics
 from recast_pipeline.warehouse.layouts import key
 
 DPI = 80

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from matplotlib.ticker import FuncFormatter
 
 from recast_pipeline.charts.draw import _style, colours, compact, figure, png
-from recast_pipeline.charts.models import Estimate
+from recast_pipeline.charts.chart_types import Estimate
 
 
 def monthly_spend_chart(dashboard: str, spend: Mapping[str, Mapping[str, float]]) -> bytes:

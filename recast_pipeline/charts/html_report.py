@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 
 from recast_pipeline.charts import partition, queries
-from recast_pipeline.charts.models import Unavailable
+from recast_pipeline.charts.chart_types import Unavailable
 from recast_pipeline.warehouse.literals import LiteralParameters
 
 SECTIONS = ("spend", "roi", "refits", "model-fit", "loads")

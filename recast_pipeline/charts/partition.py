@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from recast_pipeline.charts import queries, series
-from recast_pipeline.charts.models import Chart, Unavailable
+from recast_pipeline.charts.chart_types import Chart, Unavailable
 from recast_pipeline.warehouse.literals import LiteralParameters
 
 REFIT_CHANGES = 10
@@ -70,7 +70,7 @@ def baseline_png(con, dashboard: str, key: str, report_type: str = series.BASELI
     """Baseline (and spikes) from the baseline summary with the marketing-driven KPI beside it,
     from whichever of compute_baseline_summary and compute_marketing_vs_baseline the month holds."""
     from recast_pipeline.charts import draw
-    from recast_pipeline.charts.models import Series
+    from recast_pipeline.charts.chart_types import Series
 
     title = f"{dashboard} · {key}: baseline vs marketing-driven KPI"
     found = [series.series(con, rt, dashboard, key, BASELINE_ROLES, title)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from recast_pipeline.charts.models import Change, Effects, Estimate, Spend, Unavailable
+from recast_pipeline.charts.chart_types import Change, Effects, Estimate, Spend, Unavailable
 from recast_pipeline.warehouse.catalog import has_table
 from recast_pipeline.warehouse.marts import MARTS_SCHEMA
 from recast_pipeline.warehouse.meta import META_SCHEMA

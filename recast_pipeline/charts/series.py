@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from recast_pipeline.charts.models import Series, Statistics, Unavailable
+from recast_pipeline.charts.chart_types import Series, Statistics, Unavailable
 from recast_pipeline.landing.naming import quote_identifier
 from recast_pipeline.warehouse.catalog import has_table, qualified
 from recast_pipeline.warehouse.layouts import METRIC_KEYS, WIDE, Column, recognize

@@ -19,7 +19,7 @@ from typing import Optional
 
 import dagster as dg
 
-from recast_pipeline import settings
+from recast_pipeline.config import settings
 from recast_pipeline.orchestration.automation import Automation
 from recast_pipeline.orchestration.code_location import build_definitions
 from recast_pipeline.orchestration.partitions import DASHBOARDS_PARTITIONS_NAME, Partitioning

@@ -36,7 +36,7 @@ from recast_pipeline.landing.inference import (
     sample_types,
     settle_sparse_columns,
 )
-from recast_pipeline.landing.models import LandedColumn, LandedTable, Lineage, ParquetFile
+from recast_pipeline.landing.landed_types import LandedColumn, LandedTable, Lineage, ParquetFile
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, normalize_columns, quote_identifier, quote_literal
 
 __all__ = ["csv_to_parquet", "LandedColumn", "LandedTable", "Lineage", "MalformedCsvError", "ParquetFile"]

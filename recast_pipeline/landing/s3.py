@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from recast_pipeline.landing.naming import quote_literal
-from recast_pipeline.settings import is_object_store
+from recast_pipeline.config.settings import is_object_store
 
 if TYPE_CHECKING:  # pyarrow is imported on first use: most processes never touch S3
     from pyarrow import fs

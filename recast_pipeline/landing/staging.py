@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from filelock import FileLock
 
 from recast_pipeline.landing.layout import migrate_layout
-from recast_pipeline.landing.models import LandedTable, Lineage
+from recast_pipeline.landing.landed_types import LandedTable, Lineage
 from recast_pipeline.landing.naming import normalize_columns, parquet_file_name, safe_name, safe_segment, schema_name, table_identifier
 from recast_pipeline.landing.parquet import csv_to_parquet
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterator, List, Sequence
 import dagster as dg
 
 from recast_pipeline.orchestration import checks
-from recast_pipeline.orchestration.config import form_overrides, run_config_class
+from recast_pipeline.orchestration.run_config import form_overrides, run_config_class
 from recast_pipeline.orchestration.metadata import failure_summary, partition_rows, report_metadata
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
@@ -20,7 +20,7 @@ from recast_pipeline.orchestration.specs import AssetOptions, report_spec
 from recast_pipeline.recast.catalog import ReportType
 
 if TYPE_CHECKING:  # the run's machinery is imported when a step runs, not when the code location loads
-    from recast_pipeline.fetch import PartitionJob
+    from recast_pipeline.pipeline.fetch import PartitionJob
 
 POOL = "recast_api"
 MONTHLY_ASSETS, DASHBOARD_ASSETS = "recast_monthly_reports", "recast_dashboard_reports"
@@ -89,7 +89,7 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List
     """Every form of the run, validated before anything is created on Recast.
 
     Each dashboard is resolved to its current deployment once, when the run starts."""
-    from recast_pipeline.fetch import FormPlanner, PartitionJob, not_applicable
+    from recast_pipeline.pipeline.fetch import FormPlanner, PartitionJob, not_applicable
 
     planner = FormPlanner(resolver.client)
     jobs = []
@@ -123,7 +123,7 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List
 
 def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWarehouse, options: AssetOptions) -> Iterator:
     """Yield each asset's output as soon as all its partitions are landed (its checks run next, on the warehouse)."""
-    from recast_pipeline.fetch import FailedPartition, LandedPartition, PartitionJob, fetch_partitions
+    from recast_pipeline.pipeline.fetch import FailedPartition, LandedPartition, PartitionJob, fetch_partitions
     from recast_pipeline.orchestration.charts import prewarm as prewarm_charts
     from recast_pipeline.warehouse.latency import latency_hints
 

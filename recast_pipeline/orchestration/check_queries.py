@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 from recast_pipeline.landing.naming import schema_name
 
 if TYPE_CHECKING:  # checks open the warehouse when they run; loading the code location needs no DuckDB
-    from recast_pipeline.warehouse import Warehouse
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
 SPEND_TOLERANCE = 0.005  # relative: Recast rounds each day to cents
 SPEND_REPORT_TYPE = "compute_spend_summary"
@@ -44,7 +44,7 @@ class LoadedDownload:
 
 def loaded_partitions(db: Warehouse, report_type: str) -> list[PartitionRef]:
     """Every partition of the report type the warehouse holds (empty without a warehouse)."""
-    from recast_pipeline.warehouse import META_SCHEMA
+    from recast_pipeline.warehouse.meta import META_SCHEMA
 
     if not db.exists():
         return []
@@ -57,7 +57,7 @@ def loaded_partitions(db: Warehouse, report_type: str) -> list[PartitionRef]:
 
 def downloads_by_partition(db: Warehouse, report_type: str, refs: Sequence[PartitionRef]) -> dict[PartitionRef, list[LoadedDownload]]:
     """The loaded partitions among ``refs`` and their downloads, with recorded and actual rows."""
-    from recast_pipeline.warehouse import META_SCHEMA
+    from recast_pipeline.warehouse.meta import META_SCHEMA
 
     if not refs or not db.exists():
         return {}
@@ -104,7 +104,8 @@ class SpendComparison:
 
 
 def compare_spend(db: Warehouse, dashboard: str, partition_key: str) -> SpendComparison:
-    from recast_pipeline.warehouse import META_SCHEMA, MARTS_SCHEMA
+    from recast_pipeline.warehouse.meta import META_SCHEMA
+    from recast_pipeline.warehouse.marts import MARTS_SCHEMA
 
     key = [SPEND_REPORT_TYPE, dashboard, partition_key]
     _, rows = db.query(

@@ -26,7 +26,7 @@ from recast_pipeline.orchestration.resources import RecastWarehouse
 from recast_pipeline.recast.catalog import ReportType
 
 if TYPE_CHECKING:
-    from recast_pipeline.warehouse import Warehouse
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
 DOWNLOADS_LOADED = "downloads_loaded"
 TABLES_HAVE_ROWS = "tables_have_rows"
@@ -99,7 +99,7 @@ def evaluate(
     a warehouse it cannot read) says so as a warning: only what it finds wrong can block."""
     import duckdb
 
-    from recast_pipeline.warehouse import WarehouseError
+    from recast_pipeline.warehouse.errors import WarehouseError
 
     done = set()
     try:

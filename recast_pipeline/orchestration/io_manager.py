@@ -13,12 +13,12 @@ from recast_pipeline.orchestration.resources import RecastWarehouse
 from recast_pipeline.recast.catalog import resolve
 
 if TYPE_CHECKING:  # a run's types: loading the code location imports neither the fetch machinery nor DuckDB
-    from recast_pipeline.fetch import LandedPartition
-    from recast_pipeline.warehouse import ReportLoad
+    from recast_pipeline.pipeline.fetch import LandedPartition
+    from recast_pipeline.warehouse.load_types import ReportLoad
 
 
 def report_load(landed: LandedPartition) -> ReportLoad:
-    from recast_pipeline.warehouse import ReportLoad
+    from recast_pipeline.warehouse.load_types import ReportLoad
 
     report, job = landed.report, landed.job
     return ReportLoad(

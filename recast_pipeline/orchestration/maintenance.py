@@ -20,7 +20,7 @@ WEEKLY = "0 4 * * 0"  # Sundays 04:00 UTC, away from the monthly and Monday runs
 
 
 def build_maintenance(warehouse: RecastWarehouse, options: AssetOptions = AssetOptions()) -> tuple[dg.JobDefinition, dg.ScheduleDefinition]:
-    from recast_pipeline.warehouse.config import is_ducklake
+    from recast_pipeline.warehouse.options import is_ducklake
 
     key = options.warehouse_key
 

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import dagster as dg
 
 from recast_pipeline.landing.naming import quote_literal
-from recast_pipeline.settings import is_object_store
+from recast_pipeline.config.settings import is_object_store
 
 RECAST_APP_URL = "https://app.getrecast.com/clients/{slug}/reports/{report_id}"
 

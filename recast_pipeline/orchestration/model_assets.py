@@ -16,9 +16,9 @@ from datetime import date
 
 import dagster as dg
 
-from recast_pipeline.model_watch import ModelVersion
+from recast_pipeline.recast.model_watch import ModelVersion
 from recast_pipeline.orchestration.partitions import DASHBOARD_DIMENSION, MONTH_DIMENSION, Partitioning
-from recast_pipeline.recast.models import Deployment
+from recast_pipeline.recast.api_types import Deployment
 
 DEPLOYMENT, COVERAGE = "model_deployment", "model_coverage"
 DATA_VERSION_TAG = "dagster/data_version"  # Dagster's documented tag for an event's data version

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import dagster as dg
 
-from recast_pipeline import settings
+from recast_pipeline.config import settings
 
 DASHBOARDS_PARTITIONS_NAME = "recast_dashboards"
 MONTH_DIMENSION = "month"

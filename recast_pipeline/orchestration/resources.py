@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, List
 import dagster as dg
 from pydantic import Field
 
-from recast_pipeline import settings
-from recast_pipeline.warehouse import config as warehouse_config
+from recast_pipeline.config import settings
+from recast_pipeline.warehouse import options as warehouse_options
 from recast_pipeline.warehouse.motherduck import database_name, is_motherduck
 
 if TYPE_CHECKING:  # imported where used: loading the code location needs neither httpx nor DuckDB
-    from recast_pipeline.dashboards import DashboardResolver
-    from recast_pipeline.landing import LandingStore
+    from recast_pipeline.recast.dashboards import DashboardResolver
+    from recast_pipeline.landing.staging import LandingStore
     from recast_pipeline.recast.client import RecastClient
-    from recast_pipeline.warehouse import Warehouse
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
 
 class RecastResource(dg.ConfigurableResource):
@@ -70,7 +70,7 @@ class RecastResource(dg.ConfigurableResource):
 
     def resolver(self, client: RecastClient) -> DashboardResolver:
         """Resolves the configured dashboards (or pinned deployments) for one run or tick."""
-        from recast_pipeline.dashboards import DashboardResolver
+        from recast_pipeline.recast.dashboards import DashboardResolver
 
         return DashboardResolver(client, tuple(self.dashboards), tuple(self.deployment_ids))
 
@@ -139,13 +139,13 @@ class RecastWarehouse(dg.ConfigurableResource):
         return self.warehouse_path.strip() if remote else self.duckdb_path
 
     def warehouse(self) -> Warehouse:
-        from recast_pipeline.warehouse import Warehouse
+        from recast_pipeline.warehouse.warehouse import Warehouse
 
         return Warehouse(self.location, lock_timeout=self.lock_timeout, ducklake_data_path=self.ducklake_data_path or None)
 
     def landing_area(self) -> LandingStore:
         """The local folder's store, or the object store's for an ``s3://`` data dir (same ``Stage``)."""
-        from recast_pipeline.landing import LandingArea
+        from recast_pipeline.landing.staging import LandingArea
         from recast_pipeline.landing.object_store import ObjectStoreArea
 
         parquet = settings.join_location(self.data_dir, "parquet")
@@ -153,12 +153,12 @@ class RecastWarehouse(dg.ConfigurableResource):
 
     @classmethod
     def from_env(cls) -> "RecastWarehouse":
-        location = warehouse_config.lake_location() or str(settings.warehouse_path())
+        location = warehouse_options.lake_location() or str(settings.warehouse_path())
         refuse_secrets(location)
         if is_motherduck(location):
             database_name(location)  # a bad md: location (say, one carrying the token) fails here, redacted
         return cls(
             data_dir=str(settings.data_dir()),
             warehouse_path=location,
-            ducklake_data_path=warehouse_config.ducklake_data_path(),
+            ducklake_data_path=warehouse_options.ducklake_data_path(),
         )

@@ -18,8 +18,8 @@ from typing import Sequence
 
 import dagster as dg
 
-from recast_pipeline import settings
-from recast_pipeline.model_watch import ModelVersion, WatchState, detect_refreshes, prerendered_refreshes, ready_months
+from recast_pipeline.config import settings
+from recast_pipeline.recast.model_watch import ModelVersion, WatchState, detect_refreshes, prerendered_refreshes, ready_months
 from recast_pipeline.orchestration.model_assets import coverage_event, data_version, deployment_event, recorded_version
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
@@ -75,7 +75,7 @@ class LoadedCheck:
     no, and the sighting makes them due, as before."""
 
     def __init__(self, context: dg.SensorEvaluationContext, warehouse: RecastWarehouse | None, options: AssetOptions):
-        from recast_pipeline.warehouse import Warehouse  # DuckDB: imported by ticks, not by loading the code location
+        from recast_pipeline.warehouse.warehouse import Warehouse
 
         self.context, self.options = context, options
         self.warehouse = None if warehouse is None else Warehouse(
@@ -83,7 +83,7 @@ class LoadedCheck:
         )
 
     def current(self, dashboard: str, partition_key: str, *, dated: bool, detail) -> bool:
-        from recast_pipeline.loaded_models import is_current
+        from recast_pipeline.pipeline.loaded_models import is_current
 
         if self.warehouse is None:
             return False

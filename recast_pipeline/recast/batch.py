@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, M
 
 from recast_pipeline.recast import errors
 from recast_pipeline.recast.concurrency import InFlightLimit
-from recast_pipeline.recast.models import Deployment, Report
+from recast_pipeline.recast.api_types import Deployment, Report
 from recast_pipeline.recast.polling import PollResult, latency_for
 from recast_pipeline.recast.reuse import ReportIndex
 

@@ -18,12 +18,12 @@ from urllib.parse import quote
 
 import httpx
 
-from recast_pipeline import settings
+from recast_pipeline.config import settings
 from recast_pipeline.recast import errors
 from recast_pipeline.recast.creation import create_report
 from recast_pipeline.recast.download import download_path, download_to_file
 from recast_pipeline.recast.ledger import CreateLedger
-from recast_pipeline.recast.models import Deployment, Kpi, Report, parse_timestamp
+from recast_pipeline.recast.api_types import Deployment, Kpi, Report, parse_timestamp
 from recast_pipeline.recast.pages import DEFAULT_PER_PAGE, iter_rows
 from recast_pipeline.recast.polling import PollResult, ReportPoller
 from recast_pipeline.recast.retry import RetryPolicy

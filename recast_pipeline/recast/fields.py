@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from recast_pipeline.recast.models import Deployment
+from recast_pipeline.recast.api_types import Deployment
 
 FIELD_KINDS = frozenset(
     {"date", "bool", "bool_string", "int_range", "number", "granularity", "channels", "channel_groups"}

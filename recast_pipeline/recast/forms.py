@@ -37,7 +37,7 @@ from typing import Any, Mapping
 
 from recast_pipeline.recast.catalog import ReportType, resolve
 from recast_pipeline.recast.fields import DEFAULT_GROUP_NAME, FieldSpec, labels_for
-from recast_pipeline.recast.models import Deployment, Report
+from recast_pipeline.recast.api_types import Deployment, Report
 from recast_pipeline.recast.validation import FieldError, FormError, check_form, validate_form, validate_request_body
 
 __all__ = [

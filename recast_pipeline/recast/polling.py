@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping
 
 from recast_pipeline.recast import errors
-from recast_pipeline.recast.models import RUNNING_STATUSES, Report
+from recast_pipeline.recast.api_types import RUNNING_STATUSES, Report
 
 logger = logging.getLogger("recast_pipeline.recast")
 

@@ -38,7 +38,7 @@ from recast_pipeline.recast.catalog import resolve
 from recast_pipeline.recast.errors import LostCreateError, NotFoundError
 from recast_pipeline.recast.fingerprint import canonical_form, form_fingerprint, parse_tag
 from recast_pipeline.recast.ledger import CreateLedger
-from recast_pipeline.recast.models import RUNNING_STATUSES, Deployment, Report, parse_timestamp
+from recast_pipeline.recast.api_types import RUNNING_STATUSES, Deployment, Report, parse_timestamp
 
 USABLE_STATUSES = RUNNING_STATUSES | {"success"}
 

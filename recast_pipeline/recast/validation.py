@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping
 
 from recast_pipeline.recast.catalog import ReportType, resolve
 from recast_pipeline.recast.fields import GRANULARITIES, NUM_DAYS_RANGE, FieldSpec, labels_for
-from recast_pipeline.recast.models import Deployment
+from recast_pipeline.recast.api_types import Deployment
 
 MAX_DAYS_PAST_MODEL = 730
 MODEL_LAST_DATE_FIELDS = ("last_date", "model_last_date", "data_end_date", "max_date", "end_date")

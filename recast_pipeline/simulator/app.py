@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse
 from .admin import ADMIN_ROUTES
 from .config import SimulatorConfig
 from .faults import Faults
-from .objectstore import ObjectStore
+from .signed_urls import ObjectStore
 from .routes import API_ROUTES
 from .state import Store
 from .stats import Stats

@@ -14,7 +14,7 @@ import httpx
 from .admin import set_readings, stats_of
 from .app import create_app
 from .config import SimulatorConfig
-from .objectstore import create_store_app
+from .signed_urls import create_store_app
 from .threaded import ThreadedServer
 
 

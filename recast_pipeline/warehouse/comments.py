@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from recast_pipeline.landing.models import LandedTable
+from recast_pipeline.landing.landed_types import LandedTable
 from recast_pipeline.landing.naming import comment_literal, quote_identifier
 from recast_pipeline.warehouse.catalog import qualified
 from recast_pipeline.warehouse.meta import META_SCHEMA

@@ -22,13 +22,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from recast_pipeline.landing.models import LandedTable, utc_now
+from recast_pipeline.landing.landed_types import LandedTable, utc_now
 from recast_pipeline.landing.naming import quote_identifier
 from recast_pipeline.warehouse import comments, history, marts, meta, migrate, refit
 from recast_pipeline.warehouse.catalog import existing_tables, is_lakehouse, qualified
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.literals import LiteralParameters
-from recast_pipeline.warehouse.models import LoadResult, ReportLoad, TableLoad
+from recast_pipeline.warehouse.load_types import LoadResult, ReportLoad, TableLoad
 from recast_pipeline.warehouse.schema import ColumnSpec, TablePlan, ddl, insert_sql, plan_table
 
 

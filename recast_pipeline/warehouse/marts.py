@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from recast_pipeline.landing.models import LandedTable
+from recast_pipeline.landing.landed_types import LandedTable
 from recast_pipeline.landing.naming import quote_identifier, quote_literal
 from recast_pipeline.warehouse import comments, history
 from recast_pipeline.warehouse.catalog import has_table, qualified

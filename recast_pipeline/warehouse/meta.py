@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from recast_pipeline.landing.models import LandedTable
+from recast_pipeline.landing.landed_types import LandedTable
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, quote_identifier, quote_literal
 from recast_pipeline.warehouse.catalog import table_columns
 from recast_pipeline.warehouse.schema import ColumnSpec

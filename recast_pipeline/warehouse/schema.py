@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from recast_pipeline.landing.models import LandedTable
+from recast_pipeline.landing.landed_types import LandedTable
 from recast_pipeline.landing.naming import quote_identifier, quote_literal
 from recast_pipeline.warehouse.errors import SchemaConflictError
 

@@ -36,7 +36,7 @@ import duckdb
 
 from recast_pipeline.landing.naming import quote_identifier, quote_literal
 from recast_pipeline.warehouse import motherduck
-from recast_pipeline.warehouse.config import DUCKLAKE_PREFIX, is_ducklake
+from recast_pipeline.warehouse.options import DUCKLAKE_PREFIX, is_ducklake
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lake_access import S3Settings, loadable_extension, redact, refuse_password
 from recast_pipeline.warehouse.lock import Deadline, connect, open_when_free, pause, writer_lock

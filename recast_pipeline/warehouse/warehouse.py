@@ -23,17 +23,17 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from recast_pipeline.landing.models import LandedTable
+from recast_pipeline.landing.landed_types import LandedTable
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, schema_name, table_identifier
-from recast_pipeline.settings import is_object_store
-from recast_pipeline.warehouse import config, maintenance, meta, refit
+from recast_pipeline.config.settings import is_object_store
+from recast_pipeline.warehouse import maintenance, meta, options, refit
 from recast_pipeline.warehouse.catalog import existing_tables, has_column, has_table, qualified
 from recast_pipeline.warehouse.conflicts import retry_on_conflict
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lake_access import enable_s3
 from recast_pipeline.warehouse.load import check_inputs, write_partition
 from recast_pipeline.warehouse.lock import Deadline
-from recast_pipeline.warehouse.models import LoadResult, ReportLoad
+from recast_pipeline.warehouse.load_types import LoadResult, ReportLoad
 from recast_pipeline.warehouse.schema import merge_incoming
 from recast_pipeline.warehouse.target import DuckLake, LocalFile, MotherDuck, open_target
 
@@ -62,10 +62,10 @@ class Warehouse:
         ducklake_data_path: str | None = None,
     ):
         self.lock_timeout = lock_timeout
-        self.storage_version = config.storage_version(storage_version)
-        self.history_versions = config.history_versions(history_versions)
+        self.storage_version = options.storage_version(storage_version)
+        self.history_versions = options.history_versions(history_versions)
         self.target: LocalFile | DuckLake | MotherDuck = open_target(
-            location, storage_version=self.storage_version, data_path=config.ducklake_data_path(ducklake_data_path)
+            location, storage_version=self.storage_version, data_path=options.ducklake_data_path(ducklake_data_path)
         )
 
     @property
@@ -128,7 +128,7 @@ class Warehouse:
         """One maintenance pass on the writer (``maintenance``): waits for a load, retries lake conflicts.
 
         ``retention_days``: DuckLake snapshots kept (default ``RECAST_LAKE_RETENTION_DAYS``, else 30)."""
-        retention_days = config.lake_retention_days(retention_days)
+        retention_days = options.lake_retention_days(retention_days)
         if isinstance(self.target, MotherDuck):
             return maintenance.MaintenanceReport("motherduck", ())
         if not self.exists():

@@ -21,7 +21,7 @@ import dagster as dg
 import duckdb
 import pyarrow.parquet as pq
 
-from recast_pipeline.local_env import sync_dashboards
+from recast_pipeline.cli.local_env import sync_dashboards
 from recast_pipeline.orchestration.code_location import build_definitions
 from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
 from recast_pipeline.orchestration.partitions import (

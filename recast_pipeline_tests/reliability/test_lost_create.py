@@ -5,9 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from recast_pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
-from recast_pipeline.landing import LandingArea
-from recast_pipeline.recast import CreateLedger, LostCreateError, RecastClient
+from recast_pipeline.pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
+from recast_pipeline.landing.staging import LandingArea
+from recast_pipeline.recast.ledger import CreateLedger
+from recast_pipeline.recast.errors import LostCreateError
+from recast_pipeline.recast.client import RecastClient
 
 from .helpers import BASELINE, SLUG, SPEND, Pipeline, failure_text
 

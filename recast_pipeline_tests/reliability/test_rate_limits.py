@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from recast_pipeline.recast import RecastClient, errors
+from recast_pipeline.recast.client import RecastClient
+from recast_pipeline.recast import errors
 from recast_pipeline.recast.forms import build_form, month_window
 
 from .helpers import SPEND, SLUG, Pipeline, failure_text, faulted, when

@@ -16,7 +16,7 @@ from dagster_shared.serdes import serialize_value
 
 from recast_pipeline.orchestration.resources import RecastResource
 from e2e_helpers import DEMO_TIMEOUT
-from recast_pipeline.simulator import SimulatorConfig
+from recast_pipeline.simulator.config import SimulatorConfig
 
 from .helpers import BASELINE, CANARY_TOKEN, CHILD_OUTPUTS, SPEND, Pipeline, failure_text
 from .leaks import leaks_in_duckdb, leaks_in_files, leaks_in_parquet

@@ -27,7 +27,7 @@ from __future__ import annotations
 import pytest
 
 from fakes import simulator_pool
-from recast_pipeline.simulator import Readings
+from recast_pipeline.simulator.readings import Readings
 
 from .conftest import SIMULATOR_DEFAULTS
 from .helpers import SPEND, Pipeline, failure_text

@@ -12,9 +12,9 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from recast_pipeline import settings
-from recast_pipeline.warehouse import Warehouse
-from recast_pipeline.warehouse import config as warehouse_config
+from recast_pipeline.config import settings
+from recast_pipeline.warehouse.warehouse import Warehouse
+from recast_pipeline.warehouse import options as warehouse_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def open_warehouse(location: str | None) -> Warehouse:
-    return Warehouse(location or warehouse_config.lake_location() or settings.warehouse_path())
+    return Warehouse(location or warehouse_options.lake_location() or settings.warehouse_path())
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,14 +12,14 @@ import sys
 
 # subcommand name -> module exposing ``add_arguments(parser)`` and ``run(args) -> int``
 SUBCOMMANDS = {
-    "demo": ("recast_pipeline.demo", "run every report asset end to end on the embedded simulator"),
-    "dev": ("recast_pipeline.dev_cli", "open the Dagster UI on the demo's instance, pointed at the simulator"),
-    "dashboards": ("recast_pipeline.dashboards_cli", "list Recast's dashboards; `sync` adds them as Dagster partitions"),
-    "doctor": ("recast_pipeline.doctor", "check credentials, token, dashboards, Dagster instance, pool, data dir, warehouse, extensions"),
-    "simulator": ("recast_pipeline.simulator.cli", "serve a faithful local Recast API"),
-    "sql": ("recast_pipeline.sql_cli", "run read-only SQL against the DuckDB warehouse"),
-    "report": ("recast_pipeline.report_cli", "write a one-page HTML report of a dashboard (charts) from the warehouse"),
-    "report-types": ("recast_pipeline.catalog_cli", "list the report types and their inputs"),
+    "demo": ("recast_pipeline.cli.demo", "run every report asset end to end on the embedded simulator"),
+    "dev": ("recast_pipeline.cli.dev", "open the Dagster UI on the demo's instance, pointed at the simulator"),
+    "dashboards": ("recast_pipeline.cli.dashboards", "list Recast's dashboards; `sync` adds them as Dagster partitions"),
+    "doctor": ("recast_pipeline.cli.doctor", "check credentials, token, dashboards, Dagster instance, pool, data dir, warehouse, extensions"),
+    "simulator": ("recast_pipeline.cli.simulator", "serve a faithful local Recast API"),
+    "sql": ("recast_pipeline.cli.sql", "run read-only SQL against the DuckDB warehouse"),
+    "report": ("recast_pipeline.cli.report", "write a one-page HTML report of a dashboard (charts) from the warehouse"),
+    "report-types": ("recast_pipeline.cli.report_types", "list the report types and their inputs"),
 }
 
 
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._module.run(args) or 0)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line (cli_errors.explain)
-        from recast_pipeline.cli_errors import report
+        from recast_pipeline.cli.errors import report
 
         return report(exc, args.debug, sys.stderr)
 

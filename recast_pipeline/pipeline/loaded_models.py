@@ -14,9 +14,9 @@ from typing import Iterable
 
 import duckdb
 
-from recast_pipeline.fetch import not_applicable
+from recast_pipeline.pipeline.fetch import not_applicable
 from recast_pipeline.recast.catalog import ReportType
-from recast_pipeline.recast.models import Deployment
+from recast_pipeline.recast.api_types import Deployment
 
 LATEST_LOADS = """
 SELECT report_type, arg_max(deployment_id, loaded_at), arg_max(coalesce(model_date, ''), loaded_at)

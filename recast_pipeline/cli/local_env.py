@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from recast_pipeline.cli_errors import CommandError
+from recast_pipeline.cli.errors import CommandError
 
 DAGSTER_HOME = ".dagster_home"
 

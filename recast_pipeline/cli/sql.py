@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import duckdb
 
-from recast_pipeline import settings
-from recast_pipeline.cli_errors import CommandError
-from recast_pipeline.warehouse import Warehouse
-from recast_pipeline.warehouse import config as warehouse_config
+from recast_pipeline.config import settings
+from recast_pipeline.cli.errors import CommandError
+from recast_pipeline.warehouse.warehouse import Warehouse
+from recast_pipeline.warehouse import options as warehouse_options
 
 MAX_CELL = 40
 DECIMALS = 6  # enough for ROI-like ratios; money has two
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     warehouse = Warehouse(
-        args.warehouse or warehouse_config.lake_location() or settings.warehouse_path(), lock_timeout=args.lock_timeout
+        args.warehouse or warehouse_options.lake_location() or settings.warehouse_path(), lock_timeout=args.lock_timeout
     )
     if not warehouse.exists():
         raise CommandError(

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.errors import ConfigurationError, NotFoundError
-from recast_pipeline.recast.models import Deployment
+from recast_pipeline.recast.api_types import Deployment
 
 
 @dataclass

@@ -22,8 +22,8 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from recast_pipeline.dev_stop import SESSION_VARIABLE, stop
-from recast_pipeline.local_env import project_instance, simulator_environment, sync_dashboards, which_instance
+from recast_pipeline.cli.dev_stop import SESSION_VARIABLE, stop
+from recast_pipeline.cli.local_env import project_instance, simulator_environment, sync_dashboards, which_instance
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+    from recast_pipeline.simulator.config import SimulatorConfig
+    from recast_pipeline.simulator.server import serve_in_thread
 
     config = SimulatorConfig(latency=args.latency, jitter=args.latency / 4, port=args.simulator_port)
     with serve_in_thread(config) as sim:

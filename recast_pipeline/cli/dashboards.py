@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from recast_pipeline.cli_errors import CommandError
+from recast_pipeline.cli.errors import CommandError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,8 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from recast_pipeline.definitions import partitioning, recast
-    from recast_pipeline.local_env import project_instance, sync_dashboards
-    from recast_pipeline.sql_cli import format_table
+    from recast_pipeline.cli.local_env import project_instance, sync_dashboards
+    from recast_pipeline.cli.sql import format_table
 
     resource = recast.process_config_and_initialize()  # EnvVar fields resolved, as in a run
     with resource.get_client() as client:

@@ -15,13 +15,13 @@ import json
 import httpx
 import uvicorn
 
-from recast_pipeline.cli_errors import CommandError
+from recast_pipeline.cli.errors import CommandError
 
-from .app import create_app
-from .config import SimulatorConfig
-from .objectstore import create_store_app
-from .readings import Readings, add_reading_arguments, readings_from_arguments
-from .threaded import ThreadedServer, bind
+from recast_pipeline.simulator.app import create_app
+from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.signed_urls import create_store_app
+from recast_pipeline.simulator.readings import Readings, add_reading_arguments, readings_from_arguments
+from recast_pipeline.simulator.threaded import ThreadedServer, bind
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

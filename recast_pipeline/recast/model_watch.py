@@ -16,13 +16,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from recast_pipeline.recast.models import Deployment
+from recast_pipeline.recast.api_types import Deployment
 from recast_pipeline.recast.reuse import parse_timestamp
 
 if TYPE_CHECKING:  # the sensors' module loads with the code location; httpx only when a tick runs
     from recast_pipeline.recast.client import RecastClient
 
-logger = logging.getLogger("recast_pipeline.model_watch")
+logger = logging.getLogger("recast_pipeline.recast.model_watch")
 
 # Recast re-renders a dashboard's pre-rendered reports after a refresh; those arriving this soon
 # after the refresh we already saw belong to it and trigger nothing more.

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from recast_pipeline.landing import LandingStore, Lineage, Stage
+from recast_pipeline.landing.staging import LandingStore, Stage
+from recast_pipeline.landing.landed_types import Lineage
 from recast_pipeline.recast.batch import ReportOutcome, ReportRequest, run_reports
 from recast_pipeline.recast.catalog import ALIASES, parse_download_key
 from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.errors import NotFoundError
 from recast_pipeline.recast.forms import build_form, form_from_report, validate_form
-from recast_pipeline.recast.models import Deployment, Report
+from recast_pipeline.recast.api_types import Deployment, Report
 from recast_pipeline.recast.validation import CONTEXT_VARIABLE_FIELD, CONTEXT_VARIABLE_REPORT
 
 DOWNLOAD_WORKERS = 4

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recast_pipeline import settings
+from recast_pipeline.config import settings
 
 POOL = "recast_api"
 TIMEOUT = 5.0  # seconds: an API call's retries, and a wait for the warehouse file
@@ -40,7 +40,7 @@ class Checklist:
         self._add("skip", what, why)
 
     def _add(self, mark: str, what: str, detail: str, fix: str = "") -> None:
-        from recast_pipeline.cli_errors import one_line
+        from recast_pipeline.cli.errors import one_line
 
         line = f"  {mark:<5} {what}: {one_line(detail)}"
         print(line, flush=True)
@@ -113,14 +113,14 @@ def _recast(checks: Checklist) -> list[str] | None:
 
 
 def _resolver(client):
-    from recast_pipeline.dashboards import DashboardResolver
+    from recast_pipeline.recast.dashboards import DashboardResolver
 
     return DashboardResolver(client, settings.dashboards(), settings.deployment_ids())
 
 
 def _instance(checks: Checklist, dashboards: list[str] | None) -> None:
     """Which Dagster instance (the instance rule), whether it knows the dashboards, and the pool limit."""
-    from recast_pipeline.local_env import which_instance
+    from recast_pipeline.cli.local_env import which_instance
     from recast_pipeline.orchestration.partitions import DASHBOARDS_PARTITIONS_NAME
 
     try:
@@ -184,7 +184,7 @@ def _data_dir(checks: Checklist) -> None:
 def _warehouse(checks: Checklist) -> None:
     """The warehouse opens: a local file not held by another process, a DuckLake's catalog and object store."""
     from recast_pipeline.orchestration.resources import RecastWarehouse
-    from recast_pipeline.warehouse import Warehouse
+    from recast_pipeline.warehouse.warehouse import Warehouse
     from recast_pipeline.warehouse.errors import WarehouseBusyError
 
     try:

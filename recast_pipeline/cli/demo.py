@@ -14,10 +14,11 @@ import threading
 import time
 from pathlib import Path
 
-from recast_pipeline.local_env import point_pipeline_at, project_instance, sync_dashboards
-from recast_pipeline.simulator import SimulatorConfig, serve_in_thread
+from recast_pipeline.cli.local_env import point_pipeline_at, project_instance, sync_dashboards
+from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.server import serve_in_thread
 from recast_pipeline.simulator.readings import add_reading_arguments, readings_from_arguments
-from recast_pipeline.sql_cli import format_table
+from recast_pipeline.cli.sql import format_table
 
 EXAMPLE_QUERIES = {
     "Spend per channel, by month (recast_marts.channel_spend)": """
@@ -61,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_reports(data_dir: Path) -> None:
     """The one-page report of each dashboard (``recast-pipeline report``), beside the warehouse."""
-    from recast_pipeline import settings
+    from recast_pipeline.config import settings
     from recast_pipeline.charts.html_report import write_report
     from recast_pipeline.charts.queries import dashboards
-    from recast_pipeline.warehouse import Warehouse
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
     warehouse = Warehouse(settings.warehouse_path())
     with warehouse.reading() as con:
@@ -77,7 +78,7 @@ def _write_reports(data_dir: Path) -> None:
 def _materialize_everything(months: int) -> bool:
     """Every dashboard Recast has: its recent months the model covers, and its dashboard partition."""
     from recast_pipeline.definitions import defs, partitioning, recast
-    from recast_pipeline.model_watch import ready_months
+    from recast_pipeline.recast.model_watch import ready_months
     from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
     from recast_pipeline.orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
@@ -123,8 +124,8 @@ def _print_progress(sim, stop: threading.Event) -> None:
 
 
 def _print_summary(elapsed: float) -> None:
-    from recast_pipeline import settings
-    from recast_pipeline.warehouse import Warehouse
+    from recast_pipeline.config import settings
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
     warehouse = Warehouse(settings.warehouse_path())
     _, [(reports,)] = warehouse.query("SELECT count(*) FROM recast_meta.reports")

@@ -1,0 +1,1 @@
+"""The ``recast-pipeline`` command line: one module per subcommand, ``main`` dispatches."""
