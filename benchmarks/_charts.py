@@ -31,7 +31,7 @@ import recast_pipeline.charts.draw
 recast_pipeline.charts.draw.warm_up()  # what a run does on a side thread while Recast computes
 imported = time.perf_counter() - t0
 from recast_pipeline.charts.partition import partition_charts
-from recast_pipeline.warehouse import Warehouse
+from recast_pipeline.warehouse.warehouse import Warehouse
 warehouse, repeat = Warehouse(sys.argv[1]), int(sys.argv[2])
 with warehouse.reading() as con:
     parts = con.execute("SELECT report_type, dashboard, partition_key, "

@@ -156,7 +156,7 @@ def run_floor(spec: dict) -> dict:
     import duckdb
 
     from recast_pipeline.warehouse.options import DEFAULT_STORAGE_VERSION
-    from recast_pipeline.warehouse.target import WRITER_CONFIG
+    from recast_pipeline.warehouse.targets.base import WRITER_CONFIG
 
     folder = Path(spec["dir"])
     folder.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,8 @@ import test_warehouse_refit
 from recast_pipeline.warehouse.warehouse import Warehouse
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lake_access import S3Settings, redact
-from recast_pipeline.warehouse.target import DuckLake, LocalFile
+from recast_pipeline.warehouse.targets.ducklake import DuckLake
+from recast_pipeline.warehouse.targets.local_file import LocalFile
 from services import pg_database, postgres, s3, s3_server  # noqa: F401 (fixtures)
 from warehouse_loads import area, load, rows  # noqa: F401 (fixtures)
 

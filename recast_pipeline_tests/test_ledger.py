@@ -91,7 +91,7 @@ def test_crash_resume_from_another_process(vendor, connect, tmp_path):
     """A process created a report, recorded it and died; the next process resumes it without listing."""
     report_id = vendor.add_report(FORM, status="processing", api=True)
     script = textwrap.dedent(f"""
-        from recast_pipeline.recast import CreateLedger
+        from recast_pipeline.recast.ledger import CreateLedger
         from recast_pipeline.recast.fingerprint import form_fingerprint
         ledger = CreateLedger({str(tmp_path / "ledger.sqlite")!r})
         fingerprint = form_fingerprint({FORM!r})

@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, {tests!r})
 from warehouse_loads import load
 from recast_pipeline.landing.staging import LandingArea
-from recast_pipeline.warehouse import Warehouse
+from recast_pipeline.warehouse.warehouse import Warehouse
 root = Path({root!r})
 area, warehouse = LandingArea(root / "parquet"), Warehouse(root / "warehouse.duckdb", lock_timeout=10)
 csv = "Date,Channel,Spend ($),Clicks\\n2024-01-01,TV,10.5,3\\n2024-01-02,Radio,NA,4\\n"

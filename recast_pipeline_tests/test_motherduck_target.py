@@ -24,10 +24,13 @@ import pytest
 from recast_pipeline.orchestration.resources import RecastWarehouse
 from recast_pipeline.warehouse.warehouse import Warehouse
 from recast_pipeline.warehouse.errors import WarehouseError
-from recast_pipeline.warehouse import motherduck
+from recast_pipeline.warehouse.targets import motherduck_access as motherduck
 from recast_pipeline.warehouse.lock import Deadline
-from recast_pipeline.warehouse.motherduck import MotherDuckUnavailable
-from recast_pipeline.warehouse.target import DuckLake, LocalFile, MotherDuck, open_target
+from recast_pipeline.warehouse.targets.motherduck_access import MotherDuckUnavailable
+from recast_pipeline.warehouse.targets.by_location import open_target
+from recast_pipeline.warehouse.targets.ducklake import DuckLake
+from recast_pipeline.warehouse.targets.local_file import LocalFile
+from recast_pipeline.warehouse.targets.motherduck import MotherDuck
 from warehouse_loads import area, load, rows  # noqa: F401 (fixture)
 
 TOKEN = "md_token_never_shown_0123456789"

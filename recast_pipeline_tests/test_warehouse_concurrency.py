@@ -21,8 +21,10 @@ LOADER = textwrap.dedent(
     """
     import json, sys, time
     from pathlib import Path
-    from recast_pipeline.landing import LandingArea, Lineage
-    from recast_pipeline.warehouse import ReportLoad, Warehouse
+    from recast_pipeline.landing.staging import LandingArea
+    from recast_pipeline.landing.landed_types import Lineage
+    from recast_pipeline.warehouse.load_types import ReportLoad
+    from recast_pipeline.warehouse.warehouse import Warehouse
     from recast_pipeline.warehouse import warehouse as module
 
     args = json.loads(sys.argv[1])

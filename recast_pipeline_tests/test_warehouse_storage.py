@@ -94,7 +94,7 @@ def test_the_writer_flushes_each_row_group_as_it_fills_without_keeping_insertion
     """What makes a large load fast and lean (benchmarks/load.py): parallel writes straight to their
     blocks, each full row group compressed by the thread that filled it, not five buffered per thread."""
     from recast_pipeline.warehouse.lock import Deadline
-    from recast_pipeline.warehouse.target import LocalFile
+    from recast_pipeline.warehouse.targets.local_file import LocalFile
 
     with LocalFile(tmp_path / "w.duckdb", DEFAULT_STORAGE_VERSION).writer(Deadline(10.0)) as con:
         settings = dict(con.execute(

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from recast_pipeline.config import settings
 from recast_pipeline.warehouse import options as warehouse_options
-from recast_pipeline.warehouse.motherduck import database_name, is_motherduck
+from recast_pipeline.warehouse.targets.motherduck_access import database_name, is_motherduck
 
 if TYPE_CHECKING:  # imported where used: loading the code location needs neither httpx nor DuckDB
     from recast_pipeline.recast.dashboards import DashboardResolver
@@ -133,7 +133,7 @@ class RecastWarehouse(dg.ConfigurableResource):
     @property
     def location(self) -> str | Path:
         """The DuckLake (``ducklake:...``) or MotherDuck database (``md:...``) as written, else the DuckDB file."""
-        from recast_pipeline.warehouse.target import is_ducklake
+        from recast_pipeline.warehouse.options import is_ducklake
 
         remote = is_ducklake(self.warehouse_path) or is_motherduck(self.warehouse_path)
         return self.warehouse_path.strip() if remote else self.duckdb_path

@@ -1,8 +1,8 @@
 """What opening a DuckLake needs besides DuckDB: its extensions from the installed wheels, the
 object store's credentials from the AWS variables, and messages without the catalog's password.
 
-Why apart from ``target``: these are the parts that touch the environment and the installed
-packages; ``target`` only decides how to open the warehouse.
+Why apart from ``targets``: these are the parts that touch the environment and the installed
+packages; ``targets`` only decide how to open the warehouse.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ atomically; a crash mid-load must leave the previous data. A partition is ``(das
 partition_key)``, whatever deployment computed it; what the transaction does is in ``load``.
 All slow work (CSV parsing, Parquet writing) happened before, outside the writer lock (``lock``).
 
-Where the tables live is the ``target`` (``target``): the local DuckDB file (default; a new
+Where the tables live is the ``target`` (``targets``): the local DuckDB file (default; a new
 file is written in the storage format of ``storage_version``, so DuckDB 1.x clients open it), or
 a DuckLake (``ducklake:<catalog>``) whose writers on many machines commit concurrently; a
 transaction that conflicts with another writer's is rolled back and run again (``conflicts``).
@@ -35,7 +35,8 @@ from recast_pipeline.warehouse.load import check_inputs, write_partition
 from recast_pipeline.warehouse.lock import Deadline
 from recast_pipeline.warehouse.load_types import LoadResult, ReportLoad
 from recast_pipeline.warehouse.schema import merge_incoming
-from recast_pipeline.warehouse.target import DuckLake, LocalFile, MotherDuck, open_target
+from recast_pipeline.warehouse.targets.base import WarehouseTarget
+from recast_pipeline.warehouse.targets.by_location import open_target
 
 if TYPE_CHECKING:  # pandas costs ~0.3 s to import; DuckDB's .df() imports it when a frame is read
     import pandas as pd
@@ -64,17 +65,17 @@ class Warehouse:
         self.lock_timeout = lock_timeout
         self.storage_version = options.storage_version(storage_version)
         self.history_versions = options.history_versions(history_versions)
-        self.target: LocalFile | DuckLake | MotherDuck = open_target(
+        self.target: WarehouseTarget = open_target(
             location, storage_version=self.storage_version, data_path=options.ducklake_data_path(ducklake_data_path)
         )
 
     @property
     def path(self) -> Path:
         """The DuckDB file (the local target only; a DuckLake has no single file)."""
-        if not isinstance(self.target, LocalFile):
-            kind = "MotherDuck" if isinstance(self.target, MotherDuck) else "a DuckLake"
+        if self.target.file_path is None:
+            kind = {"motherduck": "MotherDuck", "ducklake": "a DuckLake"}.get(self.target.kind, self.target.kind)
             raise WarehouseError(f"the warehouse is {kind} ({self.target.describe()}), not a DuckDB file")
-        return self.target.path
+        return self.target.file_path
 
     @property
     def database_name(self) -> str:
@@ -105,8 +106,7 @@ class Warehouse:
                 waited = deadline.waited
                 if any(is_object_store(landed.path) for landed in tables):  # published on object storage
                     enable_s3(con)
-                if isinstance(self.target, DuckLake):
-                    meta.inline_meta_in_lake(con)
+                self.target.prepare_writer(con)
                 con.execute("BEGIN TRANSACTION")
                 try:
                     result = write_partition(
@@ -129,17 +129,13 @@ class Warehouse:
 
         ``retention_days``: DuckLake snapshots kept (default ``RECAST_LAKE_RETENTION_DAYS``, else 30)."""
         retention_days = options.lake_retention_days(retention_days)
-        if isinstance(self.target, MotherDuck):
-            return maintenance.MaintenanceReport("motherduck", ())
         if not self.exists():
-            return maintenance.MaintenanceReport("ducklake" if isinstance(self.target, DuckLake) else "file", ())
+            return maintenance.MaintenanceReport(self.target.kind, ())
         deadline = Deadline(self.lock_timeout)
 
         def attempt() -> maintenance.MaintenanceReport:
             with self.target.writer(deadline) as con:
-                if isinstance(self.target, DuckLake):
-                    return maintenance.maintain_lake(con, self.database_name, retention_days, cleanup_after)
-                return maintenance.maintain_file(con)
+                return self.target.maintain(con, retention_days, cleanup_after)
 
         if not self.target.retries_conflicts:
             return attempt()

@@ -1,7 +1,7 @@
 """What opening a MotherDuck database needs: the location parsed, the token from the environment,
 the ``motherduck`` extension found without downloading it, and messages without the token.
 
-Why apart from ``target``: these are the parts that need no network and are tested here; the
+Why apart from ``targets.motherduck``: these are the parts that need no network and are tested here; the
 target only decides how to open the warehouse with them.
 
 * Location: ``md:<database>`` (or ``motherduck:<database>``), nothing else. The token never
