@@ -130,7 +130,7 @@ def main() -> int:
     sys.path.insert(0, str(_common.REPO / "recast_pipeline_tests"))
     from services import LocalPostgres, pg_bin
 
-    from recast_pipeline.landing.staging import LandingArea
+    from recast_pipeline.landing.local_store import LandingArea
     from recast_pipeline.simulator.config import SimulatorConfig
     from recast_pipeline.simulator.server import serve_in_thread
     from recast_pipeline.warehouse.warehouse import Warehouse

@@ -91,7 +91,7 @@ def child(spec: dict, env: dict) -> dict:
 
 def run_ours(spec: dict) -> dict:
     from recast_pipeline.pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
-    from recast_pipeline.landing.staging import LandingArea
+    from recast_pipeline.landing.local_store import LandingArea
     from recast_pipeline.recast.client import RecastClient
     from recast_pipeline.warehouse.load_types import ReportLoad
     from recast_pipeline.warehouse.warehouse import Warehouse

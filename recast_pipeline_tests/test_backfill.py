@@ -20,7 +20,7 @@ import yaml
 from dagster._core.instance.ref import InstanceRef
 
 from recast_pipeline.pipeline.fetch import LandedPartition, PartitionJob, fetch_partitions
-from recast_pipeline.landing.staging import LandingArea
+from recast_pipeline.landing.local_store import LandingArea
 from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.concurrency import INITIAL
 from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, definitions_for, range_tags, run_job

@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 from warehouse_loads import load
-from recast_pipeline.landing.staging import LandingArea
+from recast_pipeline.landing.local_store import LandingArea
 from recast_pipeline.warehouse.warehouse import Warehouse
 root = Path({root!r})
 area, warehouse = LandingArea(root / "parquet"), Warehouse(root / "warehouse.duckdb", lock_timeout=10)

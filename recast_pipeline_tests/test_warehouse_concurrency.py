@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from recast_pipeline.landing.landed_types import Lineage
-from recast_pipeline.landing.staging import LandingArea
+from recast_pipeline.landing.local_store import LandingArea
 from recast_pipeline.warehouse.load_types import ReportLoad
 from recast_pipeline.warehouse.warehouse import Warehouse
 from recast_pipeline.warehouse.errors import WarehouseBusyError
@@ -21,7 +21,7 @@ LOADER = textwrap.dedent(
     """
     import json, sys, time
     from pathlib import Path
-    from recast_pipeline.landing.staging import LandingArea
+    from recast_pipeline.landing.local_store import LandingArea
     from recast_pipeline.landing.landed_types import Lineage
     from recast_pipeline.warehouse.load_types import ReportLoad
     from recast_pipeline.warehouse.warehouse import Warehouse

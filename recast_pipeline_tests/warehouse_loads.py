@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recast_pipeline.landing.landed_types import Lineage
-from recast_pipeline.landing.staging import LandingArea
+from recast_pipeline.landing.local_store import LandingArea
 from recast_pipeline.warehouse.load_types import ReportLoad
 from recast_pipeline.warehouse.warehouse import Warehouse
 

@@ -37,7 +37,9 @@ from typing import TYPE_CHECKING
 
 from recast_pipeline.landing.naming import safe_segment, schema_name
 from recast_pipeline.landing.s3 import S3Location, S3Settings
-from recast_pipeline.landing.staging import STAGING_DIR, Stage, _text, partition_folder, remove_stale_folders, write_owner
+from recast_pipeline.landing.stage import Stage
+from recast_pipeline.landing.stale_stages import STAGING_DIR, remove_stale_folders, write_owner
+from recast_pipeline.landing.folders import require_text, partition_folder
 
 if TYPE_CHECKING:
     from pyarrow import fs
@@ -103,7 +105,7 @@ class ObjectStoreArea:
 
     def stage(self, report_type: str, dashboard: str, partition_key: str) -> Stage:
         self.remove_stale_stages()
-        dashboard, partition_key = _text(dashboard, "dashboard"), _text(partition_key, "partition_key")
+        dashboard, partition_key = require_text(dashboard, "dashboard"), require_text(partition_key, "partition_key")
         publish_id = uuid.uuid4().hex[:12]
         name = f"{schema_name(report_type)}-{safe_segment(dashboard)}-{safe_segment(partition_key)}-{publish_id}"
         directory = self.scratch / name

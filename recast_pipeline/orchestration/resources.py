@@ -15,7 +15,7 @@ from recast_pipeline.warehouse.targets.motherduck_access import database_name, i
 
 if TYPE_CHECKING:  # imported where used: loading the code location needs neither httpx nor DuckDB
     from recast_pipeline.recast.dashboards import DashboardResolver
-    from recast_pipeline.landing.staging import LandingStore
+    from recast_pipeline.landing.stage import LandingStore
     from recast_pipeline.recast.client import RecastClient
     from recast_pipeline.warehouse.warehouse import Warehouse
 
@@ -145,7 +145,7 @@ class RecastWarehouse(dg.ConfigurableResource):
 
     def landing_area(self) -> LandingStore:
         """The local folder's store, or the object store's for an ``s3://`` data dir (same ``Stage``)."""
-        from recast_pipeline.landing.staging import LandingArea
+        from recast_pipeline.landing.local_store import LandingArea
         from recast_pipeline.landing.object_store import ObjectStoreArea
 
         parquet = settings.join_location(self.data_dir, "parquet")

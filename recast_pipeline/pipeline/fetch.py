@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from recast_pipeline.landing.staging import LandingStore, Stage
+from recast_pipeline.landing.stage import Stage
+
+from recast_pipeline.landing.stage import LandingStore
 from recast_pipeline.landing.landed_types import Lineage
 from recast_pipeline.recast.batch import ReportOutcome, ReportRequest, run_reports
 from recast_pipeline.recast.catalog import ALIASES, parse_download_key

@@ -16,11 +16,11 @@ from pathlib import Path
 
 PAUSES = {
     # a CSV fully downloaded into the scratch folder, not yet converted
-    "before_land": ("recast_pipeline.landing.staging", "Stage.land", "before"),
+    "before_land": ("recast_pipeline.landing.stage", "Stage.land", "before"),
     # inside the warehouse transaction: rows deleted and inserted, nothing committed
     "inside_load": ("recast_pipeline.warehouse.meta", "record_report", "after"),
     # the load committed, the staged Parquet not yet published
-    "before_publish": ("recast_pipeline.landing.staging", "Stage.publish", "before"),
+    "before_publish": ("recast_pipeline.landing.stage", "Stage.publish", "before"),
     # a first asset fully loaded and published, the others still landing or computing
     "after_first_asset": ("recast_pipeline.orchestration.io_manager", "DuckDBWarehouseIOManager.handle_output", "after"),
 }

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from recast_pipeline.pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
-from recast_pipeline.landing.staging import LandingArea
+from recast_pipeline.landing.local_store import LandingArea
 from recast_pipeline.recast.ledger import CreateLedger
 from recast_pipeline.recast.errors import LostCreateError
 from recast_pipeline.recast.client import RecastClient

@@ -9,10 +9,10 @@ import time
 import pyarrow.parquet as pq
 import pytest
 
-from recast_pipeline.landing import staging
+from recast_pipeline.landing import atomic_rename
 from recast_pipeline.landing.diagnose import MalformedCsvError
 from recast_pipeline.landing.landed_types import Lineage
-from recast_pipeline.landing.staging import LandingArea
+from recast_pipeline.landing.local_store import LandingArea
 
 RT, DASH, DEP, MD, KEY = "compute_spend_summary", "revenue", 5716, "2024-05-31", "2024-01-01"
 
@@ -155,7 +155,7 @@ def test_landing_a_key_again_replaces_its_file(tmp_path, area):
 
 
 def test_publish_without_atomic_exchange_still_replaces(tmp_path, area, monkeypatch):
-    monkeypatch.setattr(staging, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(atomic_rename, "_exchange", lambda a, b: False)
     for value in ("1.5", "2.5"):
         with area.stage(RT, DASH, KEY) as stage:
             landed = stage.land(csv(tmp_path, f"Date,Spend\n2024-01-01,{value}\n"), download_key="tables-daily", lineage=lineage())
