@@ -29,14 +29,18 @@ import dagster as dg
 import recast_pipeline.defs
 
 from recast_pipeline.orchestration.notices import quiet_dagster_notices
-from recast_pipeline.orchestration.partitions import Partitioning
-from recast_pipeline.orchestration.resources import RecastResource
 
-with quiet_dagster_notices():
-    tree = dg.ComponentTree.from_module(defs_module=recast_pipeline.defs, project_root=Path(__file__).resolve().parent.parent)
-    defs = dg.Definitions.merge(tree.build_defs(tree.defs_module_path), dg.Definitions(component_tree=tree))
-    defs.get_repository_def().asset_graph  # cached on ``defs``: every later caller gets this one
 
-# What the demo and `recast-pipeline dashboards` read: the same settings the component falls back to.
-partitioning = Partitioning.from_env()
-recast = RecastResource.from_env()
+def load_definitions() -> tuple[dg.ComponentTree, dg.Definitions]:
+    """The project's component tree and its definitions, built from the environment as it is now.
+
+    The demo calls this inside its simulator's environment instead of importing ``defs``, whose
+    values were fixed by whichever environment first imported this module."""
+    with quiet_dagster_notices():
+        tree = dg.ComponentTree.from_module(defs_module=recast_pipeline.defs, project_root=Path(__file__).resolve().parent.parent)
+        built = dg.Definitions.merge(tree.build_defs(tree.defs_module_path), dg.Definitions(component_tree=tree))
+        built.get_repository_def().asset_graph  # cached on the definitions: every later caller gets this one
+    return tree, built
+
+
+tree, defs = load_definitions()

@@ -124,3 +124,14 @@ def test_import_graph_is_acyclic():
 def test_the_checker_sees_a_cycle_and_an_upward_import():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert LAYERS[layer_of("recast_pipeline.orchestration.assets")] > LAYERS[layer_of("recast_pipeline.recast.client")]
+
+
+def test_only_the_settings_read_the_environment():
+    """``config.settings`` owns every variable: nothing else depends on when the environment was read."""
+    readers = [
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*.py")
+        if path.relative_to(ROOT) != Path("config/settings.py")
+        and ("os.environ" in path.read_text() or "getenv(" in path.read_text())
+    ]
+    assert readers == []

@@ -21,6 +21,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from recast_pipeline.config.settings import MOTHERDUCK_TOKEN_VARIABLES
 from recast_pipeline.orchestration.resources import RecastWarehouse
 from recast_pipeline.warehouse.warehouse import Warehouse
 from recast_pipeline.warehouse.errors import WarehouseError
@@ -40,7 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def no_motherduck_environment(monkeypatch):
     """No token unless a test sets one; the extension's own traffic (if any) goes to loopback."""
-    for name in (*motherduck.TOKEN_VARIABLES, "RECAST_WAREHOUSE"):
+    for name in (*MOTHERDUCK_TOKEN_VARIABLES, "RECAST_WAREHOUSE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("motherduck_host", "127.0.0.1")
 

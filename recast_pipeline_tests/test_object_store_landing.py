@@ -145,15 +145,15 @@ def test_settings_keep_urls_and_the_ledger_on_local_disk(monkeypatch, tmp_path):
     monkeypatch.setenv("RECAST_DATA_DIR", "s3://bucket/team/data/")
     monkeypatch.delenv("RECAST_LEDGER", raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    assert settings.data_dir() == "s3://bucket/team/data"
-    assert settings.parquet_dir() == "s3://bucket/team/data/parquet"
+    assert settings.Settings.from_env().data_dir == "s3://bucket/team/data"
+    assert settings.Settings.from_env().parquet_dir == "s3://bucket/team/data/parquet"
     assert settings.join_location("s3://bucket/x/", "client_b") == "s3://bucket/x/client_b"
-    assert settings.ledger_path() == tmp_path / "state" / "recast_pipeline" / "ledgers" / "bucket-team-data.sqlite"
+    assert settings.Settings.from_env().ledger_path == tmp_path / "state" / "recast_pipeline" / "ledgers" / "bucket-team-data.sqlite"
     monkeypatch.setenv("RECAST_LEDGER", str(tmp_path / "shared" / "ledger.sqlite"))
-    assert settings.ledger_path() == tmp_path / "shared" / "ledger.sqlite"
+    assert settings.Settings.from_env().ledger_path == tmp_path / "shared" / "ledger.sqlite"
     monkeypatch.setenv("RECAST_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("RECAST_LEDGER")
-    assert settings.ledger_path() == tmp_path / "data" / "recast_ledger.sqlite"  # a local data dir: as before
+    assert settings.Settings.from_env().ledger_path == tmp_path / "data" / "recast_ledger.sqlite"  # a local data dir: as before
 
 
 def test_the_resource_picks_the_store_from_the_data_dir(tmp_path):

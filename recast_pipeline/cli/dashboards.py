@@ -18,9 +18,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from recast_pipeline.definitions import partitioning, recast
+    from recast_pipeline.orchestration.partitions import Partitioning
+    from recast_pipeline.orchestration.resources import RecastResource
+
     from recast_pipeline.cli.local_env import project_instance, sync_dashboards
     from recast_pipeline.cli.sql import format_table
+
+    partitioning, recast = Partitioning.from_env(), RecastResource.from_env()
 
     resource = recast.process_config_and_initialize()  # EnvVar fields resolved, as in a run
     with resource.get_client() as client:

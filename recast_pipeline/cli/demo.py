@@ -14,11 +14,12 @@ import threading
 import time
 from pathlib import Path
 
-from recast_pipeline.cli.local_env import point_pipeline_at, project_instance, sync_dashboards
+from recast_pipeline.cli.local_env import pointed_at, project_instance, sync_dashboards
 from recast_pipeline.simulator.config import SimulatorConfig
 from recast_pipeline.simulator.server import serve_in_thread
 from recast_pipeline.simulator.readings import add_reading_arguments, readings_from_arguments
 from recast_pipeline.cli.sql import format_table
+from recast_pipeline.config.settings import Settings
 
 EXAMPLE_QUERIES = {
     "Spend per channel, by month (recast_marts.channel_spend)": """
@@ -46,28 +47,28 @@ def run(args: argparse.Namespace) -> int:
     config = SimulatorConfig(latency=args.latency, jitter=args.latency / 4, readings=readings_from_arguments(args))
     with serve_in_thread(config) as sim:
         print(f"Simulator: {sim.base_url} (client {sim.client_slug}, active deployments {list(sim.deployment_ids)})")
-        point_pipeline_at(sim, args.data_dir)
-        stop = threading.Event()
-        progress = threading.Thread(target=_print_progress, args=(sim, stop), daemon=True)
-        progress.start()
-        try:
-            ok = _materialize_everything(args.months)
-        finally:
-            stop.set()
-            progress.join()
-    _print_summary(time.monotonic() - started)
-    _write_reports(args.data_dir)
+        with pointed_at(sim, args.data_dir):
+            env = Settings.from_env()
+            stop = threading.Event()
+            progress = threading.Thread(target=_print_progress, args=(sim, stop), daemon=True)
+            progress.start()
+            try:
+                ok = _materialize_everything(args.months)
+            finally:
+                stop.set()
+                progress.join()
+    _print_summary(env, time.monotonic() - started)
+    _write_reports(env, args.data_dir)
     return 0 if ok else 1
 
 
-def _write_reports(data_dir: Path) -> None:
+def _write_reports(env: Settings, data_dir: Path) -> None:
     """The one-page report of each dashboard (``recast-pipeline report``), beside the warehouse."""
-    from recast_pipeline.config import settings
     from recast_pipeline.charts.html_report import write_report
     from recast_pipeline.charts.queries import dashboards
     from recast_pipeline.warehouse.warehouse import Warehouse
 
-    warehouse = Warehouse(settings.warehouse_path())
+    warehouse = Warehouse(env.warehouse_path)
     with warehouse.reading() as con:
         names = dashboards(con) if con is not None else []
     for dashboard in names:
@@ -77,12 +78,16 @@ def _write_reports(data_dir: Path) -> None:
 
 def _materialize_everything(months: int) -> bool:
     """Every dashboard Recast has: its recent months the model covers, and its dashboard partition."""
-    from recast_pipeline.definitions import defs, partitioning, recast
+    from recast_pipeline.definitions import load_definitions
+    from recast_pipeline.orchestration.partitions import Partitioning
+    from recast_pipeline.orchestration.resources import RecastResource
     from recast_pipeline.recast.model_watch import ready_months
     from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
     from recast_pipeline.orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
-    resource = recast.process_config_and_initialize()  # EnvVar fields resolved, as in a run
+    _, defs = load_definitions()  # built in the simulator's environment, whatever was imported before
+    partitioning = Partitioning.from_env()
+    resource = RecastResource.from_env().process_config_and_initialize()  # EnvVar fields resolved, as in a run
     with resource.get_client() as client:
         resolver = resource.resolver(client)
         plan = {
@@ -123,15 +128,14 @@ def _print_progress(sim, stop: threading.Event) -> None:
             last = line
 
 
-def _print_summary(elapsed: float) -> None:
-    from recast_pipeline.config import settings
+def _print_summary(env: Settings, elapsed: float) -> None:
     from recast_pipeline.warehouse.warehouse import Warehouse
 
-    warehouse = Warehouse(settings.warehouse_path())
+    warehouse = Warehouse(env.warehouse_path)
     _, [(reports,)] = warehouse.query("SELECT count(*) FROM recast_meta.reports")
     _, [(tables, rows)] = warehouse.query("SELECT count(DISTINCT schema_name || '.' || table_name), sum(row_count) FROM recast_meta.downloads")
     print(f"\nLoaded {reports} report partitions into {tables} tables ({rows} rows) in {elapsed:.0f} s")
-    print(f"Warehouse: {settings.warehouse_path()}   Parquet: {settings.parquet_dir()}")
+    print(f"Warehouse: {env.warehouse_path}   Parquet: {env.parquet_dir}")
     for title, sql in EXAMPLE_QUERIES.items():
         sql = " ".join(sql.split())
         print(f"\n-- {title}\n{sql}")

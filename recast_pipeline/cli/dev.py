@@ -14,7 +14,6 @@ found by process group and by this session's marker variable (``dev_stop.py``).
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from recast_pipeline.cli.dev_stop import SESSION_VARIABLE, stop
 from recast_pipeline.cli.local_env import project_instance, simulator_environment, sync_dashboards, which_instance
+from recast_pipeline.config.settings import child_environment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     with serve_in_thread(config) as sim:
         # The instance rule: DAGSTER_HOME when set (passed on), else `dagster dev` reads dagster.yaml here
         # (storage in .dagster_home/), the instance _register_dashboards wrote to.
-        env = {**os.environ, **simulator_environment(sim, args.data_dir)}
+        env = child_environment(simulator_environment(sim, args.data_dir))
         env.pop("RECAST_DEPLOYMENT_IDS", None)
         env.pop("RECAST_DEPLOYMENT_ID", None)
         _register_dashboards(sim)

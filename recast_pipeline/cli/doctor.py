@@ -11,7 +11,6 @@ messages come from the client and the warehouse, which redact them.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +71,8 @@ def _recast(checks: Checklist) -> list[str] | None:
     from recast_pipeline.recast.client import RecastClient
     from recast_pipeline.recast.errors import AuthenticationError, RecastError
 
-    missing = settings.credentials_missing()
+    env = settings.Settings.from_env()
+    missing = env.credentials_missing()
     if missing:
         checks.fail("credentials", f"{' and '.join(missing)} not set",
                     f"export {' and '.join(missing)} (README, 'Pointing at the real Recast API'), "
@@ -81,12 +81,12 @@ def _recast(checks: Checklist) -> list[str] | None:
             checks.skip(what, "needs the credentials")
         return None
     checks.ok("credentials", "RECAST_CLIENT_SLUG and RECAST_PAT are set")
-    base_url = os.environ.get("RECAST_BASE_URL") or settings.DEFAULT_BASE_URL
+    base_url = env.base_url
     try:
         with RecastClient.from_env(retry_deadline=TIMEOUT, backoff_cap=1.0) as client:
-            resolver = _resolver(client)
+            resolver = _resolver(client, env)
             current = resolver.current()  # one authenticated GET (the deployment list)
-            checks.ok("token", f"accepted by {base_url} (client {os.environ.get('RECAST_CLIENT_SLUG')})")
+            checks.ok("token", f"accepted by {base_url} (client {env.client_slug})")
             selected, missing_names = resolver.selected(), resolver.missing()
     except AuthenticationError as error:
         checks.fail("token", str(error), "check RECAST_PAT (a personal access token, gr_...) and RECAST_CLIENT_SLUG")
@@ -108,14 +108,14 @@ def _recast(checks: Checklist) -> list[str] | None:
         checks.fail("RECAST_DASHBOARDS", f"names {', '.join(map(repr, missing_names))}, which Recast has no active deployment for",
                     f"use dashboards Recast has: {', '.join(sorted(current)) or 'none'}")
     else:
-        checks.ok("RECAST_DASHBOARDS", "every name exists" if settings.dashboards() else "not set: every active dashboard")
+        checks.ok("RECAST_DASHBOARDS", "every name exists" if env.dashboards else "not set: every active dashboard")
     return sorted(selected)
 
 
-def _resolver(client):
+def _resolver(client, env: settings.Settings):
     from recast_pipeline.recast.dashboards import DashboardResolver
 
-    return DashboardResolver(client, settings.dashboards(), settings.deployment_ids())
+    return DashboardResolver(client, env.dashboards, env.deployment_ids)
 
 
 def _instance(checks: Checklist, dashboards: list[str] | None) -> None:
@@ -163,7 +163,7 @@ def _pool_limit(instance) -> int | None:
 
 def _data_dir(checks: Checklist) -> None:
     try:
-        data_dir = settings.data_dir()
+        data_dir = settings.Settings.from_env().data_dir
     except ValueError as error:
         checks.fail("data dir", str(error), "fix RECAST_DATA_DIR")
         return

@@ -8,7 +8,6 @@ the sentence that names the variable, file or statement; ``--debug`` adds the tr
 
 from __future__ import annotations
 
-import os
 import re
 import traceback
 from typing import Iterator
@@ -67,8 +66,17 @@ def one_line(text: str) -> str:
 
     lines = [" ".join(line.split()) for line in str(text).splitlines()]
     text = "; ".join(line for line in lines if line)
-    secrets = [os.environ.get(name, "") for name in ("RECAST_PAT", "API_PAT", "PGPASSWORD")]
-    return _PASSWORD.sub(r"\1***", redact(text, [s for s in secrets if len(s) >= 4]))
+    return _PASSWORD.sub(r"\1***", redact(text, [s for s in _secrets() if len(s) >= 4]))
+
+
+def _secrets() -> tuple[str, ...]:
+    """The secrets set in the environment; none when a malformed variable is the error being explained."""
+    from recast_pipeline.config.settings import Settings
+
+    try:
+        return Settings.from_env().secrets()
+    except ValueError:
+        return ()
 
 
 def report(exc: BaseException, debug: bool, stream) -> int:

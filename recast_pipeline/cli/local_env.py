@@ -9,12 +9,12 @@ instance Dagster itself would use (``which_instance``) and says which.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from recast_pipeline.cli.errors import CommandError
+from recast_pipeline.config.settings import Settings, environment
 
 DAGSTER_HOME = ".dagster_home"
 
@@ -54,7 +54,7 @@ class InstanceChoice:
 
 def which_instance() -> InstanceChoice:
     """The instance rule (DESIGN.md): DAGSTER_HOME when set, else the project's .dagster_home with dagster.yaml."""
-    value = os.environ.get("DAGSTER_HOME", "").strip()
+    value = Settings.from_env().dagster_home.strip()
     if value:
         home = Path(value).expanduser()
         if not home.is_absolute():
@@ -92,10 +92,9 @@ def simulator_environment(sim, data_dir: Path) -> dict[str, str]:
     }
 
 
-def point_pipeline_at(sim, data_dir: Path) -> None:
-    os.environ.pop("RECAST_DEPLOYMENT_IDS", None)
-    os.environ.pop("RECAST_DEPLOYMENT_ID", None)
-    os.environ.update(simulator_environment(sim, data_dir))
+def pointed_at(sim, data_dir: Path):
+    """The process environment pointed at a running simulator for a block (pinned deployments unset)."""
+    return environment(simulator_environment(sim, data_dir), drop=("RECAST_DEPLOYMENT_IDS", "RECAST_DEPLOYMENT_ID"))
 
 
 def sync_dashboards(instance, partitions_name: str, dashboards: Iterable[str]) -> list[str]:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from recast_pipeline.config import settings
 from recast_pipeline.warehouse.warehouse import Warehouse
-from recast_pipeline.warehouse import options as warehouse_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def open_warehouse(location: str | None) -> Warehouse:
-    return Warehouse(location or warehouse_options.lake_location() or settings.warehouse_path())
+    return Warehouse(location or settings.Settings.from_env().warehouse_location)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,7 +13,6 @@ import duckdb
 from recast_pipeline.config import settings
 from recast_pipeline.cli.errors import CommandError
 from recast_pipeline.warehouse.warehouse import Warehouse
-from recast_pipeline.warehouse import options as warehouse_options
 
 MAX_CELL = 40
 DECIMALS = 6  # enough for ROI-like ratios; money has two
@@ -35,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     warehouse = Warehouse(
-        args.warehouse or warehouse_options.lake_location() or settings.warehouse_path(), lock_timeout=args.lock_timeout
+        args.warehouse or settings.Settings.from_env().warehouse_location, lock_timeout=args.lock_timeout
     )
     if not warehouse.exists():
         raise CommandError(

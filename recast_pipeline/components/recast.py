@@ -77,7 +77,7 @@ class RecastComponent(dg.Component, dg.Model, dg.Resolvable):
             "base_url": self.client.base_url,
             "dashboards": self.dashboards,
             # The create ledger lives beside the instance's data (default instance: RECAST_DATA_DIR, as before).
-            "ledger_path": str(settings.ledger_path_for(warehouse.data_dir)),
+            "ledger_path": str(settings.Settings.from_env().ledger_path_for(warehouse.data_dir)),
         }
         env = RecastResource.from_env()
         # A new resource, not model_copy: a copied resource keeps the configuration it was built with.

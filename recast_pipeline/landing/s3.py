@@ -12,14 +12,13 @@ endpoint and scheme are passed to it explicitly, from the same settings DuckDB g
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from recast_pipeline.landing.naming import quote_literal
-from recast_pipeline.config.settings import is_object_store
+from recast_pipeline.config.settings import Settings, is_object_store
 
 if TYPE_CHECKING:  # pyarrow is imported on first use: most processes never touch S3
     from pyarrow import fs
@@ -74,13 +73,14 @@ class S3Settings:
 
     @classmethod
     def from_env(cls) -> "S3Settings":
-        url = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or ""
+        aws = Settings.from_env().aws
+        url = aws.endpoint_url
         parsed = urlparse(url) if "://" in url else urlparse(f"https://{url}") if url else None
         return cls(
-            key_id=os.environ.get("AWS_ACCESS_KEY_ID", ""),
-            secret=os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
-            session_token=os.environ.get("AWS_SESSION_TOKEN", ""),
-            region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+            key_id=aws.access_key_id,
+            secret=aws.secret_access_key,
+            session_token=aws.session_token,
+            region=aws.region,
             endpoint=parsed.netloc if parsed else "",
             use_ssl=parsed is None or parsed.scheme != "http",
         )

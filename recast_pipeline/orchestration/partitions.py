@@ -48,7 +48,7 @@ class Partitioning:
 
     @classmethod
     def from_env(cls) -> "Partitioning":
-        return cls(settings.partitions_start())
+        return cls(settings.Settings.from_env().partitions_start)
 
     @cached_property
     def months(self) -> dg.MonthlyPartitionsDefinition:

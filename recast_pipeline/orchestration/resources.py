@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, List
 
@@ -10,7 +9,6 @@ import dagster as dg
 from pydantic import Field
 
 from recast_pipeline.config import settings
-from recast_pipeline.warehouse import options as warehouse_options
 from recast_pipeline.warehouse.targets.motherduck_access import database_name, is_motherduck
 
 if TYPE_CHECKING:  # imported where used: loading the code location needs neither httpx nor DuckDB
@@ -77,21 +75,20 @@ class RecastResource(dg.ConfigurableResource):
     @classmethod
     def from_env(cls) -> "RecastResource":
         """Every field from DESIGN.md's environment variables; only env var *names* reach the UI."""
-        polling = settings.polling()
-        token_var = "API_PAT" if not os.environ.get("RECAST_PAT") and os.environ.get("API_PAT") else "RECAST_PAT"
+        env = settings.Settings.from_env()
         return cls(
-            base_url=os.environ.get("RECAST_BASE_URL") or settings.DEFAULT_BASE_URL,
+            base_url=env.base_url,
             # An unset variable stays empty rather than failing every sensor tick with a stack trace:
             # sensors then skip naming it, and a run fails saying which variable to set.
-            client_slug=dg.EnvVar("RECAST_CLIENT_SLUG") if os.environ.get("RECAST_CLIENT_SLUG") else "",
-            token=dg.EnvVar(token_var) if os.environ.get(token_var) else "",
-            poll_interval=polling.poll_interval,
-            report_timeout=polling.report_timeout,
-            max_in_flight=polling.max_in_flight,
-            reuse_horizon_days=settings.reuse_horizon_days(),
-            dashboards=list(settings.dashboards()),
-            deployment_ids=list(settings.deployment_ids()),
-            ledger_path=str(settings.ledger_path()),
+            client_slug=dg.EnvVar("RECAST_CLIENT_SLUG") if env.client_slug else "",
+            token=dg.EnvVar(env.token_variable) if env.token else "",
+            poll_interval=env.poll_interval,
+            report_timeout=env.report_timeout,
+            max_in_flight=env.max_in_flight,
+            reuse_horizon_days=env.reuse_horizon_days,
+            dashboards=list(env.dashboards),
+            deployment_ids=list(env.deployment_ids),
+            ledger_path=str(env.ledger_path),
         )
 
 
@@ -153,12 +150,13 @@ class RecastWarehouse(dg.ConfigurableResource):
 
     @classmethod
     def from_env(cls) -> "RecastWarehouse":
-        location = warehouse_options.lake_location() or str(settings.warehouse_path())
+        env = settings.Settings.from_env()
+        location = env.warehouse_location
         refuse_secrets(location)
         if is_motherduck(location):
             database_name(location)  # a bad md: location (say, one carrying the token) fails here, redacted
         return cls(
-            data_dir=str(settings.data_dir()),
+            data_dir=str(env.data_dir),
             warehouse_path=location,
-            ducklake_data_path=warehouse_options.ducklake_data_path(),
+            ducklake_data_path=env.ducklake_data_path.strip(),
         )

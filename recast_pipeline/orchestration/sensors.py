@@ -13,7 +13,6 @@ and skip with a message naming the missing variables when no credentials are set
 from __future__ import annotations
 
 import json
-import os
 from typing import Sequence
 
 import dagster as dg
@@ -25,34 +24,25 @@ from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 from recast_pipeline.orchestration.specs import AssetOptions
 
-DEFAULT_REFRESH_MONTHS = 3
-DEFAULT_SENSOR_INTERVAL = 60
 MONTH_SENSOR_INTERVAL = 3600
 LOADED_CHECK_TIMEOUT = 5.0  # seconds a tick waits for a DuckDB file a run is loading; then it assumes "not loaded"
 
 
-def _positive_int(name: str, default: int) -> int:
-    value = os.environ.get(name) or str(default)
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def refresh_months() -> int:
     """RECAST_REFRESH_MONTHS: how many recent months a model refresh re-materializes (default 3)."""
-    return _positive_int("RECAST_REFRESH_MONTHS", DEFAULT_REFRESH_MONTHS)
+    return settings.Settings.from_env().refresh_months
 
 
 def sensor_interval() -> int:
     """RECAST_SENSOR_INTERVAL: seconds between evaluations of the refresh and automation sensors (default 60)."""
-    return _positive_int("RECAST_SENSOR_INTERVAL", DEFAULT_SENSOR_INTERVAL)
+    return settings.Settings.from_env().sensor_interval
 
 
 def not_configured(recast: RecastResource) -> dg.SkipReason | None:
     """A skip that names the unset variables, instead of failing every tick with a stack trace."""
     if recast.configured:
         return None
-    missing = settings.credentials_missing() or ("RECAST_CLIENT_SLUG", "RECAST_PAT")
+    missing = settings.Settings.from_env().credentials_missing() or ("RECAST_CLIENT_SLUG", "RECAST_PAT")
     return dg.SkipReason(
         f"Recast is not configured: set {' and '.join(missing)} (see README, 'Pointing at the real Recast API'), "
         "or run `recast-pipeline dev` to use the simulator"

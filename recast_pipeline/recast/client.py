@@ -99,18 +99,17 @@ class RecastClient:
     def from_env(cls, **overrides: Any) -> "RecastClient":
         """Configuration from DESIGN.md's environment variables; keyword arguments win."""
         try:
-            polling = settings.polling()
-            horizon = settings.reuse_horizon_days()
+            env = settings.Settings.from_env()
         except ValueError as exc:
             raise errors.ConfigurationError(str(exc)) from None
         values: dict[str, Any] = {
-            "base_url": _env("RECAST_BASE_URL") or settings.DEFAULT_BASE_URL,
-            "client_slug": _env("RECAST_CLIENT_SLUG"),
-            "token": _env("RECAST_PAT") or _env("API_PAT"),
-            "poll_interval": polling.poll_interval,
-            "report_timeout": polling.report_timeout,
-            "max_in_flight": polling.max_in_flight,
-            "reuse_horizon_days": horizon,
+            "base_url": env.base_url,
+            "client_slug": env.client_slug,
+            "token": env.token,
+            "poll_interval": env.poll_interval,
+            "report_timeout": env.report_timeout,
+            "max_in_flight": env.max_in_flight,
+            "reuse_horizon_days": env.reuse_horizon_days,
         }
         values.update(overrides)
         if not values["client_slug"]:
@@ -293,10 +292,6 @@ def active_by_dashboard(deployments: Iterable[Deployment]) -> dict[str, Deployme
 def _rank(deployment: Deployment) -> tuple:
     made = parse_timestamp(deployment.model_date)
     return (deployment.active is True, made is not None, made.timestamp() if made else 0.0, deployment.id)
-
-
-def _env(name: str) -> str | None:
-    return os.environ.get(name) or None
 
 
 def _unwrap(body: Any) -> Mapping[str, Any]:

@@ -1,6 +1,6 @@
 """Warehouse settings that come from the environment when the caller does not pass them.
 
-Why here and not only in ``settings``: every way of opening the warehouse (the IO manager, the
+Why here as well as in ``config.settings`` (which reads them): every way of opening the warehouse (the IO manager, the
 ``sql`` command, notebooks through ``Warehouse(path)``) must create the file in the same storage
 format and keep the same history, whether or not the caller wired the variable through.
 
@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 import re
 
+from recast_pipeline.config.settings import Settings
+
 STORAGE_VERSION_ENV = "RECAST_DUCKDB_STORAGE_VERSION"
 HISTORY_VERSIONS_ENV = "RECAST_HISTORY_VERSIONS"
 DUCKLAKE_DATA_PATH_ENV = "RECAST_DUCKLAKE_DATA_PATH"
@@ -35,7 +37,7 @@ _VERSION = re.compile(r"v\d+\.\d+\.\d+|latest")
 
 def storage_version(value: str | None = None) -> str:
     """The given version, else the environment's, else the default; checked for its shape."""
-    chosen = (value if value is not None else os.environ.get(STORAGE_VERSION_ENV, "")).strip() or DEFAULT_STORAGE_VERSION
+    chosen = (value if value is not None else Settings.from_env().storage_version).strip() or DEFAULT_STORAGE_VERSION
     if not _VERSION.fullmatch(chosen):
         raise ValueError(
             f"{STORAGE_VERSION_ENV}={chosen!r} is not a DuckDB storage version: use e.g. 'v1.2.0' or 'latest'"
@@ -45,7 +47,7 @@ def storage_version(value: str | None = None) -> str:
 
 def history_versions(value: int | str | None = None) -> int | None:
     """Superseded model versions kept per dashboard: a non-negative int, or None for all."""
-    raw = value if value is not None else os.environ.get(HISTORY_VERSIONS_ENV, "")
+    raw = value if value is not None else Settings.from_env().history_versions
     if isinstance(raw, str):
         raw = raw.strip()
         if raw.lower() in ("", "all"):
@@ -60,22 +62,16 @@ def history_versions(value: int | str | None = None) -> int | None:
 
 def ducklake_data_path(value: str | None = None) -> str:
     """The given DuckLake data path, else the environment's; empty: the catalog's own."""
-    return (value if value else os.environ.get(DUCKLAKE_DATA_PATH_ENV, "")).strip()
+    return (value if value else Settings.from_env().ducklake_data_path).strip()
 
 
 def is_ducklake(location: str | os.PathLike) -> bool:
     return str(location).strip().startswith(DUCKLAKE_PREFIX)
 
 
-def lake_location() -> str | None:
-    """``RECAST_WAREHOUSE`` verbatim when it names a DuckLake (``ducklake:...``), else None (a file)."""
-    raw = os.environ.get(WAREHOUSE_ENV, "").strip()
-    return raw if is_ducklake(raw) else None
-
-
 def lake_retention_days(value: float | str | None = None) -> float:
     """Days of DuckLake snapshots the maintenance keeps: the given value, else the environment's, else 30."""
-    raw = value if value is not None else os.environ.get(LAKE_RETENTION_ENV, "").strip() or DEFAULT_LAKE_RETENTION_DAYS
+    raw = value if value is not None else Settings.from_env().lake_retention_days.strip() or DEFAULT_LAKE_RETENTION_DAYS
     try:
         days = float(raw)
     except (TypeError, ValueError):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from recast_pipeline.config.settings import Settings
 from recast_pipeline.landing.naming import quote_literal
 from recast_pipeline.warehouse import meta
 from recast_pipeline.warehouse.errors import WarehouseError
@@ -90,9 +91,8 @@ class DuckLake:
         return ["ducklake", *(["postgres"] if self.catalog.startswith("postgres:") else []), "httpfs"]
 
     def _wants_s3_secret(self) -> bool:
-        return _is_remote(self.data_path) or any(
-            os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3")
-        )
+        aws = Settings.from_env().aws
+        return _is_remote(self.data_path) or bool(aws.access_key_id or aws.endpoint_url)
 
     def _open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         config = dict(OFFLINE) if read_only else {**OFFLINE, **WRITER_CONFIG}

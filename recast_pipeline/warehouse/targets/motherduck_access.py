@@ -23,11 +23,11 @@ import importlib.util
 import os
 import re
 
+from recast_pipeline.config.settings import Settings
 from recast_pipeline.landing.naming import quote_literal
 from recast_pipeline.warehouse.errors import WarehouseError
 
 PREFIXES = ("md:", "motherduck:")
-TOKEN_VARIABLES = ("MOTHERDUCK_TOKEN", "motherduck_token")
 WAREHOUSE_VARIABLE = "RECAST_WAREHOUSE"
 # Our check, stricter than MotherDuck's: a name that needs no quoting anywhere (SQL, URLs, logs).
 _DATABASE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -69,11 +69,8 @@ def database_name(location: str | os.PathLike) -> str:
 
 def token() -> str | None:
     """The access token from the environment (never from the location), or None."""
-    for name in TOKEN_VARIABLES:
-        value = os.environ.get(name, "").strip()
-        if value:
-            return value
-    return None
+    value = (Settings.from_env().motherduck_token or "").strip()
+    return value or None
 
 
 def require_token() -> None:
