@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal, cast
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -18,6 +19,9 @@ from matplotlib.ticker import FuncFormatter
 
 from recast_pipeline.charts.chart_types import MAX_PNG_BYTES, Change, Effects, Estimate, Series, Spend, Statistics
 from recast_pipeline.warehouse.layouts import key
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike  # matplotlib's stubs say ArrayLike where dates (its units) work too
 
 DPI = 80
 PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD")
@@ -42,7 +46,7 @@ def compact(value: float, _position=None) -> str:
     return f"{value:.3g}"
 
 
-def figure(width: float, height: float, layout: str | None = "constrained") -> Figure:
+def figure(width: float, height: float, layout: Literal["constrained", "compressed", "tight"] | None = "constrained") -> Figure:
     """A figure on the Agg canvas; ``layout=None`` for the per-partition charts, which place their
     axes themselves (``axes``): the constrained-layout solver costs a third of a chart's time."""
     fig = Figure(figsize=(width, height), dpi=DPI, layout=layout)
@@ -125,7 +129,7 @@ def spend_chart(data: Spend) -> bytes:
     fig = figure(6.4 + left + 2.4, height + TOP + DATES, layout=None)
     ax, share = axes(fig, 0.6, DATES, 5.6, height), axes(fig, 6.4 + left, DATES, 2.0, height)
     palette = colours(channels)
-    ax.stackplot(data.days, *[data.by_channel[c] for c in channels], labels=channels, colors=[palette[c] for c in channels],
+    ax.stackplot(cast("ArrayLike", data.days), *[data.by_channel[c] for c in channels], labels=channels, colors=[palette[c] for c in channels],
                  alpha=0.85)
     ax.yaxis.set_major_formatter(FuncFormatter(compact))
     ax.legend(fontsize=7, loc="upper left", ncols=min(3, len(channels)), frameon=False)
@@ -150,15 +154,15 @@ def series_chart(data: Series) -> bytes:
     ax = axes(fig, 0.6, DATES, 8.1, 2.6)
     stacked = [r for r in ("baseline", "spikes", "marketing", "other") if r in data.values]
     if stacked:
-        ax.stackplot(data.periods, *[[v or 0.0 for v in data.values[r]] for r in stacked],
+        ax.stackplot(cast("ArrayLike", data.periods), *[[v or 0.0 for v in data.values[r]] for r in stacked],
                      labels=[ROLE_NAMES[r] for r in stacked], colors=[ROLE_COLOURS[r] for r in stacked], alpha=0.8)
     if "predicted_p05" in data.values and "predicted_p95" in data.values:
-        ax.fill_between(data.periods, [v if v is not None else float("nan") for v in data.values["predicted_p05"]],
+        ax.fill_between(cast("ArrayLike", data.periods), [v if v is not None else float("nan") for v in data.values["predicted_p05"]],
                         [v if v is not None else float("nan") for v in data.values["predicted_p95"]],
                         color=ROLE_COLOURS["predicted"], alpha=0.2, label="Predicted 5-95%")
     for role in ("actual", "predicted"):
         if role in data.values:
-            ax.plot(data.periods, [v if v is not None else float("nan") for v in data.values[role]], color=ROLE_COLOURS[role],
+            ax.plot(cast("ArrayLike", data.periods), [v if v is not None else float("nan") for v in data.values[role]], color=ROLE_COLOURS[role],
                     linewidth=1.6, linestyle="-" if role == "actual" else "--", label=ROLE_NAMES[role])
     ax.yaxis.set_major_formatter(FuncFormatter(compact))
     ax.legend(fontsize=7, loc="upper left", ncols=3, frameon=False)

@@ -78,7 +78,7 @@ def _spend(con, dashboard: str, months: list[str]) -> Section:
     if not spend:
         return Section("spend", "Spend over time", _note("No spend loaded (compute_spend_summary) for these months."))
     chart = _chart(lambda: draw_report.monthly_spend_chart(dashboard, spend), "Spend per month and channel")
-    rows = [(m[:7], sum(by.values()), max(by, key=by.get)) for m, by in sorted(spend.items())]
+    rows = [(m[:7], sum(by.values()), max(by, key=by.__getitem__)) for m, by in sorted(spend.items())]
     return Section("spend", "Spend over time", chart + table(["month", "spend", "largest channel"], rows))
 
 

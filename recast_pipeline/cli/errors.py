@@ -20,7 +20,7 @@ class CommandError(Exception):
     """A failure a command explains itself, in one line (no traceback needed to understand it)."""
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
     """``exc`` and the exceptions it was raised from or while handling, outermost first."""
     seen = set()
     while exc is not None and id(exc) not in seen:

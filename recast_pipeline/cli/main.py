@@ -25,7 +25,7 @@ SUBCOMMANDS = {
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     """Only the chosen subcommand's module is imported, so ``sql`` does not pay for Dagster."""
-    parser = argparse.ArgumentParser(prog="recast-pipeline", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="recast-pipeline", description=(__doc__ or "").split("\n\n")[0])  # no docstrings under python -OO
     parser.add_argument("--debug", action="store_true", help="print the traceback of an error, not just its line")
     subparsers = parser.add_subparsers(dest="command", required=True)
     chosen = next((arg for arg in argv if not arg.startswith("-")), None)

@@ -90,7 +90,7 @@ class Settings:
             deployment_ids=_deployment_ids(env.get("RECAST_DEPLOYMENT_IDS") or env.get("RECAST_DEPLOYMENT_ID") or ""),
             data_dir=data_dir.strip().rstrip("/") if is_object_store(data_dir) else Path(data_dir),
             warehouse=env.get("RECAST_WAREHOUSE"),
-            ledger=Path(env.get("RECAST_LEDGER")) if env.get("RECAST_LEDGER") else None,
+            ledger=Path(ledger) if (ledger := env.get("RECAST_LEDGER")) else None,
             state_home=Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"),
             partitions_start=_date("RECAST_PARTITIONS_START", env.get("RECAST_PARTITIONS_START") or DEFAULT_PARTITIONS_START),
             poll_interval=env.number("RECAST_POLL_INTERVAL", DEFAULT_POLL_INTERVAL),

@@ -117,6 +117,7 @@ def _check(
     if expressions:
         rows = f"(SELECT * FROM {source} LIMIT {limit})" if limit else source
         values = con.execute(f"SELECT {', '.join(expressions)} FROM {rows}").fetchone()
+        assert values is not None  # aggregates without GROUP BY: always one row
         for (index, label), value in zip(labels, values):
             found[index][label] = value
     return found

@@ -33,7 +33,7 @@ import tempfile
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from recast_pipeline.landing.naming import safe_segment, schema_name
 from recast_pipeline.landing.s3 import S3Location, S3Settings
@@ -130,7 +130,7 @@ class ObjectStoreArea:
         for info in self.filesystem.get_file_info(fs.FileSelector(staging.path, recursive=True, allow_not_found=True)):
             if info.type == fs.FileType.File and info.mtime is not None:
                 stage = info.path[len(staging.path) + 1:].split("/", 1)[0]
-                newest[stage] = max(newest.get(stage, info.mtime), info.mtime)
+                newest[stage] = max(newest.get(stage, cast(datetime, info.mtime)), info.mtime)  # pyarrow has no stubs
         cutoff = _now() - timedelta(seconds=self.abandoned_after)
         removed = []
         for stage, mtime in sorted(newest.items()):
@@ -152,7 +152,7 @@ class ObjectStoreArea:
         try:
             for landed in stage.tables:
                 fs.copy_files(
-                    str(landed.path), self._private_copy(private, landed.final_path).path,
+                    str(landed.path), self._private_copy(private, cast(str, landed.final_path)).path,
                     source_filesystem=fs.LocalFileSystem(), destination_filesystem=self.filesystem,
                 )
             for table in sorted(by_table):

@@ -60,7 +60,7 @@ def _source(csv_path: Path, width: int) -> str:
 def _connection(work_dir: Path, memory_limit: str, threads: int | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A private in-memory DuckDB whose spill files (if any) live beside the output."""
     spill = work_dir / f".duckdb-spill-{uuid.uuid4().hex}"
-    config: dict[str, object] = {
+    config: dict[str, str | bool | int | float | list[str]] = {  # duckdb.connect's config
         "memory_limit": memory_limit,
         "temp_directory": str(spill),
         "preserve_insertion_order": False,  # faster, and needed for byte-bounded row groups

@@ -12,7 +12,7 @@ import shutil
 import uuid
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Protocol, cast
 
 from recast_pipeline.landing.landed_types import LandedTable, Lineage
 from recast_pipeline.landing.naming import normalize_columns, parquet_file_name, safe_name, schema_name, table_identifier
@@ -26,7 +26,8 @@ class LandingStore(Protocol):
     Both stage on local disk (``stage``); they differ in where a staged file ends up
     (``final_file``) and how a stage becomes live (``publish``, called by ``Stage.publish``)."""
 
-    root: Path | str
+    @property
+    def root(self) -> Path | str: ...  # read-only here: a Path in LandingArea, an s3:// URL in ObjectStoreArea
 
     def stage(self, report_type: str, dashboard: str, partition_key: str) -> Stage: ...
 
@@ -88,8 +89,8 @@ class Stage:
         logical = table if table is not None else download_key
         identifier = self._identifier(logical)
         file_name = parquet_file_name(download_key)
-        for other in self._tables.values():
-            if other.table == identifier and other.path.name == file_name and other.download_key != download_key:
+        for other in self._tables.values():  # not published (checked above): every path is a local Path
+            if other.table == identifier and cast(Path, other.path).name == file_name and other.download_key != download_key:
                 raise ValueError(f"download keys {download_key!r} and {other.download_key!r} map to one file name")
         relative = partition_folder(identifier, self.dashboard, self.partition_key)
         staged_dir = inside(self.directory, self.directory / relative)
@@ -110,7 +111,7 @@ class Stage:
         )
         previous = self._tables.pop(download_key, None)
         if previous is not None and previous.path != landed.path:  # landed again into another table
-            previous.path.unlink(missing_ok=True)
+            cast(Path, previous.path).unlink(missing_ok=True)
         self._tables[download_key] = landed
         return landed
 

@@ -71,7 +71,7 @@ def _reports_multi_asset(
         pool=POOL,  # one budget against Recast, shared by every component instance
         required_resource_keys={options.recast_key, options.warehouse_key},  # scoped per instance
     )
-    def materialize_reports(context: dg.AssetExecutionContext, config: run_config) -> Iterator:
+    def materialize_reports(context: dg.AssetExecutionContext, config: run_config) -> Iterator:  # pyright: ignore[reportInvalidTypeForm]  # a class made per component: Dagster reads it here
         recast: RecastResource = getattr(context.resources, options.recast_key)
         warehouse: RecastWarehouse = getattr(context.resources, options.warehouse_key)
         selected = [by_key[key] for key in sorted(context.selected_asset_keys, key=str) if key in by_key]

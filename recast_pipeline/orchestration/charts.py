@@ -11,9 +11,12 @@ from __future__ import annotations
 import base64
 import importlib
 import threading
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import dagster as dg
+
+if TYPE_CHECKING:
+    from recast_pipeline.warehouse.load_types import LoadResult
 
 CHART_PREFIX = "recast/chart/"
 NOTES = "recast/chart_notes"
@@ -34,7 +37,7 @@ def chart_entries(charts: Sequence) -> dict[str, Any]:
     return entries
 
 
-def partition_chart_metadata(warehouse, results: Sequence, partitions: Sequence) -> dict[str, dict[str, Any]]:
+def partition_chart_metadata(warehouse, results: Sequence[LoadResult], partitions: Sequence) -> dict[str, dict[str, Any]]:
     """Per Dagster partition key, the metadata of its charts (drawn from the warehouse just loaded)."""
     from recast_pipeline.charts.partition import partition_charts
 

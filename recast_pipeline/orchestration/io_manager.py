@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, cast
 
 import dagster as dg
 
@@ -81,10 +81,11 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
     nested resources through a deprecated context attribute (``InitResourceContext.dagster_run``).
     """
 
-    data_dir: str = RecastWarehouse.model_fields["data_dir"]
-    warehouse_path: str = RecastWarehouse.model_fields["warehouse_path"]
-    ducklake_data_path: str = RecastWarehouse.model_fields["ducklake_data_path"]
-    lock_timeout: float = RecastWarehouse.model_fields["lock_timeout"]
+    # pydantic takes a FieldInfo as the field's definition (default and description); typed Any like Field()
+    data_dir: str = cast(Any, RecastWarehouse.model_fields["data_dir"])
+    warehouse_path: str = cast(Any, RecastWarehouse.model_fields["warehouse_path"])
+    ducklake_data_path: str = cast(Any, RecastWarehouse.model_fields["ducklake_data_path"])
+    lock_timeout: float = cast(Any, RecastWarehouse.model_fields["lock_timeout"])
 
     @classmethod
     def of(cls, warehouse: RecastWarehouse) -> "DuckDBWarehouseIOManager":

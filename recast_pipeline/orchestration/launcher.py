@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from typing import cast
 
 from dagster import DefaultRunLauncher
 from dagster._core.events import DagsterEventType
@@ -60,7 +61,7 @@ class LocalRunLauncher(DefaultRunLauncher):
             data = event.engine_event_data if event is not None else None
             pid = data.metadata.get("pid") if data is not None else None
             if pid is not None and str(pid.value).isdigit():
-                return int(pid.value)
+                return int(cast("int | str", pid.value))  # digits (checked above)
         return None
 
 

@@ -13,6 +13,7 @@ automation requests exactly the report partitions that depend on the updated par
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import dagster as dg
 
@@ -25,7 +26,7 @@ DATA_VERSION_TAG = "dagster/data_version"  # Dagster's documented tag for an eve
 
 
 def model_specs(partitioning: Partitioning, key_prefix, group: str, owners, tags) -> list[dg.AssetSpec]:
-    common = dict(group_name=group, kinds={"recast"}, owners=list(owners), tags=dict(tags))
+    common: dict[str, Any] = dict(group_name=group, kinds={"recast"}, owners=list(owners), tags=dict(tags))
     return [
         dg.AssetSpec(
             [*key_prefix, DEPLOYMENT], partitions_def=partitioning.dashboards, **common,
@@ -83,4 +84,9 @@ def recorded_version(instance: dg.DagsterInstance, key_prefix, dashboard: str, m
         dg.AssetRecordsFilter(asset_key=dg.AssetKey([*key_prefix, COVERAGE]), asset_partitions=[Partitioning.dated_key(dashboard, month)]),
         limit=1,
     ).records
-    return records[0].asset_materialization.tags.get(DATA_VERSION_TAG) if records else None
+    if not records:
+        return None
+    materialization = records[0].asset_materialization
+    assert materialization is not None  # fetch_materializations returns materialization records only
+    # no tags at all: reported by hand (e.g. from the UI), with no data version: not ours
+    return (materialization.tags or {}).get(DATA_VERSION_TAG)

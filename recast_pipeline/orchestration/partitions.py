@@ -9,6 +9,7 @@ by dashboard (``revenue``). Which deployment a partition was computed on is data
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import cached_property
@@ -82,7 +83,7 @@ class Partitioning:
         month_key = month if isinstance(month, str) else month.isoformat()
         return f"{dashboard}|{month_key}"
 
-    def closed_months(self, today: date | None = None) -> list[str]:
+    def closed_months(self, today: date | None = None) -> Sequence[str]:
         """Monthly keys from the start through the last closed month, oldest first."""
         current = None if today is None else datetime(today.year, today.month, today.day, tzinfo=timezone.utc)
         return self.months.get_partition_keys(current_time=current)

@@ -68,4 +68,5 @@ def _dashboards(context: dg.ScheduleEvaluationContext, job_name: str) -> list[st
     partitions_def = context.repository_def.get_job(job_name).partitions_def
     if isinstance(partitions_def, dg.MultiPartitionsDefinition):
         partitions_def = partitions_def.get_partitions_def_for_dimension("dashboard")
-    return partitions_def.get_partition_keys(dynamic_partitions_store=context.instance)
+    assert partitions_def is not None  # the report jobs select partitioned assets only
+    return list(partitions_def.get_partition_keys(dynamic_partitions_store=context.instance))

@@ -13,7 +13,7 @@ and skip with a message naming the missing variables when no credentials are set
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from typing import Sequence, cast
 
 import dagster as dg
 
@@ -159,7 +159,7 @@ def build_sensors(
         skip = not_configured(recast)
         if skip is not None:
             return skip
-        recorded: dict[str, str] = json.loads(context.cursor) if (context.cursor or "").startswith("{") else {}
+        recorded: dict[str, str] = json.loads(cast(str, context.cursor)) if (context.cursor or "").startswith("{") else {}
         closed = partitioning.closed_months()
         events, notes = [], []
         loaded = LoadedCheck(context, warehouse, options)

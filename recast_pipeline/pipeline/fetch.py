@@ -182,7 +182,7 @@ def _schedule(client, area, jobs, requests, max_in_flight, started, pool, inbox,
         if future.cancelled():
             return
         error = future.exception()
-        inbox.put(("result", FailedPartition(job, error, outcome.report.id) if error else future.result()))
+        inbox.put(("result", FailedPartition(job, error, _report_id(outcome)) if error else future.result()))
 
     try:
         for outcome in run_reports(client, requests, max_in_flight=max_in_flight, on_event=relay, latency_hints=hints):
@@ -209,6 +209,7 @@ def _land(
     started: float,
 ) -> LandedPartition:
     report = outcome.report
+    assert report is not None  # only outcomes with a report are landed (_schedule)
     begun = time.monotonic()
     seen_final = datetime.now(timezone.utc) - timedelta(seconds=max(0.0, client.clock() - outcome.finished_at))
     lineage = Lineage(

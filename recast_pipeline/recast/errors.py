@@ -81,7 +81,7 @@ class RecastError(Exception):
         return (_rebuild, (type(self), self.__dict__.copy()))
 
 
-def _rebuild(cls: type, state: dict[str, Any]) -> RecastError:
+def _rebuild(cls: type[RecastError], state: dict[str, Any]) -> RecastError:
     error = cls.__new__(cls)
     error.__dict__.update(state)
     Exception.__init__(error, error._render())

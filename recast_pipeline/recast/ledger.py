@@ -112,5 +112,5 @@ class CreateLedger:
             ).fetchone()
         if row is None:
             return None
-        return LedgerEntry(*row[:4], datetime.fromisoformat(row[4]), row[5],
+        return LedgerEntry(row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]), row[5],
                            datetime.fromisoformat(row[6]) if row[6] else None)

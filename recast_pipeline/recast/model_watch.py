@@ -117,7 +117,7 @@ def prerendered_refreshes(
     Reads the list newest first and stops at the last id seen; if the list turns out not to be
     newest first, it stops there too (and says so) rather than reading the account's history.
     """
-    by_deployment = {deployment.id: name for name, deployment in current.items()}
+    by_deployment: dict[int | None, str] = {deployment.id: name for name, deployment in current.items()}  # looked up by a report's deployment_id, which may be None
     after, newest, found = state.prerendered_id, state.prerendered_id or 0, {}
     previous_id = None
     for row in client.iter_reports(include_prerendered=True):

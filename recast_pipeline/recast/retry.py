@@ -21,7 +21,7 @@ import httpx
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 # Transport errors that prove the request never reached the server: safe to re-send anything.
-NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

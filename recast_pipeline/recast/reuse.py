@@ -166,13 +166,15 @@ class ReportIndex:
             found = self.find_lost(form, entry.intent_at)
             if found is None:
                 raise LostCreateError(fingerprint, form.get("report_type"), "an earlier run sent it and got no answer")
+            assert ledger is not None  # the entry came from it
             ledger.record(self._source.client_slug, fingerprint, found)
             return self._get(found, refresh=True)
         if entry is not None:
+            assert entry.report_id is not None  # not pending
             report = self._get(entry.report_id, refresh=True)
             # the id must still name this form (a ledger may outlive the server it recorded, e.g. a simulator)
             same_form = report is not None and (not report.form or form_fingerprint(report.form) == fingerprint)
-            if same_form and self._usable(report, deployment_id, cutoff):
+            if same_form and report is not None and self._usable(report, deployment_id, cutoff):
                 return report
         return self._from_list(form, fingerprint, deployment_id, cutoff)
 

@@ -81,7 +81,7 @@ class ApiSession:
         self.rate_limited = 0  # 429 answers so far
         self._token = token
         self._origin = _origin(httpx.URL(base_url))
-        self._plain_options = dict(timeout=timeout, transport=transport, follow_redirects=False,
+        self._plain_options: dict[str, Any] = dict(timeout=timeout, transport=transport, follow_redirects=False,
                                    headers={"User-Agent": "recast-pipeline"})
         self._plain: httpx.Client | None = None
         self._http = httpx.Client(
@@ -236,7 +236,7 @@ class ApiSession:
         """The typed error for an HTTP error response (its body must have been read)."""
         method, path, status = response.request.method, self.shown(response.request.url), response.status_code
         text = _body_text(response)
-        where = dict(method=method, path=path, status=status, body=errors.body_excerpt(text, [self._token.reveal()]))
+        where: dict[str, Any] = dict(method=method, path=path, status=status, body=errors.body_excerpt(text, [self._token.reveal()]))
         tries = f" (gave up after {backoff.retries + 1} attempts over {backoff.elapsed:.1f}s)" if backoff and backoff.retries else ""
         if status in (401, 403, 410) and not self.same_origin(response.request.url):
             return errors.ExpiredLinkError(f"The download link was refused (HTTP {status}): it may have expired", **where)

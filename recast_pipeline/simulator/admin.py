@@ -10,6 +10,7 @@ Same bearer token as the API; faults and counters never apply here.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -18,7 +19,7 @@ from starlette.routing import Route
 def _error(status: int, message: str, code: str = "unprocessable_entity") -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
 
-async def _json_body(request: Request) -> tuple[dict | None, JSONResponse | None]:
+async def _json_body(request: Request) -> tuple[dict[str, Any] | None, JSONResponse | None]:
     raw = await request.body()
     try:
         body = json.loads(raw) if raw.strip() else {}
@@ -59,6 +60,7 @@ async def refresh(request: Request) -> Response:
     body, problem = await _json_body(request)
     if problem:
         return problem
+    assert body is not None  # no problem: a JSON object
     store = request.app.state.sim.store
     raw = body.get("dashboard", body.get("deployment_id", request.query_params.get("deployment_id")))
     if raw is None:
@@ -80,6 +82,7 @@ async def readings(request: Request) -> Response:
     body, problem = await _json_body(request)
     if problem:
         return problem
+    assert body is not None  # no problem: a JSON object
     try:
         return JSONResponse(set_readings(sim, **body))
     except (ValueError, TypeError) as exc:
@@ -94,6 +97,7 @@ async def faults(request: Request) -> Response:
     body, problem = await _json_body(request)
     if problem:
         return problem
+    assert body is not None  # no problem: a JSON object
     try:
         return JSONResponse(sim.faults.update(**body))
     except ValueError as exc:

@@ -13,6 +13,7 @@ import math
 import re
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -26,6 +27,9 @@ from .signed_urls import ObjectStore
 from .routes import API_ROUTES
 from .state import Store
 from .stats import Stats
+
+if TYPE_CHECKING:
+    from starlette.types import ExceptionHandler, Receive
 
 ENDPOINT_PATTERNS = (
     ("POST", re.compile(r"^/v1/clients/[^/]+/reports/?$"), "create"),
@@ -57,7 +61,7 @@ def endpoint_of(method: str, path: str) -> str:
 
 async def _send_json(send, status: int, body: dict, headers: list | None = None) -> None:
     response = JSONResponse(body, status_code=status, headers=dict(headers or []))
-    await response({"type": "http"}, None, send)
+    await response({"type": "http"}, cast("Receive", None), send)  # a plain response never receives
 
 
 class SimulatorMiddleware:
@@ -154,7 +158,7 @@ def create_app(config: SimulatorConfig | None = None) -> SimulatorApp:
             if task:
                 task.cancel()
 
-    app = SimulatorApp(routes=[*API_ROUTES, *ADMIN_ROUTES], exception_handlers={HTTPException: _not_found, Exception: _server_error},
+    app = SimulatorApp(routes=[*API_ROUTES, *ADMIN_ROUTES], exception_handlers={HTTPException: cast("ExceptionHandler", _not_found), Exception: _server_error},  # called with its key's class
                     lifespan=lifespan)
     app.state.sim = sim
     app.add_middleware(SimulatorMiddleware, sim=sim)
@@ -163,5 +167,6 @@ def create_app(config: SimulatorConfig | None = None) -> SimulatorApp:
 
 async def _refresh_loop(sim: Simulator) -> None:
     while True:
+        assert sim.config.refresh_every is not None  # started only when set (lifespan)
         await asyncio.sleep(sim.config.refresh_every)
         sim.store.refresh_all()

@@ -13,7 +13,7 @@ import io
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence, SupportsFloat
 
 import numpy as np
 
@@ -77,7 +77,7 @@ def render_csv(table: Table) -> bytes:
     return "".join(iter_csv(table)).encode("utf-8")
 
 
-def r2(x: float) -> float:
+def r2(x: SupportsFloat) -> float:
     """Money: cents."""
     return round(float(x), 2)
 

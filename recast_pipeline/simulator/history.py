@@ -13,16 +13,19 @@ what must not grow is the cost of everything older.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from .registry import DeploymentRecord
 from .reporttypes import TYPES, dashboard_form
+
+if TYPE_CHECKING:
+    from .data import ModelData
 
 HISTORY_END = dt.timedelta(days=15)  # the newest history report is this much older than the deployments
 SPACING = dt.timedelta(minutes=7)
 
 
-def history_rows(records: list[DeploymentRecord], models: dict[int, object], count: int) -> Iterator[dict]:
+def history_rows(records: list[DeploymentRecord], models: dict[int, ModelData], count: int) -> Iterator[dict]:
     """``count`` report fields, oldest first (the store gives them ids in this order)."""
     if count <= 0 or not records:
         return

@@ -18,7 +18,7 @@ reads either:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from typing import Sequence, cast
 
 from .csvout import Table
 
@@ -88,7 +88,7 @@ def to_wide(table: Table, channels: Sequence[str]) -> Table | None:
         cells = grouped.setdefault(tuple(row[at[k]] for k in keys), {})
         if row[at[CHANNEL]] in cells:
             return None  # keys are not unique per channel: the wide form would lose rows
-        cells[row[at[CHANNEL]]] = row
+        cells[cast(str, row[at[CHANNEL]])] = row  # one of channels (checked above)
     if len(measures) == 1:
         m = at[measures[0]]
         out = [[*key, *(cells[c][m] if c in cells else None for c in present)] for key, cells in grouped.items()]

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .deployments import kpi_json, kpis
-from .downloads import csv_response, find_download, hostile_downloads
+from .downloads import CsvResponse, csv_response, find_download, hostile_downloads
 from .reporttypes import is_dynamic
 from .responses import error, page_response, unprocessable
 from .validation import ValidationFailed, validate_create
@@ -35,7 +35,7 @@ def _report_view(sim, report, full: bool) -> dict:
     return report_json(sim.store, report, status, now, full, sim.store.readings, extra)
 
 
-async def create_report(request: Request) -> Response:
+async def create_report(request: Request) -> Response | DroppedConnection:
     sim, problem = _sim(request)
     if problem:
         return problem
@@ -99,13 +99,14 @@ async def show_report(request: Request) -> Response:
     return problem or JSONResponse(_report_view(sim, report, full=True))
 
 
-async def download(request: Request) -> Response:
+async def download(request: Request) -> Response | CsvResponse:
     """Inline CSV, or (``downloads=redirect``) a redirect to a signed URL on the object store."""
     sim, problem = _sim(request)
     report, problem = (None, problem) if problem else _find_report(sim, request)
     spec, problem = (None, problem) if problem else find_download(sim, report, request.path_params["key"])
     if problem:
         return problem
+    assert report is not None and spec is not None  # no problem: both found
     readings = sim.store.readings
     if readings.downloads == "redirect":
         location = sim.objects.sign(report.id, spec.key)

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from .downloads import csv_response, find_download
+from .downloads import CsvResponse, csv_response, find_download
 
 DEFAULT_TTL = 60.0  # seconds a signed URL stays valid
 
@@ -76,7 +76,7 @@ class ObjectStore:
         return None
 
 
-async def serve_object(request: Request) -> Response:
+async def serve_object(request: Request) -> Response | CsvResponse:
     sim = request.app.state.sim
     objects: ObjectStore = sim.objects
     objects.count("requests", *(("authorization_seen",) if "authorization" in request.headers else ()))

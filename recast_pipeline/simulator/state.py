@@ -101,10 +101,13 @@ class Store:
         return tuple(r.id for r in self.registry.active())
 
     def model_version(self, deployment_id: int) -> int:
-        return self.registry.get(deployment_id).version
+        record = self.registry.get(deployment_id)
+        assert record is not None  # a known deployment: ids come from the registry or a validated form
+        return record.version
 
     def model(self, deployment_id: int, version: int | None = None) -> ModelData:
         record = self.registry.get(deployment_id)
+        assert record is not None  # a known deployment: ids come from the registry or a validated form
         version = record.version if version is None else version
         return model_data(record.spec, self.config.seed, version, record.end_date)
 
@@ -135,6 +138,7 @@ class Store:
                show_in_ui: bool = True) -> SimReport:
         report_type = str(form["report_type"])
         record = self.registry.get(int(form["deployment_id"]))
+        assert record is not None  # the form was validated against the registry
         with self._lock:
             report_id, now = self._next_id, time.monotonic()
             self._next_id += 1

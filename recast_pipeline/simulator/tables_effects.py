@@ -6,6 +6,8 @@ Invariant: every ROI is the table's impact over its spend (``Median`` impact / `
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from .csvout import DownloadSpec, Table, percent, r2, r4, ratio
@@ -149,8 +151,9 @@ def grouped_channel_summaries(md: ModelData, form: dict) -> list[DownloadSpec]:
     w, total = form_window(md, form), form["include_lower_funnel_effects"] == "true"
 
     def table(channels: list[str], metric: str, granularity: str) -> Table:
-        series = sum(impact_series(md, c, total=total) for c in channels)
-        spend_series = sum(md.spend[c] for c in channels)
+        # arrays: a group has channels (sum of none would be 0)
+        series = cast(np.ndarray, sum(impact_series(md, c, total=total) for c in channels))
+        spend_series = cast(np.ndarray, sum(md.spend[c] for c in channels))
         rel = width(md, "|".join(channels))
 
         def row(part: slice) -> list:
@@ -194,7 +197,7 @@ def compare_time_periods(md: ModelData, form: dict) -> list[DownloadSpec]:
 
     def overall() -> Table:
         prev, cur = measures(periods["previous"]), measures(periods["current"])
-        rows = [[m, prev[m], cur[m], percent(cur[m] - prev[m], prev[m]) if None not in (cur[m], prev[m]) else None]
+        rows = [[m, prev[m], cur[m], percent(cur[m] - prev[m], prev[m]) if None not in (cur[m], prev[m]) else None]  # pyright: ignore[reportOperatorIssue, reportArgumentType]  # None ruled out by the condition
                 for m in prev]
         return Table(["Metric", "Previous Period", "Current Period", "Change %"], rows)
 

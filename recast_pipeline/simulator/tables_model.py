@@ -75,7 +75,7 @@ def channel_uncertainty_drivers(md: ModelData, form: dict) -> list[DownloadSpec]
             spend = md.spend[c][w]
             _, median, lo, hi = interval(ratio(impact(md, c, w), float(spend.sum())), width(md, c))
             cv = r4(spend.std() / spend.mean()) if spend.size and spend.mean() else None
-            rows.append([c, median, lo, hi, None if median is None else r4(hi - lo), cv])
+            rows.append([c, median, lo, hi, None if median is None or hi is None or lo is None else r4(hi - lo), cv])
         return Table(["Channel", "ROI Median", "ROI 5%", "ROI 95%", "Interval Width", "Spend CV"], rows)
 
     return [DownloadSpec(f"uncertainty_drivers-{c}", f"What widens {c}'s interval", lambda c=c: drivers(c))

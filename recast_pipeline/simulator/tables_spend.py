@@ -166,6 +166,7 @@ def clean_data(md: ModelData, form: dict, seed: int, rows: int | None) -> list[D
     def panel() -> Table:
         columns = ["Date", "Geo", "Population", dep.kpi_name, *spend_cols, *dep.context_variables, "Holiday",
                    "Is Weekend"]
+        assert rows is not None  # the panel is served only when rows is set (below)
         return Table(columns, _panel_rows(md, seed, int(rows)), big=True, plain=True)
 
     description = "Clean input data the model was fit on"

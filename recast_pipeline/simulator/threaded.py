@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Literal
 
 import uvicorn
 
@@ -27,7 +28,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 class ThreadedServer:
-    def __init__(self, app, host: str, port: int = 0, log_level: str = "warning", lifespan: str = "off",
+    def __init__(self, app, host: str, port: int = 0, log_level: str = "warning", lifespan: Literal["auto", "on", "off"] = "off",
                  name: str = "recast-simulator"):
         self.host = host
         self._socket = bind(host, port)

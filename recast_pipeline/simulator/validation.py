@@ -102,7 +102,7 @@ def _date_order(form: dict, fields: tuple[str, ...], errors: list) -> None:
         if name.endswith("date") and name != "date":
             checked[name] = _date(form, name, errors)
     for start, end in RANGES:
-        if checked.get(start) and checked.get(end) and checked[end] <= checked[start]:
+        if (since := checked.get(start)) and (until := checked.get(end)) and until <= since:
             errors.append((end, f"{end} must be after {start}; got {start}={form[start]} and {end}={form[end]}"))
     prev_end, period_start = checked.get("previous_end_date"), checked.get("period_start_date")
     if prev_end and period_start and prev_end >= period_start:

@@ -90,7 +90,7 @@ def document_table(con, schema: str, table: str, comment: str, *, columns_of: st
             con.execute(f"COMMENT ON COLUMN {qualified(schema, table)}.{quote_identifier(name)} IS {comment_literal(text)}")
 
 
-def document_schema(con, schema: str, report_type: str, kind: str, comment: str) -> None:
+def document_schema(con, schema: str, report_type: str | None, kind: str, comment: str) -> None:
     con.execute(_SCHEMAS_DDL)
     con.execute(f"DELETE FROM {META_SCHEMA}.schemas WHERE schema_name = ?", [schema])
     con.execute(f"INSERT INTO {META_SCHEMA}.schemas VALUES (?, ?, ?, ?)", [schema, report_type, kind, comment])

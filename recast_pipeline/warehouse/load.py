@@ -21,6 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from recast_pipeline.landing.landed_types import LandedTable, utc_now
 from recast_pipeline.landing.naming import quote_identifier
@@ -30,6 +31,9 @@ from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.literals import LiteralParameters
 from recast_pipeline.warehouse.load_types import LoadResult, ReportLoad, TableLoad
 from recast_pipeline.warehouse.schema import ColumnSpec, TablePlan, ddl, insert_sql, plan_table
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def check_inputs(report: ReportLoad, tables: Sequence[LandedTable]) -> None:
@@ -59,7 +63,7 @@ def write_partition(
     waited: float,
 ) -> LoadResult:
     con = LiteralParameters(con)
-    meta.ensure_meta(con)
+    meta.ensure_meta(cast("duckdb.DuckDBPyConnection", con))  # a proxy: the connection's attributes
     migrate.add_partition_columns(con)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}")
     existing = existing_tables(con, schema)

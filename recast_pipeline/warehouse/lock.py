@@ -74,7 +74,7 @@ def pause(attempt: int, remaining: float) -> float:
 
 
 def connect(
-    path: Path, *, read_only: bool, deadline: Deadline, config: dict[str, object] | None = None
+    path: Path, *, read_only: bool, deadline: Deadline, config: dict[str, str | bool | int | float | list[str]] | None = None
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` that waits (bounded) while another process holds the file."""
 

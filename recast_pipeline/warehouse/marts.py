@@ -105,6 +105,7 @@ def _period(layout: Layout, grain: str) -> str:
 def _spend(layout: Layout, source: str, grain: str) -> MartRows:
     head = f"{quote_literal(grain)} AS grain, {_period(layout, grain)} AS period_start"
     if layout.kind == LONG:
+        assert layout.channel is not None  # a long layout is one with a channel column (recognize)
         spend = layout.measure(*SPEND) or (layout.measures[0] if len(layout.measures) == 1 else None)
         if spend is None:
             return MartRows("channel_spend", None, f"no spend column among {', '.join(c.header for c in layout.measures)}")
@@ -121,6 +122,7 @@ def _spend(layout: Layout, source: str, grain: str) -> MartRows:
 def _effects(layout: Layout, source: str, effect: str, metric: str) -> MartRows:
     head = f"{quote_literal(effect)} AS effect, {quote_literal(metric)} AS metric"
     if layout.kind == LONG:
+        assert layout.channel is not None  # a long layout is one with a channel column (recognize)
         found = {name: layout.measure(*keys) for name, keys in ESTIMATES.items()}
         if found["mean"] is None and found["median"] is None:
             return MartRows("channel_effects", None,

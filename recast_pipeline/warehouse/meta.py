@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -81,7 +81,7 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
 def inline_meta_in_lake(con: duckdb.DuckDBPyConnection) -> None:
     """Once per DuckLake, before a load's transaction (DuckLake sets no option on a schema the
     transaction creates): recast_meta's rows go to the catalog database."""
-    lake = quote_identifier(con.execute("SELECT current_database()").fetchone()[0])
+    lake = quote_identifier(cast(tuple, con.execute("SELECT current_database()").fetchone())[0])  # always one row
     inlined = con.execute(
         f"SELECT value FROM {lake}.options() WHERE option_name = 'data_inlining_row_limit' "
         f"AND scope = 'SCHEMA' AND scope_entry = {quote_literal(META_SCHEMA)}"

@@ -24,16 +24,18 @@ if TYPE_CHECKING:
 # Each full row group is compressed and flushed as soon as it fills, by the thread that filled it,
 # instead of five being buffered and flushed together at the end: a million-row insert takes 0.9 s
 # instead of 1.45 s on two cores, and half the memory (benchmarks/load.py).
-WRITER_CONFIG: dict[str, object] = {"preserve_insertion_order": False, "write_buffer_row_group_count": 1}
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]  # ``duckdb.connect``'s ``config``
+WRITER_CONFIG: DuckDBConfig = {"preserve_insertion_order": False, "write_buffer_row_group_count": 1}
 # Extensions come from the installed wheels; a missing one must fail, not be fetched.
-OFFLINE: dict[str, object] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+OFFLINE: DuckDBConfig = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
 class WarehouseTarget(Protocol):
     """A DuckDB file, a DuckLake or a MotherDuck database, as the warehouse sees it."""
 
     kind: str  # "file", "ducklake", "motherduck": for messages and maintenance reports
-    retries_conflicts: bool  # True: writers commit concurrently and conflicts are retried; False: a file lock
+    @property
+    def retries_conflicts(self) -> bool: ...  # True: writers commit concurrently and conflicts are retried; False: a file lock
     max_attempts: int  # tries of a conflicting transaction (1 where a lock serializes writers)
 
     @property

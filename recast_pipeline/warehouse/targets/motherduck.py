@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import timedelta
+from typing import Any
 
 import duckdb
 
@@ -19,7 +20,7 @@ from recast_pipeline.landing.naming import quote_identifier
 from recast_pipeline.warehouse.lock import Deadline
 from recast_pipeline.warehouse.maintenance import MaintenanceReport
 from recast_pipeline.warehouse.targets import motherduck_access as motherduck
-from recast_pipeline.warehouse.targets.base import OFFLINE, WRITER_CONFIG
+from recast_pipeline.warehouse.targets.base import OFFLINE, WRITER_CONFIG, DuckDBConfig
 
 
 class MotherDuck:
@@ -53,7 +54,7 @@ class MotherDuck:
         with self.reader(Deadline(30.0)) as con:
             return con is not None
 
-    def connection_config(self, *, read_only: bool) -> dict[str, object]:
+    def connection_config(self, *, read_only: bool) -> DuckDBConfig:
         """The local DuckDB's settings: no extension download, no token (the extension reads the environment)."""
         return dict(OFFLINE) if read_only else {**OFFLINE, **WRITER_CONFIG}
 
@@ -92,7 +93,7 @@ class MotherDuck:
     def _open_within(self, deadline: Deadline, *, create: bool) -> duckdb.DuckDBPyConnection | None:
         """``_open`` in a helper thread, given up at the deadline (a connection made later is closed)."""
         motherduck.require_token()
-        outcome: dict[str, object] = {}
+        outcome: dict[str, Any] = {}  # "con": a connection or None, or "error": what _open raised
         done, abandoned = threading.Event(), threading.Event()
 
         def run() -> None:
@@ -102,8 +103,8 @@ class MotherDuck:
                 outcome["error"] = error
             finally:
                 done.set()
-                if abandoned.is_set() and outcome.get("con") is not None:
-                    outcome["con"].close()
+                if abandoned.is_set() and (con := outcome.get("con")) is not None:
+                    con.close()
 
         threading.Thread(target=run, name="motherduck-open", daemon=True).start()
         if not done.wait(deadline.remaining):
