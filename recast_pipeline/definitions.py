@@ -38,7 +38,10 @@ def load_definitions() -> tuple[dg.ComponentTree, dg.Definitions]:
     values were fixed by whichever environment first imported this module."""
     with quiet_dagster_notices():
         tree = dg.ComponentTree.from_module(defs_module=recast_pipeline.defs, project_root=Path(__file__).resolve().parent.parent)
-        built = dg.Definitions.merge(tree.build_defs(tree.defs_module_path), dg.Definitions(component_tree=tree))
+        # The project's executor: every run in its own process (the component sets none, so a project
+        # that adopts it keeps its own; our jobs carry this one too).
+        project = dg.Definitions(component_tree=tree, executor=dg.in_process_executor)
+        built = dg.Definitions.merge(tree.build_defs(tree.defs_module_path), project)
         built.get_repository_def().asset_graph  # cached on the definitions: every later caller gets this one
     return tree, built
 

@@ -99,10 +99,10 @@ def test_two_instances_have_their_own_keys_names_and_warehouses_and_both_materia
 
 def test_an_unknown_report_type_is_an_error_naming_the_field_and_the_value(tmp_path):
     with pytest.raises(Exception, match=r"report_types: unknown report type\(s\) 'compute_spend_sumary'"):
-        RecastComponent(report_types=["compute_spend_sumary"]).build_defs(None)
+        RecastComponent(report_types=["compute_spend_sumary"]).build_defs(dg.ComponentTree.for_test().load_context)
 
 
 def test_a_key_prefix_that_cannot_name_jobs_asks_for_a_name():
     with pytest.raises(Exception, match=r"name: 'acme-co' cannot scope Dagster names"):
-        RecastComponent(key_prefix=["acme-co"]).build_defs(None)
-    assert RecastComponent(key_prefix=["acme-co"], name="acme").build_defs(None).resolve_job_def("acme_monthly_reports_job")
+        RecastComponent(key_prefix=["acme-co"]).build_defs(dg.ComponentTree.for_test().load_context)
+    assert RecastComponent(key_prefix=["acme-co"], name="acme").build_defs(dg.ComponentTree.for_test().load_context).resolve_job_def("acme_monthly_reports_job")

@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from recast_pipeline.cli.local_env import sync_dashboards
-from recast_pipeline.orchestration.assets import POOL
+from recast_pipeline.orchestration.specs import POOL
 from recast_pipeline.orchestration.code_location import build_definitions
 from recast_pipeline.orchestration.partitions import DASHBOARDS_PARTITIONS_NAME, Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse

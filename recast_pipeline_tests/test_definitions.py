@@ -59,7 +59,7 @@ def test_definitions_load_with_placeholder_environment():
     assert len(seen["keys"]) == 26 and all(k.startswith("recast/") for k in seen["keys"])
     assert {"recast/model_deployment", "recast/model_coverage"} <= set(seen["keys"])  # what automation follows
     assert seen["groups"] == ["recast_attribution", "recast_diagnostics", "recast_model", "recast_spend"]
-    assert seen["resources"] == ["recast", "recast_warehouse_io_manager", "warehouse"]
+    assert seen["resources"] == ["recast", "recast_warehouse", "recast_warehouse_io_manager"]
     assert seen["kinds"] == ["duckdb", "parquet", "recast"]
     assert seen["description"].startswith("Spend per channel")
     assert seen["dimensions"] == ["dashboard", "month"] and seen["first_month"] == "2024-01-01"
@@ -81,7 +81,7 @@ def test_an_installed_package_without_pyproject_loads_the_same_definitions(tmp_p
     shutil.copytree(package, installed / "recast_pipeline", ignore=shutil.ignore_patterns("__pycache__"))
     seen, _ = _probe({"PYTHONPATH": str(installed)}, cwd=tmp_path)
     assert seen["package"].startswith(str(installed))  # the copy, not the checkout
-    assert len(seen["keys"]) == 26 and seen["resources"] == ["recast", "recast_warehouse_io_manager", "warehouse"]
+    assert len(seen["keys"]) == 26 and seen["resources"] == ["recast", "recast_warehouse", "recast_warehouse_io_manager"]
 
 
 def test_partitions_do_not_depend_on_dashboards_or_pinned_deployments():

@@ -284,7 +284,7 @@ def _without_recast_environment() -> dict[str, str]:
 
 def test_definitions_load_with_motherduck_without_connecting():
     """No token is set: had anything tried to open MotherDuck, loading would have failed saying so."""
-    probe = "from recast_pipeline.definitions import defs\nprint(defs.resources['warehouse'].location)\n"
+    probe = "from recast_pipeline.definitions import defs\nprint(defs.resources['recast_warehouse'].location)\n"
     out = subprocess.run([sys.executable, "-c", probe], env=_without_recast_environment(), capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split()[-1] == "md:recast"

@@ -94,7 +94,7 @@ def test_what_the_ui_shows_holds_no_password_and_no_token(tmp_path, monkeypatch)
             resources = {r["name"]: {v["key"]: v for v in r["configuredValues"]}
                          for r in shown[-1]["allTopLevelResourceDetailsOrError"]["results"]}
             assert resources["recast"]["token"]["type"] == "ENV_VAR" and resources["recast"]["token"]["value"] == "RECAST_PAT"
-            assert resources["warehouse"]["warehouse_path"]["value"] == json.dumps(
+            assert resources["recast_warehouse"]["warehouse_path"]["value"] == json.dumps(
                 "ducklake:postgres:dbname=recast host=db.internal user=recast")
             params = {
                 "selector": {**selector, "jobName": "recast_dashboard_reports_job", "assetSelection": [{"path": ["recast", "compute_clean_data"]}]},

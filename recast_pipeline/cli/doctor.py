@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recast_pipeline.config import settings
+from recast_pipeline.orchestration.specs import POOL
 
-POOL = "recast_api"
 TIMEOUT = 5.0  # seconds: an API call's retries, and a wait for the warehouse file
 
 

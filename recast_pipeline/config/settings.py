@@ -53,6 +53,7 @@ class Settings:
     dashboards: tuple[str, ...] = ()
     deployment_ids: tuple[int, ...] = ()
     data_dir: Path | str = Path(DEFAULT_DATA_DIR)  # a folder, or an ``s3://bucket/prefix`` URL (a string)
+    data_dir_given: bool = False  # RECAST_DATA_DIR is set (else a dg project keeps its data under its root)
     warehouse: str | None = None  # RECAST_WAREHOUSE as given: a file, ``ducklake:...`` or ``md:...``
     ledger: Path | None = None  # RECAST_LEDGER
     state_home: Path = field(default_factory=lambda: Path.home() / ".local" / "state")  # XDG_STATE_HOME
@@ -70,6 +71,7 @@ class Settings:
     motherduck_token: str | None = field(default=None, repr=False)
     pg_password: str | None = field(default=None, repr=False)  # PGPASSWORD, for the DuckLake's Postgres catalog
     aws: AwsSettings = AwsSettings()
+    named_variables: frozenset[str] = frozenset()  # the names of every variable set (not values): ``is_set``
     dagster_home: str = ""  # DAGSTER_HOME as given (``cli.local_env`` applies the instance rule)
 
     @classmethod
@@ -89,6 +91,7 @@ class Settings:
             dashboards=tuple(dict.fromkeys(part.strip() for part in (env.get("RECAST_DASHBOARDS") or "").split(",") if part.strip())),
             deployment_ids=_deployment_ids(env.get("RECAST_DEPLOYMENT_IDS") or env.get("RECAST_DEPLOYMENT_ID") or ""),
             data_dir=data_dir.strip().rstrip("/") if is_object_store(data_dir) else Path(data_dir),
+            data_dir_given=env.get("RECAST_DATA_DIR") is not None,
             warehouse=env.get("RECAST_WAREHOUSE"),
             ledger=Path(ledger) if (ledger := env.get("RECAST_LEDGER")) else None,
             state_home=Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"),
@@ -113,7 +116,12 @@ class Settings:
                 endpoint_url=env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or "",
             ),
             dagster_home=env.get("DAGSTER_HOME") or "",
+            named_variables=frozenset(name for name, value in env.environ.items() if value),
         )
+
+    def is_set(self, variable: str) -> bool:
+        """Whether another variable a user names (say a component's ``token_env``) is set; never its value."""
+        return variable in self.named_variables
 
     def credentials_missing(self) -> tuple[str, ...]:
         """The variables the real API needs that are not set (for messages, never values)."""

@@ -7,7 +7,8 @@ the UI, and ``BackfillPolicy.single_run`` turns a backfill of many months into t
 """
 
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING, Iterator, List, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator, List, Sequence
 
 import dagster as dg
 
@@ -22,7 +23,6 @@ from recast_pipeline.recast.catalog import ReportType
 if TYPE_CHECKING:  # the run's machinery is imported when a step runs, not when the code location loads
     from recast_pipeline.pipeline.fetch import PartitionJob
 
-POOL = "recast_api"
 MONTHLY_ASSETS, DASHBOARD_ASSETS = "recast_monthly_reports", "recast_dashboard_reports"
 
 
@@ -67,22 +67,47 @@ def _reports_multi_asset(
         specs=[report_spec(rt, partitions_def, options, deps) for rt in report_types],
         can_subset=True,
         partitions_def=partitions_def,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=POOL,  # one budget against Recast, shared by every component instance
+        backfill_policy=options.backfill_policy,
+        pool=options.pool,  # one budget against Recast (``recast_api``), shared by every component instance
+        op_tags=dict(options.op_tags) or None,
         required_resource_keys={options.recast_key, options.warehouse_key},  # scoped per instance
     )
     def materialize_reports(context: dg.AssetExecutionContext, config: run_config) -> Iterator:  # pyright: ignore[reportInvalidTypeForm]  # a class made per component: Dagster reads it here
-        recast: RecastResource = getattr(context.resources, options.recast_key)
-        warehouse: RecastWarehouse = getattr(context.resources, options.warehouse_key)
-        selected = [by_key[key] for key in sorted(context.selected_asset_keys, key=str) if key in by_key]
-        client = recast.get_client()
-        try:
-            jobs = _plan_jobs(context, config, recast.resolver(client), selected, partitioning, dated)
-            yield from _run_jobs(context, jobs, client, recast, warehouse, options)
-        finally:
-            client.close()
+        step = ReportStep(
+            recast=getattr(context.resources, options.recast_key),
+            warehouse=getattr(context.resources, options.warehouse_key),
+            config=config,
+            selected=[by_key[key] for key in sorted(context.selected_asset_keys, key=str) if key in by_key],
+            partitioning=partitioning,
+            dated=dated,
+            options=options,
+        )
+        execute = options.execute or (lambda context, step: step.run(context))  # the component's, when it has one
+        yield from execute(context, step)
 
     return materialize_reports
+
+
+@dataclass(frozen=True)
+class ReportStep:
+    """One run's report step: its resources, run config and selected report types (what ``execute`` gets)."""
+
+    recast: RecastResource
+    warehouse: RecastWarehouse
+    config: Any
+    selected: Sequence[ReportType]
+    partitioning: Partitioning
+    dated: bool
+    options: AssetOptions
+
+    def run(self, context: dg.AssetExecutionContext) -> Iterator:
+        """Plan every form, run the reports on Recast together, land them and yield each asset's output."""
+        client = self.recast.get_client()
+        try:
+            jobs = _plan_jobs(context, self.config, self.recast.resolver(client), self.selected, self.partitioning, self.dated)
+            yield from _run_jobs(context, jobs, client, self.recast, self.warehouse, self.options)
+        finally:
+            client.close()
 
 
 def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List["PartitionJob"]:

@@ -56,7 +56,7 @@ def check_specs(report_type: ReportType, asset_key: dg.AssetKey) -> list[dg.Asse
 
 def build_report_checks(
     name: str, report_types: dict[dg.AssetKey, ReportType], partitioning: Partitioning, dated: bool,
-    warehouse_key: str = "warehouse",
+    warehouse_key: str = "recast_warehouse",
 ) -> dg.AssetChecksDefinition:
     """One subsettable check definition per report multi-asset (its partition keys read one way)."""
 

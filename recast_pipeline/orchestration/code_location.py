@@ -3,10 +3,11 @@
 Every name an instance registers is scoped by ``AssetOptions.scoped``, so several instances (one
 per Recast client) merge into one code location; only the ``recast_api`` pool is shared on purpose.
 
-Runs execute their steps in the run's own process (``in_process_executor``). A run of ours is one
-Recast step plus its checks, which depend on it, so nothing ran in parallel anyway; Dagster's
-default executor started a process per step, each loading this code location again (seconds per
-run). The ``recast_api`` pool still holds: op-level pools are claimed per step by either executor.
+Nothing here is code-location-wide, so a project that adopts the component keeps its own executor
+and resources: our jobs carry their executor (``in_process_executor``: a run of ours is one Recast
+step plus its checks, which depend on it, so a process per step only loaded the code location again),
+and every resource key is scoped by the instance (``recast``, ``recast_warehouse``, ...). The
+``recast_api`` pool holds with either executor: op-level pools are claimed per step.
 """
 
 from __future__ import annotations
@@ -31,17 +32,21 @@ def build_definitions(
 ) -> dg.Definitions:
     """The Python entry point (tests, embedding); ``RecastComponent`` builds through it too."""
     report_assets = build_report_assets(partitioning, options)
-    jobs = build_jobs(report_assets, options)
-    sensors = build_sensors(partitioning, options, warehouse)  # first sightings ask it what is loaded
-    if options.automation.automates_months or options.automation.automates_dashboards:
-        sensors.append(automation_sensor(options.scoped("recast_automation_sensor"), report_assets, sensor_interval()))
-    maintenance_job, maintenance_schedule = build_maintenance(warehouse, options)
+    jobs, schedules, sensors = [], [], []
+    if options.jobs:
+        report_jobs = build_jobs(report_assets, options)
+        maintenance_job, maintenance_schedule = build_maintenance(warehouse, options)
+        jobs = [*report_jobs, maintenance_job]
+        schedules = [*build_schedules(report_jobs, options), maintenance_schedule] if options.schedules else []
+    if options.sensors:
+        sensors = build_sensors(partitioning, options, warehouse)  # first sightings ask it what is loaded
+        if options.automation.automates_months or options.automation.automates_dashboards:
+            sensors.append(automation_sensor(options.scoped("recast_automation_sensor"), report_assets, sensor_interval()))
     return dg.Definitions(
-        executor=dg.in_process_executor,  # the same object for every instance, so their Definitions merge
         assets=[*model_specs(partitioning, options.key_prefix, options.model_group, options.owners, options.tags), *report_assets],
         asset_checks=build_report_checks(partitioning, options),
-        jobs=[*jobs, maintenance_job],
-        schedules=[*build_schedules(jobs, options), maintenance_schedule],
+        jobs=jobs,
+        schedules=schedules,
         sensors=sensors,
         resources={
             options.recast_key: recast,

@@ -115,7 +115,9 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext) -> Any:
         """One partition: ``{table: DataFrame}``; several: ``{partition_key: {table: DataFrame}}``."""
-        report_type = context.asset_key.path[-1]
+        upstream = context.upstream_output.definition_metadata if context.upstream_output else None
+        # the spec's report type (a translator may have renamed the key); else the default key's last part
+        report_type = str((upstream or {}).get("recast/report_type") or context.asset_key.path[-1])
         rt = resolve(report_type)
         dated = bool(rt and rt.partitioned_by_month)
         partitioning = Partitioning(start=date.min)  # start: irrelevant to reading keys

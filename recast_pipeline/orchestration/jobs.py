@@ -29,7 +29,8 @@ def build_jobs(report_assets: Sequence[dg.AssetsDefinition], options: AssetOptio
     """Named ``recast_monthly_reports_job`` / ``recast_dashboard_reports_job``, scoped per component instance."""
     return [
         dg.define_asset_job(
-            options.scoped(job_base(assets)), selection=dg.AssetSelection.assets(assets), description=DESCRIPTIONS[job_base(assets)]
+            options.scoped(job_base(assets)), selection=dg.AssetSelection.assets(assets), description=DESCRIPTIONS[job_base(assets)],
+            executor_def=dg.in_process_executor,  # one Recast step plus its checks: a process per step only reloads the code
         )
         for assets in report_assets
     ]

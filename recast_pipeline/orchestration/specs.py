@@ -8,9 +8,10 @@ The catalog knows each report type's tables up front, so they are on the spec at
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import dagster as dg
 
@@ -18,6 +19,7 @@ from recast_pipeline.landing.naming import LINEAGE_COLUMNS, schema_name, table_i
 from recast_pipeline.orchestration.automation import Automation
 from recast_pipeline.orchestration.model_assets import COVERAGE, DEPLOYMENT
 from recast_pipeline.orchestration.notices import quiet_dagster_notices
+from recast_pipeline.orchestration.translator import RecastTranslator
 from recast_pipeline.recast.catalog import REPORT_TYPES, ReportType
 
 KINDS = {"recast", "duckdb", "parquet"}
@@ -25,6 +27,7 @@ IO_MANAGER_KEY = "recast_warehouse_io_manager"
 DEFAULT_OWNERS = ("team:marketing-analytics",)
 DEFAULT_TAGS = {"source": "recast"}
 DEFAULT_INSTANCE = "recast"  # the project's own instance keeps DESIGN.md's names
+POOL = "recast_api"  # every report step claims it: one budget against Recast for all instances
 LINEAGE_TYPES = {
     "dashboard": "VARCHAR", "deployment_id": "BIGINT", "model_date": "VARCHAR", "partition_key": "VARCHAR",
     "report_id": "BIGINT", "download_key": "VARCHAR", "loaded_at": "TIMESTAMP WITH TIME ZONE",
@@ -49,6 +52,14 @@ class AssetOptions:
     name: str = ""  # empty: "_".join(key_prefix)
     report_types: tuple[str, ...] | None = None  # None: every catalog type
     automation: Automation = Automation()
+    translator: RecastTranslator = RecastTranslator()
+    op_tags: Mapping[str, Any] = field(default_factory=dict)  # tags of the report steps (e.g. for run queue limits)
+    pool: str = POOL
+    backfill_policy: dg.BackfillPolicy | None = dg.BackfillPolicy.single_run()
+    execute: Callable | None = None  # the component's ``execute`` (None: the default materialization)
+    jobs: bool = True  # the report jobs and the maintenance job (and so their schedules)
+    schedules: bool = True
+    sensors: bool = True  # the refresh, month-ready and automation sensors
 
     def __post_init__(self):
         unknown = [name for name in self.report_types or () if name not in REPORT_TYPES]
@@ -78,7 +89,8 @@ class AssetOptions:
 
     @property
     def warehouse_key(self) -> str:
-        return self.scoped("warehouse")
+        """``recast_warehouse`` (never plain ``warehouse``: a project adopting us may have its own)."""
+        return self.scoped("recast_warehouse")
 
     @property
     def io_manager_key(self) -> str:
@@ -89,8 +101,15 @@ class AssetOptions:
         wanted = set(self.report_types or REPORT_TYPES)
         return [rt for name, rt in REPORT_TYPES.items() if name in wanted]
 
-    def asset_key(self, report_type: str) -> dg.AssetKey:
+    def default_key(self, report_type: str) -> dg.AssetKey:
         return dg.AssetKey([*self.key_prefix, report_type])
+
+    def asset_key(self, report_type: str) -> dg.AssetKey:
+        """The report type's key as the translator gives it (``recast/<report_type>`` by default)."""
+        cache = self.__dict__.setdefault("_keys", {})  # frozen, so not a field: specs are built once per type
+        if report_type not in cache:
+            cache[report_type] = report_spec(REPORT_TYPES[report_type], None, self).key
+        return cache[report_type]
 
     def group_name(self, report_type: ReportType) -> str:
         return self.group or f"recast_{report_type.group}"
@@ -114,9 +133,10 @@ def code_references() -> dg.CodeReferencesMetadataValue:
 
 
 def report_spec(
-    report_type: ReportType, partitions_def: dg.PartitionsDefinition, options: AssetOptions, deps=()
+    report_type: ReportType, partitions_def: dg.PartitionsDefinition | None, options: AssetOptions, deps=()
 ) -> dg.AssetSpec:
-    """A report type's spec; it depends on the model event that makes its partitions due."""
+    """A report type's spec, through the instance's translator; it depends on the model event that makes
+    its partitions due. What the pipeline runs on (partitions, IO manager, report type) stays ours."""
     automation = options.automation
     if report_type.partitioned_by_month:
         model, condition, freshness = COVERAGE, automation.monthly_condition(), automation.month_freshness()
@@ -124,8 +144,8 @@ def report_spec(
         model, condition, freshness = DEPLOYMENT, automation.dashboard_condition(), None
     schema = schema_name(report_type.name)
     tables = [f"{schema}.{table_identifier(t)}" for t in report_type.tables]
-    return dg.AssetSpec(
-        key=options.asset_key(report_type.name),
+    default = dg.AssetSpec(
+        key=options.default_key(report_type.name),
         description=report_type.description,
         group_name=options.group_name(report_type),
         kinds=KINDS,
@@ -144,4 +164,8 @@ def report_spec(
             "dagster/code_references": code_references(),
         },
         skippable=True,  # a type Recast cannot run on a dashboard's model is skipped, saying why
+    )
+    spec = options.translator.get_asset_spec(report_type, default)
+    return spec.replace_attributes(partitions_def=partitions_def).merge_attributes(
+        metadata={"recast/report_type": report_type.name}
     ).with_io_manager_key(options.io_manager_key)
