@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 
 from recast_pipeline.components.recast import RecastComponent
+from recast_pipeline.orchestration.translator import RecastTranslator
 from recast_pipeline_tests.test_component_instances import SPEND, _project, _yaml
 
 TRANSLATED = """  translation:
@@ -95,3 +96,27 @@ def test_the_token_comes_from_the_named_variable_as_an_env_var(monkeypatch):
     monkeypatch.setenv("API_PAT", "gr_fallback")  # the default variable falls back to API_PAT
     defs = RecastComponent(client={"client_slug": "acme"}).build_defs(dg.ComponentTree.for_test().load_context)
     assert defs.resources["recast"].token.env_var_name == "API_PAT"
+
+
+class TeamTranslator(RecastTranslator):
+    """README's example: the team's key and tag for every report asset."""
+
+    def get_asset_spec(self, report_type, default_spec):
+        return default_spec.replace_attributes(key=["marketing", "recast", report_type.name]).merge_attributes(
+            tags={"team": "growth"}
+        )
+
+
+class TranslatedRecastComponent(RecastComponent):
+    def get_translator(self):
+        return TeamTranslator()
+
+
+def test_a_subclass_translator_renames_every_report_asset_and_its_checks():
+    defs = TranslatedRecastComponent(client={"client_slug": "acme"}, report_types=[SPEND]).build_defs(
+        dg.ComponentTree.for_test().load_context
+    )
+    spec = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}[f"marketing/recast/{SPEND}"]
+    assert spec.tags["team"] == "growth" and spec.metadata["recast/report_type"] == SPEND
+    checks = {key.asset_key.to_user_string() for key in defs.resolve_asset_graph().asset_check_keys}
+    assert checks == {f"marketing/recast/{SPEND}"}
