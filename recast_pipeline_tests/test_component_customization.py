@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 import duckdb
+import pytest
 
 from recast_pipeline.components.recast import RecastComponent
 from recast_pipeline.orchestration.translator import RecastTranslator
@@ -120,3 +121,10 @@ def test_a_subclass_translator_renames_every_report_asset_and_its_checks():
     assert spec.tags["team"] == "growth" and spec.metadata["recast/report_type"] == SPEND
     checks = {key.asset_key.to_user_string() for key in defs.resolve_asset_graph().asset_check_keys}
     assert checks == {f"marketing/recast/{SPEND}"}
+
+
+def test_a_translation_that_gives_two_report_types_one_key_fails_naming_both(tmp_path):
+    component = RecastComponent(client={"client_slug": "acme"}, report_types=[SPEND, "compute_insights_overview"])
+    component = component.model_copy(update={"translation": lambda spec, report_type: spec.replace_attributes(key="recast/all")})
+    with pytest.raises(ValueError, match=r"report types 'compute_insights_overview' and 'compute_spend_summary' both get the key 'recast/all'"):
+        component.build_defs(dg.ComponentTree.for_test().load_context)

@@ -31,6 +31,7 @@ def build_definitions(
     partitioning: Partitioning, recast: RecastResource, warehouse: RecastWarehouse, options: AssetOptions = AssetOptions()
 ) -> dg.Definitions:
     """The Python entry point (tests, embedding); ``RecastComponent`` builds through it too."""
+    _refuse_shared_keys(options)
     report_assets = build_report_assets(partitioning, options)
     jobs, schedules, sensors = [], [], []
     if options.jobs:
@@ -54,3 +55,17 @@ def build_definitions(
             options.io_manager_key: DuckDBWarehouseIOManager.of(warehouse),
         },
     )
+
+
+def _refuse_shared_keys(options: AssetOptions) -> None:
+    """Two report types under one key (a translation that forgot ``{{ report_type }}``) fail naming both."""
+    seen: dict[dg.AssetKey, str] = {}
+    for report_type in options.selected():
+        key = options.asset_key(report_type.name)
+        if key in seen:
+            raise ValueError(
+                f"translation: report types {seen[key]!r} and {report_type.name!r} both get the key "
+                f"{key.to_user_string()!r}; give each report type its own key (e.g. with {{{{ report_type }}}})"
+            )
+        seen[key] = report_type.name
+
