@@ -128,3 +128,14 @@ def test_a_translation_that_gives_two_report_types_one_key_fails_naming_both(tmp
     component = component.model_copy(update={"translation": lambda spec, report_type: spec.replace_attributes(key="recast/all")})
     with pytest.raises(ValueError, match=r"report types 'compute_insights_overview' and 'compute_spend_summary' both get the key 'recast/all'"):
         component.build_defs(dg.ComponentTree.for_test().load_context)
+
+
+def test_sensors_name_the_components_own_token_variable_when_it_is_not_set(monkeypatch):
+    from recast_pipeline.orchestration.sensors import not_configured
+
+    monkeypatch.delenv("ACME_RECAST_PAT", raising=False)
+    defs = RecastComponent(client={"client_slug": "acme", "token_env": "ACME_RECAST_PAT"}).build_defs(
+        dg.ComponentTree.for_test().load_context
+    )
+    skip = not_configured(defs.resources["recast"])
+    assert skip is not None and "set ACME_RECAST_PAT" in skip.skip_message and "RECAST_CLIENT_SLUG" not in skip.skip_message

@@ -123,6 +123,7 @@ class RecastComponent(dg.Component, dg.Model, dg.Resolvable):
         given = {
             "client_slug": self.client.client_slug,
             "token": self.client.token or _token(self.client.token_env, env),
+            "token_variable": self.client.token_env or env.token_variable,
             "base_url": self.client.base_url,
             "dashboards": self.dashboards,
             # The create ledger lives beside the instance's data (default instance: RECAST_DATA_DIR, as before).

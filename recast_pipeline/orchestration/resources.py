@@ -24,6 +24,9 @@ class RecastResource(dg.ConfigurableResource):
     base_url: str = Field(default=settings.DEFAULT_BASE_URL, description="API root (RECAST_BASE_URL)")
     client_slug: str = Field(default="", description="Client slug in every path (RECAST_CLIENT_SLUG)")
     token: str = Field(default="", description="Personal access token; pass dg.EnvVar('RECAST_PAT')", repr=False)
+    token_variable: str = Field(
+        default="RECAST_PAT", description="The variable the token comes from (its name only: for the sensors' messages)"
+    )
     poll_interval: float = Field(default=settings.DEFAULT_POLL_INTERVAL, description="Seconds between polls at steady state")
     report_timeout: float = Field(default=settings.DEFAULT_REPORT_TIMEOUT, description="Deadline per report, seconds")
     max_in_flight: int = Field(default=settings.DEFAULT_MAX_IN_FLIGHT, description="Reports computing at once per step")
@@ -82,6 +85,7 @@ class RecastResource(dg.ConfigurableResource):
             # sensors then skip naming it, and a run fails saying which variable to set.
             client_slug=dg.EnvVar("RECAST_CLIENT_SLUG") if env.client_slug else "",
             token=dg.EnvVar(env.token_variable) if env.token else "",
+            token_variable=env.token_variable,
             poll_interval=env.poll_interval,
             report_timeout=env.report_timeout,
             max_in_flight=env.max_in_flight,

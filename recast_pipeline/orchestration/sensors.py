@@ -42,7 +42,8 @@ def not_configured(recast: RecastResource) -> dg.SkipReason | None:
     """A skip that names the unset variables, instead of failing every tick with a stack trace."""
     if recast.configured:
         return None
-    missing = settings.Settings.from_env().credentials_missing() or ("RECAST_CLIENT_SLUG", "RECAST_PAT")
+    unset = (("RECAST_CLIENT_SLUG", recast.client_slug), (recast.token_variable, recast.token))
+    missing = [name for name, value in unset if not value] or ["RECAST_CLIENT_SLUG", recast.token_variable]
     return dg.SkipReason(
         f"Recast is not configured: set {' and '.join(missing)} (see README, 'Pointing at the real Recast API'), "
         "or run `recast-pipeline dev` to use the simulator"
