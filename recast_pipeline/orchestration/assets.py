@@ -191,25 +191,15 @@ def _output(context, partitions, asset_key: dg.AssetKey, skipped: dict[str, str]
 
 
 def _materialize_landed(context, partitions, warehouse: RecastWarehouse, asset_key: dg.AssetKey, client_slug: str) -> Iterator:
-    """Load the partitions of an asset that landed when others of the run were skipped or failed, as the IO
+    """Load the partitions of an asset that landed when another of the run failed, as the IO
     manager loads an output, and record each as a materialization of its own partition: one dashboard's failed
     report in a wave of 200 keeps the other 199 (an output would mark every partition of the run materialized)."""
-    from recast_pipeline.orchestration.io_manager import report_load, table_row_counts
+    from recast_pipeline.orchestration.io_manager import load_landed, table_row_counts
 
     if not partitions:
         return
     db = warehouse.warehouse()
-    results = []
-    try:
-        for landed in partitions:
-            result = db.load_partition(report_load(landed), landed.stage.tables)
-            for key, why in result.unread.items():  # never fails the load: the raw table keeps every row
-                context.log.warning(f"{landed.job.tag}: recast_marts could not read download {key!r}: {why}")
-            results.append(result)
-            landed.stage.publish()
-    finally:
-        for landed in partitions:
-            landed.stage.discard()
+    results = load_landed(db, partitions, context.log)
     table_rows = table_row_counts(db, db.database_name, {load.qualified_name for r in results for load in r.downloads})
     rows = partition_rows(partitions)
     for landed, result in zip(partitions, results):
