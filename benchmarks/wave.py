@@ -48,6 +48,7 @@ def every_model_covers_the_closed_month(sim) -> None:
 
 def measure(n: int, args: argparse.Namespace, work: Path, per_key: bool = False) -> dict:
     import dagster as dg
+    from scale import Ticks, months_back
 
     from recast_pipeline.orchestration.automation import wave_run_requests
     from recast_pipeline.orchestration.code_location import build_definitions
@@ -56,7 +57,6 @@ def measure(n: int, args: argparse.Namespace, work: Path, per_key: bool = False)
     from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
     from recast_pipeline.simulator.config import SimulatorConfig
     from recast_pipeline.simulator.server import serve_in_thread
-    from scale import Ticks, months_back
 
     name = f"{n}-{'per-key' if per_key else 'wave'}"
     home = work / f"home-{name}"

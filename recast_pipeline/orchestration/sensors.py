@@ -214,7 +214,7 @@ def _waiting_month(closed: Sequence[str], ready: Sequence[str]) -> str | None:
 def _month_cursor(cursor: str | None) -> tuple[dict[str, str], dict[str, dict]]:
     """(last month recorded per dashboard, what the last tick read of each dashboard's model); a cursor of
     earlier versions held the months alone."""
-    data = json.loads(cursor) if (cursor or "").startswith("{") else {}
+    data = json.loads(cursor) if cursor and cursor.startswith("{") else {}
     if isinstance(data.get("recorded"), dict):
         return dict(data["recorded"]), dict(data.get("models") or {})
     return data, {}
