@@ -95,9 +95,10 @@ def measure(n: int, args: argparse.Namespace, work: Path, per_key: bool = False)
 
 def row(r: dict) -> tuple[str, str]:
     label = f"N = {r['n']}" + (", one run per partition key (before)" if r["per_key"] else ", one wave")
-    return (label, f"{r['wall']:.1f} s vs target {r['target']:.0f} s = {r['wall'] / r['target']:.2f} "
-                   f"(reports created {r['created']}: target {r['created_target']:.0f} s); runs {r['runs']}, failed {r['failed']}; "
-                   f"computing peak {r['peak']}, 429s {r['429']}; month sensor tick {r['tick']:.2f} s")
+    ideal, created_ideal = r["target"] / 1.3, r["created_target"] / 1.3
+    return (label, f"{r['wall']:.1f} s = {r['wall'] / ideal:.2f} x L x ceil(N x 18 / C) ({ideal:.0f} s; target <= 1.3); "
+                   f"{r['wall'] / created_ideal:.2f} x for the {r['created']} reports created; runs {r['runs']}, "
+                   f"failed {r['failed']}; computing peak {r['peak']}, 429s {r['429']}; month sensor tick {r['tick']:.2f} s")
 
 
 def main() -> int:
@@ -118,7 +119,7 @@ def main() -> int:
         for n in args.sizes:
             results.append(measure(n, args, Path(scratch)))
             print("  " + "  ".join(row(results[-1])), flush=True)
-    print("\nMonth close (target: wall <= 1.3 x L x ceil(N x 18 / C))")
+    print("\nMonth close (target: <= 1.3 x L x ceil(N x 18 / C))")
     print(_common.table([row(r) for r in results]))
     return 0 if not any(r["failed"] for r in results) else 1
 
