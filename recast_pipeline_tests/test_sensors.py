@@ -121,3 +121,20 @@ def test_with_deployments_shown_by_id_and_name_the_sensors_name_dashboards_by_id
     month = _tick(defs, MONTH_READY, instance)
     last = sim.config.data_end.replace(day=1)
     assert {f"5716|{last}", f"5717|{last}", f"{new_id}|{last}"} <= {p for p, _ in _events(month, COVERAGE)}
+
+
+@pytest.mark.parametrize("fields", ["full", "id_name"])
+def test_a_quiet_month_tick_reads_no_deployment_detail_it_already_read(simulator_factory, tmp_path, instance, fields):
+    """The cursor keeps what a tick read of each model: with versions in the list rows, a quiet tick reads no
+    detail; with ids and names only, it reads the details of the models a closed month still waits for."""
+    sim = simulator_factory(readings={"dashboards": 4, "deployment_fields": fields})  # client-004's model trails a month
+    defs = definitions_for(sim, tmp_path)
+    first = _tick(defs, MONTH_READY, instance)
+    for event in first.asset_events:
+        instance.report_runless_asset_event(event)
+    sim.reset_stats()
+    quiet = _tick(defs, MONTH_READY, instance, first.cursor)
+    assert quiet.asset_events == [] and quiet.skip_message == first.skip_message
+    waiting = quiet.skip_message.count(" waits: ")
+    assert waiting >= 1, quiet.skip_message
+    assert sim.stats()["calls"]["deployments"] == 1 + (waiting if fields == "id_name" else 0)  # the list, then details

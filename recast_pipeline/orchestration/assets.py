@@ -14,7 +14,7 @@ import dagster as dg
 
 from recast_pipeline.orchestration import checks
 from recast_pipeline.orchestration.run_config import form_overrides, run_config_class
-from recast_pipeline.orchestration.metadata import failure_summary, partition_rows, report_metadata
+from recast_pipeline.orchestration.metadata import failure_summary, partition_rows, report_metadata, warehouse_metadata
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 from recast_pipeline.orchestration.specs import AssetOptions, report_spec
@@ -23,6 +23,7 @@ from recast_pipeline.recast.catalog import ReportType
 if TYPE_CHECKING:  # the run's machinery is imported when a step runs, not when the code location loads
     from recast_pipeline.pipeline.fetch import PartitionJob
 
+SKIPPED = checks.SKIPPED_METADATA
 MONTHLY_ASSETS, DASHBOARD_ASSETS = "recast_monthly_reports", "recast_dashboard_reports"
 
 
@@ -104,16 +105,20 @@ class ReportStep:
         """Plan every form, run the reports on Recast together, land them and yield each asset's output."""
         client = self.recast.get_client()
         try:
-            jobs = _plan_jobs(context, self.config, self.recast.resolver(client), self.selected, self.partitioning, self.dated)
-            yield from _run_jobs(context, jobs, client, self.recast, self.warehouse, self.options)
+            skipped: dict[str, dict[str, str]] = defaultdict(dict)
+            jobs = _plan_jobs(
+                context, self.config, self.recast.resolver(client), self.selected, self.partitioning, self.dated, skipped
+            )
+            yield from _run_jobs(context, jobs, client, self.recast, self.warehouse, self.options, skipped)
         finally:
             client.close()
 
 
-def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List["PartitionJob"]:
+def _plan_jobs(context, config, resolver, selected, partitioning, dated, skipped=None) -> List["PartitionJob"]:
     """Every form of the run, validated before anything is created on Recast.
 
-    Each dashboard is resolved to its current deployment once, when the run starts."""
+    Each dashboard is resolved to its current deployment once, when the run starts. ``skipped``
+    collects, per report type, the partition keys Recast cannot compute and why."""
     from recast_pipeline.pipeline.fetch import FormPlanner, PartitionJob, not_applicable
 
     planner = FormPlanner(resolver.client)
@@ -126,6 +131,8 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List
             reason = not_applicable(report_type.name, deployment)
             if reason is not None:
                 context.log.warning(f"{report_type.name} [{dagster_key}] skipped: {reason}")
+                if skipped is not None:
+                    skipped[report_type.name][dagster_key] = reason
                 continue
             form = planner.form(report_type.name, deployment, target.month, form_overrides(inputs), inputs.from_report_id)
             jobs.append(
@@ -146,8 +153,15 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated) -> List
     return jobs
 
 
-def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWarehouse, options: AssetOptions) -> Iterator:
-    """Yield each asset's output as soon as all its partitions are landed (its checks run next, on the warehouse)."""
+def _run_jobs(
+    context, jobs, client, recast: RecastResource, warehouse: RecastWarehouse, options: AssetOptions, skipped: dict[str, dict[str, str]]
+) -> Iterator:
+    """Yield each asset's output as soon as all its partitions are landed (its checks run next, on the warehouse).
+
+    A partition Recast cannot compute (``skipped``) is recorded as an observation saying why, and is part of its
+    asset's output with nothing loaded: the run's checks pass over it, and still run (a skipped output would skip
+    the whole checks step). When one of an asset's reports fails, its landed partitions are loaded and recorded one
+    by one (never the failed one), and the run fails naming what failed."""
     from recast_pipeline.pipeline.fetch import FailedPartition, LandedPartition, PartitionJob, fetch_partitions
     from recast_pipeline.orchestration.charts import prewarm as prewarm_charts
     from recast_pipeline.warehouse.latency import latency_hints
@@ -159,6 +173,11 @@ def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWa
     def log_event(kind: str, job: PartitionJob, detail: str) -> None:
         context.log.info(f"{job.report_type} [{job.tag}]: {kind} {detail}".rstrip())
 
+    for report_type, reasons in skipped.items():
+        for tag, reason in reasons.items():  # what a check of this run must not call "not loaded"
+            yield dg.AssetObservation(options.asset_key(report_type), partition=tag, metadata={SKIPPED: reason})
+        if not expected[report_type]:  # skipped for every partition of the run
+            yield _output(context, [], options.asset_key(report_type), reasons, recast.client_slug)
     hints = latency_hints(warehouse.warehouse())  # Recast's past run times: poll near the expected finish
     prewarm_charts(expected)  # matplotlib's import overlaps the wait for Recast, not the first load
     results = fetch_partitions(
@@ -174,20 +193,11 @@ def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWa
                 landed[report_type].append(result)
             if len(landed[report_type]) + len(failed[report_type]) < expected[report_type]:
                 continue
-            if failed[report_type]:
-                for partition in landed.pop(report_type):
-                    partition.stage.discard()  # an asset's partitions of a run load together or not at all
-                continue
             partitions = sorted(landed.pop(report_type), key=lambda p: str(p.job.tag))
-            for tag, rows in partition_rows(partitions).items():
-                context.add_asset_metadata(
-                    {"dagster/partition_row_count": rows}, asset_key=options.asset_key(report_type), partition_key=tag
-                )
-            yield dg.Output(
-                partitions,
-                output_name=options.asset_key(report_type).to_python_identifier(),
-                metadata=report_metadata(partitions, recast.client_slug),
-            )
+            if failed[report_type]:  # never shown materialized: load and record the landed ones alone
+                yield from _materialize_landed(context, partitions, warehouse, options.asset_key(report_type), recast.client_slug)
+            else:
+                yield _output(context, partitions, options.asset_key(report_type), skipped.get(report_type, {}), recast.client_slug)
     finally:
         for waiting in landed.values():  # an error escaped: nothing staged for this run may linger
             for partition in waiting:
@@ -195,3 +205,31 @@ def _run_jobs(context, jobs, client, recast: RecastResource, warehouse: RecastWa
     failures = [f for group in failed.values() for f in group]
     if failures:
         raise dg.Failure(description=failure_summary(failures), allow_retries=False)
+
+
+def _output(context, partitions, asset_key: dg.AssetKey, skipped: dict[str, str], client_slug: str) -> dg.Output:
+    """The asset's output for every partition of the run: the landed ones, and the skipped ones saying why."""
+    for tag, rows in partition_rows(partitions).items():
+        context.add_asset_metadata({"dagster/partition_row_count": rows}, asset_key=asset_key, partition_key=tag)
+    for tag, reason in skipped.items():
+        context.add_asset_metadata({SKIPPED: reason, "dagster/partition_row_count": 0}, asset_key=asset_key, partition_key=tag)
+    metadata = report_metadata(partitions, client_slug) if partitions else {SKIPPED: "; ".join(sorted(set(skipped.values())))}
+    return dg.Output(partitions, output_name=asset_key.to_python_identifier(), metadata=metadata)
+
+
+def _materialize_landed(context, partitions, warehouse: RecastWarehouse, asset_key: dg.AssetKey, client_slug: str) -> Iterator:
+    """Load the partitions of an asset that landed when another of the run failed, as the IO
+    manager loads an output, and record each as a materialization of its own partition: one dashboard's failed
+    report in a wave of 200 keeps the other 199 (an output would mark every partition of the run materialized)."""
+    from recast_pipeline.orchestration.io_manager import load_landed, table_row_counts
+
+    if not partitions:
+        return
+    db = warehouse.warehouse()
+    results = load_landed(db, partitions, context.log)
+    table_rows = table_row_counts(db, db.database_name, {load.qualified_name for r in results for load in r.downloads})
+    rows = partition_rows(partitions)
+    for landed, result in zip(partitions, results):
+        tag = str(landed.job.tag)
+        metadata = {**report_metadata([landed], client_slug), **warehouse_metadata([result], [landed], db.database_name, table_rows)}
+        yield dg.AssetMaterialization(asset_key, partition=tag, metadata={**metadata, "dagster/partition_row_count": rows[tag]})

@@ -86,9 +86,30 @@ def automation_sensor(
         target=dg.AssetSelection.assets(*report_assets),
         default_status=dg.DefaultSensorStatus.RUNNING,
         run_tags={"recast/trigger": "automation"},
-        # One run per partition key (one dashboard's month, or one dashboard), not one backfill over
-        # every dashboard: the checks of a run spanning dashboards fail a type skipped for one of them
-        # (no context variables). Costs a report latency per requested partition (the pool is shared).
-        emit_backfills=False,
+        # What is due in one evaluation becomes one backfill, which Dagster runs by the assets'
+        # BackfillPolicy.single_run(): one run per partition-key range, grouped along the dimension
+        # with fewer distinct keys (a month close: one run per month spanning the due dashboards that
+        # are contiguous in the recast_dashboards order; gaps split it, partitions not due are never
+        # added). A lone due partition stays a plain run. The run's checks pass over the partitions it
+        # skipped (a type Recast cannot compute on one dashboard's model), see checks.py.
+        emit_backfills=True,
         description="Runs report partitions whose model dependency changed: a month the model now covers, or a refresh",
     )
+
+
+def wave_run_requests(defs: dg.Definitions, instance: dg.DagsterInstance, requested: dg.EvaluateAutomationConditionsResult) -> list:
+    """The runs Dagster's backfill daemon launches for what one automation evaluation requested: per
+    partitions definition and backfill policy, one run per partition-key range (Dagster's own function).
+    For running a tick's wave in process (tests, ``benchmarks/wave.py``); production leaves it to the daemon."""
+    from dagster._core.definitions.automation_tick_evaluation_context import build_run_requests_with_backfill_policies
+    from dagster._core.definitions.events import AssetKeyPartitionKey
+    from dagster._core.definitions.partitions.context import partition_loading_context
+
+    graph = defs.resolve_asset_graph()
+    partitions = [
+        AssetKeyPartitionKey(key, partition)
+        for key in sorted(graph.materializable_asset_keys, key=str)
+        for partition in requested.get_requested_partitions(key) or ()
+    ]
+    with partition_loading_context(dynamic_partitions_store=instance):  # as the daemon: the dashboards are dynamic
+        return list(build_run_requests_with_backfill_policies(partitions, graph, instance))

@@ -32,6 +32,7 @@ DOWNLOADS_LOADED = "downloads_loaded"
 TABLES_HAVE_ROWS = "tables_have_rows"
 NO_LOST_COLUMNS = "no_lost_columns"
 DAILY_SPEND_MATCHES_TOTAL = "daily_spend_matches_total"
+SKIPPED_METADATA = "recast/skipped"  # on an observation of a partition the run skipped: why Recast cannot compute it
 
 
 def check_specs(report_type: ReportType, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -72,14 +73,41 @@ def build_report_checks(
         op = context.op_execution_context
         keys = op.partition_keys if (op.has_partition_key or op.has_partition_key_range) else None
         db = warehouse.warehouse()
+        skipped = _skipped_in_run(op.instance, op.run_id) if keys is not None else {}
         for asset_key in sorted({k.asset_key for k in context.selected_asset_check_keys}, key=str):
             wanted = {k.name for k in context.selected_asset_check_keys if k.asset_key == asset_key}
-            refs = _refs(db, report_types[asset_key], partitioning, dated, keys)
+            passed_over = skipped.get(asset_key, {})
+            checked = None if keys is None else [k for k in keys if k not in passed_over]
+            if passed_over and not checked:  # Recast cannot compute this type for any partition of the run
+                yield from _all_skipped(report_types[asset_key], asset_key, passed_over, wanted)
+                continue
+            refs = _refs(db, report_types[asset_key], partitioning, dated, checked)
             for result in evaluate(db, report_types[asset_key], asset_key, refs):
                 if result.check_name in wanted:
                     yield result
 
     return report_checks
+
+
+def _skipped_in_run(instance: dg.DagsterInstance, run_id: str) -> dict[dg.AssetKey, dict[str, str]]:
+    """Partitions the run's report step skipped (a type Recast cannot compute on a dashboard's model), per asset:
+    in a run spanning dashboards they are not "not loaded", and another dashboard's checks still pass."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION).records
+    skipped: dict[dg.AssetKey, dict[str, str]] = {}
+    for record in records:
+        observation = record.event_log_entry.asset_observation
+        if observation is not None and observation.partition and SKIPPED_METADATA in observation.metadata:
+            skipped.setdefault(observation.asset_key, {})[observation.partition] = str(observation.metadata[SKIPPED_METADATA].value)
+    return skipped
+
+
+def _all_skipped(report_type: ReportType, asset_key: dg.AssetKey, skipped: dict[str, str], wanted) -> Iterator[dg.AssetCheckResult]:
+    for spec in check_specs(report_type, asset_key):
+        if spec.name in wanted:
+            yield dg.AssetCheckResult(
+                asset_key=asset_key, check_name=spec.name, passed=True, metadata={"skipped": dg.MetadataValue.json(skipped)},
+                description="Recast cannot compute this report type for the run's partitions (skipped, see metadata)",
+            )
 
 
 def _refs(db: Warehouse, report_type: ReportType, partitioning, dated: bool, keys) -> list[PartitionRef]:

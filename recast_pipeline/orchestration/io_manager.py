@@ -43,6 +43,22 @@ def report_load(landed: LandedPartition) -> ReportLoad:
     )
 
 
+def load_landed(warehouse, partitions: Sequence[LandedPartition], log) -> list:
+    """Load each landed partition (one transaction each), then publish its Parquet; the load results."""
+    results = []
+    try:
+        for landed in partitions:
+            result = warehouse.load_partition(report_load(landed), landed.stage.tables)
+            for key, why in result.unread.items():  # never fails the load: the raw table keeps every row
+                log.warning(f"{landed.job.tag}: recast_marts could not read download {key!r}: {why}")
+            results.append(result)
+            landed.stage.publish()
+    finally:  # a failed load (busy file, schema conflict) leaves no staged copies behind
+        for landed in partitions:
+            landed.stage.discard()
+    return results
+
+
 def table_row_counts(warehouse, database: str, qualified_names) -> dict[str, int]:
     """Rows of each table now, all partitions, as ``database.schema.table``.
 
@@ -97,17 +113,7 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
 
     def handle_output(self, context: dg.OutputContext, obj: Sequence[LandedPartition]) -> None:
         warehouse = self._warehouse.warehouse()
-        results = []
-        try:
-            for landed in obj:
-                result = warehouse.load_partition(report_load(landed), landed.stage.tables)
-                for key, why in result.unread.items():  # never fails the load: the raw table keeps every row
-                    context.log.warning(f"{landed.job.tag}: recast_marts could not read download {key!r}: {why}")
-                results.append(result)
-                landed.stage.publish()
-        finally:  # a failed load (busy file, schema conflict) leaves no staged copies behind
-            for landed in obj:
-                landed.stage.discard()
+        results = load_landed(warehouse, obj, context.log)
         database = warehouse.database_name
         table_rows = table_row_counts(warehouse, database, {load.qualified_name for r in results for load in r.downloads})
         context.add_output_metadata({**warehouse_metadata(results, obj, database, table_rows), **refit_metadata(warehouse, results)})

@@ -50,7 +50,7 @@ def report_metadata(partitions: Sequence, client_slug: str) -> dict[str, Any]:
 
 
 def failure_summary(failures: Sequence) -> str:
-    lines = [f"{len(failures)} Recast report(s) failed; nothing of their assets was loaded:"]
+    lines = [f"{len(failures)} Recast report(s) failed; the other partitions of their assets were loaded:"]
     for failure in failures:
         report = f"report {failure.report_id}" if failure.report_id else "no report"
         lines.append(

@@ -13,7 +13,8 @@ and skip with a message naming the missing variables when no credentials are set
 from __future__ import annotations
 
 import json
-from typing import Sequence, cast
+from datetime import date
+from typing import Sequence
 
 import dagster as dg
 
@@ -160,7 +161,7 @@ def build_sensors(
         skip = not_configured(recast)
         if skip is not None:
             return skip
-        recorded: dict[str, str] = json.loads(cast(str, context.cursor)) if (context.cursor or "").startswith("{") else {}
+        recorded, known = _month_cursor(context.cursor)
         closed = partitioning.closed_months()
         events, notes = [], []
         loaded = LoadedCheck(context, warehouse, options)
@@ -168,16 +169,24 @@ def build_sensors(
             resolver = recast.resolver(client)
             current = resolver.selected()
             for dashboard in sorted(current):
-                deployment = resolver.deployment_for(dashboard)
-                ready = ready_months(closed, deployment.end_date)
+                model = _known_model(known.get(dashboard), current[dashboard], closed)
+                if model is None:  # first look, another deployment or model version, or a month still waits
+                    deployment = resolver.deployment_for(dashboard)
+                    model = {"id": deployment.id, "version": _list_version(current[dashboard]),
+                             "end": deployment.end_date.isoformat() if deployment.end_date else None}
+                known[dashboard] = model
+                end_date = date.fromisoformat(model["end"]) if model["end"] else None
+                ready = ready_months(closed, end_date)
                 waiting = _waiting_month(closed, ready)
-                why = f"the model's data ends {deployment.end_date} (deployment {deployment.id})"
+                why = f"the model's data ends {end_date} (deployment {model['id']})"
                 if not ready:
                     notes.append(f"{dashboard}: no month is covered yet; {why}")
                     continue
                 last = recorded.get(dashboard)
                 months = [ready[-1]] if last is None else [m for m in ready if m > last]
-                version = data_version(deployment)
+                if months:  # a month newly covered: the events carry the deployment's detail
+                    deployment = resolver.deployment_for(dashboard)
+                    version = data_version(deployment)
                 for month in months:  # a refresh may have recorded it already under this model version
                     if recorded_version(context.instance, prefix, dashboard, month) != version:
                         covered = f"month closed and covered: {why}"
@@ -188,8 +197,9 @@ def build_sensors(
                 if months:
                     recorded[dashboard] = months[-1]
                 notes.append(f"{dashboard}: {recorded[dashboard]} recorded" + (f"; {waiting} waits: {why}" if waiting else ""))
+        cursor = json.dumps({"recorded": recorded, "models": {d: m for d, m in known.items() if d in current}}, sort_keys=True)
         return dg.SensorResult(
-            skip_reason="; ".join(notes) or "No dashboards", asset_events=events, cursor=json.dumps(recorded, sort_keys=True),
+            skip_reason="; ".join(notes) or "No dashboards", asset_events=events, cursor=cursor,
             dynamic_partitions_requests=new_dashboards(context, partitioning, current),
         )
 
@@ -200,3 +210,33 @@ def _waiting_month(closed: Sequence[str], ready: Sequence[str]) -> str | None:
     """The first closed month the model does not cover yet (None: every closed month is covered)."""
     later = [m for m in closed if not ready or m > ready[-1]]
     return later[0] if later else None
+
+
+def _month_cursor(cursor: str | None) -> tuple[dict[str, str], dict[str, dict]]:
+    """(last month recorded per dashboard, what the last tick read of each dashboard's model); a cursor of
+    earlier versions held the months alone."""
+    data = json.loads(cursor) if cursor and cursor.startswith("{") else {}
+    if isinstance(data.get("recorded"), dict):
+        return dict(data["recorded"]), dict(data.get("models") or {})
+    return data, {}
+
+
+def _list_version(row) -> str | None:
+    """The model version a deployment list row shows (None: the row shows neither model_date nor updated_at)."""
+    if row.model_date is None and row.updated_at is None:
+        return None
+    return data_version(row)
+
+
+def _known_model(model: dict | None, row, closed: Sequence[str]) -> dict | None:
+    """What the last tick read of a dashboard's model, when it still holds, so a tick costs no detail
+    request per dashboard: the same deployment and the same version in the list row; or, when list rows
+    show no version (``id`` and ``name`` only), the same deployment whose data already covers every
+    closed month (no month can newly become covered for it; a refresh is the refresh sensor's to record)."""
+    if model is None or model.get("id") != row.id:
+        return None
+    version = _list_version(row)
+    if version is not None:
+        return model if model.get("version") == version else None
+    covered = model.get("end") and closed and not _waiting_month(closed, ready_months(closed, date.fromisoformat(model["end"])))
+    return model if covered else None
