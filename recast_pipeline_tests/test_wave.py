@@ -138,3 +138,14 @@ def test_one_dashboards_failed_report_keeps_the_others_partitions_and_names_it(s
         loaded = con.execute("SELECT DISTINCT dashboard, partition_key FROM recast_meta.reports "
                              "WHERE report_type = 'compute_context_variable_summary'").fetchall()
     assert loaded == [("revenue", MONTH)]
+
+
+def test_a_single_partition_of_a_type_recast_skips_is_recorded_with_nothing_loaded_and_its_checks_run(simulator_factory, tmp_path):
+    defs = definitions_for(simulator_factory(), tmp_path)
+    result = run_job(defs, MONTHLY_JOB, partition_key=f"signups|{MONTH}", asset_selection=[CONTEXT, SPEND])
+    assert result.success
+    [context] = [e for e in result.get_asset_materialization_events() if e.asset_key == CONTEXT]
+    assert "no context variables" in context.materialization.metadata["recast/skipped"].value
+    checks = _checks(result)
+    assert checks and all(checks.values()), checks  # the checks step runs: no output of the run was skipped
+    assert (SPEND.path[-1], "downloads_loaded") in checks
