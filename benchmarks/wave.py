@@ -32,10 +32,14 @@ MONTHLY_TYPES = 18  # the issue's count of date-based report types
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[2, 50, 200], help="dashboard counts (default 2 50 200)")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[2, 50, 200], help="dashboard counts (default 2 50 200)"
+    )
     parser.add_argument("--latency", type=float, default=30.0, help="report latency L in seconds (default 30)")
     parser.add_argument("--capacity", type=int, default=200, help="reports Recast computes at once, C (default 200)")
-    parser.add_argument("--ceiling", type=int, default=512, help="RECAST_MAX_IN_FLIGHT, the client's ceiling (default 512)")
+    parser.add_argument(
+        "--ceiling", type=int, default=512, help="RECAST_MAX_IN_FLIGHT, the client's ceiling (default 512)"
+    )
     parser.add_argument("--old", action="store_true", help="also run the smallest N one run per partition key")
     return parser.parse_args()
 
@@ -62,12 +66,22 @@ def measure(n: int, args: argparse.Namespace, work: Path, per_key: bool = False)
     home = work / f"home-{name}"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    config = SimulatorConfig(latency=args.latency, jitter=args.latency / 20, capacity=args.capacity,
-                             queue_limit=2 * args.capacity, log_level="error", readings={"dashboards": n})
+    config = SimulatorConfig(
+        latency=args.latency,
+        jitter=args.latency / 20,
+        capacity=args.capacity,
+        queue_limit=2 * args.capacity,
+        log_level="error",
+        readings={"dashboards": n},
+    )
     with serve_in_thread(config) as sim, dg.DagsterInstance.from_config(str(home)) as instance:
         every_model_covers_the_closed_month(sim)
-        recast = RecastResource(base_url=sim.base_url, client_slug=sim.client_slug, token=sim.token, max_in_flight=args.ceiling)
-        defs = build_definitions(Partitioning(months_back(3)), recast, RecastWarehouse(data_dir=str(work / f"data-{name}")))
+        recast = RecastResource(
+            base_url=sim.base_url, client_slug=sim.client_slug, token=sim.token, max_in_flight=args.ceiling
+        )
+        defs = build_definitions(
+            Partitioning(months_back(3)), recast, RecastWarehouse(data_dir=str(work / f"data-{name}"))
+        )
         ticks = Ticks(defs, instance, sim)
         evaluation = dg.evaluate_automation_conditions(defs, instance)  # the baseline the automation sensor keeps
         tick_seconds = ticks.tick("recast_month_ready_sensor")[0]
@@ -75,30 +89,51 @@ def measure(n: int, args: argparse.Namespace, work: Path, per_key: bool = False)
         runs = wave_run_requests(defs, instance, evaluation)
         job = defs.resolve_job_def(MONTHLY_JOB)
         if per_key:  # before the wave: automation requested one run per partition key
-            keys = sorted({p for key in defs.resolve_asset_graph().materializable_asset_keys
-                           for p in evaluation.get_requested_partitions(key) or ()})
+            keys = sorted(
+                {
+                    p
+                    for key in defs.resolve_asset_graph().materializable_asset_keys
+                    for p in evaluation.get_requested_partitions(key) or ()
+                }
+            )
             launches = [dict(partition_key=key, asset_selection=list(runs[0].asset_selection)) for key in keys]
         else:
             launches = [dict(tags=dict(run.tags), asset_selection=list(run.asset_selection)) for run in runs]
         sim.reset_stats()
         begun = time.monotonic()
-        failed = sum(1 for launch in launches
-                     if not job.execute_in_process(instance=instance, raise_on_error=False, **launch).success)
+        failed = sum(
+            1
+            for launch in launches
+            if not job.execute_in_process(instance=instance, raise_on_error=False, **launch).success
+        )
         wall = time.monotonic() - begun
         stats = sim.stats()
     target = 1.3 * args.latency * math.ceil(n * MONTHLY_TYPES / args.capacity)
     created = stats["creates"]
-    return {"n": n, "per_key": per_key, "runs": len(launches), "failed": failed, "wall": wall, "target": target,
-            "created": created, "created_target": 1.3 * args.latency * math.ceil(created / args.capacity),
-            "429": stats["statuses"].get("429", 0), "peak": stats["in_flight_peak"], "tick": tick_seconds}
+    return {
+        "n": n,
+        "per_key": per_key,
+        "runs": len(launches),
+        "failed": failed,
+        "wall": wall,
+        "target": target,
+        "created": created,
+        "created_target": 1.3 * args.latency * math.ceil(created / args.capacity),
+        "429": stats["statuses"].get("429", 0),
+        "peak": stats["in_flight_peak"],
+        "tick": tick_seconds,
+    }
 
 
 def row(r: dict) -> tuple[str, str]:
     label = f"N = {r['n']}" + (", one run per partition key (before)" if r["per_key"] else ", one wave")
     ideal, created_ideal = r["target"] / 1.3, r["created_target"] / 1.3
-    return (label, f"{r['wall']:.1f} s = {r['wall'] / ideal:.2f} x L x ceil(N x 18 / C) ({ideal:.0f} s; target <= 1.3); "
-                   f"{r['wall'] / created_ideal:.2f} x for the {r['created']} reports created; runs {r['runs']}, "
-                   f"failed {r['failed']}; computing peak {r['peak']}, 429s {r['429']}; month sensor tick {r['tick']:.2f} s")
+    return (
+        label,
+        f"{r['wall']:.1f} s = {r['wall'] / ideal:.2f} x L x ceil(N x 18 / C) ({ideal:.0f} s; target <= 1.3); "
+        f"{r['wall'] / created_ideal:.2f} x for the {r['created']} reports created; runs {r['runs']}, "
+        f"failed {r['failed']}; computing peak {r['peak']}, 429s {r['429']}; month sensor tick {r['tick']:.2f} s",
+    )
 
 
 def main() -> int:
@@ -108,9 +143,12 @@ def main() -> int:
 
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     args = parse_args()
-    print(f"Month close wave: N = {', '.join(map(str, args.sizes))} dashboards x {MONTHLY_TYPES} monthly types, "
-          f"L = {args.latency:g} s, C = {args.capacity} (unknown to the client; ceiling {args.ceiling}); "
-          f"machine: {_common.machine()}", flush=True)
+    print(
+        f"Month close wave: N = {', '.join(map(str, args.sizes))} dashboards x {MONTHLY_TYPES} monthly types, "
+        f"L = {args.latency:g} s, C = {args.capacity} (unknown to the client; ceiling {args.ceiling}); "
+        f"machine: {_common.machine()}",
+        flush=True,
+    )
     results = []
     with tempfile.TemporaryDirectory(prefix="recast-wave-") as scratch:
         if args.old:

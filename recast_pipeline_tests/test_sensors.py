@@ -127,7 +127,7 @@ def test_with_deployments_shown_by_id_and_name_the_sensors_name_dashboards_by_id
 def test_a_quiet_month_tick_reads_no_deployment_detail_it_already_read(simulator_factory, tmp_path, instance, fields):
     """The cursor keeps what a tick read of each model: with versions in the list rows, a quiet tick reads no
     detail; with ids and names only, it reads the details of the models a closed month still waits for."""
-    sim = simulator_factory(readings={"dashboards": 4, "deployment_fields": fields})  # client-004's model trails a month
+    sim = simulator_factory(readings={"dashboards": 4, "deployment_fields": fields})  # client-004's model trails
     defs = definitions_for(sim, tmp_path)
     first = _tick(defs, MONTH_READY, instance)
     for event in first.asset_events:

@@ -71,8 +71,11 @@ def test_dashboards_not_due_split_the_wave_and_are_never_run(simulator_factory, 
     automation.tick("recast_model_refresh_sensor")
     automation.requested()
     runs = wave_run_requests(defs, instance, automation.evaluation)
-    monthly = sorted((r.tags[PARTITION_RANGE_START_TAG], r.tags[PARTITION_RANGE_END_TAG]) for r in runs if PARTITION_RANGE_START_TAG in r.tags
-                     and "|" in r.tags[PARTITION_RANGE_START_TAG])
+    monthly = sorted(
+        (r.tags[PARTITION_RANGE_START_TAG], r.tags[PARTITION_RANGE_END_TAG])
+        for r in runs
+        if PARTITION_RANGE_START_TAG in r.tags and "|" in r.tags[PARTITION_RANGE_START_TAG]
+    )
     assert [start.split("|")[0] for start, end in monthly] == refreshed and all(s == e for s, e in monthly)
 
 
@@ -97,32 +100,46 @@ def test_every_dashboards_report_of_the_wave_is_created_before_any_finishes(simu
     assert result.success
     assert seen == [sorted((d, key.path[-1]) for d in (5716, 5717) for key in types)]  # both dashboards, held together
     assert sim.stats()["creates"] == 4
-    steps = [e for e in result.all_events if e.event_type_value == "STEP_START" and e.step_key == "recast_monthly_reports"]
+    steps = [
+        e for e in result.all_events if e.event_type_value == "STEP_START" and e.step_key == "recast_monthly_reports"
+    ]
     assert len(steps) == 1
 
 
 def _checks(result) -> dict:
     """(asset, check) -> passed, for the checks that can block (severity ERROR)."""
-    return {(e.asset_key.path[-1], e.check_name): e.passed for e in (
-        ev.event_specific_data for ev in result.all_events if ev.event_type_value == "ASSET_CHECK_EVALUATION")
-        if e.severity == dg.AssetCheckSeverity.ERROR}
+    return {
+        (e.asset_key.path[-1], e.check_name): e.passed
+        for e in (ev.event_specific_data for ev in result.all_events if ev.event_type_value == "ASSET_CHECK_EVALUATION")
+        if e.severity == dg.AssetCheckSeverity.ERROR
+    }
 
 
 def test_a_type_skipped_for_one_dashboard_passes_over_it_and_the_others_checks_pass(simulator_factory, tmp_path):
-    defs = definitions_for(simulator_factory(), tmp_path)  # signups has no context variables: Recast cannot compute CONTEXT
+    defs = definitions_for(
+        simulator_factory(), tmp_path
+    )  # signups has no context variables: Recast cannot compute CONTEXT
     result = run_job(defs, MONTHLY_JOB, tags=WAVE, asset_selection=[CONTEXT, SPEND])
     assert result.success
-    materialized = {(e.asset_key, e.partition): e.materialization.metadata for e in result.get_asset_materialization_events()}
-    assert "no context variables" in materialized[(CONTEXT, f"signups|{MONTH}")]["recast/skipped"].value  # nothing loaded, says why
+    materialized = {
+        (e.asset_key, e.partition): e.materialization.metadata for e in result.get_asset_materialization_events()
+    }
+    assert (
+        "no context variables" in materialized[(CONTEXT, f"signups|{MONTH}")]["recast/skipped"].value
+    )  # nothing loaded, says why
     assert "recast/skipped" not in materialized[(CONTEXT, f"revenue|{MONTH}")]
     checks = _checks(result)
     assert checks and all(checks.values()), checks
     assert {check for asset, check in checks if asset == CONTEXT.path[-1]} == {"downloads_loaded"}
-    skipped = [e.event_specific_data.asset_observation for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"]
+    skipped = [
+        e.event_specific_data.asset_observation for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"
+    ]
     assert [(o.asset_key, o.partition) for o in skipped] == [(CONTEXT, f"signups|{MONTH}")]
 
 
-def test_one_dashboards_failed_report_keeps_the_others_partitions_and_names_it(simulator_factory, tmp_path, monkeypatch):
+def test_one_dashboards_failed_report_keeps_the_others_partitions_and_names_it(
+    simulator_factory, tmp_path, monkeypatch
+):
     monkeypatch.setattr("recast_pipeline.pipeline.fetch.not_applicable", lambda report_type, deployment: None)
     monkeypatch.setattr("recast_pipeline.pipeline.fetch.validate_form", lambda form, deployment: None)
     defs = definitions_for(simulator_factory(), tmp_path)  # Recast now computes (and fails) signups' context report
@@ -135,6 +152,21 @@ def test_one_dashboards_failed_report_keeps_the_others_partitions_and_names_it(s
     assert {p for k, p in materialized if k == CONTEXT} == {f"revenue|{MONTH}"}
     assert {p for k, p in materialized if k == SPEND} == {f"revenue|{MONTH}", f"signups|{MONTH}"}
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
-        loaded = con.execute("SELECT DISTINCT dashboard, partition_key FROM recast_meta.reports "
-                             "WHERE report_type = 'compute_context_variable_summary'").fetchall()
+        loaded = con.execute(
+            "SELECT DISTINCT dashboard, partition_key FROM recast_meta.reports "
+            "WHERE report_type = 'compute_context_variable_summary'"
+        ).fetchall()
     assert loaded == [("revenue", MONTH)]
+
+
+def test_a_single_partition_of_a_type_recast_skips_is_recorded_with_nothing_loaded_and_its_checks_run(
+    simulator_factory, tmp_path
+):
+    defs = definitions_for(simulator_factory(), tmp_path)
+    result = run_job(defs, MONTHLY_JOB, partition_key=f"signups|{MONTH}", asset_selection=[CONTEXT, SPEND])
+    assert result.success
+    [context] = [e for e in result.get_asset_materialization_events() if e.asset_key == CONTEXT]
+    assert "no context variables" in context.materialization.metadata["recast/skipped"].value
+    checks = _checks(result)
+    assert checks and all(checks.values()), checks  # the checks step runs: no output of the run was skipped
+    assert (SPEND.path[-1], "downloads_loaded") in checks

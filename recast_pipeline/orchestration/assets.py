@@ -154,7 +154,13 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated, skipped
 
 
 def _run_jobs(
-    context, jobs, client, recast: RecastResource, warehouse: RecastWarehouse, options: AssetOptions, skipped: dict[str, dict[str, str]]
+    context,
+    jobs,
+    client,
+    recast: RecastResource,
+    warehouse: RecastWarehouse,
+    options: AssetOptions,
+    skipped: dict[str, dict[str, str]],
 ) -> Iterator:
     """Yield each asset's output as soon as all its partitions are landed (its checks run next, on the warehouse).
 
@@ -194,10 +200,11 @@ def _run_jobs(
             if len(landed[report_type]) + len(failed[report_type]) < expected[report_type]:
                 continue
             partitions = sorted(landed.pop(report_type), key=lambda p: str(p.job.tag))
+            asset_key = options.asset_key(report_type)
             if failed[report_type]:  # never shown materialized: load and record the landed ones alone
-                yield from _materialize_landed(context, partitions, warehouse, options.asset_key(report_type), recast.client_slug)
+                yield from _materialize_landed(context, partitions, warehouse, asset_key, recast.client_slug)
             else:
-                yield _output(context, partitions, options.asset_key(report_type), skipped.get(report_type, {}), recast.client_slug)
+                yield _output(context, partitions, asset_key, skipped.get(report_type, {}), recast.client_slug)
     finally:
         for waiting in landed.values():  # an error escaped: nothing staged for this run may linger
             for partition in waiting:
@@ -212,12 +219,18 @@ def _output(context, partitions, asset_key: dg.AssetKey, skipped: dict[str, str]
     for tag, rows in partition_rows(partitions).items():
         context.add_asset_metadata({"dagster/partition_row_count": rows}, asset_key=asset_key, partition_key=tag)
     for tag, reason in skipped.items():
-        context.add_asset_metadata({SKIPPED: reason, "dagster/partition_row_count": 0}, asset_key=asset_key, partition_key=tag)
-    metadata = report_metadata(partitions, client_slug) if partitions else {SKIPPED: "; ".join(sorted(set(skipped.values())))}
+        metadata = {SKIPPED: reason, "dagster/partition_row_count": 0}
+        context.add_asset_metadata(metadata, asset_key=asset_key, partition_key=tag)
+    if partitions:
+        metadata = report_metadata(partitions, client_slug)
+    else:
+        metadata = {SKIPPED: "; ".join(sorted(set(skipped.values())))}
     return dg.Output(partitions, output_name=asset_key.to_python_identifier(), metadata=metadata)
 
 
-def _materialize_landed(context, partitions, warehouse: RecastWarehouse, asset_key: dg.AssetKey, client_slug: str) -> Iterator:
+def _materialize_landed(
+    context, partitions, warehouse: RecastWarehouse, asset_key: dg.AssetKey, client_slug: str
+) -> Iterator:
     """Load the partitions of an asset that landed when another of the run failed, as the IO
     manager loads an output, and record each as a materialization of its own partition: one dashboard's failed
     report in a wave of 200 keeps the other 199 (an output would mark every partition of the run materialized)."""
@@ -231,5 +244,9 @@ def _materialize_landed(context, partitions, warehouse: RecastWarehouse, asset_k
     rows = partition_rows(partitions)
     for landed, result in zip(partitions, results):
         tag = str(landed.job.tag)
-        metadata = {**report_metadata([landed], client_slug), **warehouse_metadata([result], [landed], db.database_name, table_rows)}
-        yield dg.AssetMaterialization(asset_key, partition=tag, metadata={**metadata, "dagster/partition_row_count": rows[tag]})
+        metadata = {
+            **report_metadata([landed], client_slug),
+            **warehouse_metadata([result], [landed], db.database_name, table_rows),
+            "dagster/partition_row_count": rows[tag],
+        }
+        yield dg.AssetMaterialization(asset_key, partition=tag, metadata=metadata)

@@ -97,7 +97,9 @@ def automation_sensor(
     )
 
 
-def wave_run_requests(defs: dg.Definitions, instance: dg.DagsterInstance, requested: dg.EvaluateAutomationConditionsResult) -> list:
+def wave_run_requests(
+    defs: dg.Definitions, instance: dg.DagsterInstance, requested: dg.EvaluateAutomationConditionsResult
+) -> list:
     """The runs Dagster's backfill daemon launches for what one automation evaluation requested: per
     partitions definition and backfill policy, one run per partition-key range (Dagster's own function).
     For running a tick's wave in process (tests, ``benchmarks/wave.py``); production leaves it to the daemon."""

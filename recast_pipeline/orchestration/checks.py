@@ -97,15 +97,21 @@ def _skipped_in_run(instance: dg.DagsterInstance, run_id: str) -> dict[dg.AssetK
     for record in records:
         observation = record.event_log_entry.asset_observation
         if observation is not None and observation.partition and SKIPPED_METADATA in observation.metadata:
-            skipped.setdefault(observation.asset_key, {})[observation.partition] = str(observation.metadata[SKIPPED_METADATA].value)
+            reason = str(observation.metadata[SKIPPED_METADATA].value)
+            skipped.setdefault(observation.asset_key, {})[observation.partition] = reason
     return skipped
 
 
-def _all_skipped(report_type: ReportType, asset_key: dg.AssetKey, skipped: dict[str, str], wanted) -> Iterator[dg.AssetCheckResult]:
+def _all_skipped(
+    report_type: ReportType, asset_key: dg.AssetKey, skipped: dict[str, str], wanted
+) -> Iterator[dg.AssetCheckResult]:
     for spec in check_specs(report_type, asset_key):
         if spec.name in wanted:
             yield dg.AssetCheckResult(
-                asset_key=asset_key, check_name=spec.name, passed=True, metadata={"skipped": dg.MetadataValue.json(skipped)},
+                asset_key=asset_key,
+                check_name=spec.name,
+                passed=True,
+                metadata={"skipped": dg.MetadataValue.json(skipped)},
                 description="Recast cannot compute this report type for the run's partitions (skipped, see metadata)",
             )
 

@@ -197,7 +197,8 @@ def build_sensors(
                 if months:
                     recorded[dashboard] = months[-1]
                 notes.append(f"{dashboard}: {recorded[dashboard]} recorded" + (f"; {waiting} waits: {why}" if waiting else ""))
-        cursor = json.dumps({"recorded": recorded, "models": {d: m for d, m in known.items() if d in current}}, sort_keys=True)
+        models = {d: m for d, m in known.items() if d in current}
+        cursor = json.dumps({"recorded": recorded, "models": models}, sort_keys=True)
         return dg.SensorResult(
             skip_reason="; ".join(notes) or "No dashboards", asset_events=events, cursor=cursor,
             dynamic_partitions_requests=new_dashboards(context, partitioning, current),
@@ -238,5 +239,6 @@ def _known_model(model: dict | None, row, closed: Sequence[str]) -> dict | None:
     version = _list_version(row)
     if version is not None:
         return model if model.get("version") == version else None
-    covered = model.get("end") and closed and not _waiting_month(closed, ready_months(closed, date.fromisoformat(model["end"])))
-    return model if covered else None
+    if not (model.get("end") and closed):
+        return None
+    return model if _waiting_month(closed, ready_months(closed, date.fromisoformat(model["end"]))) is None else None
