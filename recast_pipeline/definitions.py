@@ -27,7 +27,6 @@ from pathlib import Path
 import dagster as dg
 
 import recast_pipeline.defs
-
 from recast_pipeline.orchestration.notices import quiet_dagster_notices
 
 
@@ -37,7 +36,9 @@ def load_definitions() -> tuple[dg.ComponentTree, dg.Definitions]:
     The demo calls this inside its simulator's environment instead of importing ``defs``, whose
     values were fixed by whichever environment first imported this module."""
     with quiet_dagster_notices():
-        tree = dg.ComponentTree.from_module(defs_module=recast_pipeline.defs, project_root=Path(__file__).resolve().parent.parent)
+        tree = dg.ComponentTree.from_module(
+            defs_module=recast_pipeline.defs, project_root=Path(__file__).resolve().parent.parent
+        )
         # The project's executor: every run in its own process (the component sets none, so a project
         # that adopts it keeps its own; our jobs carry this one too).
         project = dg.Definitions(component_tree=tree, executor=dg.in_process_executor)

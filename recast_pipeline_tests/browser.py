@@ -16,8 +16,16 @@ from pathlib import Path
 import httpx
 from websockets.sync.client import connect
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-         "--disable-dev-shm-usage", "--remote-debugging-port=0", "--window-size=1400,1000"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--remote-debugging-port=0",
+    "--window-size=1400,1000",
+]
 
 
 def chromium_path() -> str | None:
@@ -31,8 +39,12 @@ class Chromium:
         path = chromium_path()
         assert path, "chromium is not installed"
         profile.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen([path, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            [path, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         port_file = profile / "DevToolsActivePort"
         while not (port_file.exists() and port_file.read_text().strip()):
@@ -42,7 +54,9 @@ class Chromium:
         port = int(port_file.read_text().split()[0])
         pages = []
         while not pages:
-            pages = [t for t in httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json() if t["type"] == "page"]
+            pages = [
+                t for t in httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json() if t["type"] == "page"
+            ]
             assert pages or time.monotonic() < deadline, "chromium opened no page"
         self.ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=timeout).__enter__()
         self._id = 0

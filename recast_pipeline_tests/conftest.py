@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from e2e_helpers import DemoProject, run_demo, shared_demo
 from fakes import FAST, simulator_pool
+
 from recast_pipeline.recast.client import RecastClient
 
 TEST_TOKEN = "gr_test_secret_token_123"

@@ -147,16 +147,29 @@ mutation ($params: ExecutionParams!) { launchRun(executionParams: $params) { __t
 """
 
 
-def launch_partition(dev: DagsterDev, job: str, asset: list[str], partition: str,
-                     location: str = "recast_pipeline", repository: str = "__repository__") -> str:
+def launch_partition(
+    dev: DagsterDev,
+    job: str,
+    asset: list[str],
+    partition: str,
+    location: str = "recast_pipeline",
+    repository: str = "__repository__",
+) -> str:
     """Launch ``job`` for one asset's partition through GraphQL, as the UI does; returns the run id."""
     tags = [{"key": "dagster/partition", "value": partition}]
     if "|" in partition:
         dashboard, month = partition.split("|")
-        tags += [{"key": "dagster/partition/dashboard", "value": dashboard}, {"key": "dagster/partition/month", "value": month}]
+        tags += [
+            {"key": "dagster/partition/dashboard", "value": dashboard},
+            {"key": "dagster/partition/month", "value": month},
+        ]
     params = {
-        "selector": {"repositoryLocationName": location, "repositoryName": repository, "jobName": job,
-                     "assetSelection": [{"path": asset}]},
+        "selector": {
+            "repositoryLocationName": location,
+            "repositoryName": repository,
+            "jobName": job,
+            "assetSelection": [{"path": asset}],
+        },
         "executionMetadata": {"tags": tags},
     }
     launched = dev.graphql(LAUNCH, params=params)["launchRun"]
@@ -215,7 +228,13 @@ def run_demo(folder: Path, timeout: float = DEMO_TIMEOUT) -> DemoProject:
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("dagster.yaml", "workspace.yaml"):
         shutil.copy(REPO / name, folder / name)
-    done = subprocess.run([sys.executable, "-m", *DEMO_COMMAND], cwd=folder, env=clean_env(),
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-m", *DEMO_COMMAND],
+        cwd=folder,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return DemoProject(folder, done.stdout, done.stderr)

@@ -32,8 +32,12 @@ class FakeClock:
 def spend_form(i: int, deployment_id: int = 5716) -> dict:
     """The i-th of many distinct, valid spend-summary forms (4-week windows a week apart)."""
     start = date(2023, 1, 2) + timedelta(days=7 * i)
-    return {"deployment_id": deployment_id, "report_type": "compute_spend_summary",
-            "start_date": str(start), "end_date": str(start + timedelta(days=27))}
+    return {
+        "deployment_id": deployment_id,
+        "report_type": "compute_spend_summary",
+        "start_date": str(start),
+        "end_date": str(start + timedelta(days=27)),
+    }
 
 
 @contextmanager

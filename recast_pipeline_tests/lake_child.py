@@ -19,8 +19,8 @@ def main() -> int:
     plan = json.loads(sys.argv[1])
     import dagster as dg
 
-    from recast_pipeline.definitions import defs
     from recast_pipeline.cli.local_env import sync_dashboards
+    from recast_pipeline.definitions import defs
     from recast_pipeline.orchestration.partitions import (
         DASHBOARDS_PARTITIONS_NAME,
         PARTITION_RANGE_END_TAG,
@@ -40,7 +40,9 @@ def main() -> int:
         asset_selection=[dg.AssetKey(["recast", name]) for name in plan["assets"]],
     )
     failures = [
-        event.event_specific_data.error.to_string() for event in result.all_events if event.event_type_value == "STEP_FAILURE"
+        event.event_specific_data.error.to_string()
+        for event in result.all_events
+        if event.event_type_value == "STEP_FAILURE"
     ]
     print(json.dumps({"result": {"success": result.success, "failures": failures}}), flush=True)
     return 0 if result.success else 1

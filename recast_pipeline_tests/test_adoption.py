@@ -55,8 +55,23 @@ def wheel(tmp_path_factory) -> Path:
     shutil.copytree(REPO / "recast_pipeline", source / "recast_pipeline", ignore=shutil.ignore_patterns("__pycache__"))
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(dist), str(source)],
-        check=True, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(dist),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     [built] = dist.glob("recast_pipeline-*.whl")
     return built
@@ -71,10 +86,25 @@ def team(tmp_path_factory, wheel) -> Path:
     [site] = (venv / "lib").glob("python*/site-packages")
     (site / "installed_libraries.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # Dagster, DuckDB ...
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--no-deps", "--no-index", "-q", str(wheel)],
-        check=True, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
-    (project / "pyproject.toml").write_text(textwrap.dedent("""
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent("""
         [project]
         name = "team"
         version = "0.1.0"
@@ -85,7 +115,8 @@ def team(tmp_path_factory, wheel) -> Path:
         [tool.dg.project]
         root_module = "team"
         code_location_target_module = "team.definitions"
-    """))
+    """)
+    )
     package = project / "src" / "team"
     (package / "defs").mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -97,12 +128,24 @@ def team(tmp_path_factory, wheel) -> Path:
 def dg(team: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     venv = team / ".venv"
     environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("RECAST_", "DAGSTER_HOME")) and key != "API_PAT"
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("RECAST_", "DAGSTER_HOME")) and key != "API_PAT"
     }
-    environment.update(VIRTUAL_ENV=str(venv), PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-                       PYTHONPATH=str(team / "src"), **env)
-    return subprocess.run([str(venv / "bin" / "python"), "-c", DG, *args], cwd=team, env=environment,
-                          capture_output=True, text=True, timeout=300)
+    environment.update(
+        VIRTUAL_ENV=str(venv),
+        PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        PYTHONPATH=str(team / "src"),
+        **env,
+    )
+    return subprocess.run(
+        [str(venv / "bin" / "python"), "-c", DG, *args],
+        cwd=team,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_fresh_dg_project_with_its_own_executor_and_warehouse_adopts_the_component(team):
@@ -110,8 +153,17 @@ def test_a_fresh_dg_project_with_its_own_executor_and_warehouse_adopts_the_compo
     assert probe.returncode == 0, probe.stderr
     assert "recast_pipeline.components.RecastComponent" in probe.stdout
 
-    scaffolded = dg(team, "scaffold", "defs", "recast_pipeline.components.RecastComponent", "recast",
-                    "--client-slug", "acme", "--token-env", "ACME_RECAST_PAT")
+    scaffolded = dg(
+        team,
+        "scaffold",
+        "defs",
+        "recast_pipeline.components.RecastComponent",
+        "recast",
+        "--client-slug",
+        "acme",
+        "--token-env",
+        "ACME_RECAST_PAT",
+    )
     assert scaffolded.returncode == 0, scaffolded.stderr
     yaml_text = (team / "src" / "team" / "defs" / "recast" / "defs.yaml").read_text()
     assert "client_slug: acme" in yaml_text and "token_env: ACME_RECAST_PAT" in yaml_text
@@ -135,12 +187,19 @@ def test_a_fresh_dg_project_with_its_own_executor_and_warehouse_adopts_the_compo
 
 
 def test_the_adopted_component_keeps_its_data_under_the_team_project(team):
-    probe = ("from team.definitions import defs; d = defs(); "
-             "print(d.resources['recast_warehouse'].data_dir); print(d.executor.name if d.executor else None)")
+    probe = (
+        "from team.definitions import defs; d = defs(); "
+        "print(d.resources['recast_warehouse'].data_dir); print(d.executor.name if d.executor else None)"
+    )
     venv = team / ".venv"
-    out = subprocess.run([str(venv / "bin" / "python"), "-c", probe], cwd=team / "src",
-                         env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(team / "src"), "HOME": str(team)},
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", probe],
+        cwd=team / "src",
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(team / "src"), "HOME": str(team)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     data_dir, executor = out.stdout.split()
     assert Path(data_dir) == team / "data"  # the project's, though the process started in src/

@@ -60,5 +60,7 @@ def test_every_report_spec_has_owners_tags_code_references_and_checks():
         if key.startswith("recast/") and spec["kinds"] == ["duckdb", "parquet", "recast"]:
             assert spec["deps"] in (["recast/model_coverage"], ["recast/model_deployment"]), key
             assert spec["owners"] and spec["tags"].get("source") == "recast", key
-            assert {"dagster/code_references", "dagster/column_schema", "recast/tables"} <= set(spec["metadata_keys"]), key
+            assert {"dagster/code_references", "dagster/column_schema", "recast/tables"} <= set(
+                spec["metadata_keys"]
+            ), key
             assert "downloads_loaded" in spec["checks"], key

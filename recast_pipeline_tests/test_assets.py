@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dagster as dg
 import duckdb
 import pytest
 
-import dagster as dg
 from recast_pipeline.recast.catalog import REPORT_TYPES
 from recast_pipeline.simulator.config import SimulatorConfig
 from recast_pipeline.simulator.server import serve_in_thread
@@ -91,7 +91,12 @@ def test_warehouse_layout_types_and_lineage(loaded):
             "SELECT DISTINCT dashboard, deployment_id, partition_key FROM compute_spend_summary.tables_total"
         ).fetchall()
         assert lineage == [("revenue", 5716, MONTH)]
-        assert con.execute("SELECT count(*) FROM compute_clean_data.clean_data WHERE partition_key = 'revenue'").fetchone()[0] > 365
+        assert (
+            con.execute(
+                "SELECT count(*) FROM compute_clean_data.clean_data WHERE partition_key = 'revenue'"
+            ).fetchone()[0]
+            > 365
+        )
 
 
 def test_meta_tables_describe_every_load(loaded):
@@ -118,13 +123,18 @@ def test_meta_tables_describe_every_load(loaded):
 def test_metadata_users_look_at(loaded):
     monthly, _ = loaded["results"]
     [event] = [
-        e for e in monthly.get_asset_materialization_events()
+        e
+        for e in monthly.get_asset_materialization_events()
         if e.asset_key == dg.AssetKey(["recast", "compute_spend_summary"])
     ]
     metadata = event.event_specific_data.materialization.metadata
     assert metadata["dagster/partition_row_count"].value == sum(metadata["recast/download_rows"].value.values())
     assert metadata["dagster/table_name"].value == "warehouse.compute_spend_summary.tables_daily"
-    assert metadata["dagster/row_count"].value == metadata["recast/table_rows"].value["warehouse.compute_spend_summary.tables_daily"] == 30
+    assert (
+        metadata["dagster/row_count"].value
+        == metadata["recast/table_rows"].value["warehouse.compute_spend_summary.tables_daily"]
+        == 30
+    )
     assert set(metadata["recast/table_rows"].value) == {
         f"warehouse.compute_spend_summary.tables_{name}" for name in ("daily", "weekly", "monthly", "total")
     }
@@ -145,7 +155,13 @@ def test_rerun_reuses_reports_and_replaces_rows(loaded):
     with _connect(loaded) as con:
         before = con.execute("SELECT count(*), min(report_id) FROM compute_spend_summary.tables_daily").fetchone()
     creates = sim.stats()["creates"]
-    again = run_job(defs, MONTHLY_JOB, instance=instance, partition_key=KEY, asset_selection=[dg.AssetKey(["recast", "compute_spend_summary"])])
+    again = run_job(
+        defs,
+        MONTHLY_JOB,
+        instance=instance,
+        partition_key=KEY,
+        asset_selection=[dg.AssetKey(["recast", "compute_spend_summary"])],
+    )
     assert again.success
     assert sim.stats()["creates"] == creates  # the identical fresh report was reused
     with _connect(loaded) as con:
@@ -192,7 +208,9 @@ def test_spend_check_fails_when_daily_spend_disagrees_with_the_total(loaded, tmp
     key = dg.AssetKey(["recast", "compute_spend_summary"])
     assert _spend_totals(Warehouse(copy), key, [partition]).passed
     with duckdb.connect(str(copy)) as con:
-        con.execute("UPDATE recast_marts.channel_spend SET spend = spend * 1.1 WHERE channel = 'Display' AND grain = 'total'")
+        con.execute(
+            "UPDATE recast_marts.channel_spend SET spend = spend * 1.1 WHERE channel = 'Display' AND grain = 'total'"
+        )
     result = _spend_totals(Warehouse(copy), key, [partition])
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
     assert list(result.metadata["mismatches"].value[KEY]) == ["Display"]

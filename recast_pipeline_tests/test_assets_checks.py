@@ -6,10 +6,10 @@ and they fail when the warehouse is tampered with after the load.
 
 from __future__ import annotations
 
+import dagster as dg
 import duckdb
 import pytest
 
-import dagster as dg
 from recast_pipeline.simulator.config import SimulatorConfig
 from recast_pipeline.simulator.server import serve_in_thread
 from recast_pipeline_tests.conftest import TEST_SIMULATOR_DEFAULTS
@@ -46,9 +46,16 @@ def test_checks_run_after_a_materialization_for_its_partition(materialized):
     for result in materialized["results"]:
         assert result.success
         evaluations = _evaluations(result)
-        assert {e.check_name for e in evaluations} == {"downloads_loaded", "no_lost_columns", "tables_have_rows", "daily_spend_matches_total"}
+        assert {e.check_name for e in evaluations} == {
+            "downloads_loaded",
+            "no_lost_columns",
+            "tables_have_rows",
+            "daily_spend_matches_total",
+        }
         assert all(e.passed for e in evaluations)
-        assert all(e.metadata["partitions_checked"].value == 1 for e in evaluations if "partitions_checked" in e.metadata)
+        assert all(
+            e.metadata["partitions_checked"].value == 1 for e in evaluations if "partitions_checked" in e.metadata
+        )
 
 
 def test_blocking_checks_are_declared_blocking(materialized):
@@ -74,13 +81,19 @@ def test_a_job_of_checks_alone_records_a_result_for_each_without_materializing(m
 
 def test_checks_alone_fail_when_the_warehouse_lost_rows(materialized, tmp_path):
     with duckdb.connect(str(materialized["data_dir"] / "warehouse.duckdb")) as con:
-        con.execute(f"DELETE FROM compute_spend_summary.tables_daily WHERE partition_key = '{MONTHS[0]}' AND date > DATE '{MONTHS[0]}' + 20")
-        con.execute(f"DELETE FROM recast_marts.channel_spend WHERE partition_key = '{MONTHS[0]}' AND grain = 'daily' "
-                    f"AND period_start > DATE '{MONTHS[0]}' + 20")  # the spend check reads the mart
+        con.execute(
+            f"DELETE FROM compute_spend_summary.tables_daily WHERE partition_key = '{MONTHS[0]}' AND date > DATE '{MONTHS[0]}' + 20"
+        )
+        con.execute(
+            f"DELETE FROM recast_marts.channel_spend WHERE partition_key = '{MONTHS[0]}' AND grain = 'daily' "
+            f"AND period_start > DATE '{MONTHS[0]}' + 20"
+        )  # the spend check reads the mart
     result = run_job(materialized["defs"], "spend_checks_only", instance=materialized["instance"])
     evaluations = {e.check_name: e for e in _evaluations(result)}
     assert not evaluations["downloads_loaded"].passed
-    assert any(f"revenue|{MONTHS[0]}: tables-daily" in m for m in evaluations["downloads_loaded"].metadata["missing"].value)
+    assert any(
+        f"revenue|{MONTHS[0]}: tables-daily" in m for m in evaluations["downloads_loaded"].metadata["missing"].value
+    )
     assert not evaluations["daily_spend_matches_total"].passed
     assert f"revenue|{MONTHS[0]}" in evaluations["daily_spend_matches_total"].metadata["mismatches"].value
 

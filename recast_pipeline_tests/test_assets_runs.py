@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
+import dagster as dg
 import duckdb
 
-import dagster as dg
 from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, definitions_for, range_tags, run_job
 
 SPEND = dg.AssetKey(["recast", "compute_spend_summary"])
@@ -22,16 +22,26 @@ def _rows(data_dir, sql):
 def _run_with_inputs(defs, asset, inputs):
     """One September partition of ``asset`` with per-type inputs in the run config."""
     run_config = {"ops": {"recast_monthly_reports": {"config": inputs}}}
-    return run_job(defs, MONTHLY_JOB, partition_key="revenue|2026-09-01", asset_selection=[asset], run_config=run_config)
+    return run_job(
+        defs, MONTHLY_JOB, partition_key="revenue|2026-09-01", asset_selection=[asset], run_config=run_config
+    )
 
 
 def test_a_partition_range_runs_as_one_run_with_reports_in_flight_together(simulator_factory, tmp_path):
     sim = simulator_factory(latency=3600.0)  # held: no report finishes until the test releases it
     defs = definitions_for(sim, tmp_path, max_in_flight=8)
     outcome: dict[str, dg.ExecuteInProcessResult] = {}
-    run = threading.Thread(target=lambda: outcome.setdefault("result", run_job(
-        defs, MONTHLY_JOB, tags=range_tags("revenue|2026-05-01", "revenue|2026-10-01"), asset_selection=[SPEND, UPPER],
-    )))
+    run = threading.Thread(
+        target=lambda: outcome.setdefault(
+            "result",
+            run_job(
+                defs,
+                MONTHLY_JOB,
+                tags=range_tags("revenue|2026-05-01", "revenue|2026-10-01"),
+                asset_selection=[SPEND, UPPER],
+            ),
+        )
+    )
     run.start()
     try:
         deadline = time.monotonic() + 300
@@ -90,7 +100,9 @@ def test_from_report_id_starts_from_an_existing_reports_form(simulator, tmp_path
     config = {"compute_upper_funnel_details": {"from_report_id": source}}
     result = _run_with_inputs(defs, UPPER, config)
     assert result.success
-    channels = _rows(tmp_path, "SELECT DISTINCT channel, partition_key FROM compute_upper_funnel_details.channel_summaries")
+    channels = _rows(
+        tmp_path, "SELECT DISTINCT channel, partition_key FROM compute_upper_funnel_details.channel_summaries"
+    )
     assert channels == [("Display", "2026-09-01")]  # the source's channels, the partition's dates
 
 

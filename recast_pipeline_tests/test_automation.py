@@ -28,8 +28,11 @@ class Automation:
 
     def tick(self, sensor: str):
         with dg.build_sensor_context(
-            instance=self.instance, instance_ref=self.instance.get_ref(), cursor=self.cursors.get(sensor),
-            definitions=self.defs, resources={"recast": self.defs.resources["recast"]},
+            instance=self.instance,
+            instance_ref=self.instance.get_ref(),
+            cursor=self.cursors.get(sensor),
+            definitions=self.defs,
+            resources={"recast": self.defs.resources["recast"]},
         ) as context:
             result = self.defs.resolve_sensor_def(sensor).evaluate_tick(context)
         self.cursors[sensor] = result.cursor
@@ -62,7 +65,9 @@ def _same_for(types, requested) -> set:
     return values[0]
 
 
-def test_a_refresh_requests_the_refreshed_dashboards_partitions_and_nothing_else(simulator_factory, tmp_path, instance, monkeypatch):
+def test_a_refresh_requests_the_refreshed_dashboards_partitions_and_nothing_else(
+    simulator_factory, tmp_path, instance, monkeypatch
+):
     monkeypatch.setenv("RECAST_REFRESH_MONTHS", "2")
     sim = simulator_factory()
     automation = Automation(definitions_for(sim, tmp_path), instance)
@@ -115,14 +120,18 @@ def test_automation_off_leaves_no_conditions_and_no_automation_sensor(simulator_
     from recast_pipeline.orchestration.specs import AssetOptions
 
     defs = build_definitions(
-        Partitioning(date(2024, 1, 1)), RecastResource(), RecastWarehouse(data_dir=str(tmp_path)),
+        Partitioning(date(2024, 1, 1)),
+        RecastResource(),
+        RecastWarehouse(data_dir=str(tmp_path)),
         AssetOptions(automation=Settings(enabled=False)),
     )
     assert all(s.automation_condition is None for s in defs.resolve_all_asset_specs())
     assert sorted(s.name for s in defs.sensors) == ["recast_model_refresh_sensor"]  # still records the model
 
 
-def test_a_failed_requested_run_is_not_requested_again_until_the_model_changes(simulator_factory, tmp_path, instance, monkeypatch):
+def test_a_failed_requested_run_is_not_requested_again_until_the_model_changes(
+    simulator_factory, tmp_path, instance, monkeypatch
+):
     monkeypatch.setenv("RECAST_REFRESH_MONTHS", "1")
     sim = simulator_factory()
     defs = definitions_for(sim, tmp_path)

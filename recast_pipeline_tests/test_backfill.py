@@ -19,21 +19,28 @@ import pytest
 import yaml
 from dagster._core.instance.ref import InstanceRef
 
-from recast_pipeline.pipeline.fetch import LandedPartition, PartitionJob, fetch_partitions
 from recast_pipeline.landing.local_store import LandingArea
+from recast_pipeline.pipeline.fetch import LandedPartition, PartitionJob, fetch_partitions
 from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.concurrency import INITIAL
 from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, definitions_for, range_tags, run_job
 
 REPO = Path(__file__).resolve().parent.parent
-TYPES = ["compute_spend_summary", "compute_marketing_vs_baseline", "compute_in_sample_model_fit", "compute_baseline_summary"]
+TYPES = [
+    "compute_spend_summary",
+    "compute_marketing_vs_baseline",
+    "compute_in_sample_model_fit",
+    "compute_baseline_summary",
+]
 KEYS = [dg.AssetKey(["recast", t]) for t in TYPES]
 RECAST_STEP = "recast_monthly_reports"  # the pooled step; its asset checks run in a step of their own
 MONTHS = ("revenue|2026-07-01", "revenue|2026-09-01")  # three months of one dashboard
 
 
 @pytest.mark.parametrize("cap, expected_peak", [(5, 5), (32, 12)])  # 32: the adaptive limit (16 at first) takes all 12
-def test_one_run_submits_every_report_up_to_the_cap_and_waits_for_them_together(simulator_factory, tmp_path, cap, expected_peak):
+def test_one_run_submits_every_report_up_to_the_cap_and_waits_for_them_together(
+    simulator_factory, tmp_path, cap, expected_peak
+):
     sim = simulator_factory(latency=0.05)
     sim.set_faults(force_status={t: "processing" for t in TYPES})  # nothing finishes until released
     defs = definitions_for(sim, tmp_path, max_in_flight=cap)
@@ -53,7 +60,9 @@ def test_one_run_submits_every_report_up_to_the_cap_and_waits_for_them_together(
     assert result.success
     assert seen == [expected_peak] and expected_peak == min(cap, INITIAL, 12)
     assert sim.stats()["creates"] == 12  # 4 types x 3 months, one report each
-    steps = [e for e in result.all_events if e.event_type_value == "STEP_START" and e.step_key == "recast_monthly_reports"]
+    steps = [
+        e for e in result.all_events if e.event_type_value == "STEP_START" and e.step_key == "recast_monthly_reports"
+    ]
     assert len(steps) == 1  # one step waits for all of them: no slot or process per report (the checks step follows)
 
 
@@ -81,11 +90,18 @@ def test_reports_keep_being_polled_and_replaced_while_the_caller_holds_a_result(
     """Dagster loads a finished asset before it asks for the next result; Recast must not wait for that."""
     sim = simulator_factory(latency=0.2)
     months = ["2026-07-01", "2026-08-01", "2026-09-01"]
-    jobs = _jobs(months) + [_job(j.partition_key, {**j.form, "end_date": j.form["end_date"][:-2] + "20"}) for j in _jobs(months)]
+    jobs = _jobs(months) + [
+        _job(j.partition_key, {**j.form, "end_date": j.form["end_date"][:-2] + "20"}) for j in _jobs(months)
+    ]
     with RecastClient(sim.base_url, sim.client_slug, sim.token, poll_interval=0.1) as client:
         events = []
-        results = fetch_partitions(client, LandingArea(tmp_path / "parquet"), jobs, max_in_flight=2,
-                                   on_event=lambda kind, job, detail: events.append(kind))
+        results = fetch_partitions(
+            client,
+            LandingArea(tmp_path / "parquet"),
+            jobs,
+            max_in_flight=2,
+            on_event=lambda kind, job, detail: events.append(kind),
+        )
         first = next(results)
         # while we hold the first result, the other five are created, polled and landed anyway
         _wait_until(lambda: sim.stats()["creates"] == 6 and sim.stats()["in_flight"] == 0)
@@ -160,8 +176,14 @@ def test_the_recast_pool_keeps_concurrent_runs_within_the_cap(simulator_factory,
         dict(common, types=TYPES[2:], months=["revenue|2026-07-01", "revenue|2026-08-01"]),
     ]
     children = [
-        subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(spec)], env=env, cwd=REPO, text=True,
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, json.dumps(spec)],
+            env=env,
+            cwd=REPO,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         for spec in specs
     ]
     try:
@@ -186,6 +208,8 @@ def test_the_recast_pool_keeps_concurrent_runs_within_the_cap(simulator_factory,
         windows = sorted(
             (min(times), max(times))
             for o in outcomes
-            for times in [[e.timestamp for e in instance.all_logs(o["run_id"], of_type=kinds) if e.step_key == RECAST_STEP]]
+            for times in [
+                [e.timestamp for e in instance.all_logs(o["run_id"], of_type=kinds) if e.step_key == RECAST_STEP]
+            ]
         )
     assert windows[0][1] <= windows[1][0]  # the second run's Recast step started after the first ended

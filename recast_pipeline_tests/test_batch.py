@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 
 import pytest
-
-from recast_pipeline.recast.errors import AuthenticationError, ReportFailedError, ValidationError
-from recast_pipeline.recast.batch import ReportRequest, run_reports
-
 from conftest import TEST_TOKEN
 from fakes import spend_form
+
+from recast_pipeline.recast.batch import ReportRequest, run_reports
+from recast_pipeline.recast.errors import AuthenticationError, ReportFailedError, ValidationError
 
 
 @pytest.fixture
@@ -44,8 +43,9 @@ def test_max_in_flight_is_honoured_and_outcomes_stream(sim, connect):
 def test_default_max_in_flight_comes_from_the_client(sim, connect):
     client = connect(sim, max_in_flight=2)
     events = []
-    outcomes = list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(5)],
-                                on_event=lambda *e: events.append(e)))
+    outcomes = list(
+        run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(5)], on_event=lambda *e: events.append(e))
+    )
     assert len(outcomes) == 5 and client_peak(events) == 2 and sim.stats()["in_flight_peak"] <= 2
 
 
@@ -75,11 +75,22 @@ def test_a_rerun_reuses_everything_with_one_listing(sim, connect):
 def test_failures_are_per_request(sim, connect):
     client = connect(sim)
     invalid = {**spend_form(0), "end_date": "2022-01-01"}
-    errored = {"deployment_id": 5717, "report_type": "compute_context_variable_summary",
-               "start_date": "2024-01-01", "end_date": "2024-01-31"}
-    requests = [ReportRequest("invalid", invalid), ReportRequest("errored", errored), ReportRequest("good", spend_form(1))]
+    errored = {
+        "deployment_id": 5717,
+        "report_type": "compute_context_variable_summary",
+        "start_date": "2024-01-01",
+        "end_date": "2024-01-31",
+    }
+    requests = [
+        ReportRequest("invalid", invalid),
+        ReportRequest("errored", errored),
+        ReportRequest("good", spend_form(1)),
+    ]
     failed = []
-    outcomes = {o.request.key: o for o in run_reports(client, requests, on_event=lambda k, r, d: k == "failed" and failed.append((r.key, d)))}
+    outcomes = {
+        o.request.key: o
+        for o in run_reports(client, requests, on_event=lambda k, r, d: k == "failed" and failed.append((r.key, d)))
+    }
     assert isinstance(outcomes["invalid"].error, ValidationError) and outcomes["invalid"].report_id is None
     assert isinstance(outcomes["errored"].error, ReportFailedError)
     assert outcomes["errored"].report_id == outcomes["errored"].error.report_id
@@ -113,8 +124,12 @@ def test_rate_limits_during_a_batch_are_absorbed(sim, connect):
     client = connect(sim)
     # a 5xx on a create is ambiguous by design (LostCreateError, tested elsewhere): here only reads get them,
     # so the outcome does not depend on which request the seeded draws happen to hit
-    sim.set_faults(rate_limit_rate=0.3, retry_after=0, server_error_rate=0.1,
-                   server_error_endpoints=["show", "list", "download", "deployments"])
+    sim.set_faults(
+        rate_limit_rate=0.3,
+        retry_after=0,
+        server_error_rate=0.1,
+        server_error_endpoints=["show", "list", "download", "deployments"],
+    )
     outcomes = list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(8)], max_in_flight=4))
     assert all(o.ok for o in outcomes) and len(outcomes) == 8
     stats = sim.stats()

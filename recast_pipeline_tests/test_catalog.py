@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
+from recast_pipeline.recast.api_types import Deployment
 from recast_pipeline.recast.catalog import ALIASES, REPORT_TYPES, ReportType, parse_download_key, resolve
 from recast_pipeline.recast.fields import SPEND_CHANNELS, UPPER_FUNNEL_CHANNELS, FieldSpec, labels_for
 from recast_pipeline.recast.keys import KeyParts, key_pattern, match_key
-from recast_pipeline.recast.api_types import Deployment
 
 # name -> (group, window, further required fields, prerendered) — the table, in its order
 TABLE = {
@@ -32,15 +32,22 @@ TABLE = {
     "compare_shift_curves": ("model", "none", ("channels",), True),
     "compute_spend_response_curves": ("attribution", "anchor_date", ("date", "num_days", "channels"), True),
     "compute_fixed_spend_performance": (
-        "attribution", "range",
-        ("start_date", "end_date", "channels", "spend", "include_lower_funnel_effects"), False,
+        "attribution",
+        "range",
+        ("start_date", "end_date", "channels", "spend", "include_lower_funnel_effects"),
+        False,
     ),
     "compute_grouped_channel_summaries": (
-        "attribution", "range", ("start_date", "end_date", "channel_groups", "include_lower_funnel_effects"), True,
+        "attribution",
+        "range",
+        ("start_date", "end_date", "channel_groups", "include_lower_funnel_effects"),
+        True,
     ),
     "compare_time_periods": (
-        "attribution", "two_periods",
-        ("previous_start_date", "previous_end_date", "period_start_date", "period_end_date"), False,
+        "attribution",
+        "two_periods",
+        ("previous_start_date", "previous_end_date", "period_start_date", "period_end_date"),
+        False,
     ),
     "compute_spike_detail_summary": ("diagnostics", "none", (), True),
     "compute_backtest_summaries": ("diagnostics", "none", (), True),
@@ -49,25 +56,43 @@ TABLE = {
     "compute_clean_data": ("model", "none", (), True),
 }
 DYNAMIC = {
-    "compute_context_variable_summary", "compute_channel_uncertainty_drivers", "compute_share_of_spend_vs_effect",
-    "compute_roi_cpa_waterfall_plots", "compute_prior_vs_posterior", "compute_fixed_spend_performance",
+    "compute_context_variable_summary",
+    "compute_channel_uncertainty_drivers",
+    "compute_share_of_spend_vs_effect",
+    "compute_roi_cpa_waterfall_plots",
+    "compute_prior_vs_posterior",
+    "compute_fixed_spend_performance",
 }
 NO_INPUTS = {
-    "compute_spike_detail_summary", "compute_backtest_summaries", "compute_model_configuration",
-    "compute_experiments_summaries", "compute_clean_data",
+    "compute_spike_detail_summary",
+    "compute_backtest_summaries",
+    "compute_model_configuration",
+    "compute_experiments_summaries",
+    "compute_clean_data",
 }
 
 # every documented fixed key -> (table, parts)
 DOCUMENTED_KEYS = {
     "compute_insights_overview": {
         f"summaries-{effect}-{metric}": ("summaries", {"effect": effect, "metric": metric})
-        for effect in ("total", "direct") for metric in ("impact_shifted", "impact_unshifted", "roi", "mroi")
+        for effect in ("total", "direct")
+        for metric in ("impact_shifted", "impact_unshifted", "roi", "mroi")
     },
-    "compute_spend_summary": {key: (key, {}) for key in ("tables-daily", "tables-weekly", "tables-monthly", "tables-total")},
+    "compute_spend_summary": {
+        key: (key, {}) for key in ("tables-daily", "tables-weekly", "tables-monthly", "tables-total")
+    },
     "compute_period_summary": {
         f"summary_tables-{name}": (f"summary_tables-{name}", {})
-        for name in ("merged_means_summary", "total_effect", "in_period_effect", "after_period_effect",
-                     "future_effect", "observed_roi", "true_roi", "pre_period_effect")
+        for name in (
+            "merged_means_summary",
+            "total_effect",
+            "in_period_effect",
+            "after_period_effect",
+            "future_effect",
+            "observed_roi",
+            "true_roi",
+            "pre_period_effect",
+        )
     },
     "compute_marketing_vs_baseline": {"contribution": ("contribution", {})},
     "compute_lower_funnel_waterfall": {"daily_effect-table": ("daily_effect-table", {})},
@@ -158,9 +183,16 @@ def test_tables_per_type():
     assert REPORT_TYPES["compute_insights_overview"].tables == ("summaries",)
     assert REPORT_TYPES["compute_lower_funnel_waterfall"].tables == ("daily_effect-table", "channel_summaries")
     assert REPORT_TYPES["compute_spike_detail_summary"].tables == (
-        "daily_effects", "cumulative_effects", "cumulative_effects_summarized",
+        "daily_effects",
+        "cumulative_effects",
+        "cumulative_effects_summarized",
     )
-    assert REPORT_TYPES["compute_spend_summary"].tables == ("tables-daily", "tables-weekly", "tables-monthly", "tables-total")
+    assert REPORT_TYPES["compute_spend_summary"].tables == (
+        "tables-daily",
+        "tables-weekly",
+        "tables-monthly",
+        "tables-total",
+    )
     assert REPORT_TYPES["compute_prior_vs_posterior"].tables == ()
 
 
@@ -178,7 +210,7 @@ def test_every_documented_key_parses(report_type):
         ("TV - Linear", "mroi", "summary_daily"),
         ("a-b-c", "roi", "weekly"),
         ("-", "roi", "x"),
-        ("Brand \"Q4\" / it's", "mroi", "summary_weekly"),
+        ('Brand "Q4" / it\'s', "mroi", "summary_weekly"),
     ],
 )
 def test_group_summaries_split_at_the_last_two_dashes(group, metric, granularity):
@@ -214,20 +246,45 @@ def test_new_values_of_a_data_part_land_in_the_same_table():
 
 @pytest.mark.parametrize(
     "key",
-    ["../x", "a/b", "..", "/etc/passwd", 'say "hi"', "it's", "x; DROP TABLE t; --", "", " ", "line\nbreak",
-     "tables-quarterly", "channel_summaries--summary_table", "group_summaries-roi-x", "summaries-total", "k" * 500],
+    [
+        "../x",
+        "a/b",
+        "..",
+        "/etc/passwd",
+        'say "hi"',
+        "it's",
+        "x; DROP TABLE t; --",
+        "",
+        " ",
+        "line\nbreak",
+        "tables-quarterly",
+        "channel_summaries--summary_table",
+        "group_summaries-roi-x",
+        "summaries-total",
+        "k" * 500,
+    ],
 )
-@pytest.mark.parametrize("report_type", ["compute_spend_summary", "compute_grouped_channel_summaries",
-                                         "compute_insights_overview", "compute_upper_funnel_details",
-                                         "compute_something_new", None])
+@pytest.mark.parametrize(
+    "report_type",
+    [
+        "compute_spend_summary",
+        "compute_grouped_channel_summaries",
+        "compute_insights_overview",
+        "compute_upper_funnel_details",
+        "compute_something_new",
+        None,
+    ],
+)
 def test_unknown_and_hostile_keys_are_their_own_table(report_type, key):
     assert parse_download_key(report_type, key) == KeyParts(table=key, parts={})
 
 
 def test_hostile_text_inside_a_pattern_stays_a_value():
     parts = parse_download_key("compute_grouped_channel_summaries", "group_summaries-../../etc-roi-summary_total")
-    assert parts == KeyParts("group_summaries", {"group_name": "../../etc", "metric": "roi", "granularity": "summary_total"})
-    parts = parse_download_key("compute_upper_funnel_details", "channel_summaries-a/b\"c-summary_table")
+    assert parts == KeyParts(
+        "group_summaries", {"group_name": "../../etc", "metric": "roi", "granularity": "summary_total"}
+    )
+    parts = parse_download_key("compute_upper_funnel_details", 'channel_summaries-a/b"c-summary_table')
     assert parts == KeyParts("channel_summaries", {"channel": 'a/b"c'})
 
 
@@ -238,7 +295,9 @@ def test_dynamic_keys_and_non_string_keys_never_raise():
 
 
 def test_upper_funnel_labels_fall_back_to_non_lower_funnel_spend_channels():
-    listed = Deployment(1, "d", spend_channels=("A", "B", "LF"), upper_funnel_channels=("A",), lower_funnel_channels=("LF",))
+    listed = Deployment(
+        1, "d", spend_channels=("A", "B", "LF"), upper_funnel_channels=("A",), lower_funnel_channels=("LF",)
+    )
     assert labels_for(listed, UPPER_FUNNEL_CHANNELS) == ("A",)
     assert labels_for(listed, SPEND_CHANNELS) == ("A", "B", "LF")
     unlisted = Deployment(2, "d", spend_channels=("A", "B", "LF"), lower_funnel_channels=("LF",))

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browser import Chromium, chromium_path
 from e2e_helpers import DEMO_TIMEOUT, DagsterDev, clean_env
 
@@ -21,8 +20,11 @@ DEADLINE = 240.0
 WEBSERVER = str(Path(sys.executable).with_name("dagster-webserver"))
 
 pytestmark = [
-    pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed (Debian: apt-get install chromium); "
-                                                       "the report's HTML and the metadata are checked without a browser elsewhere"),
+    pytest.mark.skipif(
+        chromium_path() is None,
+        reason="chromium is not installed (Debian: apt-get install chromium); "
+        "the report's HTML and the metadata are checked without a browser elsewhere",
+    ),
     pytest.mark.timeout(DEMO_TIMEOUT + DEADLINE + 60),
 ]
 
@@ -62,11 +64,16 @@ def test_the_report_renders_every_image_in_a_browser(demo_project, tmp_path, bro
 
 def test_an_assets_event_page_in_the_dagster_ui_renders_its_chart(demo_project, tmp_path, browser):
     project = demo_project.copy(tmp_path / "project")
-    ui = DagsterDev([WEBSERVER, "-w", "workspace.yaml"], project, clean_env(DAGSTER_HOME=str(project)), tmp_path / "webserver.log")
+    ui = DagsterDev(
+        [WEBSERVER, "-w", "workspace.yaml"], project, clean_env(DAGSTER_HOME=str(project)), tmp_path / "webserver.log"
+    )
     try:
         ui.wait_ready(time.monotonic() + DEADLINE)
         base = ui.url.removesuffix("/graphql")
-        for asset, chart in (("compute_spend_summary", "recast/chart/spend"), ("compute_insights_overview", "recast/chart/effects")):
+        for asset, chart in (
+            ("compute_spend_summary", "recast/chart/spend"),
+            ("compute_insights_overview", "recast/chart/effects"),
+        ):
             browser.navigate(f"{base}/assets/recast/{asset}?view=events")
             widths = browser.evaluate_until(SHOW_CHART % chart, 120, f"{chart} on {asset}'s event page\n{ui.tail()}")
             assert widths and all(width > 0 for width in widths), widths

@@ -5,8 +5,8 @@ is a note and never fails the run."""
 from __future__ import annotations
 
 import dagster as dg
-
 from chart_helpers import assert_sensible_png, pngs_in
+
 from recast_pipeline.orchestration.charts import CHART_PREFIX, NOTES
 from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, definitions_for, range_tags, run_job
 
@@ -40,7 +40,7 @@ def charts_of(metadata: dict) -> dict[str, bytes]:
     for key, value in metadata.items():
         if key.startswith(CHART_PREFIX):
             [png] = pngs_in(value.value)
-            charts[key[len(CHART_PREFIX):]] = png
+            charts[key[len(CHART_PREFIX) :]] = png
     return charts
 
 
@@ -48,11 +48,18 @@ def _materialize(simulator_factory, data_dir, layout: str) -> dict:
     sim = simulator_factory(latency=0.05, readings={"layout": layout})
     defs, instance = definitions_for(sim, data_dir), dg.DagsterInstance.ephemeral()
     first, last = (f"revenue|{m}" for m in MONTHS)
-    assert run_job(defs, MONTHLY_JOB, instance=instance, tags=range_tags(first, last), asset_selection=_keys(EXPECTED)).success
+    assert run_job(
+        defs, MONTHLY_JOB, instance=instance, tags=range_tags(first, last), asset_selection=_keys(EXPECTED)
+    ).success
     sim.refresh_model("revenue")
     assert run_job(defs, MONTHLY_JOB, instance=instance, partition_key=last, asset_selection=_keys(REFIT)).success
-    return {rt: {p: charts_of(m) | ({"notes": m[NOTES].value} if NOTES in m else {}) for p, m in latest_metadata(instance, rt).items()}
-            for rt in EXPECTED}
+    return {
+        rt: {
+            p: charts_of(m) | ({"notes": m[NOTES].value} if NOTES in m else {})
+            for p, m in latest_metadata(instance, rt).items()
+        }
+        for rt in EXPECTED
+    }
 
 
 def test_each_partition_carries_its_charts_the_same_under_the_long_and_the_wide_layout(simulator_factory, tmp_path):
@@ -83,13 +90,17 @@ def test_a_chart_that_cannot_be_drawn_is_a_note_and_the_run_succeeds(simulator_f
         raise RuntimeError("out of ink")
 
     monkeypatch.setattr(draw, "spend_chart", broken)
-    assert run_job(defs, MONTHLY_JOB, instance=instance, partition_key=key, asset_selection=_keys(["compute_spend_summary"])).success
+    assert run_job(
+        defs, MONTHLY_JOB, instance=instance, partition_key=key, asset_selection=_keys(["compute_spend_summary"])
+    ).success
     metadata = latest_metadata(instance, "compute_spend_summary")[key]
     assert charts_of(metadata) == {}
     assert metadata[NOTES].value == "- spend chart not drawn: RuntimeError: out of ink"
 
     monkeypatch.setattr(charts, "partition_chart_metadata", broken)  # even a failure outside one chart only warns
-    again = run_job(defs, MONTHLY_JOB, instance=instance, partition_key=key, asset_selection=_keys(["compute_spend_summary"]))
+    again = run_job(
+        defs, MONTHLY_JOB, instance=instance, partition_key=key, asset_selection=_keys(["compute_spend_summary"])
+    )
     assert again.success
     logged = [record.user_message for record in instance.all_logs(again.run_id)]
     assert any(m.endswith("charts not drawn: RuntimeError: out of ink") for m in logged)

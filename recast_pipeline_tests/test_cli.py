@@ -96,7 +96,9 @@ sys.stdin.read()
 def _command(args, env_overrides, cwd):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT", "DAGSTER_HOME"))}
     exe = Path(sys.executable).with_name("recast-pipeline")
-    return subprocess.run([str(exe), *args], env={**env, **env_overrides}, cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(exe), *args], env={**env, **env_overrides}, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_a_refused_token_and_a_malformed_variable_are_one_line_without_the_token(simulator, tmp_path):
@@ -119,7 +121,9 @@ def test_the_line_is_the_explained_error_not_what_it_was_raised_from(monkeypatch
         try:
             raise ConnectionRefusedError(111, "Connection refused")
         except OSError as cause:
-            raise TransportError("Could not reach Recast (ConnectError)", method="GET", path="/v1/clients/x/deployments") from cause
+            raise TransportError(
+                "Could not reach Recast (ConnectError)", method="GET", path="/v1/clients/x/deployments"
+            ) from cause
     except TransportError as error:
         assert explain(error) == "Could not reach Recast (ConnectError) [GET /v1/clients/x/deployments]"
     try:
@@ -129,4 +133,6 @@ def test_the_line_is_the_explained_error_not_what_it_was_raised_from(monkeypatch
             raise RuntimeError("Error while building definitions for recast[0]:\n├── ...") from cause
     except RuntimeError as error:  # Dagster's component-loading wrapper: the setting's message wins
         assert explain(error) == "RECAST_POLL_INTERVAL must be a number, got 'soon'"
-    assert explain(KeyError("gr_secret_value_123")) == "KeyError: '***' (unexpected; run with --debug for the traceback)"
+    assert (
+        explain(KeyError("gr_secret_value_123")) == "KeyError: '***' (unexpected; run with --debug for the traceback)"
+    )

@@ -11,7 +11,10 @@ import sys
 
 import httpx
 import pytest
+from conftest import TEST_TOKEN
+from fakes import FakeClock, spend_form
 
+from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.errors import (
     AuthenticationError,
     IncompleteDownloadError,
@@ -23,14 +26,15 @@ from recast_pipeline.recast.errors import (
     TransportError,
     ValidationError,
 )
-from recast_pipeline.recast.client import RecastClient
-from recast_pipeline.recast.forms import build_form
 from recast_pipeline.recast.fingerprint import form_fingerprint, parse_tag
+from recast_pipeline.recast.forms import build_form
 
-from conftest import TEST_TOKEN
-from fakes import FakeClock, spend_form
-
-SPEND = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01", "end_date": "2024-01-31"}
+SPEND = {
+    "deployment_id": 5716,
+    "report_type": "compute_spend_summary",
+    "start_date": "2024-01-01",
+    "end_date": "2024-01-31",
+}
 
 
 @pytest.fixture
@@ -278,8 +282,12 @@ def test_submit_reuses_and_force_new_creates(client, simulator):
 
 
 def test_errored_reports_are_never_reused(client):
-    form = {"deployment_id": 5717, "report_type": "compute_context_variable_summary",
-            "start_date": "2024-01-01", "end_date": "2024-01-31"}  # 5717 has no context variables
+    form = {
+        "deployment_id": 5717,
+        "report_type": "compute_context_variable_summary",
+        "start_date": "2024-01-01",
+        "end_date": "2024-01-31",
+    }  # 5717 has no context variables
     report_id = client.create_report(form)
     with pytest.raises(ReportFailedError) as caught:
         client.wait([report_id])

@@ -13,7 +13,9 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+from fakes import FakeClock
 
+from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.errors import (
     ApiError,
     AuthenticationError,
@@ -26,16 +28,26 @@ from recast_pipeline.recast.errors import (
     TransportError,
     ValidationError,
 )
-from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.fingerprint import form_fingerprint
-
-from fakes import FakeClock
 
 TOKEN = "gr_unit_secret_token_123"
 BASE = "https://api.test"
-FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01", "end_date": "2024-01-31"}
-REPORT = {"id": 7, "name": "x", "report_type": "compute_spend_summary", "status": "processing", "prerendered": False,
-          "form": FORM, "created_at": "2024-05-01T00:00:00Z", "updated_at": "2024-05-01T00:00:00Z"}
+FORM = {
+    "deployment_id": 5716,
+    "report_type": "compute_spend_summary",
+    "start_date": "2024-01-01",
+    "end_date": "2024-01-31",
+}
+REPORT = {
+    "id": 7,
+    "name": "x",
+    "report_type": "compute_spend_summary",
+    "status": "processing",
+    "prerendered": False,
+    "form": FORM,
+    "created_at": "2024-05-01T00:00:00Z",
+    "updated_at": "2024-05-01T00:00:00Z",
+}
 
 
 class Script:
@@ -63,6 +75,7 @@ def ok(body, status=200, **headers) -> httpx.Response:
 def fail(exc_type, message="boom"):
     def answer(request):
         raise exc_type(message, request=request)
+
     return answer
 
 
@@ -141,14 +154,25 @@ def test_transport_errors_on_get_are_retried(make_client):
 
 @pytest.mark.parametrize(
     "status, error",
-    [(400, ApiError), (401, AuthenticationError), (403, AuthenticationError), (404, NotFoundError), (409, ApiError), (422, ValidationError)],
+    [
+        (400, ApiError),
+        (401, AuthenticationError),
+        (403, AuthenticationError),
+        (404, NotFoundError),
+        (409, ApiError),
+        (422, ValidationError),
+    ],
 )
 def test_other_4xx_never_retried(make_client, clock, status, error):
     script = Script(ok({"error": "no"}, status))
     with pytest.raises(error) as caught:
         make_client(script).get_report(7)
     assert len(script.requests) == 1 and clock.sleeps == []
-    assert (caught.value.method, caught.value.path, caught.value.status) == ("GET", "/v1/clients/acme/reports/7", status)
+    assert (caught.value.method, caught.value.path, caught.value.status) == (
+        "GET",
+        "/v1/clients/acme/reports/7",
+        status,
+    )
 
 
 def test_deadline_reached_gives_a_server_error_that_says_so(make_client, clock):
@@ -176,13 +200,25 @@ def created(report_id=41):
 
 def listing(*rows, page=1, total_pages=1, total_count=None):
     total_count = len(rows) if total_count is None else total_count
-    return ok({"data": list(rows), "pagination": {"page": page, "per_page": 100, "total_pages": total_pages, "total_count": total_count}})
+    return ok(
+        {
+            "data": list(rows),
+            "pagination": {"page": page, "per_page": 100, "total_pages": total_pages, "total_count": total_count},
+        }
+    )
 
 
 def tagged_row(report_id, form=FORM, status="processing", created_at=None):
     created_at = created_at or datetime.now(timezone.utc).isoformat()
-    return {"id": report_id, "name": f"lost [rp:{form_fingerprint(form)}]", "report_type": form["report_type"],
-            "status": status, "prerendered": False, "created_at": created_at, "updated_at": created_at}
+    return {
+        "id": report_id,
+        "name": f"lost [rp:{form_fingerprint(form)}]",
+        "report_type": form["report_type"],
+        "status": status,
+        "prerendered": False,
+        "created_at": created_at,
+        "updated_at": created_at,
+    }
 
 
 def test_create_sends_name_show_in_ui_and_form_with_report_type_inside(make_client):
@@ -209,7 +245,9 @@ def test_create_resent_after_429(make_client, clock):
 
 def test_create_after_read_timeout_finds_the_report_instead_of_creating_again(make_client):
     other = {**FORM, "end_date": "2024-02-29"}
-    script = Script(fail(httpx.ReadTimeout), listing(tagged_row(5, other), tagged_row(44), tagged_row(6, status="error")))
+    script = Script(
+        fail(httpx.ReadTimeout), listing(tagged_row(5, other), tagged_row(44), tagged_row(6, status="error"))
+    )
     assert make_client(script).create_report(FORM) == 44
     assert script.methods() == ["POST", "GET"]
     assert script.requests[1].url.params["report_type"] == "compute_spend_summary"
@@ -248,19 +286,30 @@ def test_create_whose_lookup_fails_too_is_a_lost_create(make_client):
 def test_iter_reports_reads_every_page_with_filters(make_client):
     rows = [dict(REPORT, id=i) for i in range(1, 6)]
     script = Script(
-        listing(*rows[:2], page=1, total_pages=3, total_count=5), listing(*rows[2:4], rows[1], page=2, total_pages=3, total_count=5),
-        listing(rows[4], page=3, total_pages=3, total_count=5)
+        listing(*rows[:2], page=1, total_pages=3, total_count=5),
+        listing(*rows[2:4], rows[1], page=2, total_pages=3, total_count=5),
+        listing(rows[4], page=3, total_pages=3, total_count=5),
     )
     found = list(make_client(script).iter_reports("compute_spend_summary", include_prerendered=True, per_page=2))
     assert [r.id for r in found] == [1, 2, 3, 4, 5]  # a row shifted across pages is yielded once
     params = [dict(r.url.params) for r in script.requests]
     assert [p["page"] for p in params] == ["1", "2", "3"]  # total_count (5) is reached only on page 3
-    assert params[0] == {"page": "1", "per_page": "2", "report_type": "compute_spend_summary", "include_prerendered": "true"}
+    assert params[0] == {
+        "page": "1",
+        "per_page": "2",
+        "report_type": "compute_spend_summary",
+        "include_prerendered": "true",
+    }
 
 
 def test_deployments_and_kpis(make_client):
-    deployment = {"id": 5716, "name": "main", "spend_channels_labels": ["TV", "Branded Search"],
-                  "upper_funnel_channel_labels": ["TV"], "lower_funnel_channel_labels": ["Branded Search"]}
+    deployment = {
+        "id": 5716,
+        "name": "main",
+        "spend_channels_labels": ["TV", "Branded Search"],
+        "upper_funnel_channel_labels": ["TV"],
+        "lower_funnel_channel_labels": ["Branded Search"],
+    }
     kpi = {"id": "0b5c-uuid", "name": "revenue", "depvar_configurations": [{"deployment_id": "5716"}]}
     script = Script(listing({"id": 5716}), ok(deployment), listing(kpi), ok(kpi))
     client = make_client(script)
@@ -269,8 +318,11 @@ def test_deployments_and_kpis(make_client):
     assert client.list_kpis()[0].deployment_ids == (5716,)
     assert client.get_kpi("0b5c-uuid").name == "revenue"
     assert [r.url.path for r in script.requests] == [
-        "/v1/clients/acme/deployments", "/v1/clients/acme/deployments/5716", "/v1/clients/acme/kpis",
-        "/v1/clients/acme/kpis/0b5c-uuid"]
+        "/v1/clients/acme/deployments",
+        "/v1/clients/acme/deployments/5716",
+        "/v1/clients/acme/kpis",
+        "/v1/clients/acme/kpis/0b5c-uuid",
+    ]
 
 
 def test_non_json_body_is_an_api_error(make_client):
@@ -306,6 +358,7 @@ def broken_stream(request):
     def chunks():
         yield b"a,b\n1,2\n"
         raise httpx.ReadError("connection reset", request=request)
+
     return httpx.Response(200, content=chunks())
 
 
@@ -339,8 +392,16 @@ def test_download_404_not_retried(make_client, tmp_path):
 
 @pytest.fixture
 def env(monkeypatch):
-    for name in ("RECAST_BASE_URL", "RECAST_CLIENT_SLUG", "RECAST_PAT", "API_PAT", "RECAST_POLL_INTERVAL",
-                 "RECAST_REPORT_TIMEOUT", "RECAST_MAX_IN_FLIGHT", "RECAST_REUSE_HORIZON_DAYS"):
+    for name in (
+        "RECAST_BASE_URL",
+        "RECAST_CLIENT_SLUG",
+        "RECAST_PAT",
+        "API_PAT",
+        "RECAST_POLL_INTERVAL",
+        "RECAST_REPORT_TIMEOUT",
+        "RECAST_MAX_IN_FLIGHT",
+        "RECAST_REUSE_HORIZON_DAYS",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -408,8 +469,15 @@ def test_bad_number_in_environment_is_a_configuration_error(env):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [dict(base_url="api.getrecast.com"), dict(client_slug=""), dict(token=""), dict(poll_interval=0),
-     dict(max_in_flight=0), dict(backoff_base=0), dict(reuse_horizon_days=0)],
+    [
+        dict(base_url="api.getrecast.com"),
+        dict(client_slug=""),
+        dict(token=""),
+        dict(poll_interval=0),
+        dict(max_in_flight=0),
+        dict(backoff_base=0),
+        dict(reuse_horizon_days=0),
+    ],
 )
 def test_bad_arguments_are_configuration_errors(kwargs):
     arguments = {"base_url": BASE, "client_slug": "acme", "token": TOKEN, **kwargs}

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from fakes import FakeClock
 
 from recast_pipeline.recast import errors
 from recast_pipeline.recast.api_types import Report
 from recast_pipeline.recast.polling import ReportPoller, first_interval
-
-from fakes import FakeClock
 
 FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary"}
 
@@ -33,7 +32,9 @@ class Statuses:
 
 
 def make_poller(get_report, clock, poll_interval=30.0, report_timeout=900.0, **kwargs) -> ReportPoller:
-    return ReportPoller(get_report, poll_interval=poll_interval, report_timeout=report_timeout, clock=clock, sleep=clock.sleep, **kwargs)
+    return ReportPoller(
+        get_report, poll_interval=poll_interval, report_timeout=report_timeout, clock=clock, sleep=clock.sleep, **kwargs
+    )
 
 
 def drain(poller: ReportPoller):

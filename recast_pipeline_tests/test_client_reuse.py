@@ -9,16 +9,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
-from recast_pipeline.recast.reuse import ReportIndex
-from recast_pipeline.recast.batch import ReportRequest, run_reports
-from recast_pipeline.recast.ledger import CreateLedger
-from recast_pipeline.recast.api_types import Report
-from recast_pipeline.recast.reuse import computed_at
-
 from vendor_fake import FakeVendor, vendor_clients
 
-FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01", "end_date": "2024-01-31"}
+from recast_pipeline.recast.api_types import Report
+from recast_pipeline.recast.batch import ReportRequest, run_reports
+from recast_pipeline.recast.ledger import CreateLedger
+from recast_pipeline.recast.reuse import ReportIndex, computed_at
+
+FORM = {
+    "deployment_id": 5716,
+    "report_type": "compute_spend_summary",
+    "start_date": "2024-01-01",
+    "end_date": "2024-01-31",
+}
 CONFIG = {"deployment_id": 5716, "report_type": "compute_model_configuration"}
 
 
@@ -130,7 +133,9 @@ class MovingTimestamps(FakeVendor):
 
 def test_computed_at_trusts_updated_at_only_where_it_holds_still():
     def pre(created, updated, status="success"):
-        return Report.from_json({"id": 1, "status": status, "prerendered": True, "created_at": created, "updated_at": updated})
+        return Report.from_json(
+            {"id": 1, "status": status, "prerendered": True, "created_at": created, "updated_at": updated}
+        )
 
     created, later, latest = "2024-06-01T00:00:00Z", "2024-06-02T00:00:00Z", "2024-06-02T00:00:05Z"
     assert computed_at(pre(created, created)).isoformat().startswith("2024-06-01")  # static: never moves

@@ -8,15 +8,19 @@ import logging
 
 import httpx
 import pytest
-
-from recast_pipeline.recast.errors import ExpiredLinkError
-from recast_pipeline.recast.forms import form_from_report
-from recast_pipeline.recast.api_types import Deployment
-
 from vendor_fake import SIGNATURE, FakeVendor, vendor_clients
 
+from recast_pipeline.recast.api_types import Deployment
+from recast_pipeline.recast.errors import ExpiredLinkError
+from recast_pipeline.recast.forms import form_from_report
+
 TOKEN = "gr_vendor_secret_token_9"
-FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01", "end_date": "2024-01-31"}
+FORM = {
+    "deployment_id": 5716,
+    "report_type": "compute_spend_summary",
+    "start_date": "2024-01-01",
+    "end_date": "2024-01-31",
+}
 
 
 @pytest.fixture
@@ -54,7 +58,7 @@ def test_list_without_pagination_block_uses_the_row_count(connect):
 
     def answer(request):
         page = int(request.url.params["page"])
-        return httpx.Response(200, json={"data": rows[(page - 1) * 3: page * 3]})  # capped at 3, says nothing
+        return httpx.Response(200, json={"data": rows[(page - 1) * 3 : page * 3]})  # capped at 3, says nothing
 
     client = connect(answer)
     assert [r.id for r in client.iter_reports()] == list(range(1, 8))
@@ -94,8 +98,10 @@ def test_deployments_summaries_detail_and_active_per_dashboard(connect):
 
 
 def test_several_active_deployments_newest_model_date_wins():
-    rows = [Deployment.from_json({"id": i, "dashboard_slug": "d", "active": a, "model_date": m})
-            for i, a, m in [(1, True, "2024-05-01"), (2, True, "2024-04-01"), (3, "false", "2024-09-01")]]
+    rows = [
+        Deployment.from_json({"id": i, "dashboard_slug": "d", "active": a, "model_date": m})
+        for i, a, m in [(1, True, "2024-05-01"), (2, True, "2024-04-01"), (3, "false", "2024-09-01")]
+    ]
     from recast_pipeline.recast.client import active_by_dashboard
 
     assert active_by_dashboard(rows)["d"].id == 1
@@ -107,9 +113,15 @@ def test_deployments_listed_with_id_and_name_only_each_count_keyed_by_id():
 
     thin = [Deployment.from_json({"id": i, "name": f"model {i}"}) for i in (5716, 5715, 5717)]
     assert {k: d.id for k, d in active_by_dashboard(thin).items()} == {"5715": 5715, "5716": 5716, "5717": 5717}
-    slugged = [Deployment.from_json(row) for row in ({"id": 1, "dashboard_slug": "d"},  # does not say: counts
-                                                     {"id": 2, "dashboard_slug": "e"}, {"id": 3, "dashboard_slug": "e", "active": True},
-                                                     {"id": 4, "dashboard_slug": "e", "active": "false"})]
+    slugged = [
+        Deployment.from_json(row)
+        for row in (
+            {"id": 1, "dashboard_slug": "d"},  # does not say: counts
+            {"id": 2, "dashboard_slug": "e"},
+            {"id": 3, "dashboard_slug": "e", "active": True},
+            {"id": 4, "dashboard_slug": "e", "active": "false"},
+        )
+    ]
     assert {k: d.id for k, d in active_by_dashboard(slugged).items()} == {"d": 1, "e": 3}  # marked active wins
 
 
@@ -125,8 +137,10 @@ def test_kpi_ids_are_uuid_strings(connect):
 # -- redirected downloads -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status, location", [(302, "absolute"), (307, "absolute"), (303, "protocol-relative"),
-                                              (301, "absolute"), (308, "protocol-relative")])
+@pytest.mark.parametrize(
+    "status, location",
+    [(302, "absolute"), (307, "absolute"), (303, "protocol-relative"), (301, "absolute"), (308, "protocol-relative")],
+)
 def test_redirected_download_never_sends_the_token_to_the_store(connect, tmp_path, status, location):
     vendor = FakeVendor(downloads="redirect", redirect_status=status, location=location)
     report_id = vendor.add_report(FORM)
@@ -183,8 +197,13 @@ def test_endless_redirects_are_bounded(connect, tmp_path):
 def test_stringified_form_is_normalized_and_reused(connect):
     vendor = FakeVendor(scalars="strings", names="absent")
     vendor.add_deployment(5716, "revenue")
-    curves = {"deployment_id": 5716, "report_type": "compute_spend_response_curves", "date": "2024-03-31",
-              "num_days": 14, "channels": ["TV"]}
+    curves = {
+        "deployment_id": 5716,
+        "report_type": "compute_spend_response_curves",
+        "date": "2024-03-31",
+        "num_days": 14,
+        "channels": ["TV"],
+    }
     ui_id = vendor.add_report(curves, name="curves from the UI")
     client = connect(vendor)
     shown = client.get_report(ui_id)

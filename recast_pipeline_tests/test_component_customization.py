@@ -26,7 +26,9 @@ TRANSLATED = """  translation:
 """
 
 
-def test_translation_op_and_switches_from_yaml_and_a_run_under_the_translated_key(simulator_factory, tmp_path, monkeypatch):
+def test_translation_op_and_switches_from_yaml_and_a_run_under_the_translated_key(
+    simulator_factory, tmp_path, monkeypatch
+):
     monkeypatch.setenv("RECAST_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("RECAST_POLL_INTERVAL", "0.2")
     sim = simulator_factory()
@@ -46,14 +48,18 @@ def test_translation_op_and_switches_from_yaml_and_a_run_under_the_translated_ke
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("recast_dashboards", ["revenue"])
         job = dg.define_asset_job("adhoc", selection=[f"marketing/{SPEND}"])
-        result = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def("adhoc").execute_in_process(
-            instance=instance, partition_key="revenue|2026-09-01"
+        result = (
+            dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
+            .resolve_job_def("adhoc")
+            .execute_in_process(instance=instance, partition_key="revenue|2026-09-01")
         )
         assert result.success
         [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "daily_spend_matches_total"]
         assert check.asset_key == dg.AssetKey(["marketing", SPEND])
     with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT report_type, partition_key FROM recast_meta.reports").fetchall() == [(SPEND, "2026-09-01")]
+        assert con.execute("SELECT report_type, partition_key FROM recast_meta.reports").fetchall() == [
+            (SPEND, "2026-09-01")
+        ]
 
 
 class LoggingRecastComponent(RecastComponent):
@@ -71,7 +77,8 @@ def test_a_subclass_overrides_execute_and_still_lands_the_reports(simulator_fact
     sim = simulator_factory()
     component = LoggingRecastComponent(
         client={"client_slug": sim.client_slug, "token": sim.token, "base_url": sim.base_url},
-        report_types=[SPEND], partitions_start="2026-01-01",
+        report_types=[SPEND],
+        partitions_start="2026-01-01",
     )
     defs = component.build_defs(dg.ComponentTree.for_test().load_context)
     with dg.instance_for_test() as instance:
@@ -125,8 +132,13 @@ def test_a_subclass_translator_renames_every_report_asset_and_its_checks():
 
 def test_a_translation_that_gives_two_report_types_one_key_fails_naming_both(tmp_path):
     component = RecastComponent(client={"client_slug": "acme"}, report_types=[SPEND, "compute_insights_overview"])
-    component = component.model_copy(update={"translation": lambda spec, report_type: spec.replace_attributes(key="recast/all")})
-    with pytest.raises(ValueError, match=r"report types 'compute_insights_overview' and 'compute_spend_summary' both get the key 'recast/all'"):
+    component = component.model_copy(
+        update={"translation": lambda spec, report_type: spec.replace_attributes(key="recast/all")}
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"report types 'compute_insights_overview' and 'compute_spend_summary' both get the key 'recast/all'",
+    ):
         component.build_defs(dg.ComponentTree.for_test().load_context)
 
 
@@ -138,4 +150,8 @@ def test_sensors_name_the_components_own_token_variable_when_it_is_not_set(monke
         dg.ComponentTree.for_test().load_context
     )
     skip = not_configured(defs.resources["recast"])
-    assert skip is not None and "set ACME_RECAST_PAT" in skip.skip_message and "RECAST_CLIENT_SLUG" not in skip.skip_message
+    assert (
+        skip is not None
+        and "set ACME_RECAST_PAT" in skip.skip_message
+        and "RECAST_CLIENT_SLUG" not in skip.skip_message
+    )

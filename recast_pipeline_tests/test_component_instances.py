@@ -35,7 +35,9 @@ def _project(tmp_path: Path, package: str, instances: dict[str, str]) -> dg.Defi
     for folder, text in instances.items():
         (defs_dir / folder).mkdir()
         (defs_dir / folder / "defs.yaml").write_text(text)
-    (tmp_path / "pyproject.toml").write_text(f'[tool.dg.project]\nroot_module = "{package}"\ndefs_module = "{package}.defs"\n')
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.dg.project]\nroot_module = "{package}"\ndefs_module = "{package}.defs"\n'
+    )
     sys.path.insert(0, str(tmp_path))
     try:
         return dg.load_from_defs_folder(path_within_project=tmp_path)
@@ -46,33 +48,55 @@ def _project(tmp_path: Path, package: str, instances: dict[str, str]) -> dg.Defi
 
 
 def _yaml(sim, prefix: str, extra: str = "") -> str:
-    return INSTANCE_YAML.format(slug=sim.client_slug, token=sim.token, url=sim.base_url, prefix=prefix, SPEND=SPEND, CONFIG=CONFIG, extra=extra)
+    return INSTANCE_YAML.format(
+        slug=sim.client_slug, token=sim.token, url=sim.base_url, prefix=prefix, SPEND=SPEND, CONFIG=CONFIG, extra=extra
+    )
 
 
-def test_two_instances_have_their_own_keys_names_and_warehouses_and_both_materialize(simulator_factory, tmp_path, monkeypatch):
+def test_two_instances_have_their_own_keys_names_and_warehouses_and_both_materialize(
+    simulator_factory, tmp_path, monkeypatch
+):
     monkeypatch.setenv("RECAST_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("RECAST_POLL_INTERVAL", "0.2")
     acme, globex = simulator_factory(), simulator_factory()
     globex_warehouse = tmp_path / "globex.duckdb"
-    defs = _project(tmp_path, "agency_two_clients", {
-        "acme": _yaml(acme, "[acme]"),
-        "globex": _yaml(globex, "[globex, recast]", f'  warehouse: "{globex_warehouse}"\n  automation: {{refresh: false}}'),
-    })
+    defs = _project(
+        tmp_path,
+        "agency_two_clients",
+        {
+            "acme": _yaml(acme, "[acme]"),
+            "globex": _yaml(
+                globex, "[globex, recast]", f'  warehouse: "{globex_warehouse}"\n  automation: {{refresh: false}}'
+            ),
+        },
+    )
 
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert keys == {
-        f"{prefix}/{name}" for prefix in ("acme", "globex/recast") for name in (SPEND, CONFIG, "model_deployment", "model_coverage")
+        f"{prefix}/{name}"
+        for prefix in ("acme", "globex/recast")
+        for name in (SPEND, CONFIG, "model_deployment", "model_coverage")
     }
     assert sorted(defs.resources) == [
-        "acme_recast", "acme_warehouse", "acme_warehouse_io_manager",
-        "globex_recast_recast", "globex_recast_warehouse", "globex_recast_warehouse_io_manager",
+        "acme_recast",
+        "acme_warehouse",
+        "acme_warehouse_io_manager",
+        "globex_recast_recast",
+        "globex_recast_warehouse",
+        "globex_recast_warehouse_io_manager",
     ]
     assert sorted(s.name for s in defs.sensors) == [
-        "acme_automation_sensor", "acme_model_refresh_sensor", "acme_month_ready_sensor",
-        "globex_recast_automation_sensor", "globex_recast_model_refresh_sensor", "globex_recast_month_ready_sensor",
+        "acme_automation_sensor",
+        "acme_model_refresh_sensor",
+        "acme_month_ready_sensor",
+        "globex_recast_automation_sensor",
+        "globex_recast_model_refresh_sensor",
+        "globex_recast_month_ready_sensor",
     ]
     assert {s.name for s in defs.schedules} == {
-        f"{name}_{kind}_schedule" for name in ("acme", "globex_recast") for kind in ("monthly_reports", "dashboard_reports", "maintenance")
+        f"{name}_{kind}_schedule"
+        for name in ("acme", "globex_recast")
+        for kind in ("monthly_reports", "dashboard_reports", "maintenance")
     }
     specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
     assert specs[f"globex/recast/{CONFIG}"].automation_condition is None  # refresh: false
@@ -105,4 +129,8 @@ def test_an_unknown_report_type_is_an_error_naming_the_field_and_the_value(tmp_p
 def test_a_key_prefix_that_cannot_name_jobs_asks_for_a_name():
     with pytest.raises(Exception, match=r"name: 'acme-co' cannot scope Dagster names"):
         RecastComponent(key_prefix=["acme-co"]).build_defs(dg.ComponentTree.for_test().load_context)
-    assert RecastComponent(key_prefix=["acme-co"], name="acme").build_defs(dg.ComponentTree.for_test().load_context).resolve_job_def("acme_monthly_reports_job")
+    assert (
+        RecastComponent(key_prefix=["acme-co"], name="acme")
+        .build_defs(dg.ComponentTree.for_test().load_context)
+        .resolve_job_def("acme_monthly_reports_job")
+    )

@@ -10,11 +10,10 @@ limit adapting the same whatever Recast's timestamps mean. Outcomes only: no wal
 from __future__ import annotations
 
 import pytest
+from fakes import FakeClock, spend_form
 
 from recast_pipeline.recast.batch import ReportRequest, run_reports
 from recast_pipeline.recast.concurrency import INITIAL, SLOWER, InFlightLimit
-
-from fakes import FakeClock, spend_form
 
 TYPE = "compute_spend_summary"
 
@@ -158,7 +157,9 @@ def test_a_create_refused_with_429_lowers_the_limit_and_waits_for_one_of_ours(si
     client = connect(sim, max_in_flight=8, sleep=sleep)
     events = []
     batch = run_reports(
-        client, [ReportRequest(i, spend_form(i)) for i in range(3)], on_event=lambda kind, request, detail: events.append((kind, request.key, detail))
+        client,
+        [ReportRequest(i, spend_form(i)) for i in range(3)],
+        on_event=lambda kind, request, detail: events.append((kind, request.key, detail)),
     )
     with pytest.raises(_Stop):
         next(batch)
@@ -171,8 +172,13 @@ def test_a_batch_against_a_full_recast_defers_instead_of_retrying_and_finishes_o
     sim = simulator_factory(latency=0.3, capacity=2, queue_limit=2)
     client = connect(sim, max_in_flight=8)
     events = []
-    outcomes = list(run_reports(client, [ReportRequest(i, spend_form(i)) for i in range(6)],
-                                on_event=lambda kind, request, detail: events.append(kind)))
+    outcomes = list(
+        run_reports(
+            client,
+            [ReportRequest(i, spend_form(i)) for i in range(6)],
+            on_event=lambda kind, request, detail: events.append(kind),
+        )
+    )
     assert sorted(o.request.key for o in outcomes) == list(range(6)) and all(o.ok for o in outcomes)
     stats = sim.stats()
     assert stats["creates"] == 6 and stats["in_flight_peak"] <= 2

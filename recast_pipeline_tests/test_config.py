@@ -30,4 +30,8 @@ def test_run_config_has_one_section_per_report_type():
     config = run_config_class("TestConfig", types)()
     assert config.force_new_report is False
     assert config.compute_upper_funnel_details.channels is None
-    assert set(type(config).model_fields) == {"force_new_report", "compute_spend_summary", "compute_upper_funnel_details"}
+    assert set(type(config).model_fields) == {
+        "force_new_report",
+        "compute_spend_summary",
+        "compute_upper_funnel_details",
+    }

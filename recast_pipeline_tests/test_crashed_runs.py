@@ -21,8 +21,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import yaml
-
 from e2e_helpers import REPO, DagsterDev, before, clean_env, launch_partition, runs
+
 from recast_pipeline.cli.local_env import sync_dashboards
 
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
@@ -63,8 +63,11 @@ def _project(tmp_path: Path) -> Path:
     settings["run_monitoring"].update(poll_interval_seconds=1, free_slots_after_run_end_seconds=1)
     (project / "dagster.yaml").write_text(yaml.safe_dump(settings))
     (project / "location.py").write_text(LOCATION)
-    (project / "workspace.yaml").write_text(yaml.safe_dump(
-        {"load_from": [{"python_file": {"relative_path": "location.py", "location_name": "recast_pipeline"}}]}))
+    (project / "workspace.yaml").write_text(
+        yaml.safe_dump(
+            {"load_from": [{"python_file": {"relative_path": "location.py", "location_name": "recast_pipeline"}}]}
+        )
+    )
     return project
 
 
@@ -87,7 +90,9 @@ def _parent(pid: int) -> int:
 
 
 @pytest.mark.parametrize("with_code_server", [False, True], ids=["worker", "worker_and_code_server"])
-def test_a_killed_run_worker_frees_the_pool_and_its_retry_resumes_the_same_report(with_code_server, simulator_factory, tmp_path):
+def test_a_killed_run_worker_frees_the_pool_and_its_retry_resumes_the_same_report(
+    with_code_server, simulator_factory, tmp_path
+):
     """``worker_and_code_server``: the code server that would have reported the dead worker dies first;
     run monitoring's health check (``LocalRunLauncher``) finds the worker gone and fails the run."""
     deadline = time.monotonic() + DEADLINE
@@ -95,8 +100,13 @@ def test_a_killed_run_worker_frees_the_pool_and_its_retry_resumes_the_same_repor
     sim.set_faults(force_status={"compute_spend_summary": "processing"})  # held in flight until released
     project = _project(tmp_path)
     env = clean_env(
-        DAGSTER_HOME=str(project), RECAST_BASE_URL=sim.base_url, RECAST_CLIENT_SLUG=sim.client_slug, RECAST_PAT=sim.token,
-        RECAST_DATA_DIR=str(project / "data"), RECAST_POLL_INTERVAL="0.3", RECAST_SENSOR_INTERVAL="3600",
+        DAGSTER_HOME=str(project),
+        RECAST_BASE_URL=sim.base_url,
+        RECAST_CLIENT_SLUG=sim.client_slug,
+        RECAST_PAT=sim.token,
+        RECAST_DATA_DIR=str(project / "data"),
+        RECAST_POLL_INTERVAL="0.3",
+        RECAST_SENSOR_INTERVAL="3600",
     )
     previous = os.getcwd()
     os.chdir(project)  # dagster.yaml's storage is relative to the working folder
@@ -112,9 +122,16 @@ def test_a_killed_run_worker_frees_the_pool_and_its_retry_resumes_the_same_repor
         crashed = launch_partition(dev, "recast_monthly_reports_job", SPEND, f"revenue|{month}")
         _wait(dev, deadline, "the crashed run's report to be in flight", lambda: sim.stats()["creates"] == 1)
         _wait(dev, deadline, "the crashed run to hold the recast_api slot", lambda: _holders(dev) == [crashed])
-        started = _wait(dev, deadline, "the run worker's pid", lambda: [
-            e["message"] for e in _run(dev, crashed)["eventConnection"]["events"]
-            if e.get("message", "").startswith("Started process for run")])
+        started = _wait(
+            dev,
+            deadline,
+            "the run worker's pid",
+            lambda: [
+                e["message"]
+                for e in _run(dev, crashed)["eventConnection"]["events"]
+                if e.get("message", "").startswith("Started process for run")
+            ],
+        )
         pid = int(re.search(r"pid: (\d+)", started[0]).group(1))
         if with_code_server:
             # The gRPC server that started the worker dies first, so it cannot report the worker's death:
@@ -122,21 +139,28 @@ def test_a_killed_run_worker_frees_the_pool_and_its_retry_resumes_the_same_repor
             # back (dagster dev does not restart it): the run must end and give its slot back.
             os.kill(_parent(pid), signal.SIGKILL)
             os.kill(pid, signal.SIGKILL)
-            _wait(dev, deadline, "the crashed run to be marked FAILURE", lambda: _run(dev, crashed)["status"] == "FAILURE")
+            _wait(
+                dev, deadline, "the crashed run to be marked FAILURE", lambda: _run(dev, crashed)["status"] == "FAILURE"
+            )
             _wait(dev, deadline, "the crashed run's slot to be freed", lambda: _holders(dev) == [])
             return
-        queued = launch_partition(dev, "recast_monthly_reports_job", SPEND, f"signups|{month}")  # waits for the recast_api slot
+        queued = launch_partition(
+            dev, "recast_monthly_reports_job", SPEND, f"signups|{month}"
+        )  # waits for the recast_api slot
         os.kill(pid, signal.SIGKILL)
         _wait(dev, deadline, "the crashed run to be marked FAILURE", lambda: _run(dev, crashed)["status"] == "FAILURE")
         sim.set_faults(force_status={})  # Recast finishes the report the crashed run had created
         _wait(dev, deadline, "the queued run to succeed", lambda: _status(dev, queued, deadline) == "SUCCESS")
-        retry = _wait(dev, deadline, "the crashed run's retry", lambda: [
-            r for r in runs(dev) if {"key": "dagster/parent_run_id", "value": crashed} in r["tags"]])
+        retry = _wait(
+            dev,
+            deadline,
+            "the crashed run's retry",
+            lambda: [r for r in runs(dev) if {"key": "dagster/parent_run_id", "value": crashed} in r["tags"]],
+        )
         _wait(dev, deadline, "the retry to succeed", lambda: _status(dev, retry[0]["runId"], deadline) == "SUCCESS")
         assert sim.stats()["creates"] == 2  # revenue's (once: the retry resumed it) and signups'
     finally:
         dev.stop()
-
 
 
 POOL_QUERY = '{ instance { concurrencyLimit(concurrencyKey: "recast_api") { claimedSlots { runId } } } }'

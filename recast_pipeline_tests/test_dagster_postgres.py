@@ -13,13 +13,13 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
+from services import postgres  # noqa: F401 (fixture)
 
 from recast_pipeline.cli.local_env import sync_dashboards
-from recast_pipeline.orchestration.specs import POOL
 from recast_pipeline.orchestration.code_location import build_definitions
 from recast_pipeline.orchestration.partitions import DASHBOARDS_PARTITIONS_NAME, Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
-from services import postgres  # noqa: F401 (fixture)
+from recast_pipeline.orchestration.specs import POOL
 
 CONFIG = Path(__file__).resolve().parents[1] / "dagster.postgres.yaml"
 SPEND = dg.AssetKey(["recast", "compute_spend_summary"])
@@ -33,8 +33,12 @@ def test_the_instance_in_postgres_materializes_and_another_machine_sees_runs_and
     shutil.copy(CONFIG, home / "dagster.yaml")
     database = postgres.create_database()
     for name, value in {
-        "DAGSTER_HOME": str(home), "DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(postgres.port),
-        "DAGSTER_PG_USER": postgres.user, "DAGSTER_PG_PASSWORD": "", "DAGSTER_PG_DB": database,
+        "DAGSTER_HOME": str(home),
+        "DAGSTER_PG_HOST": "127.0.0.1",
+        "DAGSTER_PG_PORT": str(postgres.port),
+        "DAGSTER_PG_USER": postgres.user,
+        "DAGSTER_PG_PASSWORD": "",
+        "DAGSTER_PG_DB": database,
     }.items():
         monkeypatch.setenv(name, value)
 
@@ -45,7 +49,9 @@ def test_the_instance_in_postgres_materializes_and_another_machine_sees_runs_and
         recast = RecastResource(
             base_url=simulator.base_url, client_slug=simulator.client_slug, token=simulator.token, poll_interval=0.2
         )
-        defs = build_definitions(Partitioning(date(2024, 1, 1)), recast, RecastWarehouse(data_dir=str(tmp_path / "data")))
+        defs = build_definitions(
+            Partitioning(date(2024, 1, 1)), recast, RecastWarehouse(data_dir=str(tmp_path / "data"))
+        )
         result = defs.resolve_job_def("recast_monthly_reports_job").execute_in_process(
             instance=instance, partition_key="revenue|2026-07-01", asset_selection=[SPEND], raise_on_error=False
         )

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 
-
 PROBE = r"""
 import json, sys
 import dagster as dg

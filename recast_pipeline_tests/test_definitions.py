@@ -48,7 +48,11 @@ print(json.dumps({
 
 
 def _probe(extra_env=None, cwd=None):
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT"))}, **PLACEHOLDER_ENV, **(extra_env or {})}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT"))},
+        **PLACEHOLDER_ENV,
+        **(extra_env or {}),
+    }
     out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120, cwd=cwd)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1]), out
@@ -67,7 +71,11 @@ def test_definitions_load_with_placeholder_environment():
     assert "recast/compute_spend_summary:daily_spend_matches_total" in seen["checks"]
     assert sum(1 for c in seen["checks"] if c.endswith(":downloads_loaded")) == 24
     assert seen["sensors"] == ["recast_automation_sensor", "recast_model_refresh_sensor", "recast_month_ready_sensor"]
-    assert seen["schedules"] == ["recast_dashboard_reports_schedule", "recast_maintenance_schedule", "recast_monthly_reports_schedule"]
+    assert seen["schedules"] == [
+        "recast_dashboard_reports_schedule",
+        "recast_maintenance_schedule",
+        "recast_monthly_reports_schedule",
+    ]
     # the token is configured as an EnvVar: the UI shows the variable's name, never its value
     assert "RECAST_PAT" in seen["token_repr"]
     assert "gr_placeholder_token_never_shown" not in out.stdout + out.stderr
@@ -81,7 +89,11 @@ def test_an_installed_package_without_pyproject_loads_the_same_definitions(tmp_p
     shutil.copytree(package, installed / "recast_pipeline", ignore=shutil.ignore_patterns("__pycache__"))
     seen, _ = _probe({"PYTHONPATH": str(installed)}, cwd=tmp_path)
     assert seen["package"].startswith(str(installed))  # the copy, not the checkout
-    assert len(seen["keys"]) == 26 and seen["resources"] == ["recast", "recast_warehouse", "recast_warehouse_io_manager"]
+    assert len(seen["keys"]) == 26 and seen["resources"] == [
+        "recast",
+        "recast_warehouse",
+        "recast_warehouse_io_manager",
+    ]
 
 
 def test_partitions_do_not_depend_on_dashboards_or_pinned_deployments():
@@ -89,7 +101,9 @@ def test_partitions_do_not_depend_on_dashboards_or_pinned_deployments():
     for extra in ({"RECAST_DEPLOYMENT_IDS": "5716,5717"}, {"RECAST_DASHBOARDS": "revenue"}):
         seen, _ = _probe(extra)
         assert (seen["dimensions"], seen["first_month"], seen["dashboard_partitions"]) == (
-            plain["dimensions"], plain["first_month"], plain["dashboard_partitions"]
+            plain["dimensions"],
+            plain["first_month"],
+            plain["dashboard_partitions"],
         )
 
 

@@ -7,18 +7,29 @@ import subprocess
 import sys
 
 import pytest
-
 from e2e_helpers import REPO
 from test_cli import HOLD_WRITER
-from recast_pipeline.cli.main import main
+
 from recast_pipeline.cli.local_env import sync_dashboards, which_instance
+from recast_pipeline.cli.main import main
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A project folder (the repository's dagster.yaml) in a shell with no Recast or Dagster variables."""
-    for name in ("RECAST_BASE_URL", "RECAST_CLIENT_SLUG", "RECAST_PAT", "API_PAT", "RECAST_DASHBOARDS", "RECAST_DATA_DIR",
-                 "RECAST_WAREHOUSE", "RECAST_DEPLOYMENT_IDS", "RECAST_DEPLOYMENT_ID", "RECAST_LEDGER", "DAGSTER_HOME"):
+    for name in (
+        "RECAST_BASE_URL",
+        "RECAST_CLIENT_SLUG",
+        "RECAST_PAT",
+        "API_PAT",
+        "RECAST_DASHBOARDS",
+        "RECAST_DATA_DIR",
+        "RECAST_WAREHOUSE",
+        "RECAST_DEPLOYMENT_IDS",
+        "RECAST_DEPLOYMENT_ID",
+        "RECAST_LEDGER",
+        "DAGSTER_HOME",
+    ):
         monkeypatch.delenv(name, raising=False)
     shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
     monkeypatch.chdir(tmp_path)
@@ -33,7 +44,11 @@ def _point_at(sim, monkeypatch, token=None):
 
 def _lines(capsys) -> dict[str, str]:
     out = capsys.readouterr().out
-    return {line.split(":", 1)[0].split(None, 1)[1]: line for line in out.splitlines() if line.startswith("  ") and not line.startswith("        ")}
+    return {
+        line.split(":", 1)[0].split(None, 1)[1]: line
+        for line in out.splitlines()
+        if line.startswith("  ") and not line.startswith("        ")
+    }
 
 
 def test_doctor_passes_on_the_simulator_once_the_instance_knows_the_dashboards(project, simulator, monkeypatch, capsys):
@@ -47,9 +62,17 @@ def test_doctor_passes_on_the_simulator_once_the_instance_knows_the_dashboards(p
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert "FAIL" not in out and "skip" not in out and out.rstrip().endswith("All checks passed")
-    for expected in ("ok    credentials:", "ok    token: accepted by", "revenue: deployment 5716", "signups: deployment 5717",
-                     "(the project's, configured by", "recast_api pool: limit 1", "ok    data dir:",
-                     "ok    warehouse:", "ok    extension wheels: ducklake, postgres, httpfs"):
+    for expected in (
+        "ok    credentials:",
+        "ok    token: accepted by",
+        "revenue: deployment 5716",
+        "signups: deployment 5717",
+        "(the project's, configured by",
+        "recast_api pool: limit 1",
+        "ok    data dir:",
+        "ok    warehouse:",
+        "ok    extension wheels: ducklake, postgres, httpfs",
+    ):
         assert expected in out, out
     assert simulator.token not in out
 
@@ -85,4 +108,6 @@ def test_doctor_names_a_refused_token_unknown_dashboards_and_a_busy_warehouse(pr
         holder.wait(timeout=30)
     lines = _lines(capsys)
     assert "names 'churn', which Recast has no active deployment for" in lines["RECAST_DASHBOARDS"]
-    assert lines["warehouse"].startswith("  FAIL") and f"is busy: process {holder.pid}" in lines["warehouse"], lines["warehouse"]
+    assert lines["warehouse"].startswith("  FAIL") and f"is busy: process {holder.pid}" in lines["warehouse"], lines[
+        "warehouse"
+    ]

@@ -24,8 +24,12 @@ from services import pg_database, postgres, s3, s3_server  # noqa: F401 (fixture
 CHILD = Path(__file__).with_name("lake_child.py")
 MONTHS = ("2026-05-01", "2026-06-01", "2026-07-01")
 PLANS = [
-    {"job": "recast_monthly_reports_job", "assets": ["compute_spend_summary"],
-     "range": [f"{dashboard}|{MONTHS[0]}", f"{dashboard}|{MONTHS[-1]}"], "dashboard": dashboard}
+    {
+        "job": "recast_monthly_reports_job",
+        "assets": ["compute_spend_summary"],
+        "range": [f"{dashboard}|{MONTHS[0]}", f"{dashboard}|{MONTHS[-1]}"],
+        "dashboard": dashboard,
+    }
     for dashboard in ("revenue", "signups")
 ]
 
@@ -62,7 +66,11 @@ def test_two_runs_from_two_machines_fill_one_ducklake_and_a_third_reads_each_par
         log = open(home / "run.log", "w")
         process = subprocess.Popen(
             [sys.executable, str(CHILD), json.dumps({**plan, "go": str(go)})],
-            cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+            cwd=home,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         children.append((process, log, home / "run.log"))
     go.touch()
@@ -80,7 +88,11 @@ def test_two_runs_from_two_machines_fill_one_ducklake_and_a_third_reads_each_par
     def sql(query: str) -> list[list[str]]:
         done = subprocess.run(
             [sys.executable, "-m", "recast_pipeline.cli.main", "sql", query, "--csv"],
-            cwd=reader_home, env=_clean_env(**lake), capture_output=True, text=True, timeout=120,
+            cwd=reader_home,
+            env=_clean_env(**lake),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
         return list(csv.reader(io.StringIO(done.stdout)))[1:]
@@ -90,10 +102,14 @@ def test_two_runs_from_two_machines_fill_one_ducklake_and_a_third_reads_each_par
         "WHERE report_type = 'compute_spend_summary' GROUP BY ALL ORDER BY ALL"
     )
     assert partitions == [[dashboard, month, "1"] for dashboard in ("revenue", "signups") for month in MONTHS]
-    recorded = sql("SELECT schema_name || '.' || table_name, sum(row_count) FROM recast_meta.downloads GROUP BY 1 ORDER BY 1")
+    recorded = sql(
+        "SELECT schema_name || '.' || table_name, sum(row_count) FROM recast_meta.downloads GROUP BY 1 ORDER BY 1"
+    )
     assert recorded
     for table, rows in recorded:  # each table holds exactly the rows the loads recorded: no duplicates, none lost
-        per_partition = sql(f"SELECT dashboard, partition_key, count(DISTINCT report_id) FROM {table} GROUP BY ALL ORDER BY ALL")
+        per_partition = sql(
+            f"SELECT dashboard, partition_key, count(DISTINCT report_id) FROM {table} GROUP BY ALL ORDER BY ALL"
+        )
         assert [row[:2] for row in per_partition] == [[d, m] for d in ("revenue", "signups") for m in MONTHS]
         assert {row[2] for row in per_partition} == {"1"}
         assert sql(f"SELECT count(*) FROM {table}") == [[rows]]

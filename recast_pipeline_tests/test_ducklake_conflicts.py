@@ -11,14 +11,14 @@ import logging
 
 import duckdb
 import pytest
+from services import pg_database, postgres  # noqa: F401 (fixtures)
+from warehouse_loads import area, load, rows  # noqa: F401 (fixtures)
 
-from recast_pipeline.warehouse.warehouse import Warehouse
 from recast_pipeline.warehouse import warehouse as warehouse_module
 from recast_pipeline.warehouse.conflicts import is_conflict
 from recast_pipeline.warehouse.errors import WarehouseConflictError
 from recast_pipeline.warehouse.lake_access import loadable_extension
-from services import pg_database, postgres  # noqa: F401 (fixtures)
-from warehouse_loads import area, load, rows  # noqa: F401 (fixtures)
+from recast_pipeline.warehouse.warehouse import Warehouse
 
 TOTAL = {"tables-total": "Channel,Spend\nTV,1\n"}
 
@@ -53,7 +53,9 @@ def losing(times: int):
         calls.append(1)
         result = real(con, *args, **kwargs)
         if len(calls) <= times:
-            raise duckdb.TransactionException("Failed to commit DuckLake transaction: Transaction conflict - another writer won")
+            raise duckdb.TransactionException(
+                "Failed to commit DuckLake transaction: Transaction conflict - another writer won"
+            )
         return result
 
     return write_partition, calls
@@ -74,7 +76,9 @@ def test_a_load_that_keeps_losing_gives_up_clearly_and_writes_nothing(area, lake
     lake.target.max_attempts = 3
     write_partition, calls = losing(10**6)
     monkeypatch.setattr(warehouse_module, "write_partition", write_partition)
-    with pytest.raises(WarehouseConflictError, match=r"conflicted with other writers 3 time\(s\).*nothing of this partition"):
+    with pytest.raises(
+        WarehouseConflictError, match=r"conflicted with other writers 3 time\(s\).*nothing of this partition"
+    ):
         load(area, lake, tmp_path, TOTAL)
     assert len(calls) == 3
     assert lake.tables("compute_spend_summary") == []

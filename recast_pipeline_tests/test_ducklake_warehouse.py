@@ -15,7 +15,6 @@ import inspect
 import uuid
 
 import pytest
-
 import test_warehouse
 import test_warehouse_comments
 import test_warehouse_history
@@ -23,20 +22,30 @@ import test_warehouse_maintenance
 import test_warehouse_marts
 import test_warehouse_partitions
 import test_warehouse_refit
-from recast_pipeline.warehouse.warehouse import Warehouse
+from services import pg_database, postgres, s3, s3_server  # noqa: F401 (fixtures)
+from warehouse_loads import area, load, rows  # noqa: F401 (fixtures)
+
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lake_access import S3Settings, redact
 from recast_pipeline.warehouse.targets.ducklake import DuckLake
 from recast_pipeline.warehouse.targets.local_file import LocalFile
-from services import pg_database, postgres, s3, s3_server  # noqa: F401 (fixtures)
-from warehouse_loads import area, load, rows  # noqa: F401 (fixtures)
+from recast_pipeline.warehouse.warehouse import Warehouse
 
-FILE_ONLY = {"test_a_warehouse_from_before_dashboards_is_migrated_in_the_load",  # writes a DuckDB file by hand
-             "test_maintenance_waits_for_the_writer_a_load_holds"}  # the file's lock
+FILE_ONLY = {
+    "test_a_warehouse_from_before_dashboards_is_migrated_in_the_load",  # writes a DuckDB file by hand
+    "test_maintenance_waits_for_the_writer_a_load_holds",
+}  # the file's lock
 REUSED = {
     name: function
-    for module in (test_warehouse, test_warehouse_comments, test_warehouse_history, test_warehouse_maintenance,
-                   test_warehouse_marts, test_warehouse_partitions, test_warehouse_refit)
+    for module in (
+        test_warehouse,
+        test_warehouse_comments,
+        test_warehouse_history,
+        test_warehouse_maintenance,
+        test_warehouse_marts,
+        test_warehouse_partitions,
+        test_warehouse_refit,
+    )
     for name, function in vars(module).items()
     if name.startswith("test_") and name not in FILE_ONLY and "warehouse" in inspect.signature(function).parameters
 }
@@ -46,7 +55,9 @@ globals().update(REUSED)  # collected here again, with the lake ``warehouse`` fi
 # The lake a deployment uses (Postgres, S3) takes every test; the DuckDB-file catalog, whose SQL is
 # the same DuckLake's and which differs only in how it is opened and locked, takes the load and
 # replacement tests of test_warehouse and the lake's own below.
-BOTH = {name for name, function in REUSED.items() if function.__module__ in ("test_warehouse", "test_warehouse_maintenance")}
+BOTH = {
+    name for name, function in REUSED.items() if function.__module__ in ("test_warehouse", "test_warehouse_maintenance")
+}
 
 
 def pytest_generate_tests(metafunc):
@@ -91,7 +102,9 @@ def test_data_files_land_under_the_data_path_and_the_catalog_holds_the_tables(ar
     assert rows(warehouse, "SELECT count(*) FROM recast_meta.downloads") == [(1,)]
     assert warehouse.exists()
     assert warehouse.database_name == "lake"
-    assert rows(warehouse, "SELECT type FROM duckdb_databases() WHERE database_name = current_database()") == [("ducklake",)]
+    assert rows(warehouse, "SELECT type FROM duckdb_databases() WHERE database_name = current_database()") == [
+        ("ducklake",)
+    ]
 
 
 def test_a_fresh_reader_needs_only_the_catalog_and_storage(area, warehouse, tmp_path, lake, monkeypatch):
@@ -116,7 +129,9 @@ def test_retention_and_refits_on_a_lake(area, request, lake, tmp_path):
     warehouse = Warehouse(lake, ducklake_data_path=request.node.lake_data_path, history_versions=1)
     for model in (OLD, NEW, NEWER):
         refit(area, warehouse, tmp_path, model, {"tables-total": "Channel,Spend\nTV,1\n"})
-    assert rows(warehouse, "SELECT DISTINCT deployment_id FROM compute_spend_summary_history.tables_total") == [(NEW[0],)]
+    assert rows(warehouse, "SELECT DISTINCT deployment_id FROM compute_spend_summary_history.tables_total") == [
+        (NEW[0],)
+    ]
 
 
 def test_the_target_follows_the_location():

@@ -63,11 +63,20 @@ def dagster_dev(simulator_factory, tmp_path):
     (package / "defs" / "recast" / "defs.yaml").write_text(DEFS_YAML)
     (package / "definitions.py").write_text(DEFINITIONS)
     env.update(
-        PYTHONPATH=str(tmp_path), DAGSTER_HOME=str(home), RECAST_BASE_URL=sim.base_url, RECAST_CLIENT_SLUG=sim.client_slug, RECAST_PAT=sim.token,
-        RECAST_DATA_DIR=str(tmp_path / "data"), RECAST_REFRESH_MONTHS="1", RECAST_POLL_INTERVAL="0.5",
-        RECAST_SENSOR_INTERVAL="2", RECAST_DASHBOARDS="revenue",
+        PYTHONPATH=str(tmp_path),
+        DAGSTER_HOME=str(home),
+        RECAST_BASE_URL=sim.base_url,
+        RECAST_CLIENT_SLUG=sim.client_slug,
+        RECAST_PAT=sim.token,
+        RECAST_DATA_DIR=str(tmp_path / "data"),
+        RECAST_REFRESH_MONTHS="1",
+        RECAST_POLL_INTERVAL="0.5",
+        RECAST_SENSOR_INTERVAL="2",
+        RECAST_DASHBOARDS="revenue",
     )
-    dev = DagsterDev([str(DAGSTER), "dev", "-m", "automation_project.definitions"], tmp_path, env, tmp_path / "dagster_dev.log")
+    dev = DagsterDev(
+        [str(DAGSTER), "dev", "-m", "automation_project.definitions"], tmp_path, env, tmp_path / "dagster_dev.log"
+    )
     try:
         yield sim, dev, tmp_path / "data" / "warehouse.duckdb"
     finally:

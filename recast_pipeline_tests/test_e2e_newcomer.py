@@ -29,7 +29,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from e2e_helpers import (
     DEMO_TIMEOUT,
     DagsterDev,
@@ -129,9 +128,22 @@ class RecastDev:
         self.warehouse = project / "data" / "warehouse.duckdb"
         port, simulator_port = free_port(), free_port()
         self.dev = DagsterDev(
-            [sys.executable, "-m", "recast_pipeline.cli.main", "dev", "--port", str(port),
-             "--simulator-port", str(simulator_port), "--latency", "0.3"],
-            project, clean_env(RECAST_SENSOR_INTERVAL="2"), log, port=port,
+            [
+                sys.executable,
+                "-m",
+                "recast_pipeline.cli.main",
+                "dev",
+                "--port",
+                str(port),
+                "--simulator-port",
+                str(simulator_port),
+                "--latency",
+                "0.3",
+            ],
+            project,
+            clean_env(RECAST_SENSOR_INTERVAL="2"),
+            log,
+            port=port,
         )
 
     def stop(self) -> None:
@@ -144,7 +156,11 @@ def _stop_sensors_in_the_instance(project: Path) -> None:
     for sensor in (MONTH_SENSOR, AUTOMATION_SENSOR):
         stop = subprocess.run(
             [sys.executable, "-m", "dagster", "sensor", "stop", sensor, "-w", "workspace.yaml"],
-            cwd=project, env=clean_env(DAGSTER_HOME=str(project)), capture_output=True, text=True, timeout=DEADLINE,
+            cwd=project,
+            env=clean_env(DAGSTER_HOME=str(project)),
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
         )
         assert stop.returncode == 0 and f"Stopped sensor {sensor}" in stop.stdout, stop.stdout + stop.stderr
 
@@ -167,8 +183,14 @@ def test_recast_pipeline_dev_materializes_a_partition_the_demo_did_not_load(reca
     month = _last_demo_month(recast_dev.project)
     selector, _ = graphql_selector(dev, "sensors", SENSORS[0])
     earlier = f"{int(month[:4]) - 1}{month[4:]}"  # a month the demo did not load
-    run_id = launch_partition(dev, "recast_monthly_reports_job", SPEND, f"signups|{earlier}",
-                              selector["repositoryLocationName"], selector["repositoryName"])
+    run_id = launch_partition(
+        dev,
+        "recast_monthly_reports_job",
+        SPEND,
+        f"signups|{earlier}",
+        selector["repositoryLocationName"],
+        selector["repositoryName"],
+    )
     while True:
         (run,) = [r for r in runs(dev) if r["runId"] == run_id]
         assert run["status"] not in ("FAILURE", "CANCELED"), dev.tail()
@@ -183,8 +205,6 @@ def test_recast_pipeline_dev_materializes_a_partition_the_demo_did_not_load(reca
             [earlier],
         ).fetchall()
     assert loaded == [("signups", 5717)]
-
-
 
 
 def test_killing_recast_pipeline_dev_stops_the_ui_it_started(demo_project, tmp_path):

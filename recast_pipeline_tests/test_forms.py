@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from recast_pipeline.recast.api_types import Deployment, Report
 from recast_pipeline.recast.catalog import REPORT_TYPES
 from recast_pipeline.recast.forms import (
     MonthWindow,
@@ -16,7 +17,6 @@ from recast_pipeline.recast.forms import (
     validate_form,
     window_fields,
 )
-from recast_pipeline.recast.api_types import Deployment, Report
 
 DEPLOYMENT = Deployment.from_json(
     {
@@ -61,8 +61,14 @@ def test_month_window_rejects_non_dates(bad):
 
 
 def test_range_window_covers_the_month():
-    assert window_fields("compute_spend_summary", date(2024, 2, 1)) == {"start_date": "2024-02-01", "end_date": "2024-02-29"}
-    assert window_fields("compute_spend_summary", "2023-02-01") == {"start_date": "2023-02-01", "end_date": "2023-02-28"}
+    assert window_fields("compute_spend_summary", date(2024, 2, 1)) == {
+        "start_date": "2024-02-01",
+        "end_date": "2024-02-29",
+    }
+    assert window_fields("compute_spend_summary", "2023-02-01") == {
+        "start_date": "2023-02-01",
+        "end_date": "2023-02-28",
+    }
 
 
 def test_anchor_window_is_the_months_last_day():
@@ -98,7 +104,9 @@ def test_none_window_and_unknown_types_have_no_dates():
     assert window_fields("compute_clean_data", date(2024, 1, 1)) == {}
     assert window_fields("compare_shift_curves", date(2024, 1, 1)) == {}
     assert window_fields("compute_something_new", date(2024, 1, 1)) == {}
-    assert window_fields(REPORT_TYPES["compute_spend_summary"], month_window(date(2024, 1, 1)))["end_date"] == "2024-01-31"
+    assert (
+        window_fields(REPORT_TYPES["compute_spend_summary"], month_window(date(2024, 1, 1)))["end_date"] == "2024-01-31"
+    )
 
 
 @pytest.mark.parametrize("month", MONTHS)
@@ -112,8 +120,14 @@ def test_defaults_give_a_valid_form_for_every_type(report_type, month):
 
 def test_catalog_defaults():
     month = date(2024, 1, 1)
-    assert build_form("compute_roi_cpa_waterfall_plots", DEPLOYMENT, month)["channels"] == list(DEPLOYMENT.spend_channels)
-    assert build_form("compute_upper_funnel_details", DEPLOYMENT, month)["channels"] == ["Meta", "TV - Linear", "Podcasts"]
+    assert build_form("compute_roi_cpa_waterfall_plots", DEPLOYMENT, month)["channels"] == list(
+        DEPLOYMENT.spend_channels
+    )
+    assert build_form("compute_upper_funnel_details", DEPLOYMENT, month)["channels"] == [
+        "Meta",
+        "TV - Linear",
+        "Podcasts",
+    ]
     assert build_form("compute_grouped_channel_summaries", DEPLOYMENT, month)["channel_groups"] == [
         {"name": "All upper funnel", "channels": ["Meta", "TV - Linear", "Podcasts"]}
     ]
@@ -130,8 +144,13 @@ def test_overrides_replace_defaults_and_none_is_ignored():
         "compute_fixed_spend_performance",
         DEPLOYMENT,
         date(2024, 1, 1),
-        {"channels": ("Meta",), "spend": 2500, "include_lower_funnel_effects": False, "end_date": None,
-         "start_date": date(2024, 1, 10)},
+        {
+            "channels": ("Meta",),
+            "spend": 2500,
+            "include_lower_funnel_effects": False,
+            "end_date": None,
+            "start_date": date(2024, 1, 10),
+        },
     )
     assert form["channels"] == ["Meta"]
     assert form["spend"] == 2500
@@ -139,8 +158,12 @@ def test_overrides_replace_defaults_and_none_is_ignored():
     assert form["end_date"] == "2024-01-31"
     assert form["start_date"] == "2024-01-10"
     validate_form(form, DEPLOYMENT)
-    assert build_form("compute_grouped_channel_summaries", DEPLOYMENT, date(2024, 1, 1),
-                      {"include_lower_funnel_effects": True})["include_lower_funnel_effects"] == "true"
+    assert (
+        build_form(
+            "compute_grouped_channel_summaries", DEPLOYMENT, date(2024, 1, 1), {"include_lower_funnel_effects": True}
+        )["include_lower_funnel_effects"]
+        == "true"
+    )
 
 
 def test_overrides_are_copied_and_converted_for_json():
@@ -166,7 +189,10 @@ def test_num_days_override_keeps_the_anchor():
 def test_window_is_another_name_for_month():
     by_window = build_form("compute_spend_summary", DEPLOYMENT, window=month_window(date(2024, 1, 1)))
     assert by_window == build_form("compute_spend_summary", DEPLOYMENT, month=date(2024, 1, 1))
-    assert build_form("compute_spend_summary", DEPLOYMENT, month="2024-01-01", window=month_window("2024-01-01")) == by_window
+    assert (
+        build_form("compute_spend_summary", DEPLOYMENT, month="2024-01-01", window=month_window("2024-01-01"))
+        == by_window
+    )
     with pytest.raises(ValueError, match="two different months"):
         build_form("compute_spend_summary", DEPLOYMENT, month=date(2024, 2, 1), window=month_window(date(2024, 1, 1)))
 
@@ -179,8 +205,12 @@ def test_without_a_month_dates_are_left_to_the_caller():
 
 def test_alias_is_kept_as_given_and_built_as_its_target():
     form = build_form("compute_waterfall_summary", DEPLOYMENT, date(2024, 1, 1))
-    assert form == {"deployment_id": 5716, "report_type": "compute_waterfall_summary",
-                    "start_date": "2024-01-01", "end_date": "2024-01-31"}
+    assert form == {
+        "deployment_id": 5716,
+        "report_type": "compute_waterfall_summary",
+        "start_date": "2024-01-01",
+        "end_date": "2024-01-31",
+    }
     validate_form(form, DEPLOYMENT)
 
 
@@ -197,10 +227,19 @@ def test_bare_deployment_id_for_types_without_channels():
 
 
 SOURCE = {
-    "id": 77, "name": "Q1 overview", "report_type": "compute_upper_funnel_details", "status": "success",
+    "id": 77,
+    "name": "Q1 overview",
+    "report_type": "compute_upper_funnel_details",
+    "status": "success",
     "prerendered": False,
-    "form": {"deployment_id": 5716, "report_type": "compute_upper_funnel_details", "start_date": "2024-01-01",
-             "end_date": "2024-03-31", "channels": ["Meta"], "extra_ui_setting": "kept"},
+    "form": {
+        "deployment_id": 5716,
+        "report_type": "compute_upper_funnel_details",
+        "start_date": "2024-01-01",
+        "end_date": "2024-03-31",
+        "channels": ["Meta"],
+        "extra_ui_setting": "kept",
+    },
 }
 
 
@@ -220,8 +259,10 @@ def test_form_from_report_with_a_month_redates_it():
 
 
 def test_form_from_report_moves_a_top_level_report_type_inside():
-    raw = {"report_type": "compute_spend_summary", "form": {"deployment_id": 5716, "start_date": "2024-01-01",
-                                                            "end_date": "2024-01-31"}}
+    raw = {
+        "report_type": "compute_spend_summary",
+        "form": {"deployment_id": 5716, "start_date": "2024-01-01", "end_date": "2024-01-31"},
+    }
     form = form_from_report(raw)
     assert form["report_type"] == "compute_spend_summary"
     assert "report_type" not in raw["form"]
@@ -230,8 +271,12 @@ def test_form_from_report_moves_a_top_level_report_type_inside():
 
 
 def test_form_from_report_keeps_aliases_unknown_types_and_bare_forms():
-    alias = {"deployment_id": 5716, "report_type": "compute_waterfall_summary",
-             "start_date": "2023-01-01", "end_date": "2023-12-31"}
+    alias = {
+        "deployment_id": 5716,
+        "report_type": "compute_waterfall_summary",
+        "start_date": "2023-01-01",
+        "end_date": "2023-12-31",
+    }
     form = form_from_report(alias, {"include_lower_funnel_effects": True}, month="2024-01-01")
     assert form["report_type"] == "compute_waterfall_summary"
     assert (form["start_date"], form["end_date"]) == ("2024-01-01", "2024-01-31")
@@ -244,19 +289,36 @@ def test_form_from_report_keeps_aliases_unknown_types_and_bare_forms():
 def test_normalize_form_turns_stringified_scalars_back_into_catalog_types():
     from recast_pipeline.recast.forms import normalize_form
 
-    read_back = {"deployment_id": "5716", "report_type": "compute_fixed_spend_performance", "start_date": "2024-01-01",
-                 "end_date": "2024-01-31", "channels": ["TV"], "spend": "1.5", "include_lower_funnel_effects": "true"}
+    read_back = {
+        "deployment_id": "5716",
+        "report_type": "compute_fixed_spend_performance",
+        "start_date": "2024-01-01",
+        "end_date": "2024-01-31",
+        "channels": ["TV"],
+        "spend": "1.5",
+        "include_lower_funnel_effects": "true",
+    }
     assert normalize_form(read_back) == {**read_back, "deployment_id": 5716, "spend": 1.5}
     baseline = {"deployment_id": "1", "report_type": "compute_baseline_summary", "include_spikes": "false"}
     assert normalize_form(baseline)["include_spikes"] is False
-    curves = {"deployment_id": 1, "report_type": "compute_spend_response_curves", "num_days": "14", "date": "2024-01-31"}
+    curves = {
+        "deployment_id": 1,
+        "report_type": "compute_spend_response_curves",
+        "num_days": "14",
+        "date": "2024-01-31",
+    }
     assert normalize_form(curves)["num_days"] == 14
-    assert normalize_form({"report_type": "compute_fixed_spend_performance", "include_lower_funnel_effects": True})[
-        "include_lower_funnel_effects"] == "true"
+    assert (
+        normalize_form({"report_type": "compute_fixed_spend_performance", "include_lower_funnel_effects": True})[
+            "include_lower_funnel_effects"
+        ]
+        == "true"
+    )
     unknown = {"deployment_id": "5716", "report_type": "compute_something_new", "num_days": "14", "flag": "true"}
     assert normalize_form(unknown) == {**unknown, "deployment_id": 5716}
-    assert normalize_form({"deployment_id": "x1", "report_type": "compute_baseline_summary", "include_spikes": "maybe"}) == {
-        "deployment_id": "x1", "report_type": "compute_baseline_summary", "include_spikes": "maybe"}
+    assert normalize_form(
+        {"deployment_id": "x1", "report_type": "compute_baseline_summary", "include_spikes": "maybe"}
+    ) == {"deployment_id": "x1", "report_type": "compute_baseline_summary", "include_spikes": "maybe"}
 
 
 def test_fingerprint_of_a_read_back_form_equals_the_sent_one():

@@ -30,15 +30,21 @@ def _costs(sim) -> dict[str, int]:
 
 
 def _tick(defs, instance, cursor):
-    with dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs,
-                                 resources={"recast": defs.resources["recast"]}) as context:
+    with dg.build_sensor_context(
+        instance=instance,
+        instance_ref=instance.get_ref(),
+        cursor=cursor,
+        definitions=defs,
+        resources={"recast": defs.resources["recast"]},
+    ) as context:
         return defs.resolve_sensor_def(REFRESH_SENSOR).evaluate_tick(context)
 
 
 def _scenario(simulator_factory, tmp_path, history: int, fields: str) -> dict[str, dict[str, int]]:
     """Requests of: one partition's run, the same after a refresh, and the sensor's ticks."""
-    sim = simulator_factory(history_reports=history, latency=0.0,
-                            readings={"max_per_page": PAGE, "deployment_fields": fields})
+    sim = simulator_factory(
+        history_reports=history, latency=0.0, readings={"max_per_page": PAGE, "deployment_fields": fields}
+    )
     defs = definitions_for(sim, tmp_path / f"h{history}")
     revenue = "revenue" if fields == "full" else "5716"
     dashboards = ("revenue", "signups") if fields == "full" else ("5715", "5716", "5717")
@@ -48,18 +54,22 @@ def _scenario(simulator_factory, tmp_path, history: int, fields: str) -> dict[st
         sim.reset_stats()
         first = _tick(defs, instance, None)
         costs["first tick"] = _costs(sim)
-        assert run_job(defs, MONTHLY_JOB, partition_key=f"{revenue}|2026-09-01", asset_selection=[SPEND],
-                       dashboards=dashboards).success
+        assert run_job(
+            defs, MONTHLY_JOB, partition_key=f"{revenue}|2026-09-01", asset_selection=[SPEND], dashboards=dashboards
+        ).success
         costs["partition run"] = _costs(sim)
         quiet = _tick(defs, instance, first.cursor)
         costs["quiet tick"] = _costs(sim)
         sim.refresh_model("revenue")
         assert _tick(defs, instance, quiet.cursor).asset_events  # the refresh, recorded for automation
         costs["tick after a refresh"] = _costs(sim)
-        assert run_job(defs, MONTHLY_JOB, partition_key=f"{revenue}|2026-09-01", asset_selection=[SPEND],
-                       dashboards=dashboards).success
+        assert run_job(
+            defs, MONTHLY_JOB, partition_key=f"{revenue}|2026-09-01", asset_selection=[SPEND], dashboards=dashboards
+        ).success
         costs["partition run after a refresh"] = _costs(sim)
-        assert run_job(defs, DASHBOARD_JOB, partition_key=revenue, asset_selection=[CONFIG], dashboards=dashboards).success
+        assert run_job(
+            defs, DASHBOARD_JOB, partition_key=revenue, asset_selection=[CONFIG], dashboards=dashboards
+        ).success
         costs["dashboard run (pre-rendered)"] = _costs(sim)
     return costs
 

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from e2e_helpers import REPO, clean_env
+
 from recast_pipeline.cli.errors import CommandError
 from recast_pipeline.cli.local_env import which_instance
 
@@ -28,7 +28,10 @@ def test_dagster_home_when_set_else_the_project_else_defaults(tmp_path, monkeypa
     shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
     choice = which_instance()
     assert (choice.source, choice.config_dir) == ("project", tmp_path)
-    assert choice.describe() == f"{tmp_path / '.dagster_home'} (the project's, configured by {tmp_path / 'dagster.yaml'}; DAGSTER_HOME is not set)"
+    assert (
+        choice.describe()
+        == f"{tmp_path / '.dagster_home'} (the project's, configured by {tmp_path / 'dagster.yaml'}; DAGSTER_HOME is not set)"
+    )
     home = tmp_path / "elsewhere"
     home.mkdir()
     monkeypatch.setenv("DAGSTER_HOME", str(home))
@@ -39,7 +42,9 @@ def test_dagster_home_when_set_else_the_project_else_defaults(tmp_path, monkeypa
         assert Path(instance.root_directory) == home
 
 
-@pytest.mark.parametrize("value, says", [("relative/home", "must be an absolute path"), ("/no/such/dagster_home", "is not a folder")])
+@pytest.mark.parametrize(
+    "value, says", [("relative/home", "must be an absolute path"), ("/no/such/dagster_home", "is not a folder")]
+)
 def test_a_dagster_home_dagster_would_refuse_is_one_clear_line(value, says, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", value)
     with pytest.raises(CommandError, match=f"DAGSTER_HOME='{value}' {says}"):
@@ -58,15 +63,28 @@ def test_dashboards_sync_under_dagster_home_then_dagster_asset_materialize_succe
     home.mkdir(), project.mkdir()
     shutil.copy(REPO / "dagster.yaml", project / "dagster.yaml")  # not the instance used: DAGSTER_HOME wins
     env = clean_env(
-        DAGSTER_HOME=str(home), RECAST_BASE_URL=simulator.base_url, RECAST_CLIENT_SLUG=simulator.client_slug,
-        RECAST_PAT=simulator.token, RECAST_DATA_DIR=str(tmp_path / "data"), RECAST_POLL_INTERVAL="0.2",
+        DAGSTER_HOME=str(home),
+        RECAST_BASE_URL=simulator.base_url,
+        RECAST_CLIENT_SLUG=simulator.client_slug,
+        RECAST_PAT=simulator.token,
+        RECAST_DATA_DIR=str(tmp_path / "data"),
+        RECAST_POLL_INTERVAL="0.2",
     )
     synced = _run("recast-pipeline", "dashboards", "sync", cwd=project, env=env)
     assert f"Dagster instance: {home} (DAGSTER_HOME; no dagster.yaml there: Dagster's defaults)" in synced.stdout
     assert "Added 2 dashboard partition(s): revenue, signups" in synced.stdout
     _run(
-        "dagster", "asset", "materialize", "-m", "recast_pipeline.definitions",
-        "--select", "recast/compute_spend_summary", "--partition", "revenue|2024-03-01", cwd=project, env=env,
+        "dagster",
+        "asset",
+        "materialize",
+        "-m",
+        "recast_pipeline.definitions",
+        "--select",
+        "recast/compute_spend_summary",
+        "--partition",
+        "revenue|2024-03-01",
+        cwd=project,
+        env=env,
     )
     assert not (project / ".dagster_home").exists()  # nothing went to the project's instance
     import dagster as dg

@@ -40,13 +40,19 @@ def test_publish_uses_the_hive_layout(tmp_path, area):
     with area.stage(RT, DASH, KEY) as stage:
         landed = stage.land(csv(tmp_path), download_key="tables-daily", lineage=lineage())
         grouped = stage.land(
-            csv(tmp_path), download_key="group_summaries-Paid Social-roi-summary_monthly", table="group_summaries",
-            parts={"group_name": "Paid Social", "metric": "roi"}, lineage=lineage(),
+            csv(tmp_path),
+            download_key="group_summaries-Paid Social-roi-summary_monthly",
+            table="group_summaries",
+            parts={"group_name": "Paid Social", "metric": "roi"},
+            lineage=lineage(),
         )
         assert landed.path.exists() and not landed.final_path.exists()  # invisible until published
         assert live_files(area) == []
         published = stage.publish()
-    assert landed.final_path == area.root / RT / "tables_daily" / "dashboard=revenue" / "partition_key=2024-01-01" / "tables-daily.parquet"
+    assert (
+        landed.final_path
+        == area.root / RT / "tables_daily" / "dashboard=revenue" / "partition_key=2024-01-01" / "tables-daily.parquet"
+    )
     assert [t.path for t in published] == [landed.final_path, grouped.final_path]
     assert all(t.published and t.path.exists() for t in stage.tables)
     assert grouped.table == "group_summaries" and grouped.parts == {"group_name": "Paid Social", "metric": "roi"}
@@ -58,25 +64,42 @@ def test_republish_replaces_the_partition_and_drops_stale_keys_and_tables(tmp_pa
     with area.stage(RT, DASH, KEY) as stage:
         for key in ("tables-daily", "tables-weekly"):
             stage.land(csv(tmp_path), download_key=key, lineage=lineage())
-        stage.land(csv(tmp_path), download_key="channel_summaries-TV-summary_table", table="channel_summaries",
-                   parts={"channel": "TV"}, lineage=lineage())
-        stage.land(csv(tmp_path), download_key="channel_summaries-Radio-summary_table", table="channel_summaries",
-                   parts={"channel": "Radio"}, lineage=lineage())
+        stage.land(
+            csv(tmp_path),
+            download_key="channel_summaries-TV-summary_table",
+            table="channel_summaries",
+            parts={"channel": "TV"},
+            lineage=lineage(),
+        )
+        stage.land(
+            csv(tmp_path),
+            download_key="channel_summaries-Radio-summary_table",
+            table="channel_summaries",
+            parts={"channel": "Radio"},
+            lineage=lineage(),
+        )
         stage.publish()
     with area.stage(RT, DASH, "2024-02-01") as other:
         other.land(csv(tmp_path), download_key="tables-weekly", lineage=lineage(key="2024-02-01"))
         other.publish()
     with area.stage(RT, DASH, KEY) as stage:
         stage.land(csv(tmp_path, "Date,Spend\n2024-01-01,9.0\n"), download_key="tables-daily", lineage=lineage(2))
-        tv = stage.land(csv(tmp_path), download_key="channel_summaries-TV-summary_table", table="channel_summaries",
-                        parts={"channel": "TV"}, lineage=lineage(2))
+        tv = stage.land(
+            csv(tmp_path),
+            download_key="channel_summaries-TV-summary_table",
+            table="channel_summaries",
+            parts={"channel": "TV"},
+            lineage=lineage(2),
+        )
         stage.publish()
     assert [f for f in live_files(area) if "2024-01-01" in f] == [
         str(tv.final_path.relative_to(area.root)),
         f"{RT}/tables_daily/dashboard=revenue/partition_key=2024-01-01/tables-daily.parquet",
     ]
     assert not (area.root / RT / "tables_weekly" / "dashboard=revenue" / "partition_key=2024-01-01").exists()
-    assert (area.root / RT / "tables_weekly" / "dashboard=revenue" / "partition_key=2024-02-01").is_dir()  # other partition kept
+    assert (
+        area.root / RT / "tables_weekly" / "dashboard=revenue" / "partition_key=2024-02-01"
+    ).is_dir()  # other partition kept
     daily = area.root / RT / "tables_daily" / "dashboard=revenue" / "partition_key=2024-01-01" / "tables-daily.parquet"
     assert pq.read_table(daily).column("spend").to_pylist() == [9.0]
 
@@ -89,7 +112,11 @@ def test_error_inside_stage_publishes_nothing(tmp_path, area):
     with pytest.raises(MalformedCsvError):
         with area.stage(RT, DASH, KEY) as stage:
             stage.land(csv(tmp_path, "Date,Spend\n2024-01-01,7\n"), download_key="tables-daily", lineage=lineage(2))
-            stage.land(csv(tmp_path, "<html>gateway timeout</html>", "bad.csv"), download_key="tables-weekly", lineage=lineage(2))
+            stage.land(
+                csv(tmp_path, "<html>gateway timeout</html>", "bad.csv"),
+                download_key="tables-weekly",
+                lineage=lineage(2),
+            )
     assert live_files(area) == before
     assert [p for p in (area.root / ".staging").iterdir() if p.is_dir()] == []
     daily = area.root / RT / "tables_daily" / "dashboard=revenue" / "partition_key=2024-01-01" / "tables-daily.parquet"
@@ -126,8 +153,12 @@ def test_stale_staging_folders_of_dead_processes_are_removed(tmp_path, area):
         pass
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     staging_root = area.root / ".staging"
-    owners = {"crashed": f"{socket.gethostname()} {finished.stdout.strip()}", "no-owner": None,
-              "waiting": f"{socket.gethostname()} {os.getpid()}", "other-host": "elsewhere 1"}
+    owners = {
+        "crashed": f"{socket.gethostname()} {finished.stdout.strip()}",
+        "no-owner": None,
+        "waiting": f"{socket.gethostname()} {os.getpid()}",
+        "other-host": "elsewhere 1",
+    }
     old = time.time() - 2 * 3600
     for name, owner in owners.items():
         (staging_root / name / "t").mkdir(parents=True)
@@ -158,7 +189,9 @@ def test_publish_without_atomic_exchange_still_replaces(tmp_path, area, monkeypa
     monkeypatch.setattr(atomic_rename, "_exchange", lambda a, b: False)
     for value in ("1.5", "2.5"):
         with area.stage(RT, DASH, KEY) as stage:
-            landed = stage.land(csv(tmp_path, f"Date,Spend\n2024-01-01,{value}\n"), download_key="tables-daily", lineage=lineage())
+            landed = stage.land(
+                csv(tmp_path, f"Date,Spend\n2024-01-01,{value}\n"), download_key="tables-daily", lineage=lineage()
+            )
             stage.publish()
     assert pq.read_table(landed.final_path).column("spend").to_pylist() == [2.5]
 
@@ -168,7 +201,9 @@ def test_folders_of_the_deployment_layout_become_dashboard_folders(tmp_path, are
     for key in ("2023-12-01", KEY):
         (old / f"partition_key={key}").mkdir(parents=True)
         (old / f"partition_key={key}" / "tables-daily.parquet").write_bytes(b"old " + key.encode())
-    (area.root / RT / "tables_daily" / "dashboard=5716" / f"partition_key={KEY}").mkdir(parents=True)  # loaded again since
+    (area.root / RT / "tables_daily" / "dashboard=5716" / f"partition_key={KEY}").mkdir(
+        parents=True
+    )  # loaded again since
     with area.stage(RT, DASH, KEY):
         pass
     moved = area.root / RT / "tables_daily" / "dashboard=5716"

@@ -10,14 +10,13 @@ from datetime import datetime, timedelta, timezone
 
 import duckdb
 import pytest
+from fakes import FakeClock
 
 from recast_pipeline.recast.api_types import Report
 from recast_pipeline.recast.polling import ReportPoller, latency_for
+from recast_pipeline.warehouse.latency import latency_hints
 from recast_pipeline.warehouse.meta import META_SCHEMA
 from recast_pipeline.warehouse.warehouse import Warehouse
-from recast_pipeline.warehouse.latency import latency_hints
-
-from fakes import FakeClock
 
 FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary"}
 
@@ -32,8 +31,9 @@ class FinishesAt:
         self.polls += 1
         done = self.clock.now >= self.finish
         results = {"downloads": [{"key": "tables-daily"}]} if done else None
-        return Report.from_json({"id": report_id, "status": "success" if done else "processing", "form": FORM,
-                                 "results": results})
+        return Report.from_json(
+            {"id": report_id, "status": "success" if done else "processing", "form": FORM, "results": results}
+        )
 
 
 def _run(latency: float, expected: float | None) -> tuple[int, float]:
@@ -77,9 +77,11 @@ def test_warehouse_gives_median_waits_per_type_and_dashboard(tmp_path):
     now = datetime.now(timezone.utc)
     with duckdb.connect(str(store.path)) as con:
         con.execute(f"CREATE SCHEMA {META_SCHEMA}")
-        con.execute(f"CREATE TABLE {META_SCHEMA}.reports (report_type VARCHAR, dashboard VARCHAR, "
-                    "prerendered BOOLEAN, created_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, waited_seconds DOUBLE, "
-                    "loaded_at TIMESTAMPTZ)")
+        con.execute(
+            f"CREATE TABLE {META_SCHEMA}.reports (report_type VARCHAR, dashboard VARCHAR, "
+            "prerendered BOOLEAN, created_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, waited_seconds DOUBLE, "
+            "loaded_at TIMESTAMPTZ)"
+        )
 
         def row(report_type, dashboard, ran, waited, prerendered=False):
             finished = None if ran is None else now + timedelta(seconds=ran)
@@ -88,8 +90,14 @@ def test_warehouse_gives_median_waits_per_type_and_dashboard(tmp_path):
         # Recast's own run time counts, not our wait (which includes how late we noticed)
         rows = [row("compute_spend_summary", "revenue", ran, ran * 1.2) for ran in (9.0, 10.0, 11.0)]
         rows += [row("compute_spend_summary", "signups", None, waited) for waited in (30.0, 31.0)]  # no timestamps
-        rows += [row("compute_clean_data", "revenue", 0.0, 0.0, True), row("compute_period_summary", "revenue", 5.0, 0.0)]
+        rows += [
+            row("compute_clean_data", "revenue", 0.0, 0.0, True),
+            row("compute_period_summary", "revenue", 5.0, 0.0),
+        ]
         con.executemany(f"INSERT INTO {META_SCHEMA}.reports VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     hints = latency_hints(store)
-    assert hints == {"compute_spend_summary": 11.0, "compute_spend_summary|revenue": 10.0,
-                     "compute_spend_summary|signups": 30.5}
+    assert hints == {
+        "compute_spend_summary": 11.0,
+        "compute_spend_summary|revenue": 10.0,
+        "compute_spend_summary|signups": 30.5,
+    }

@@ -51,4 +51,7 @@ def test_a_gone_worker_is_failed_a_live_one_running_a_remote_one_unchecked():
         assert launcher.check_run_worker_health(_run_with_worker(instance, None)).status == WorkerStatus.RUNNING
         remote = _run_with_worker(instance, worker.pid, host="code-server.internal")
         assert launcher.check_run_worker_health(remote).status == WorkerStatus.RUNNING  # another machine's pid
-        assert launcher.check_run_worker_health(_run_with_worker(instance, os.getpid(), host=None)).status == WorkerStatus.RUNNING
+        assert (
+            launcher.check_run_worker_health(_run_with_worker(instance, os.getpid(), host=None)).status
+            == WorkerStatus.RUNNING
+        )

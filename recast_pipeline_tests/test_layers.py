@@ -46,7 +46,9 @@ def imports_of(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
     return found
@@ -72,7 +74,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state and (cycle := visit(nxt)):
                 return cycle
         stack.pop()
@@ -99,7 +101,9 @@ def test_every_import_between_packages_points_down():
         f"{module} -> {target}"
         for module, targets in import_graph().items()
         for target in targets
-        if layer_of(module) and layer_of(target) and layer_of(module) != layer_of(target)
+        if layer_of(module)
+        and layer_of(target)
+        and layer_of(module) != layer_of(target)
         and LAYERS[layer_of(target)] >= LAYERS[layer_of(module)]
     ]
     assert upward == []

@@ -9,14 +9,18 @@ import sys
 import textwrap
 
 import pytest
-
-from recast_pipeline.recast.ledger import CreateLedger
-from recast_pipeline.recast.errors import LostCreateError
-from recast_pipeline.recast.reuse import ReportIndex
-
 from vendor_fake import FakeVendor, vendor_clients
 
-FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01", "end_date": "2024-01-31"}
+from recast_pipeline.recast.errors import LostCreateError
+from recast_pipeline.recast.ledger import CreateLedger
+from recast_pipeline.recast.reuse import ReportIndex
+
+FORM = {
+    "deployment_id": 5716,
+    "report_type": "compute_spend_summary",
+    "start_date": "2024-01-01",
+    "end_date": "2024-01-31",
+}
 
 
 @pytest.fixture
@@ -44,7 +48,9 @@ def test_ledger_records_intent_then_id_and_forgets_only_pending(tmp_path):
     other.forget("acme", "abc")
     assert ledger.lookup("acme", "abc").report_id == 42  # a recorded id is never forgotten
     assert ledger.lookup("other-client", "abc") is None
-    mode = subprocess.run(["sqlite3", str(tmp_path / "l.sqlite"), "PRAGMA journal_mode"], capture_output=True, text=True)
+    mode = subprocess.run(
+        ["sqlite3", str(tmp_path / "l.sqlite"), "PRAGMA journal_mode"], capture_output=True, text=True
+    )
     assert mode.returncode != 0 or mode.stdout.strip() == "wal"
 
 

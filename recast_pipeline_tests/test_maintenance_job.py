@@ -21,7 +21,9 @@ def _schedule(warehouse: RecastWarehouse) -> dg.ScheduleDefinition:
 
 
 def test_the_weekly_schedule_is_on_for_a_lake_and_off_for_the_file(tmp_path):
-    lake = _schedule(RecastWarehouse(data_dir=str(tmp_path), warehouse_path=f"ducklake:{tmp_path / 'catalog.ducklake'}"))
+    lake = _schedule(
+        RecastWarehouse(data_dir=str(tmp_path), warehouse_path=f"ducklake:{tmp_path / 'catalog.ducklake'}")
+    )
     local = _schedule(RecastWarehouse(data_dir=str(tmp_path)))
     assert lake.default_status == dg.DefaultScheduleStatus.RUNNING and lake.cron_schedule == "0 4 * * 0"
     assert local.default_status == dg.DefaultScheduleStatus.STOPPED and local.job_name == "recast_maintenance_job"
@@ -29,8 +31,12 @@ def test_the_weekly_schedule_is_on_for_a_lake_and_off_for_the_file(tmp_path):
 
 def test_the_job_checkpoints_the_file_and_removes_staging_of_dead_processes(simulator, tmp_path):
     defs = definitions_for(simulator, tmp_path)
-    loaded = run_job(defs, MONTHLY_JOB, partition_key="revenue|2026-09-01",
-                     asset_selection=[dg.AssetKey(["recast", "compute_spend_summary"])])
+    loaded = run_job(
+        defs,
+        MONTHLY_JOB,
+        partition_key="revenue|2026-09-01",
+        asset_selection=[dg.AssetKey(["recast", "compute_spend_summary"])],
+    )
     assert loaded.success
     dead = tmp_path / "parquet" / ".staging" / "crashed-stage"
     dead.mkdir(parents=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from recast_pipeline.recast.api_types import Deployment, Report
 from recast_pipeline.recast.model_watch import (
     ModelVersion,
     WatchState,
@@ -12,7 +13,6 @@ from recast_pipeline.recast.model_watch import (
     prerendered_refreshes,
     ready_months,
 )
-from recast_pipeline.recast.api_types import Deployment, Report
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 
@@ -25,9 +25,16 @@ def deployment(id_, dashboard, model_date="2026-11-01", updated_at="2026-11-01T0
 
 def report(id_, prerendered=True, deployment_id=5716, created_at="2026-11-30T12:00:00Z") -> Report:
     return Report.from_json(
-        {"id": id_, "name": "x", "report_type": "compute_clean_data", "status": "success", "prerendered": prerendered,
-         "form": {"deployment_id": deployment_id, "report_type": "compute_clean_data"},
-         "created_at": created_at, "updated_at": created_at}
+        {
+            "id": id_,
+            "name": "x",
+            "report_type": "compute_clean_data",
+            "status": "success",
+            "prerendered": prerendered,
+            "form": {"deployment_id": deployment_id, "report_type": "compute_clean_data"},
+            "created_at": created_at,
+            "updated_at": created_at,
+        }
     )
 
 
@@ -63,7 +70,9 @@ def test_a_new_deployment_for_the_dashboard_is_a_refresh_of_that_dashboard_alone
     refreshed = detect_refreshes(
         state, {"revenue": deployment(5718, "revenue", "2026-11-30"), "signups": deployment(5717, "signups")}, NOW
     )
-    assert [(r.dashboard, r.previous.deployment_id, r.current.deployment_id) for r in refreshed] == [("revenue", 5716, 5718)]
+    assert [(r.dashboard, r.previous.deployment_id, r.current.deployment_id) for r in refreshed] == [
+        ("revenue", 5716, 5718)
+    ]
     assert "replaced 5716" in refreshed[0].reason
     assert detect_refreshes(state, {"revenue": deployment(5718, "revenue", "2026-11-30")}, NOW) == []
 
@@ -73,7 +82,9 @@ def test_a_refit_in_place_is_a_refresh_by_model_date_or_updated_at():
     detect_refreshes(state, {"revenue": deployment(5716, "revenue")}, NOW)
     by_date = detect_refreshes(state, {"revenue": deployment(5716, "revenue", "2026-11-30")}, NOW)
     assert len(by_date) == 1 and "in place" in by_date[0].reason
-    by_update = detect_refreshes(state, {"revenue": deployment(5716, "revenue", "2026-11-30", "2026-11-30T09:00:00Z")}, NOW)
+    by_update = detect_refreshes(
+        state, {"revenue": deployment(5716, "revenue", "2026-11-30", "2026-11-30T09:00:00Z")}, NOW
+    )
     assert len(by_update) == 1 and by_update[0].marker != by_date[0].marker
 
 
@@ -105,8 +116,9 @@ def test_prerendered_reports_of_a_refresh_already_seen_trigger_nothing_more():
 def test_new_prerendered_reports_are_stamped_by_created_at_not_by_a_moving_updated_at():
     """Under a reading where ``updated_at`` moves on every read it is always "now": a re-render of the
     refresh already seen must still be recognized by when it was made."""
-    rerender = Report.from_json({**report(3001, created_at=NOW.isoformat()).raw,
-                                 "updated_at": (NOW + timedelta(hours=5)).isoformat()})
+    rerender = Report.from_json(
+        {**report(3001, created_at=NOW.isoformat()).raw, "updated_at": (NOW + timedelta(hours=5)).isoformat()}
+    )
     state = WatchState(prerendered_id=3000, seen_at={"revenue": NOW.isoformat()})
     state.versions["revenue"] = ModelVersion.of(deployment(5716, "revenue"))
     client = FakeClient([rerender])

@@ -20,19 +20,19 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from warehouse_loads import area, load, rows  # noqa: F401 (fixture)
 
 from recast_pipeline.config.settings import MOTHERDUCK_TOKEN_VARIABLES
 from recast_pipeline.orchestration.resources import RecastWarehouse
-from recast_pipeline.warehouse.warehouse import Warehouse
 from recast_pipeline.warehouse.errors import WarehouseError
-from recast_pipeline.warehouse.targets import motherduck_access as motherduck
 from recast_pipeline.warehouse.lock import Deadline
-from recast_pipeline.warehouse.targets.motherduck_access import MotherDuckUnavailable
+from recast_pipeline.warehouse.targets import motherduck_access as motherduck
 from recast_pipeline.warehouse.targets.by_location import open_target
 from recast_pipeline.warehouse.targets.ducklake import DuckLake
 from recast_pipeline.warehouse.targets.local_file import LocalFile
 from recast_pipeline.warehouse.targets.motherduck import MotherDuck
-from warehouse_loads import area, load, rows  # noqa: F401 (fixture)
+from recast_pipeline.warehouse.targets.motherduck_access import MotherDuckUnavailable
+from recast_pipeline.warehouse.warehouse import Warehouse
 
 TOKEN = "md_token_never_shown_0123456789"
 REPO = Path(__file__).resolve().parent.parent
@@ -48,38 +48,48 @@ def no_motherduck_environment(monkeypatch):
 
 # -- locations ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("location, database", [
-    ("md:recast", "recast"),
-    ("motherduck:recast", "recast"),
-    ("  md:Client_2  ", "Client_2"),
-    ("MD:_staging", "_staging"),
-])
+
+@pytest.mark.parametrize(
+    "location, database",
+    [
+        ("md:recast", "recast"),
+        ("motherduck:recast", "recast"),
+        ("  md:Client_2  ", "Client_2"),
+        ("MD:_staging", "_staging"),
+    ],
+)
 def test_valid_locations_name_the_database(location, database):
     assert motherduck.database_name(location) == database
     assert MotherDuck(location).describe() == f"md:{database}"
 
 
-@pytest.mark.parametrize("location, says", [
-    ("md:", "needs a database"),
-    ("md:1st", "not a database name"),
-    ("md:client-a", "not a database name"),
-    ("md:a b", "not a database name"),
-    ('md:x";DROP', "not a database name"),
-    ("md:" + "x" * 64, "not a database name"),
-    ("md:recast?attach_mode=single", "takes no parameters"),
-    ("md:recast?saas_mode=true", "takes no parameters"),
-])
+@pytest.mark.parametrize(
+    "location, says",
+    [
+        ("md:", "needs a database"),
+        ("md:1st", "not a database name"),
+        ("md:client-a", "not a database name"),
+        ("md:a b", "not a database name"),
+        ('md:x";DROP', "not a database name"),
+        ("md:" + "x" * 64, "not a database name"),
+        ("md:recast?attach_mode=single", "takes no parameters"),
+        ("md:recast?saas_mode=true", "takes no parameters"),
+    ],
+)
 def test_invalid_locations_fail_naming_recast_warehouse(location, says):
     with pytest.raises(ValueError, match=says) as raised:
         motherduck.database_name(location)
     assert "RECAST_WAREHOUSE" in str(raised.value)
 
 
-@pytest.mark.parametrize("location", [
-    f"md:recast?motherduck_token={TOKEN}",
-    f"md:recast?attach_mode=single&motherduck_token={TOKEN}",
-    f"md:recast?token={TOKEN}",
-])
+@pytest.mark.parametrize(
+    "location",
+    [
+        f"md:recast?motherduck_token={TOKEN}",
+        f"md:recast?attach_mode=single&motherduck_token={TOKEN}",
+        f"md:recast?token={TOKEN}",
+    ],
+)
 def test_a_token_in_the_location_is_refused_and_never_repeated(location):
     with pytest.raises(ValueError, match="MOTHERDUCK_TOKEN") as raised:
         Warehouse(location)
@@ -104,6 +114,7 @@ def test_the_warehouse_on_motherduck_is_remote_without_a_file_and_retries_confli
 
 # -- resource, component, environment ---------------------------------------------------------
 
+
 def test_the_resource_keeps_the_location_as_written_and_opens_motherduck():
     resource = RecastWarehouse(data_dir="/tmp/scratch", warehouse_path="md:recast")
     assert resource.location == "md:recast"
@@ -125,7 +136,9 @@ def test_the_resource_from_an_environment_with_the_token_in_the_location_fails_w
     assert TOKEN not in str(raised.value)
 
 
-@pytest.mark.filterwarnings("ignore:Function `load_defs` is deprecated:DeprecationWarning")  # as test_component_instances
+@pytest.mark.filterwarnings(
+    "ignore:Function `load_defs` is deprecated:DeprecationWarning"
+)  # as test_component_instances
 def test_the_component_attribute_takes_a_motherduck_location(tmp_path, monkeypatch):
     monkeypatch.setenv("RECAST_DATA_DIR", str(tmp_path / "data"))
     package = "motherduck_component_project"
@@ -162,6 +175,7 @@ def test_the_token_comes_from_the_environment_in_either_spelling(monkeypatch):
 
 # -- the connection that would be made --------------------------------------------------------
 
+
 def test_the_connection_is_built_without_the_token_and_without_downloads(monkeypatch):
     monkeypatch.setenv("MOTHERDUCK_TOKEN", TOKEN)
     target = MotherDuck("md:recast")
@@ -176,7 +190,13 @@ def test_the_connection_is_built_without_the_token_and_without_downloads(monkeyp
 
 
 def test_the_extension_comes_from_the_wheel_when_installed(monkeypatch, tmp_path):
-    shipped = tmp_path / "duckdb_extension_motherduck" / "extensions" / f"v{duckdb.__version__}" / "motherduck.duckdb_extension"
+    shipped = (
+        tmp_path
+        / "duckdb_extension_motherduck"
+        / "extensions"
+        / f"v{duckdb.__version__}"
+        / "motherduck.duckdb_extension"
+    )
     shipped.parent.mkdir(parents=True)
     shipped.write_bytes(b"")
     (tmp_path / "duckdb_extension_motherduck" / "__init__.py").write_text("")
@@ -188,6 +208,7 @@ def test_the_extension_comes_from_the_wheel_when_installed(monkeypatch, tmp_path
 
 def test_without_a_token_nothing_is_opened(monkeypatch):
     """Without a token the extension would start a browser login and wait: refused first."""
+
     def must_not_open(self, *, create):
         raise AssertionError("connected without a token")
 
@@ -206,7 +227,8 @@ def test_a_missing_extension_fails_at_once_saying_how_to_install_it(monkeypatch,
     extensions.mkdir()
     built = MotherDuck.connection_config
     monkeypatch.setattr(
-        MotherDuck, "connection_config",
+        MotherDuck,
+        "connection_config",
         lambda self, *, read_only: {**built(self, read_only=read_only), "extension_directory": str(extensions)},
     )
     with pytest.raises(MotherDuckUnavailable) as raised:
@@ -219,7 +241,9 @@ def test_a_missing_extension_fails_at_once_saying_how_to_install_it(monkeypatch,
     assert list(extensions.rglob("*")) == []  # nothing was downloaded
 
 
-@pytest.mark.skipif(motherduck.wheel_extension() is None, reason="the duckdb-extension-motherduck wheel is not installed")
+@pytest.mark.skipif(
+    motherduck.wheel_extension() is None, reason="the duckdb-extension-motherduck wheel is not installed"
+)
 def test_with_the_wheel_but_no_network_loading_fails_naming_motherduck(monkeypatch):
     """The wheel's extension asks MotherDuck which version to run when loaded; here it asks 127.0.0.1 and gets no answer."""
     monkeypatch.setenv("MOTHERDUCK_TOKEN", TOKEN)
@@ -252,6 +276,7 @@ def test_a_service_that_does_not_answer_fails_at_the_deadline_and_the_late_conne
 
 # -- the token never shows --------------------------------------------------------------------
 
+
 def test_duckdb_errors_quoting_the_token_are_redacted_and_keep_their_type(monkeypatch):
     monkeypatch.setenv("MOTHERDUCK_TOKEN", TOKEN)
     monkeypatch.setattr(MotherDuck, "_open", lambda self, *, create: duckdb.connect(":memory:"))
@@ -259,7 +284,10 @@ def test_duckdb_errors_quoting_the_token_are_redacted_and_keep_their_type(monkey
         with MotherDuck("md:recast").writer(Deadline(5)):
             raise duckdb.TransactionException(f"Catalog write-write conflict (session motherduck_token={TOKEN})")
     assert TOKEN not in str(raised.value) and "conflict" in str(raised.value)  # still retried as a conflict
-    assert motherduck.redact(f"md:x?motherduck_token=other_secret&a=1 and {TOKEN}") == "md:x?motherduck_token=***&a=1 and ***"
+    assert (
+        motherduck.redact(f"md:x?motherduck_token=other_secret&a=1 and {TOKEN}")
+        == "md:x?motherduck_token=***&a=1 and ***"
+    )
 
 
 def test_an_attach_error_quoting_the_token_is_redacted(monkeypatch):
@@ -276,6 +304,7 @@ def test_an_attach_error_quoting_the_token_is_redacted(monkeypatch):
 
 # -- the code location -----------------------------------------------------------------------
 
+
 def _without_recast_environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT", "DAGSTER_HOME"))}
     env = {k: v for k, v in env.items() if k.lower() != "motherduck_token"}  # no token: connecting would fail loudly
@@ -285,7 +314,9 @@ def _without_recast_environment() -> dict[str, str]:
 def test_definitions_load_with_motherduck_without_connecting():
     """No token is set: had anything tried to open MotherDuck, loading would have failed saying so."""
     probe = "from recast_pipeline.definitions import defs\nprint(defs.resources['recast_warehouse'].location)\n"
-    out = subprocess.run([sys.executable, "-c", probe], env=_without_recast_environment(), capture_output=True, text=True, timeout=180)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=_without_recast_environment(), capture_output=True, text=True, timeout=180
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split()[-1] == "md:recast"
 
@@ -293,13 +324,19 @@ def test_definitions_load_with_motherduck_without_connecting():
 def test_dg_check_defs_passes_with_motherduck():
     dg_cli = Path(sys.executable).with_name("dg")
     out = subprocess.run(
-        [str(dg_cli), "check", "defs"], cwd=REPO, env=_without_recast_environment(), capture_output=True, text=True, timeout=240
+        [str(dg_cli), "check", "defs"],
+        cwd=REPO,
+        env=_without_recast_environment(),
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "All definitions loaded successfully" in out.stdout + out.stderr
 
 
 # -- the load through the target (a local DuckDB file stands in for the service) --------------
+
 
 def test_a_load_runs_through_the_targets_connections_and_a_conflict_is_run_again(area, tmp_path, monkeypatch):
     """What the target adds around the shared load code: its writer and reader, and the retry of a
@@ -316,7 +353,9 @@ def test_a_load_runs_through_the_targets_connections_and_a_conflict_is_run_again
             if sql == "COMMIT":
                 commits.append(sql)
                 if len(commits) == 1:
-                    raise duckdb.TransactionException("TransactionContext Error: Catalog write-write conflict on create")
+                    raise duckdb.TransactionException(
+                        "TransactionContext Error: Catalog write-write conflict on create"
+                    )
             return self._con.execute(sql, *args)
 
         def __getattr__(self, name):
@@ -333,5 +372,8 @@ def test_a_load_runs_through_the_targets_connections_and_a_conflict_is_run_again
     assert not warehouse.exists()
     load(area, warehouse, tmp_path, {"tables-total": "Channel,Spend\nTV,1\nRadio,2\n"})
     assert len(commits) == 2  # the first commit conflicted, the whole partition ran again
-    assert rows(warehouse, "SELECT channel, spend FROM compute_spend_summary.tables_total ORDER BY spend") == [("TV", 1), ("Radio", 2)]
+    assert rows(warehouse, "SELECT channel, spend FROM compute_spend_summary.tables_total ORDER BY spend") == [
+        ("TV", 1),
+        ("Radio", 2),
+    ]
     assert rows(warehouse, "SELECT count(*) FROM recast_meta.reports") == [(1,)]

@@ -61,7 +61,18 @@ def test_lineage_and_part_names_are_never_reused():
     assert set(normalize_columns(list(LINEAGE_COLUMNS))).isdisjoint(LINEAGE_COLUMNS)
 
 
-HOSTILE = ["../../etc/passwd", "/abs/path", "a'b;DROP TABLE x;--", "spaces here", "ünïcödé", "..", ".", "", "\x00", "a" * 400]
+HOSTILE = [
+    "../../etc/passwd",
+    "/abs/path",
+    "a'b;DROP TABLE x;--",
+    "spaces here",
+    "ünïcödé",
+    "..",
+    ".",
+    "",
+    "\x00",
+    "a" * 400,
+]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -74,7 +85,9 @@ def test_safe_name_is_a_plain_identifier(text):
 
 def test_safe_name_keeps_clean_names_and_separates_lossy_ones():
     assert safe_name("tables_daily") == "tables_daily"
-    names = {safe_name(text) for text in ["tables-daily", "tables daily", "Tables_Daily", "tables_daily", "tables.daily"]}
+    names = {
+        safe_name(text) for text in ["tables-daily", "tables daily", "Tables_Daily", "tables_daily", "tables.daily"]
+    }
     assert len(names) == 5
     assert safe_name("tables-daily") == safe_name("tables-daily")  # deterministic
     assert len({safe_name(text) for text in HOSTILE}) == len(HOSTILE)
@@ -90,8 +103,10 @@ def test_safe_segment_keeps_partition_keys_readable():
 
 def test_file_table_and_schema_names():
     assert parquet_file_name("tables-daily") == "tables-daily.parquet"
-    assert re.fullmatch(r"group_summaries_paid_social_roi_summary_monthly_[0-9a-f]{12}\.parquet",
-                        parquet_file_name("group_summaries-Paid Social-roi-summary_monthly"))
+    assert re.fullmatch(
+        r"group_summaries_paid_social_roi_summary_monthly_[0-9a-f]{12}\.parquet",
+        parquet_file_name("group_summaries-Paid Social-roi-summary_monthly"),
+    )
     assert table_identifier("tables-daily") == "tables_daily"
     assert table_identifier("summary-overall") == "summary_overall"
     assert re.fullmatch(r"column_[0-9a-f]{12}", table_identifier("///"))

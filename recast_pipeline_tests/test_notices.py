@@ -12,14 +12,22 @@ PLACEHOLDER_ENV = {"RECAST_CLIENT_SLUG": "placeholder-client", "RECAST_PAT": "gr
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RECAST_", "API_PAT", "DAGSTER_HOME", "PYTHONWARNINGS"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("RECAST_", "API_PAT", "DAGSTER_HOME", "PYTHONWARNINGS"))
+    }
     return {**env, **PLACEHOLDER_ENV}
 
 
 def test_dagster_asset_list_prints_nothing_on_stderr():
     out = subprocess.run(
         [str(Path(sys.executable).with_name("dagster")), "asset", "list", "-m", "recast_pipeline.definitions"],
-        cwd=REPO, env=_env(), capture_output=True, text=True, timeout=180,
+        cwd=REPO,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "recast/compute_spend_summary" in out.stdout
@@ -38,7 +46,9 @@ warnings.warn("Class `SomethingElse` is currently in beta", dg.BetaWarning)
 
 
 def test_notices_are_filtered_only_while_definitions_are_built():
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, env=_env(), capture_output=True, text=True, timeout=180)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=REPO, env=_env(), capture_output=True, text=True, timeout=180
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     warnings = [line for line in out.stderr.splitlines() if "Warning:" in line]
     assert len(warnings) == 2, out.stderr

@@ -7,6 +7,7 @@ import json
 import uuid
 
 import pytest
+from services import s3, s3_server  # noqa: F401 (fixtures)
 
 from recast_pipeline.config import settings
 from recast_pipeline.landing.diagnose import MalformedCsvError
@@ -16,7 +17,6 @@ from recast_pipeline.landing.s3 import S3Location, S3Settings
 from recast_pipeline.orchestration.resources import RecastWarehouse
 from recast_pipeline.warehouse.load_types import ReportLoad
 from recast_pipeline.warehouse.warehouse import Warehouse
-from services import s3, s3_server  # noqa: F401 (fixtures)
 
 RT, DASH, DEP, MD, KEY = "compute_spend_summary", "revenue", 5716, "2024-05-31", "2024-01-01"
 FOLDER = f"{RT}/{{table}}/dashboard={DASH}/partition_key={KEY}"
@@ -32,11 +32,13 @@ def area(s3, tmp_path) -> ObjectStoreArea:
 
 def objects(s3, area) -> list[str]:
     """Every object below the area, relative to it (directory markers left out)."""
-    return [key[len(area.test_prefix):] for key in s3.keys(area.test_prefix) if not key.endswith("/")]
+    return [key[len(area.test_prefix) :] for key in s3.keys(area.test_prefix) if not key.endswith("/")]
 
 
 def manifest(s3, area, table: str) -> dict:
-    body = s3.client().get_object(Bucket=s3.bucket, Key=area.test_prefix + FOLDER.format(table=table) + "/" + MANIFEST)["Body"]
+    body = s3.client().get_object(Bucket=s3.bucket, Key=area.test_prefix + FOLDER.format(table=table) + "/" + MANIFEST)[
+        "Body"
+    ]
     return json.loads(body.read())
 
 
@@ -49,28 +51,44 @@ def land(area, tmp_path, files: dict[str, str], report_id=1, publish=True):
             path = tmp_path / f"download-{number}.csv"
             path.write_text(text)
             grouped = download_key.startswith("groups-")
-            stage.land(path, download_key=download_key, table="groups" if grouped else None,
-                       parts={"part": download_key[7:]} if grouped else None, lineage=lineage)
+            stage.land(
+                path,
+                download_key=download_key,
+                table="groups" if grouped else None,
+                parts={"part": download_key[7:]} if grouped else None,
+                lineage=lineage,
+            )
         if publish:
             stage.publish()
     return stage
 
 
 def test_publish_uploads_privately_then_switches_the_manifest(s3, area, tmp_path):
-    stage = land(area, tmp_path, {"tables-daily": "Date,Spend\n2024-01-01,1.5\n", "groups-a": "X\n1\n", "groups-b": "X\n2\n"})
+    stage = land(
+        area, tmp_path, {"tables-daily": "Date,Spend\n2024-01-01,1.5\n", "groups-a": "X\n1\n", "groups-b": "X\n2\n"}
+    )
     pid = stage.publish_id
     daily, groups = FOLDER.format(table="tables_daily"), FOLDER.format(table="groups")
-    assert objects(s3, area) == sorted([
-        f"{groups}/{MANIFEST}", f"{groups}/groups-a.{pid}.parquet", f"{groups}/groups-b.{pid}.parquet",
-        f"{daily}/{MANIFEST}", f"{daily}/tables-daily.{pid}.parquet",
-    ])  # nothing left under .staging/
+    assert objects(s3, area) == sorted(
+        [
+            f"{groups}/{MANIFEST}",
+            f"{groups}/groups-a.{pid}.parquet",
+            f"{groups}/groups-b.{pid}.parquet",
+            f"{daily}/{MANIFEST}",
+            f"{daily}/tables-daily.{pid}.parquet",
+        ]
+    )  # nothing left under .staging/
     written = manifest(s3, area, "groups")
     assert written["publish_id"] == pid and written["report_id"] == 1
     assert [(f["name"], f["download_key"], f["rows"]) for f in written["files"]] == [
-        (f"groups-a.{pid}.parquet", "groups-a", 1), (f"groups-b.{pid}.parquet", "groups-b", 1)]
-    assert [t.path for t in stage.tables] == [f"{area.root}/{daily}/tables-daily.{pid}.parquet",
-                                              f"{area.root}/{groups}/groups-a.{pid}.parquet",
-                                              f"{area.root}/{groups}/groups-b.{pid}.parquet"]
+        (f"groups-a.{pid}.parquet", "groups-a", 1),
+        (f"groups-b.{pid}.parquet", "groups-b", 1),
+    ]
+    assert [t.path for t in stage.tables] == [
+        f"{area.root}/{daily}/tables-daily.{pid}.parquet",
+        f"{area.root}/{groups}/groups-a.{pid}.parquet",
+        f"{area.root}/{groups}/groups-b.{pid}.parquet",
+    ]
     assert area.live_files(RT, "groups", DASH, KEY) == [t.path for t in stage.tables[1:]]
     assert not stage.directory.exists()  # the local scratch folder is gone too
 
@@ -81,7 +99,10 @@ def test_republish_leaves_exactly_the_new_files_and_retires_dropped_tables(s3, a
     groups = FOLDER.format(table="groups")
     assert objects(s3, area) == [f"{groups}/{MANIFEST}", f"{groups}/groups-a.{second.publish_id}.parquet"]
     assert manifest(s3, area, "groups")["report_id"] == 2
-    assert area.read_manifest(RT, "tables_daily", DASH, KEY) is None and area.live_files(RT, "tables_daily", DASH, KEY) == []
+    assert (
+        area.read_manifest(RT, "tables_daily", DASH, KEY) is None
+        and area.live_files(RT, "tables_daily", DASH, KEY) == []
+    )
 
 
 def test_a_bad_csv_or_a_failed_publish_leaves_the_live_partition_as_it_was(s3, area, tmp_path, monkeypatch):
@@ -111,7 +132,11 @@ def test_leftovers_of_killed_publishes_are_swept(s3, area, tmp_path):
     """A private upload abandoned long ago and a copy no manifest lists (killed before its manifest) go."""
     client = s3.client()
     client.put_object(Bucket=s3.bucket, Key=area.test_prefix + ".staging/old-stage/x.parquet", Body=b"x")
-    client.put_object(Bucket=s3.bucket, Key=area.test_prefix + FOLDER.format(table="tables_daily") + "/tables-daily.dead.parquet", Body=b"x")
+    client.put_object(
+        Bucket=s3.bucket,
+        Key=area.test_prefix + FOLDER.format(table="tables_daily") + "/tables-daily.dead.parquet",
+        Body=b"x",
+    )
     area.stale_after = area.abandoned_after = 0.0
     stage = land(area, tmp_path, {"tables-daily": "Date,Spend\n2024-01-01,1.5\n"})
     daily = FOLDER.format(table="tables_daily")
@@ -148,12 +173,17 @@ def test_settings_keep_urls_and_the_ledger_on_local_disk(monkeypatch, tmp_path):
     assert settings.Settings.from_env().data_dir == "s3://bucket/team/data"
     assert settings.Settings.from_env().parquet_dir == "s3://bucket/team/data/parquet"
     assert settings.join_location("s3://bucket/x/", "client_b") == "s3://bucket/x/client_b"
-    assert settings.Settings.from_env().ledger_path == tmp_path / "state" / "recast_pipeline" / "ledgers" / "bucket-team-data.sqlite"
+    assert (
+        settings.Settings.from_env().ledger_path
+        == tmp_path / "state" / "recast_pipeline" / "ledgers" / "bucket-team-data.sqlite"
+    )
     monkeypatch.setenv("RECAST_LEDGER", str(tmp_path / "shared" / "ledger.sqlite"))
     assert settings.Settings.from_env().ledger_path == tmp_path / "shared" / "ledger.sqlite"
     monkeypatch.setenv("RECAST_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("RECAST_LEDGER")
-    assert settings.Settings.from_env().ledger_path == tmp_path / "data" / "recast_ledger.sqlite"  # a local data dir: as before
+    assert (
+        settings.Settings.from_env().ledger_path == tmp_path / "data" / "recast_ledger.sqlite"
+    )  # a local data dir: as before
 
 
 def test_the_resource_picks_the_store_from_the_data_dir(tmp_path):

@@ -9,15 +9,15 @@ from datetime import date
 
 import dagster as dg
 import pytest
-from dagster_shared.serdes import serialize_value
-
 from dagster_helpers import MONTHLY_JOB, run_job
+from dagster_shared.serdes import serialize_value
+from services import S3_KEYS, s3, s3_server  # noqa: F401 (fixtures)
+
 from recast_pipeline.landing.object_store import MANIFEST
 from recast_pipeline.orchestration.code_location import build_definitions
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 from recast_pipeline.warehouse.warehouse import Warehouse
-from services import S3_KEYS, s3, s3_server  # noqa: F401 (fixtures)
 
 SPEND = dg.AssetKey(["recast", "compute_spend_summary"])
 SCHEMA, DASH, MONTH = "compute_spend_summary", "revenue", "2026-09-01"
@@ -30,13 +30,22 @@ def pipeline(request, s3, simulator, tmp_path):
     catalog file and data on S3: same landing, but each of its ~30 attaches per run costs ~0.5 s here,
     so ``@pytest.mark.parametrize("pipeline", ["ducklake"], indirect=True)`` runs it on demand)."""
     prefix = f"runs-{uuid.uuid4().hex[:8]}"
-    warehouse = str(tmp_path / "warehouse.duckdb") if request.param == "file" else f"ducklake:{tmp_path / 'lake.ducklake'}"
-    resource = RecastWarehouse(
-        data_dir=f"s3://{s3.bucket}/{prefix}", warehouse_path=warehouse,
-        ducklake_data_path=f"s3://{s3.bucket}/{prefix}-lake/" if request.param == "ducklake" else "", lock_timeout=30,
+    warehouse = (
+        str(tmp_path / "warehouse.duckdb") if request.param == "file" else f"ducklake:{tmp_path / 'lake.ducklake'}"
     )
-    recast = RecastResource(base_url=simulator.base_url, client_slug=simulator.client_slug, token=simulator.token,
-                            poll_interval=0.2, ledger_path=str(tmp_path / "ledger.sqlite"))
+    resource = RecastWarehouse(
+        data_dir=f"s3://{s3.bucket}/{prefix}",
+        warehouse_path=warehouse,
+        ducklake_data_path=f"s3://{s3.bucket}/{prefix}-lake/" if request.param == "ducklake" else "",
+        lock_timeout=30,
+    )
+    recast = RecastResource(
+        base_url=simulator.base_url,
+        client_slug=simulator.client_slug,
+        token=simulator.token,
+        poll_interval=0.2,
+        ledger_path=str(tmp_path / "ledger.sqlite"),
+    )
     return Runs(s3, simulator, prefix, resource, build_definitions(Partitioning(date(2024, 1, 1)), recast, resource))
 
 
@@ -52,8 +61,11 @@ class Runs:
 
     def objects(self) -> dict[str, bytes]:
         client = self.s3.client()
-        return {key: client.get_object(Bucket=self.s3.bucket, Key=key)["Body"].read()
-                for key in self.s3.keys(self.prefix + "/") if not key.endswith("/")}
+        return {
+            key: client.get_object(Bucket=self.s3.bucket, Key=key)["Body"].read()
+            for key in self.s3.keys(self.prefix + "/")
+            if not key.endswith("/")
+        }
 
     def partition(self) -> dict[str, tuple[dict, set[str]]]:
         """Per table folder: (its manifest, the files in the folder beside it)."""
@@ -62,8 +74,11 @@ class Runs:
         for key in objects:
             folder, name = key.rsplit("/", 1)
             folders.setdefault(folder, set()).add(name)
-        return {folder.split("/")[-3]: (json.loads(objects[f"{folder}/{MANIFEST}"]), names - {MANIFEST})
-                for folder, names in folders.items() if folder.endswith(f"dashboard={DASH}/partition_key={MONTH}")}
+        return {
+            folder.split("/")[-3]: (json.loads(objects[f"{folder}/{MANIFEST}"]), names - {MANIFEST})
+            for folder, names in folders.items()
+            if folder.endswith(f"dashboard={DASH}/partition_key={MONTH}")
+        }
 
     def warehouse(self) -> Warehouse:
         return self.resource.warehouse()
@@ -86,7 +101,9 @@ def test_a_partition_lands_once_and_a_refresh_leaves_exactly_the_new_files(pipel
     assert [key for key in pipeline.objects() if f"/{MANIFEST}" not in key and not key.endswith(".parquet")] == []
 
     # no key anywhere: Dagster's events and run record, the process's output, the bucket, local files (ledger, warehouse)
-    leaks = [event.event_type_value for r in pipeline.results for event in r.all_events if SECRET in serialize_value(event)]
+    leaks = [
+        event.event_type_value for r in pipeline.results for event in r.all_events if SECRET in serialize_value(event)
+    ]
     leaks += [r.run_id for r in pipeline.results if SECRET in serialize_value(r.dagster_run)]
     output = capfd.readouterr()
     leaks += ["stdout/stderr"] if SECRET in output.out + output.err else []
@@ -128,13 +145,23 @@ def test_a_damaged_download_leaves_the_live_partition_and_manifest_untouched(pip
     result = pipeline.run()
     assert not result.success
     assert pipeline.objects() == before  # nothing uploaded, nothing left under .staging/
-    assert pipeline.warehouse().query(f"SELECT count(*), list(DISTINCT report_id) FROM {SCHEMA}.tables_daily")[1] == before_rows
+    assert (
+        pipeline.warehouse().query(f"SELECT count(*), list(DISTINCT report_id) FROM {SCHEMA}.tables_daily")[1]
+        == before_rows
+    )
 
 
 def test_an_s3_data_dir_without_a_warehouse_fails_naming_recast_warehouse(s3, simulator, tmp_path, monkeypatch):
-    recast = RecastResource(base_url=simulator.base_url, client_slug=simulator.client_slug, token=simulator.token,
-                            poll_interval=0.2, ledger_path=str(tmp_path / "ledger.sqlite"))
-    defs = build_definitions(Partitioning(date(2024, 1, 1)), recast, RecastWarehouse(data_dir=f"s3://{s3.bucket}/nowhere"))
+    recast = RecastResource(
+        base_url=simulator.base_url,
+        client_slug=simulator.client_slug,
+        token=simulator.token,
+        poll_interval=0.2,
+        ledger_path=str(tmp_path / "ledger.sqlite"),
+    )
+    defs = build_definitions(
+        Partitioning(date(2024, 1, 1)), recast, RecastWarehouse(data_dir=f"s3://{s3.bucket}/nowhere")
+    )
     result = run_job(defs, MONTHLY_JOB, partition_key=f"{DASH}|{MONTH}", asset_selection=[SPEND])
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")

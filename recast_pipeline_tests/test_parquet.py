@@ -39,29 +39,61 @@ def test_types_nulls_and_headers(tmp_path):
     )
     result, table = convert(tmp_path, text)
     assert types_of(result) == {
-        "date": pa.date32(), "channel": pa.string(), "spend": pa.float64(), "clicks": pa.int64(),
-        "share_pct": pa.string(), "roi": pa.float64(), "note": pa.string(),
+        "date": pa.date32(),
+        "channel": pa.string(),
+        "spend": pa.float64(),
+        "clicks": pa.int64(),
+        "share_pct": pa.string(),
+        "roi": pa.float64(),
+        "note": pa.string(),
     }
-    assert [c.original for c in result.columns if c.kind == "data"] == ["Date", "Channel", "Spend ($)", "Clicks", "Share %", "ROI", "Note"]
+    assert [c.original for c in result.columns if c.kind == "data"] == [
+        "Date",
+        "Channel",
+        "Spend ($)",
+        "Clicks",
+        "Share %",
+        "ROI",
+        "Note",
+    ]
     rows = table.to_pylist()
     assert rows[0]["date"] == date(2024, 1, 1) and rows[0]["spend"] == 10.5 and rows[0]["roi"] == float("inf")
-    assert rows[1]["spend"] is None and rows[2]["clicks"] is None and rows[0]["note"] is None and rows[2]["note"] is None
+    assert (
+        rows[1]["spend"] is None and rows[2]["clicks"] is None and rows[0]["note"] is None and rows[2]["note"] is None
+    )
     assert rows[2]["channel"] == "Radio, local" and rows[2]["spend"] == 1e-04
     assert result.rows == 3
 
 
 def test_lineage_and_part_columns_on_every_row(tmp_path):
-    result, table = convert(tmp_path, "Deployment ID,v\n1,2\n3,4\n", parts={"group_name": "Paid Social", "metric": "roi"})
+    result, table = convert(
+        tmp_path, "Deployment ID,v\n1,2\n3,4\n", parts={"group_name": "Paid Social", "metric": "roi"}
+    )
     assert [c.name for c in result.columns] == [
-        "deployment_id_2", "v", "group_name", "metric",
-        "dashboard", "deployment_id", "model_date", "partition_key", "report_id", "download_key", "loaded_at",
+        "deployment_id_2",
+        "v",
+        "group_name",
+        "metric",
+        "dashboard",
+        "deployment_id",
+        "model_date",
+        "partition_key",
+        "report_id",
+        "download_key",
+        "loaded_at",
     ]
     schema = table.schema
     assert schema.field("deployment_id").type == pa.int64() and schema.field("report_id").type == pa.int64()
     assert schema.field("loaded_at").type == pa.timestamp("us", tz="UTC")
     row = table.to_pylist()[1]
-    assert (row["dashboard"], row["deployment_id"], row["model_date"], row["partition_key"], row["report_id"], row["download_key"]) == (
-        "revenue", 5716, "2024-05-31", "2024-01-01", 42, "tables-daily")
+    assert (
+        row["dashboard"],
+        row["deployment_id"],
+        row["model_date"],
+        row["partition_key"],
+        row["report_id"],
+        row["download_key"],
+    ) == ("revenue", 5716, "2024-05-31", "2024-01-01", 42, "tables-daily")
     assert row["loaded_at"] == LINEAGE.loaded_at and row["group_name"] == "Paid Social" and row["deployment_id_2"] == 3
     assert {c.name: c.kind for c in result.columns}["metric"] == "part"
 
@@ -70,7 +102,13 @@ def test_types_are_decided_over_the_whole_file(tmp_path):
     lines = ["n,x,d,later,empty"] + [f"{i},{i},2024-01-01,NA,NA" for i in range(100_000)]
     lines.append("oops,1.5,2024-02-30,7,NA")
     result, table = convert(tmp_path, "\n".join(lines) + "\n")
-    assert types_of(result) == {"n": pa.string(), "x": pa.float64(), "d": pa.string(), "later": pa.int64(), "empty": pa.string()}
+    assert types_of(result) == {
+        "n": pa.string(),
+        "x": pa.float64(),
+        "d": pa.string(),
+        "later": pa.int64(),
+        "empty": pa.string(),
+    }
     assert {c.name for c in result.columns if c.all_null} == {"empty"}
     last = [row for row in table.to_pylist() if row["n"] == "oops"]  # row order is not preserved
     assert [(row["x"], row["d"], row["later"]) for row in last] == [(1.5, "2024-02-30", 7)]
@@ -89,7 +127,11 @@ def test_a_column_empty_in_the_sample_is_typed_without_a_second_conversion(tmp_p
     lines += ["2024-12-25,1.5,Christmas,3,NA", "2024-12-26,2.5,NA,4,"]
     result, table = convert(tmp_path, "\n".join(lines) + "\n")
     assert types_of(result) == {
-        "date": pa.date32(), "spend": pa.float64(), "holiday": pa.string(), "promo": pa.int64(), "empty": pa.string()
+        "date": pa.date32(),
+        "spend": pa.float64(),
+        "holiday": pa.string(),
+        "promo": pa.int64(),
+        "empty": pa.string(),
     }
     assert {c.name for c in result.columns if c.all_null} == {"empty"}
     assert sorted(v for v in table.column("holiday").to_pylist() if v) == ["Christmas"]
@@ -103,7 +145,9 @@ def test_only_plain_numbers_are_numbers(tmp_path, value):
     assert types_of(result)["a"] == pa.string()
 
 
-@pytest.mark.parametrize(("value", "expected"), [("1e3", pa.float64()), ("-0.5", pa.float64()), ("-12", pa.int64()), ("0", pa.int64())])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1e3", pa.float64()), ("-0.5", pa.float64()), ("-12", pa.int64()), ("0", pa.int64())]
+)
 def test_plain_numbers(tmp_path, value, expected):
     result, _ = convert(tmp_path, f"a\n1\n{value}\n")
     assert types_of(result)["a"] == expected
@@ -196,4 +240,3 @@ def test_a_late_misfit_in_one_of_several_number_columns_retypes_only_that_column
     result, table = convert(tmp_path, "\n".join(lines) + "\n")
     assert types_of(result) == {"a": pa.float64(), "b": pa.string(), "c": pa.string(), "d": pa.float64()}
     assert value in table.column("b").to_pylist() and result.rows == 5002
-

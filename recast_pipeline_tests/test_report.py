@@ -10,9 +10,9 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-
 from chart_helpers import DATA_URI, assert_sensible_png, pngs_in
 from e2e_helpers import DEMO_TIMEOUT
+
 from recast_pipeline.charts.html_report import SECTIONS, write_report
 from recast_pipeline.cli.main import main
 from recast_pipeline.orchestration.code_location import build_definitions
@@ -91,7 +91,9 @@ def test_the_command_writes_the_report_and_refuses_what_it_cannot_report_on(demo
     assert f"Report for revenue: {out.resolve()}" in capsys.readouterr().out
     page = out.read_text(encoding="utf-8")
     assert_self_contained_report(page, "revenue")
-    assert len(re.findall(r"<tr><td>\d{4}-\d{2}</td>", page.split('id="spend"')[1].split("</section>")[0])) == 1  # --months 1
+    assert (
+        len(re.findall(r"<tr><td>\d{4}-\d{2}</td>", page.split('id="spend"')[1].split("</section>")[0])) == 1
+    )  # --months 1
     assert main(["report", "--dashboard", "nowhere", "--out", str(out), "--warehouse", warehouse]) == 2
     assert "dashboard 'nowhere' has nothing loaded; the warehouse knows revenue, signups" in capsys.readouterr().err
     assert main(["report", "--dashboard", "revenue", "--warehouse", str(tmp_path / "none.duckdb")]) == 2
@@ -101,13 +103,22 @@ def test_the_command_writes_the_report_and_refuses_what_it_cannot_report_on(demo
 def test_a_ducklake_warehouse_gets_its_charts_and_its_report(simulator_factory, tmp_path):
     sim = simulator_factory(latency=0.05)
     lake = f"ducklake:{tmp_path / 'recast.ducklake'}"
-    recast = RecastResource(base_url=sim.base_url, client_slug=sim.client_slug, token=sim.token, poll_interval=0.2,
-                            ledger_path=str(tmp_path / "ledger.sqlite"))
-    store = RecastWarehouse(data_dir=str(tmp_path / "data"), warehouse_path=lake, ducklake_data_path=str(tmp_path / "lake-data"))
+    recast = RecastResource(
+        base_url=sim.base_url,
+        client_slug=sim.client_slug,
+        token=sim.token,
+        poll_interval=0.2,
+        ledger_path=str(tmp_path / "ledger.sqlite"),
+    )
+    store = RecastWarehouse(
+        data_dir=str(tmp_path / "data"), warehouse_path=lake, ducklake_data_path=str(tmp_path / "lake-data")
+    )
     defs = build_definitions(Partitioning(date(2024, 1, 1)), recast, store)
     instance = dg.DagsterInstance.ephemeral()
     selection = [dg.AssetKey(["recast", t]) for t in ("compute_spend_summary", "compute_insights_overview")]
-    assert run_job(defs, MONTHLY_JOB, instance=instance, partition_key="revenue|2026-09-01", asset_selection=selection).success
+    assert run_job(
+        defs, MONTHLY_JOB, instance=instance, partition_key="revenue|2026-09-01", asset_selection=selection
+    ).success
     [record] = instance.fetch_materializations(selection[1], limit=1).records
     [png] = pngs_in(record.asset_materialization.metadata["recast/chart/effects"].value)
     assert_sensible_png(png)

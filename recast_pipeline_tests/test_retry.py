@@ -7,10 +7,9 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
+from fakes import FakeClock
 
 from recast_pipeline.recast.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
-
-from fakes import FakeClock
 
 
 def policy(clock: FakeClock, **kwargs) -> RetryPolicy:

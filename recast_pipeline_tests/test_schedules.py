@@ -42,7 +42,8 @@ def test_weekly_schedule_skips_saying_why_without_dashboards(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "dashboards, keys", [(("revenue",), ["revenue|2026-10-01"]), (("revenue", "signups"), ["revenue|2026-10-01", "signups|2026-10-01"])]
+    "dashboards, keys",
+    [(("revenue",), ["revenue|2026-10-01"]), (("revenue", "signups"), ["revenue|2026-10-01", "signups|2026-10-01"])],
 )
 def test_monthly_schedule_requests_the_month_that_closed(tmp_path, dashboards, keys):
     data = _tick(_defs(tmp_path), "recast_monthly_reports_schedule", dashboards)

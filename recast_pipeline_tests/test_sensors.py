@@ -29,7 +29,10 @@ def instance():
 
 def _tick(defs, name, instance, cursor=None):
     with dg.build_sensor_context(
-        instance=instance, instance_ref=instance.get_ref(), cursor=cursor, definitions=defs,
+        instance=instance,
+        instance_ref=instance.get_ref(),
+        cursor=cursor,
+        definitions=defs,
         resources={"recast": defs.resources["recast"]},
     ) as context:
         return defs.resolve_sensor_def(name).evaluate_tick(context)
@@ -40,7 +43,9 @@ def _events(result, key):
 
 
 @pytest.mark.parametrize("refresh", ["new_deployment", "in_place"])
-def test_a_refresh_records_that_dashboard_alone_under_the_same_keys(simulator_factory, tmp_path, instance, refresh, monkeypatch):
+def test_a_refresh_records_that_dashboard_alone_under_the_same_keys(
+    simulator_factory, tmp_path, instance, refresh, monkeypatch
+):
     monkeypatch.setenv("RECAST_REFRESH_MONTHS", "2")
     sim = simulator_factory(readings={"refresh": refresh})
     defs = definitions_for(sim, tmp_path)
@@ -72,7 +77,9 @@ def test_without_credentials_both_sensors_skip_naming_the_variables(tmp_path, in
 
     for name in ("RECAST_CLIENT_SLUG", "RECAST_PAT", "API_PAT"):
         monkeypatch.delenv(name, raising=False)
-    defs = build_definitions(Partitioning(dt.date(2024, 1, 1)), RecastResource.from_env(), RecastWarehouse(data_dir=str(tmp_path)))
+    defs = build_definitions(
+        Partitioning(dt.date(2024, 1, 1)), RecastResource.from_env(), RecastWarehouse(data_dir=str(tmp_path))
+    )
     for name in (REFRESH, MONTH_READY):
         result = _tick(defs, name, instance)
         assert not result.run_requests
@@ -89,7 +96,10 @@ def test_a_month_waits_until_the_model_covers_it_and_the_skip_says_why(simulator
         instance.report_runless_asset_event(event)
     second = _tick(defs, MONTH_READY, instance, first.cursor)
     assert second.asset_events == []
-    assert "revenue: 2026-08-01 recorded; 2026-09-01 waits: the model's data ends 2026-09-15 (deployment 5716)" in second.skip_message
+    assert (
+        "revenue: 2026-08-01 recorded; 2026-09-01 waits: the model's data ends 2026-09-15 (deployment 5716)"
+        in second.skip_message
+    )
 
 
 def test_a_month_a_refresh_already_recorded_is_not_recorded_twice(simulator_factory, tmp_path, instance, monkeypatch):

@@ -7,13 +7,16 @@ import time
 
 import httpx
 import pytest
+from fakes import wait_final
 
 from recast_pipeline.recast.api_types import Report
 
-from fakes import wait_final
-
-SPEND_FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary",
-              "start_date": "2024-01-01", "end_date": "2024-03-31"}
+SPEND_FORM = {
+    "deployment_id": 5716,
+    "report_type": "compute_spend_summary",
+    "start_date": "2024-01-01",
+    "end_date": "2024-03-31",
+}
 
 
 def api(sim) -> httpx.Client:
@@ -66,7 +69,11 @@ def test_status_moves_ready_processing_success_with_results_only_at_the_end(simu
     assert statuses.index("processing") > 0 and statuses[-1] == "success"
     assert all("results" not in s for s in seen[:-1])
     assert [d["key"] for d in seen[-1]["results"]["downloads"]] == [
-        "tables-daily", "tables-weekly", "tables-monthly", "tables-total"]
+        "tables-daily",
+        "tables-weekly",
+        "tables-monthly",
+        "tables-total",
+    ]
     assert seen[-1]["updated_at"] > seen[0]["updated_at"]
 
 
@@ -90,8 +97,9 @@ def test_context_variable_summary_errors_on_deployment_without_context(simulator
 
 def test_unknown_report_type_is_accepted_with_one_download(simulator):
     with api(simulator) as client:
-        report_id = client.post("/reports", json={"form": {"deployment_id": 5717, "report_type": "compute_new_thing",
-                                                           "anything": [1, 2]}}).json()["id"]
+        report_id = client.post(
+            "/reports", json={"form": {"deployment_id": 5717, "report_type": "compute_new_thing", "anything": [1, 2]}}
+        ).json()["id"]
         report = wait_final(client, report_id)
         assert report["status"] == "success"
         assert [d["key"] for d in report["results"]["downloads"]] == ["results"]
@@ -101,8 +109,11 @@ def test_unknown_report_type_is_accepted_with_one_download(simulator):
 def test_list_paginates_newest_first_and_filters(simulator):
     with api(simulator) as client:
         ids = [client.post("/reports", json={"form": SPEND_FORM}).json()["id"] for _ in range(7)]
-        ids.append(client.post("/reports", json={"form": {**SPEND_FORM, "report_type": "compute_insights_overview"}})
-                   .json()["id"])
+        ids.append(
+            client.post("/reports", json={"form": {**SPEND_FORM, "report_type": "compute_insights_overview"}}).json()[
+                "id"
+            ]
+        )
         pages = [client.get("/reports", params={"page": p, "per_page": 3}).json() for p in (1, 2, 3, 4)]
         listed = [row["id"] for page in pages for row in page["data"]]
         assert listed == sorted(ids, reverse=True)

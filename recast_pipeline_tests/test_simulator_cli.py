@@ -11,8 +11,8 @@ import time
 
 import httpx
 
-from recast_pipeline.simulator.readings import Readings
 from recast_pipeline.cli import simulator as cli
+from recast_pipeline.simulator.readings import Readings
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -52,7 +52,10 @@ def test_invalid_settings_exit_2(capsys):
 def test_reading_and_unfriendly_flags():
     config = cli._config(parse("--reading", "downloads=redirect", "--reading", "redirect_status=307"))
     assert (config.readings.downloads, config.readings.redirect_status, config.readings.names) == (
-        "redirect", 307, "verbatim")
+        "redirect",
+        307,
+        "verbatim",
+    )
     assert cli._config(parse("--unfriendly")).readings == Readings.unfriendly()
     harsh = cli._config(parse("--unfriendly", "--reading", "max_per_page=3", "--reading", "refresh=in_place"))
     assert harsh.readings == Readings.unfriendly().replace(max_per_page=3, refresh="in_place")
@@ -87,10 +90,28 @@ def test_refresh_option_without_a_simulator_fails_cleanly(capsys):
 
 
 def test_serves_until_interrupted():
-    command = [sys.executable, "-m", "recast_pipeline.cli.main", "simulator", "--port", "0", "--latency", "0.05",
-               "--jitter", "0", "--refresh-every", "0.2", "--unfriendly"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    command = [
+        sys.executable,
+        "-m",
+        "recast_pipeline.cli.main",
+        "simulator",
+        "--port",
+        "0",
+        "--latency",
+        "0.05",
+        "--jitter",
+        "0",
+        "--refresh-every",
+        "0.2",
+        "--unfriendly",
+    ]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         lines = [process.stdout.readline() for _ in range(6)]
         base_url = next(line.split("=", 1)[1].strip() for line in lines if "RECAST_BASE_URL" in line)
@@ -107,6 +128,7 @@ def test_serves_until_interrupted():
 
             def newest() -> int:
                 return max(row["id"] for row in client.get("/deployments").json()["data"])
+
             while newest() <= 5717 and time.monotonic() < deadline:
                 time.sleep(0.05)  # --refresh-every refreshes the models: a new deployment per dashboard
             assert newest() > 5717

@@ -62,7 +62,9 @@ def test_daily_spend_sums_to_weekly_monthly_and_total(store, deployment_id):
         total_row = next(r for r in total if r["Channel"] == channel)
         assert from_daily == pytest.approx(num(total_row["Spend ($)"]), abs=0.01)
         assert sum(num(r[channel]) for r in monthly) == pytest.approx(from_daily, abs=0.01)
-        assert sum(num(r["Spend ($)"]) for r in weekly if r["Channel"] == channel) == pytest.approx(from_daily, abs=0.01)
+        assert sum(num(r["Spend ($)"]) for r in weekly if r["Channel"] == channel) == pytest.approx(
+            from_daily, abs=0.01
+        )
         for month in monthly:
             in_month = [r for r in daily if r["Date"][:7] == month["Month"][:7]]
             assert sum(num(r[channel]) for r in in_month) == pytest.approx(num(month[channel]), abs=0.01)
@@ -82,7 +84,9 @@ def test_impact_over_spend_is_roi(store):
         assert num(timpact["Median"]) / spend == pytest.approx(num(troi["Median"]), rel=1e-3)
         assert num(roi["5%"]) < num(roi["Median"]) < num(roi["95%"])
     # total vs. direct moves credit between channels, never creates it
-    assert sum(num(r["Median"]) for r in impacts) == pytest.approx(sum(num(r["Median"]) for r in total_impacts), rel=1e-4)
+    assert sum(num(r["Median"]) for r in impacts) == pytest.approx(
+        sum(num(r["Median"]) for r in total_impacts), rel=1e-4
+    )
     lf = next(r for r in total_rois if r["Channel"] == "Branded Search")
     assert num(lf["Median"]) < num(next(r for r in rois if r["Channel"] == "Branded Search")["Median"])
 
@@ -90,23 +94,30 @@ def test_impact_over_spend_is_roi(store):
 def test_grouped_and_upper_funnel_rois_match_their_impacts(store):
     groups = [{"name": "TV & Audio", "channels": ["Linear TV", "Podcasts, Audio"]}]
     common = dict(**WINDOW, channel_groups=groups, include_lower_funnel_effects="false")
-    impact = table(store, "compute_grouped_channel_summaries", "group_summaries-TV & Audio-impact-summary_monthly", **common)
+    impact = table(
+        store, "compute_grouped_channel_summaries", "group_summaries-TV & Audio-impact-summary_monthly", **common
+    )
     roi = table(store, "compute_grouped_channel_summaries", "group_summaries-TV & Audio-roi-summary_monthly", **common)
     for i, r in zip(impact, roi):
         assert num(i["Median"]) / num(i["Spend ($)"]) == pytest.approx(num(r["Median"]), rel=1e-3)
     monthly_spend = sum(num(r["Spend ($)"]) for r in impact)
-    total = table(store, "compute_grouped_channel_summaries", "group_summaries-TV & Audio-impact-summary_total", **common)
+    total = table(
+        store, "compute_grouped_channel_summaries", "group_summaries-TV & Audio-impact-summary_total", **common
+    )
     assert num(total[0]["Spend ($)"]) == pytest.approx(monthly_spend, abs=0.02)
-    details = table(store, "compute_upper_funnel_details", "channel_summaries-Display-summary_table", **WINDOW,
-                    channels=["Display"])
+    details = table(
+        store, "compute_upper_funnel_details", "channel_summaries-Display-summary_table", **WINDOW, channels=["Display"]
+    )
     for row in details:
         assert num(row["Direct Impact"]) / num(row["Spend ($)"]) == pytest.approx(num(row["Direct ROI"]), rel=1e-3)
 
 
 def test_spend_tables_agree_across_report_types(store):
     total = {r["Channel"]: num(r["Spend ($)"]) for r in table(store, "compute_spend_summary", "tables-total", **WINDOW)}
-    overview = {r["Channel"]: num(r["Spend ($)"])
-                for r in table(store, "compute_insights_overview", "summaries-direct-roi", **WINDOW)}
+    overview = {
+        r["Channel"]: num(r["Spend ($)"])
+        for r in table(store, "compute_insights_overview", "summaries-direct-roi", **WINDOW)
+    }
     assert overview == total
 
 
@@ -140,8 +151,15 @@ def test_default_clean_data_is_the_national_daily_series(store):
     assert len(rows) == len(store.model(5716).dates) and "Podcasts, Audio Spend ($)" in rows[0]
 
 
-@pytest.mark.parametrize("window", [("2025-06-15", "2025-08-31"), ("2026-01-01", "2026-02-01"),
-                                    ("2022-01-01", "2022-02-01"), ("2023-01-01", "2023-01-02")])
+@pytest.mark.parametrize(
+    "window",
+    [
+        ("2025-06-15", "2025-08-31"),
+        ("2026-01-01", "2026-02-01"),
+        ("2022-01-01", "2022-02-01"),
+        ("2023-01-01", "2023-01-02"),
+    ],
+)
 def test_windows_beyond_the_data_give_clipped_or_empty_tables(store, window):
     for report_type in TYPES:
         form = dashboard_form(report_type, store.model(5716))

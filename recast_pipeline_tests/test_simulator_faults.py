@@ -13,8 +13,12 @@ import pytest
 
 from recast_pipeline.simulator.faults import FaultSettings
 
-SPEND = {"deployment_id": 5716, "report_type": "compute_spend_summary", "start_date": "2024-01-01",
-         "end_date": "2024-03-31"}
+SPEND = {
+    "deployment_id": 5716,
+    "report_type": "compute_spend_summary",
+    "start_date": "2024-01-01",
+    "end_date": "2024-03-31",
+}
 CREATE = {"form": SPEND}
 
 
@@ -26,8 +30,9 @@ def finished_report(sim, form=SPEND) -> int:
 
 
 def admin(sim, method: str, path: str, **kwargs) -> httpx.Response:
-    return httpx.request(method, f"{sim.base_url}/_admin/{path}", headers={"Authorization": f"Bearer {sim.token}"},
-                         **kwargs)
+    return httpx.request(
+        method, f"{sim.base_url}/_admin/{path}", headers={"Authorization": f"Bearer {sim.token}"}, **kwargs
+    )
 
 
 def test_faults_are_off_by_default(simulator):
@@ -50,8 +55,9 @@ def test_rate_limit_burst_hits_the_next_n_requests_with_retry_after_seconds(simu
 
 
 def test_rate_limit_http_date_and_endpoint_filter(simulator):
-    simulator.set_faults(rate_limit_rate=1.0, rate_limit_endpoints=["create"], retry_after_format="http-date",
-                         retry_after=5)
+    simulator.set_faults(
+        rate_limit_rate=1.0, rate_limit_endpoints=["create"], retry_after_format="http-date", retry_after=5
+    )
     with simulator.http_client() as client:
         assert client.get("/reports").status_code == 200
         limited = client.post("/reports", json=CREATE)
@@ -153,12 +159,13 @@ def test_malformed_downloads(simulator):
 
 def test_hostile_keys_on_dynamic_types_only(simulator):
     simulator.set_faults(hostile_keys=True)
-    dynamic = finished_report(simulator, {**SPEND, "report_type": "compute_prior_vs_posterior",
-                                          "channels": ["Display"]})
+    dynamic = finished_report(
+        simulator, {**SPEND, "report_type": "compute_prior_vs_posterior", "channels": ["Display"]}
+    )
     plain = finished_report(simulator)
     with simulator.http_client() as client:
         keys = [d["key"] for d in client.get(f"/reports/{dynamic}").json()["results"]["downloads"]]
-        assert {"../../etc/x", "a/b", "it's \"q\"; DROP TABLE x;--", "naïve café"} <= set(keys)
+        assert {"../../etc/x", "a/b", 'it\'s "q"; DROP TABLE x;--', "naïve café"} <= set(keys)
         for key in keys:
             response = client.get(f"/reports/{dynamic}/downloads/{quote(key, safe='')}")
             assert response.status_code == 200, key
@@ -196,8 +203,13 @@ def test_admin_faults_endpoint_partial_update_and_validation(simulator):
     assert both["server_error_rate"] == 1.0 and both["retry_after"] == 7
     assert admin(simulator, "GET", "stats").status_code == 200  # faults never touch /_admin/
     assert admin(simulator, "GET", "info").json()["deployment_ids"] == [5716, 5717]
-    for bad in ({"no_such_knob": 1}, {"server_error_rate": 2}, {"malformed_mode": "zip"},
-                {"server_error_status": 404}, {"rate_limit_endpoints": ["admin"]}):
+    for bad in (
+        {"no_such_knob": 1},
+        {"server_error_rate": 2},
+        {"malformed_mode": "zip"},
+        {"server_error_status": 404},
+        {"rate_limit_endpoints": ["admin"]},
+    ):
         response = admin(simulator, "PUT", "faults", json=bad)
         assert response.status_code == 422 and list(bad)[0] in response.json()["message"]
     assert admin(simulator, "GET", "faults").json()["retry_after"] == 7

@@ -7,11 +7,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-
 from fakes import wait_final
 
-FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary",
-        "start_date": "2024-01-01", "end_date": "2024-03-31"}
+FORM = {
+    "deployment_id": 5716,
+    "report_type": "compute_spend_summary",
+    "start_date": "2024-01-01",
+    "end_date": "2024-03-31",
+}
 KEY = "tables-daily"
 
 

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
-from recast_pipeline.simulator.readings import Readings
-from recast_pipeline.simulator.config import SimulatorConfig
-
 from fakes import wait_final
 
-FORM = {"deployment_id": 5716, "report_type": "compute_spend_summary",
-        "start_date": "2024-01-01", "end_date": "2024-03-31"}
-BASELINE = {"deployment_id": 5716, "report_type": "compute_baseline_summary", "start_date": "2024-01-01",
-            "end_date": "2024-03-31", "include_spikes": True}
+from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.readings import Readings
+
+FORM = {
+    "deployment_id": 5716,
+    "report_type": "compute_spend_summary",
+    "start_date": "2024-01-01",
+    "end_date": "2024-03-31",
+}
+BASELINE = {
+    "deployment_id": 5716,
+    "report_type": "compute_baseline_summary",
+    "start_date": "2024-01-01",
+    "end_date": "2024-03-31",
+    "include_spikes": True,
+}
 LONG_NAME = "  Quarterly spend summary for the revenue dashboard, Q1 2024  "
 
 
@@ -27,9 +35,19 @@ def test_readings_validate_and_unfriendly_sets_every_harsh_value():
     with pytest.raises(ValueError, match="redirect_status"):
         SimulatorConfig(readings={"redirect_status": 301})
     assert Readings.unfriendly() == Readings(
-        refresh="new_deployment", prerendered_rerun="in_place", downloads="redirect", unlisted_reports="hidden",
-        names="absent", form_scalars="strings", error_body="plain", layout="long", headers="restyled",
-        report_timestamps="per_poll", deployment_fields="id_name", max_per_page=10)
+        refresh="new_deployment",
+        prerendered_rerun="in_place",
+        downloads="redirect",
+        unlisted_reports="hidden",
+        names="absent",
+        form_scalars="strings",
+        error_body="plain",
+        layout="long",
+        headers="restyled",
+        report_timestamps="per_poll",
+        deployment_fields="id_name",
+        max_per_page=10,
+    )
 
 
 def test_set_readings_and_admin_endpoint(simulator):
@@ -59,8 +77,9 @@ def test_unlisted_reports(simulator_factory, reading):
     assert sum(r["prerendered"] for r in pre["data"]) == 27
 
 
-@pytest.mark.parametrize("reading,expected", [("verbatim", LONG_NAME), ("truncated", LONG_NAME.strip()[:40]),
-                                              ("absent", None)])
+@pytest.mark.parametrize(
+    "reading,expected", [("verbatim", LONG_NAME), ("truncated", LONG_NAME.strip()[:40]), ("absent", None)]
+)
 def test_names(simulator_factory, reading, expected):
     sim = simulator_factory(readings={"names": reading})
     with sim.http_client() as client:
@@ -106,8 +125,12 @@ def test_max_per_page_caps_silently(simulator_factory):
         for path in ("/reports?include_prerendered=true", "/deployments", "/kpis"):
             body = client.get(path, params={"per_page": 50}).json()
             assert body["pagination"]["per_page"] == 4 and len(body["data"]) <= 4
-        assert client.get("/reports", params={"include_prerendered": "true", "per_page": 3}).json()[
-            "pagination"]["per_page"] == 3
+        assert (
+            client.get("/reports", params={"include_prerendered": "true", "per_page": 3}).json()["pagination"][
+                "per_page"
+            ]
+            == 3
+        )
     sim.set_readings(max_per_page=100)
     with sim.http_client() as client:
         assert client.get("/reports", params={"per_page": 1000}).json()["pagination"]["per_page"] == 100
@@ -175,8 +198,11 @@ def test_deployment_fields_full_and_id_name(simulator_factory):
         thin = client.get("/deployments/5716").json()
     assert set(full_rows[0]) == {"id", "dashboard_slug", "active", "model_date", "created_at", "updated_at"}
     assert [set(row) for row in thin_rows] == [{"id", "name"}] * 3
-    assert [(r["id"], r["name"]) for r in thin_rows] == [(5715, "Acme Revenue (US)"), (5716, "Acme Revenue (US)"),
-                                                          (5717, "Acme New Customers (CA)")]
+    assert [(r["id"], r["name"]) for r in thin_rows] == [
+        (5715, "Acme Revenue (US)"),
+        (5716, "Acme Revenue (US)"),
+        (5717, "Acme New Customers (CA)"),
+    ]
     left_out = {"model_date", "updated_at", "created_at", "active", "dashboard_slug"}
     assert left_out <= set(full) and not left_out & set(thin)
     assert thin == {k: v for k, v in full.items() if k not in left_out}  # labels, dates, spikes, currency kept
@@ -188,16 +214,21 @@ def test_new_readings_through_admin_and_cli(simulator):
     from recast_pipeline.cli import simulator as cli
 
     with simulator.http_client() as client:
-        answer = client.post(f"{simulator.base_url}/_admin/readings",
-                             json={"report_timestamps": "per_poll", "deployment_fields": "id_name"})
+        answer = client.post(
+            f"{simulator.base_url}/_admin/readings",
+            json={"report_timestamps": "per_poll", "deployment_fields": "id_name"},
+        )
         bad = client.post(f"{simulator.base_url}/_admin/readings", json={"report_timestamps": "sometimes"})
     assert answer.status_code == 200 and (answer.json()["report_timestamps"], answer.json()["deployment_fields"]) == (
-        "per_poll", "id_name")
+        "per_poll",
+        "id_name",
+    )
     assert bad.status_code == 422 and "report_timestamps" in bad.json()["message"]
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
-    config = cli._config(parser.parse_args(["--reading", "report_timestamps=static",
-                                            "--reading", "deployment_fields=id_name"]))
+    config = cli._config(
+        parser.parse_args(["--reading", "report_timestamps=static", "--reading", "deployment_fields=id_name"])
+    )
     banner = cli.banner(config, 1)
     assert "Readings: report_timestamps=static, deployment_fields=id_name" in banner
     assert "export RECAST_DASHBOARDS=5716,5717" in banner  # the names the pipeline will see

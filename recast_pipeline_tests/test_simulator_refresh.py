@@ -32,8 +32,13 @@ def test_refresh_as_a_new_deployment(simulator_factory, rerun):
         kpi = client.get("/kpis").json()["data"][0]
         pre_after = _prerendered(client, {new_id})
         csv_after = client.get(f"/reports/{_overview(pre_after)['id']}/downloads/{OVERVIEW_KEY}").text
-    assert set(result) >= {"dashboard_slug", "deployment_id", "previous_deployment_id", "model_date",
-                           "prerendered_report_ids"}
+    assert set(result) >= {
+        "dashboard_slug",
+        "deployment_id",
+        "previous_deployment_id",
+        "model_date",
+        "prerendered_report_ids",
+    }
     assert (result["dashboard_slug"], result["previous_deployment_id"], new_id) == ("revenue", 5716, 5718)
     assert old["active"] is False and new["active"] is True and old["updated_at"] > before["updated_at"]
     assert new["model_date"] == result["model_date"] > before["model_date"]
@@ -61,7 +66,11 @@ def test_refresh_in_place_keeps_the_id(simulator_factory, rerun):
         after = client.get("/deployments/5717").json()
         pre_after = _prerendered(client, {5717})
         total = client.get("/deployments").json()["pagination"]["total_count"]
-    assert (result["deployment_id"], result["previous_deployment_id"], result["dashboard_slug"]) == (5717, 5717, "signups")
+    assert (result["deployment_id"], result["previous_deployment_id"], result["dashboard_slug"]) == (
+        5717,
+        5717,
+        "signups",
+    )
     assert after["active"] and after["model_date"] == result["model_date"] > before["model_date"]
     assert after["updated_at"] > before["updated_at"] and total == 3 and sim.deployment_ids == (5716, 5717)
     current = {i: pre_after[i] for i in result["prerendered_report_ids"]}

@@ -11,8 +11,8 @@ with warnings.catch_warnings():  # starlette 1.x nudges towards httpx2; httpx wo
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from recast_pipeline.simulator.config import SimulatorConfig
 from recast_pipeline.simulator.app import create_app
+from recast_pipeline.simulator.config import SimulatorConfig
 
 DATA_END = dt.date(2025, 6, 30)
 R = {"start_date": "2024-01-01", "end_date": "2024-03-31"}
@@ -20,10 +20,14 @@ R = {"start_date": "2024-01-01", "end_date": "2024-03-31"}
 
 @pytest.fixture(scope="module")
 def client():
-    config = SimulatorConfig(token="gr_test_secret_token_123", client_slug="acme", latency=0.05, jitter=0,
-                             data_end=DATA_END)
-    with TestClient(create_app(config), base_url="http://sim/v1/clients/acme",
-                    headers={"Authorization": "Bearer gr_test_secret_token_123"}) as test_client:
+    config = SimulatorConfig(
+        token="gr_test_secret_token_123", client_slug="acme", latency=0.05, jitter=0, data_end=DATA_END
+    )
+    with TestClient(
+        create_app(config),
+        base_url="http://sim/v1/clients/acme",
+        headers={"Authorization": "Bearer gr_test_secret_token_123"},
+    ) as test_client:
         yield test_client
 
 
@@ -55,7 +59,9 @@ def test_report_type_at_top_level_is_rejected_naming_it(client):
 
 
 def test_body_and_form_shape(client):
-    assert client.post("/reports", content=b"{not json", headers={"Content-Type": "application/json"}).status_code == 400
+    assert (
+        client.post("/reports", content=b"{not json", headers={"Content-Type": "application/json"}).status_code == 400
+    )
     rejected(client, [], "body")
     rejected(client, {"name": "x"}, "form")
     rejected(client, {"form": "compute_spend_summary"}, "form")
@@ -73,20 +79,33 @@ def test_deployment_id_required_known_and_integer(client):
 
 @pytest.mark.parametrize("value", ["2024/01/01", "2024-1-1", "2024-02-30", 20240101, None, "yesterday"])
 def test_dates_must_be_yyyy_mm_dd(client, value):
-    rejected(client, {"form": form("compute_spend_summary", start_date=value, end_date="2024-03-31")},
-             "start_date", "YYYY-MM-DD")
+    rejected(
+        client,
+        {"form": form("compute_spend_summary", start_date=value, end_date="2024-03-31")},
+        "start_date",
+        "YYYY-MM-DD",
+    )
 
 
 @pytest.mark.parametrize("end", ["2024-01-01", "2023-12-31"])
 def test_end_date_must_be_after_start_date(client, end):
-    rejected(client, {"form": form("compute_spend_summary", start_date="2024-01-01", end_date=end)},
-             "end_date", "after start_date")
+    rejected(
+        client,
+        {"form": form("compute_spend_summary", start_date="2024-01-01", end_date=end)},
+        "end_date",
+        "after start_date",
+    )
 
 
 def test_required_fields_per_type_are_named(client):
     data = rejected(client, {"form": form("compute_fixed_spend_performance")}, "start_date", "required")
-    assert {e["field"] for e in data["errors"]} == {"start_date", "end_date", "channels", "spend",
-                                                   "include_lower_funnel_effects"}
+    assert {e["field"] for e in data["errors"]} == {
+        "start_date",
+        "end_date",
+        "channels",
+        "spend",
+        "include_lower_funnel_effects",
+    }
     rejected(client, {"form": form("compute_spend_response_curves", channels=["Display"])}, "num_days", "required")
 
 
@@ -97,21 +116,37 @@ def test_unknown_types_pass_through_and_alias_is_validated(client):
 
 
 def test_compare_time_periods_order(client):
-    periods = {"previous_start_date": "2024-01-01", "previous_end_date": "2024-02-01",
-               "period_start_date": "2024-02-01", "period_end_date": "2024-03-01"}
+    periods = {
+        "previous_start_date": "2024-01-01",
+        "previous_end_date": "2024-02-01",
+        "period_start_date": "2024-02-01",
+        "period_end_date": "2024-03-01",
+    }
     rejected(client, {"form": form("compare_time_periods", **periods)}, "previous_end_date", "period_start_date")
     ok = {**periods, "period_start_date": "2024-02-02"}
     assert client.post("/reports", json={"form": form("compare_time_periods", **ok)}).status_code == 201
-    rejected(client, {"form": form("compare_time_periods", **{**ok, "period_end_date": "2024-02-02"})},
-             "period_end_date", "after period_start_date")
-    rejected(client, {"form": form("compare_time_periods", **{**ok, "previous_start_date": "2024-03-01"})},
-             "previous_end_date", "after previous_start_date")
+    rejected(
+        client,
+        {"form": form("compare_time_periods", **{**ok, "period_end_date": "2024-02-02"})},
+        "period_end_date",
+        "after period_start_date",
+    )
+    rejected(
+        client,
+        {"form": form("compare_time_periods", **{**ok, "previous_start_date": "2024-03-01"})},
+        "previous_end_date",
+        "after previous_start_date",
+    )
 
 
 @pytest.mark.parametrize("value", ["yearly", "Daily", "", None, 7])
 def test_granularity_set(client, value):
-    rejected(client, {"form": form("compute_share_of_spend_vs_effect", **R, granularity=value)}, "granularity",
-             "daily, weekly, monthly")
+    rejected(
+        client,
+        {"form": form("compute_share_of_spend_vs_effect", **R, granularity=value)},
+        "granularity",
+        "daily, weekly, monthly",
+    )
 
 
 @pytest.mark.parametrize("value", [0, 91, -1, 30.5, "30", True, None])
@@ -134,8 +169,12 @@ def test_date_up_to_730_days_past_the_models_last_date(client):
     assert client.post("/reports", json=body(limit)).status_code == 201
     assert client.post("/reports", json=body(dt.date(2023, 2, 1))).status_code == 201
     rejected(client, body(limit + dt.timedelta(days=1)), "date", "730", str(limit))
-    rejected(client, {"form": form("compute_spend_response_curves", date="06/01/2024", num_days=3,
-                                   channels=["Display"])}, "date", "YYYY-MM-DD")
+    rejected(
+        client,
+        {"form": form("compute_spend_response_curves", date="06/01/2024", num_days=3, channels=["Display"])},
+        "date",
+        "YYYY-MM-DD",
+    )
 
 
 @pytest.mark.parametrize("value", [[], "Display", ["Display", 3], None])
@@ -144,56 +183,88 @@ def test_channels_non_empty_list(client, value):
 
 
 def test_channels_must_be_deployment_labels(client):
-    data = rejected(client, {"form": form("compute_upper_funnel_details", **R, channels=["Display", "TikTok"])},
-                    "channels", "'TikTok'", "'Podcasts, Audio'")
+    data = rejected(
+        client,
+        {"form": form("compute_upper_funnel_details", **R, channels=["Display", "TikTok"])},
+        "channels",
+        "'TikTok'",
+        "'Podcasts, Audio'",
+    )
     assert "'Display'" not in data["errors"][0]["message"].split(";")[0]
-    rejected(client, {"form": {**form("compute_daily_spend_vs_KPI", **R, channels=["Branded Search"]),
-                               "deployment_id": 5717}}, "channels", "Branded Search")
+    rejected(
+        client,
+        {"form": {**form("compute_daily_spend_vs_KPI", **R, channels=["Branded Search"]), "deployment_id": 5717}},
+        "channels",
+        "Branded Search",
+    )
     ok = {"form": form("compute_daily_spend_vs_KPI", **R, channels=["Podcasts, Audio", "Branded Search"])}
     assert client.post("/reports", json=ok).status_code == 201
 
 
 @pytest.mark.parametrize("value", [True, False, "True", "yes", 1, None])
 def test_include_lower_funnel_effects_is_the_string_true_or_false(client, value):
-    body = {"form": form("compute_fixed_spend_performance", **R, channels=["Display"], spend=1000,
-                         include_lower_funnel_effects=value)}
+    body = {
+        "form": form(
+            "compute_fixed_spend_performance", **R, channels=["Display"], spend=1000, include_lower_funnel_effects=value
+        )
+    }
     rejected(client, body, "include_lower_funnel_effects", '"true" or "false"')
 
 
-@pytest.mark.parametrize("groups, field", [
-    ([], "channel_groups"),
-    ({"name": "x", "channels": ["Display"]}, "channel_groups"),
-    (["Display"], "channel_groups[0]"),
-    ([{"channels": ["Display"]}], "channel_groups[0].name"),
-    ([{"name": "", "channels": ["Display"]}], "channel_groups[0].name"),
-    ([{"name": "a", "channels": []}], "channel_groups[0].channels"),
-    ([{"name": "a", "channels": "Display"}], "channel_groups[0].channels"),
-    ([{"name": "a", "channels": ["Branded Search"]}], "channel_groups[0].channels"),
-    ([{"name": "a", "channels": ["Display"]}, {"name": "a", "channels": ["Linear TV"]}], "channel_groups[1].name"),
-])
+@pytest.mark.parametrize(
+    "groups, field",
+    [
+        ([], "channel_groups"),
+        ({"name": "x", "channels": ["Display"]}, "channel_groups"),
+        (["Display"], "channel_groups[0]"),
+        ([{"channels": ["Display"]}], "channel_groups[0].name"),
+        ([{"name": "", "channels": ["Display"]}], "channel_groups[0].name"),
+        ([{"name": "a", "channels": []}], "channel_groups[0].channels"),
+        ([{"name": "a", "channels": "Display"}], "channel_groups[0].channels"),
+        ([{"name": "a", "channels": ["Branded Search"]}], "channel_groups[0].channels"),
+        ([{"name": "a", "channels": ["Display"]}, {"name": "a", "channels": ["Linear TV"]}], "channel_groups[1].name"),
+    ],
+)
 def test_channel_groups_shape(client, groups, field):
-    body = {"form": form("compute_grouped_channel_summaries", **R, channel_groups=groups,
-                         include_lower_funnel_effects="false")}
+    body = {
+        "form": form(
+            "compute_grouped_channel_summaries", **R, channel_groups=groups, include_lower_funnel_effects="false"
+        )
+    }
     rejected(client, body, field)
 
 
 @pytest.mark.parametrize("value", ["1000", None, True, [1000], -5])
 def test_spend_is_a_number(client, value):
-    body = {"form": form("compute_fixed_spend_performance", **R, channels=["Display"], spend=value,
-                         include_lower_funnel_effects="false")}
+    body = {
+        "form": form(
+            "compute_fixed_spend_performance",
+            **R,
+            channels=["Display"],
+            spend=value,
+            include_lower_funnel_effects="false",
+        )
+    }
     rejected(client, body, "spend", "number")
 
 
 @pytest.mark.parametrize("value", ["true", 1, None, "false"])
 def test_include_spikes_is_a_bool(client, value):
-    rejected(client, {"form": form("compute_baseline_summary", **R, include_spikes=value)}, "include_spikes",
-             "boolean")
+    rejected(client, {"form": form("compute_baseline_summary", **R, include_spikes=value)}, "include_spikes", "boolean")
 
 
 def test_all_problems_are_reported_at_once(client):
-    body = {"report_type": "x", "form": form("compute_fixed_spend_performance", start_date="2024-13-01",
-                                              end_date="2024-01-01", channels=[], spend="a",
-                                              include_lower_funnel_effects=True)}
+    body = {
+        "report_type": "x",
+        "form": form(
+            "compute_fixed_spend_performance",
+            start_date="2024-13-01",
+            end_date="2024-01-01",
+            channels=[],
+            spend="a",
+            include_lower_funnel_effects=True,
+        ),
+    }
     response = client.post("/reports", json=body)
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"report_type", "start_date", "channels", "spend", "include_lower_funnel_effects"}

@@ -10,9 +10,19 @@ import pytest
 
 SUMMARY_FIELDS = {"id", "dashboard_slug", "active", "model_date", "created_at", "updated_at"}
 DETAIL_FIELDS = SUMMARY_FIELDS | {
-    "name", "start_date", "end_date", "n_forecast", "spend_channels_labels", "upper_funnel_channel_labels",
-    "lower_funnel_channel_labels", "non_spend_channels_labels", "contextual_variable_defaults", "spikes",
-    "currency_symbol", "currency_name"}
+    "name",
+    "start_date",
+    "end_date",
+    "n_forecast",
+    "spend_channels_labels",
+    "upper_funnel_channel_labels",
+    "lower_funnel_channel_labels",
+    "non_spend_channels_labels",
+    "contextual_variable_defaults",
+    "spikes",
+    "currency_symbol",
+    "currency_name",
+}
 
 
 def test_deployment_summaries_have_no_labels_and_name_the_dashboards(simulator):
@@ -24,7 +34,10 @@ def test_deployment_summaries_have_no_labels_and_name_the_dashboards(simulator):
     assert all(set(row) == SUMMARY_FIELDS for row in body["data"])
     assert body["pagination"] == {"page": 1, "per_page": 25, "total_pages": 1, "total_count": 3}
     assert {i: (r["dashboard_slug"], r["active"]) for i, r in rows.items()} == {
-        5715: ("revenue", False), 5716: ("revenue", True), 5717: ("signups", True)}
+        5715: ("revenue", False),
+        5716: ("revenue", True),
+        5717: ("signups", True),
+    }
     assert rows[5715]["model_date"] < rows[5716]["model_date"]
     dt.date.fromisoformat(rows[5716]["model_date"])
     assert [r["id"] for r in revenue] == [5715, 5716]
@@ -104,7 +117,9 @@ def test_an_agency_world_has_as_many_dashboards_each_with_its_own_model(simulato
         kpis = _all(client, "/kpis")
         prerendered = [row for row in _all(client, "/reports", include_prerendered="true") if row["prerendered"]]
     slugs = [row["dashboard_slug"] for row in active]
-    assert len(active) == 40 and len(set(slugs)) == 40 and {"revenue", "signups", "client-003", "client-040"} <= set(slugs)
+    assert (
+        len(active) == 40 and len(set(slugs)) == 40 and {"revenue", "signups", "client-003", "client-040"} <= set(slugs)
+    )
     assert len({tuple(d["spend_channels_labels"]) for d in details}) > 5  # channels differ between dashboards
     assert len({d["end_date"] for d in details}) >= 3 and len({d["model_date"] for d in details}) >= 5
     assert any("%" in label for d in details for label in d["spend_channels_labels"])

@@ -37,9 +37,15 @@ def test_numeric_columns_are_right_aligned_and_ids_keep_their_digits():
 
 def test_sql_table_is_readable_and_csv_keeps_full_values(tmp_path, capsys):
     path = tmp_path / "w.duckdb"
-    duckdb.connect(str(path)).execute("CREATE TABLE t AS SELECT 'Linear TV' AS channel, 1044800.0::DOUBLE AS spend, 3.14159265::DOUBLE AS roi").close()
+    duckdb.connect(str(path)).execute(
+        "CREATE TABLE t AS SELECT 'Linear TV' AS channel, 1044800.0::DOUBLE AS spend, 3.14159265::DOUBLE AS roi"
+    ).close()
     query = ["sql", "SELECT * FROM t", "--warehouse", str(path)]
-    printed = {mode: (main(query + flags), capsys.readouterr().out) for mode, flags in (("table", []), ("csv", ["--csv"]))}
+    printed = {
+        mode: (main(query + flags), capsys.readouterr().out) for mode, flags in (("table", []), ("csv", ["--csv"]))
+    }
     assert printed["table"][0] == printed["csv"][0] == 0
-    assert "1,044,800" in printed["table"][1] and "3.141593" in printed["table"][1] and "e+06" not in printed["table"][1]
+    assert (
+        "1,044,800" in printed["table"][1] and "3.141593" in printed["table"][1] and "e+06" not in printed["table"][1]
+    )
     assert printed["csv"][1].splitlines() == ["channel,spend,roi", "Linear TV,1044800.0,3.14159265"]

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from recast_pipeline.recast.api_types import Deployment
 from recast_pipeline.recast.catalog import REPORT_TYPES
 from recast_pipeline.recast.forms import build_form
-from recast_pipeline.recast.api_types import Deployment
 from recast_pipeline.recast.validation import (
     FieldError,
     FormError,
@@ -94,8 +94,22 @@ def test_every_required_field_is_required(report_type, field):
     validate_form(form(report_type), DEPLOYMENT)
 
 
-@pytest.mark.parametrize("bad", ["2024/01/01", "2024-1-01", "20240101", "01-01-2024", "2024-02-30", "2023-02-29",
-                                 "2024-13-01", "2024-01-01T00:00:00", 20240101, date(2024, 1, 1), "２０２４-01-01"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "2024/01/01",
+        "2024-1-01",
+        "20240101",
+        "01-01-2024",
+        "2024-02-30",
+        "2023-02-29",
+        "2024-13-01",
+        "2024-01-01T00:00:00",
+        20240101,
+        date(2024, 1, 1),
+        "２０２４-01-01",
+    ],
+)
 def test_dates_are_real_yyyy_mm_dd(bad):
     assert_rejected(form("compute_spend_summary", start_date=bad), "start_date", "YYYY-MM-DD")
     assert_rejected(form("compute_spend_response_curves", date=bad), "date", "YYYY-MM-DD")
@@ -104,23 +118,36 @@ def test_dates_are_real_yyyy_mm_dd(bad):
 
 @pytest.mark.parametrize("end", ["2024-01-10", "2024-01-09"])
 def test_end_date_must_be_after_start_date(end):
-    assert_rejected(form("compute_spend_summary", start_date="2024-01-10", end_date=end), "end_date", "after start_date")
+    assert_rejected(
+        form("compute_spend_summary", start_date="2024-01-10", end_date=end), "end_date", "after start_date"
+    )
     validate_form(form("compute_spend_summary", start_date="2024-01-10", end_date="2024-01-11"), DEPLOYMENT)
 
 
 @pytest.mark.parametrize("previous_end", ["2024-02-01", "2024-02-15"])
 def test_previous_period_ends_strictly_before_the_period(previous_end):
-    bad = form("compare_time_periods", previous_start_date="2024-01-01", previous_end_date=previous_end,
-               period_start_date="2024-02-01", period_end_date="2024-02-29")
+    bad = form(
+        "compare_time_periods",
+        previous_start_date="2024-01-01",
+        previous_end_date=previous_end,
+        period_start_date="2024-02-01",
+        period_end_date="2024-02-29",
+    )
     assert_rejected(bad, "previous_end_date", "strictly before period_start_date")
     validate_form({**bad, "previous_end_date": "2024-01-31"}, DEPLOYMENT)
 
 
 def test_each_compared_period_is_ordered():
-    assert_rejected(form("compare_time_periods", previous_start_date="2024-01-31", previous_end_date="2024-01-01"),
-                    "previous_end_date", "after previous_start_date")
-    assert_rejected(form("compare_time_periods", period_start_date="2024-01-31", period_end_date="2024-01-31"),
-                    "period_end_date", "after period_start_date")
+    assert_rejected(
+        form("compare_time_periods", previous_start_date="2024-01-31", previous_end_date="2024-01-01"),
+        "previous_end_date",
+        "after previous_start_date",
+    )
+    assert_rejected(
+        form("compare_time_periods", period_start_date="2024-01-31", period_end_date="2024-01-31"),
+        "period_end_date",
+        "after period_start_date",
+    )
     validate_form(form("compare_time_periods"), DEPLOYMENT)
 
 
@@ -154,8 +181,15 @@ def test_anchor_date_at_most_730_days_past_the_models_last_date():
 
 @pytest.mark.parametrize(
     ("bad", "fragment"),
-    [("Meta", "non-empty list"), ([], "non-empty list"), ((), "non-empty list"), ([1, "Meta"], "strings"),
-     (["Meta", "Snapchat"], "'Snapchat'"), (["meta"], "'meta'"), (["TV"], "'TV'")],
+    [
+        ("Meta", "non-empty list"),
+        ([], "non-empty list"),
+        ((), "non-empty list"),
+        ([1, "Meta"], "strings"),
+        (["Meta", "Snapchat"], "'Snapchat'"),
+        (["meta"], "'meta'"),
+        (["TV"], "'TV'"),
+    ],
 )
 def test_channels_are_a_non_empty_list_of_the_deployments_labels(bad, fragment):
     for report_type in ("compute_roi_cpa_waterfall_plots", "compare_shift_curves", "compute_spend_response_curves"):
@@ -174,8 +208,9 @@ def test_channels_are_only_shape_checked_without_a_deployment():
 @pytest.mark.parametrize("bad", [True, False, "True", "yes", 1, ""])
 def test_include_lower_funnel_effects_is_the_string_true_or_false(bad):
     for report_type in ("compute_fixed_spend_performance", "compute_grouped_channel_summaries"):
-        assert_rejected(form(report_type, include_lower_funnel_effects=bad), "include_lower_funnel_effects",
-                        '"true" or "false"')
+        assert_rejected(
+            form(report_type, include_lower_funnel_effects=bad), "include_lower_funnel_effects", '"true" or "false"'
+        )
         for good in ("true", "false"):
             validate_form(form(report_type, include_lower_funnel_effects=good), DEPLOYMENT)
 
@@ -191,7 +226,11 @@ GROUP = "compute_grouped_channel_summaries"
         (["Meta"], "channel_groups[0]", "object"),
         ([{"channels": ["Meta"]}], "channel_groups[0].name", "non-empty string"),
         ([{"name": " ", "channels": ["Meta"]}], "channel_groups[0].name", "non-empty string"),
-        ([{"name": "a", "channels": ["Meta"]}, {"name": "b", "channels": []}], "channel_groups[1].channels", "non-empty"),
+        (
+            [{"name": "a", "channels": ["Meta"]}, {"name": "b", "channels": []}],
+            "channel_groups[1].channels",
+            "non-empty",
+        ),
         ([{"name": "a"}], "channel_groups[0].channels", "non-empty"),
         ([{"name": "a", "channels": ["Snapchat"]}], "channel_groups[0].channels", "'Snapchat'"),
         ([{"name": "a", "channels": ["Branded Search"]}], "channel_groups[0].channels", "upper-funnel"),
@@ -199,13 +238,19 @@ GROUP = "compute_grouped_channel_summaries"
 )
 def test_channel_groups_shape_and_upper_funnel_labels(bad, field, fragment):
     assert_rejected(form(GROUP, channel_groups=bad), field, fragment)
-    good = [{"name": "Paid Social", "channels": ["Meta"]}, {"name": "Audio - Video", "channels": ["Podcasts", "TV - Linear"]}]
+    good = [
+        {"name": "Paid Social", "channels": ["Meta"]},
+        {"name": "Audio - Video", "channels": ["Podcasts", "TV - Linear"]},
+    ]
     validate_form(form(GROUP, channel_groups=good), DEPLOYMENT)
 
 
 def test_lower_funnel_label_is_named_with_the_allowed_upper_funnel_labels():
-    error = assert_rejected(form(GROUP, channel_groups=[{"name": "a", "channels": ["Meta", "Branded Search"]}]),
-                            "channel_groups[0].channels", "'Branded Search'")
+    error = assert_rejected(
+        form(GROUP, channel_groups=[{"name": "a", "channels": ["Meta", "Branded Search"]}]),
+        "channel_groups[0].channels",
+        "'Branded Search'",
+    )
     assert "label(s) 'Branded Search' for deployment 5716" in str(error)
     assert "allowed (exact spelling): 'Meta', 'TV - Linear', 'Podcasts';" in str(error)
     assert "include_lower_funnel_effects" in str(error)
@@ -227,15 +272,23 @@ def test_include_spikes_is_a_json_boolean(bad):
 
 
 def test_context_variable_summary_needs_context_variables_when_known():
-    bad = {"deployment_id": 5717, "report_type": "compute_context_variable_summary",
-           "start_date": "2024-01-01", "end_date": "2024-01-31"}
-    assert_rejected(bad, "report_type", "no context variables", "contextual_variable_defaults is empty", deployment=BARE)
+    bad = {
+        "deployment_id": 5717,
+        "report_type": "compute_context_variable_summary",
+        "start_date": "2024-01-01",
+        "end_date": "2024-01-31",
+    }
+    assert_rejected(
+        bad, "report_type", "no context variables", "contextual_variable_defaults is empty", deployment=BARE
+    )
     validate_form({**bad, "deployment_id": 5716}, DEPLOYMENT)
     validate_form(bad, Deployment.from_json({"id": 5717}))  # not known: not checked
     summary = Deployment.from_json({"id": 5717, "dashboard_slug": "signups", "active": True})  # a list row
     validate_form(bad, summary)
     # the old, undocumented fields are no longer read
-    validate_form(bad, Deployment.from_json({"id": 5717, "spend_channels_labels": ["TV"], "context_variable_labels": []}))
+    validate_form(
+        bad, Deployment.from_json({"id": 5717, "spend_channels_labels": ["TV"], "context_variable_labels": []})
+    )
 
 
 def test_alias_is_validated_as_its_target():
@@ -245,8 +298,13 @@ def test_alias_is_validated_as_its_target():
 
 
 def test_unknown_types_pass_through_except_deployment_id():
-    unknown = {"deployment_id": 5716, "report_type": "compute_new_thing", "start_date": "garbage", "channels": "x",
-               "granularity": "hourly"}
+    unknown = {
+        "deployment_id": 5716,
+        "report_type": "compute_new_thing",
+        "start_date": "garbage",
+        "channels": "x",
+        "granularity": "hourly",
+    }
     validate_form(unknown, DEPLOYMENT)
     assert_rejected({**unknown, "deployment_id": "x"}, "deployment_id")
 
@@ -278,8 +336,13 @@ def test_request_body_rejects_report_type_outside_the_form_only():
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [("x", "body"), ({}, "form"), ({"form": "x"}, "form"), ({"name": 5, "form": {}}, "name"),
-     ({"show_in_ui": "yes", "form": {}}, "show_in_ui")],
+    [
+        ("x", "body"),
+        ({}, "form"),
+        ({"form": "x"}, "form"),
+        ({"name": 5, "form": {}}, "name"),
+        ({"show_in_ui": "yes", "form": {}}, "show_in_ui"),
+    ],
 )
 def test_request_body_shape(body, field):
     with pytest.raises(FormError) as caught:

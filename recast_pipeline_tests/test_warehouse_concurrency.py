@@ -11,9 +11,9 @@ import pytest
 
 from recast_pipeline.landing.landed_types import Lineage
 from recast_pipeline.landing.local_store import LandingArea
+from recast_pipeline.warehouse.errors import WarehouseBusyError
 from recast_pipeline.warehouse.load_types import ReportLoad
 from recast_pipeline.warehouse.warehouse import Warehouse
-from recast_pipeline.warehouse.errors import WarehouseBusyError
 
 DEP = 5716
 
@@ -79,7 +79,9 @@ def csv_file(tmp_path, rows=2000, name="daily.csv", value=1.5):
 
 
 def spawn(code, *args):
-    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def wait_for(process, word="ready"):
@@ -90,8 +92,14 @@ def wait_for(process, word="ready"):
 def load_here(tmp_path, warehouse, key="2024-01-01", report_id=1, value=1.5):
     area = LandingArea(tmp_path / "parquet")
     with area.stage("compute_spend_summary", "revenue", key) as stage:
-        stage.land(csv_file(tmp_path, 10, f"{report_id}.csv", value), download_key="tables-daily", lineage=Lineage("revenue", DEP, None, key, report_id))
-        result = warehouse.load_partition(ReportLoad(report_id, "compute_spend_summary", "revenue", DEP, None, key), stage.tables)
+        stage.land(
+            csv_file(tmp_path, 10, f"{report_id}.csv", value),
+            download_key="tables-daily",
+            lineage=Lineage("revenue", DEP, None, key, report_id),
+        )
+        result = warehouse.load_partition(
+            ReportLoad(report_id, "compute_spend_summary", "revenue", DEP, None, key), stage.tables
+        )
         stage.publish()
     return result
 
@@ -99,13 +107,27 @@ def load_here(tmp_path, warehouse, key="2024-01-01", report_id=1, value=1.5):
 def test_four_processes_load_different_partitions_into_one_file(tmp_path):
     source = csv_file(tmp_path)
     go = tmp_path / "go"
-    jobs = [("compute_spend_summary", "2024-01-01"), ("compute_spend_summary", "2024-02-01"),
-            ("compute_baseline_summary", "2024-01-01"), ("compute_baseline_summary", "2024-02-01")]
+    jobs = [
+        ("compute_spend_summary", "2024-01-01"),
+        ("compute_spend_summary", "2024-02-01"),
+        ("compute_baseline_summary", "2024-01-01"),
+        ("compute_baseline_summary", "2024-02-01"),
+    ]
     processes = [
-        spawn(LOADER, json.dumps({
-            "parquet": str(tmp_path / "parquet"), "warehouse": str(tmp_path / "w.duckdb"), "csv": str(source),
-            "report_type": report_type, "key": key, "report_id": number, "go": str(go),
-        }))
+        spawn(
+            LOADER,
+            json.dumps(
+                {
+                    "parquet": str(tmp_path / "parquet"),
+                    "warehouse": str(tmp_path / "w.duckdb"),
+                    "csv": str(source),
+                    "report_type": report_type,
+                    "key": key,
+                    "report_id": number,
+                    "go": str(go),
+                }
+            ),
+        )
         for number, (report_type, key) in enumerate(jobs, start=1)
     ]
     go.touch()
@@ -113,7 +135,9 @@ def test_four_processes_load_different_partitions_into_one_file(tmp_path):
     assert [process.returncode for process in processes] == [0, 0, 0, 0], [err for _, err in outcomes]
     warehouse = Warehouse(tmp_path / "w.duckdb")
     for report_type, _ in jobs:
-        counts = warehouse.query(f"SELECT partition_key, count(*) FROM {report_type}.tables_daily GROUP BY 1 ORDER BY 1")[1]
+        counts = warehouse.query(
+            f"SELECT partition_key, count(*) FROM {report_type}.tables_daily GROUP BY 1 ORDER BY 1"
+        )[1]
         assert counts == [("2024-01-01", 2000), ("2024-02-01", 2000)]
     assert warehouse.query("SELECT count(*) FROM recast_meta.reports")[1] == [(4,)]
 
@@ -162,14 +186,26 @@ def test_pipeline_writer_lock_timeout_names_the_other_pipeline_process(tmp_path)
 def test_process_killed_inside_the_load_leaves_the_previous_data(tmp_path):
     warehouse = Warehouse(tmp_path / "w.duckdb", lock_timeout=30)
     load_here(tmp_path, warehouse)
-    loader = spawn(LOADER, json.dumps({
-        "parquet": str(tmp_path / "parquet"), "warehouse": str(warehouse.path), "csv": str(csv_file(tmp_path, value=9.5)),
-        "report_type": "compute_spend_summary", "key": "2024-01-01", "report_id": 2, "hang_inside_transaction": True,
-    }))
+    loader = spawn(
+        LOADER,
+        json.dumps(
+            {
+                "parquet": str(tmp_path / "parquet"),
+                "warehouse": str(warehouse.path),
+                "csv": str(csv_file(tmp_path, value=9.5)),
+                "report_type": "compute_spend_summary",
+                "key": "2024-01-01",
+                "report_id": 2,
+                "hang_inside_transaction": True,
+            }
+        ),
+    )
     wait_for(loader, "inside")  # rows deleted and inserted, not committed
     os.kill(loader.pid, signal.SIGKILL)
     loader.communicate()
-    assert warehouse.query("SELECT report_id, count(*), max(spend) FROM compute_spend_summary.tables_daily GROUP BY 1")[1] == [(1, 10, 1.5)]
+    assert warehouse.query("SELECT report_id, count(*), max(spend) FROM compute_spend_summary.tables_daily GROUP BY 1")[
+        1
+    ] == [(1, 10, 1.5)]
     assert warehouse.query("SELECT report_id FROM recast_meta.reports")[1] == [(1,)]
     result = load_here(tmp_path, warehouse, report_id=3, value=3.5)  # the lock died with the process
     assert result.replaced_rows == 10

@@ -21,7 +21,9 @@ def test_keys_ignore_case_spacing_and_punctuation_but_read_percent():
 
 @pytest.mark.parametrize("style", [str, str.upper, lambda h: h.lower().replace(" ", "_")])
 def test_wide_is_a_period_column_and_one_column_per_channel(style):
-    cols = columns((style("Date"), "DATE"), *((style(c), "DOUBLE") for c in CHANNELS), (style("Total Spend ($)"), "DOUBLE"))
+    cols = columns(
+        (style("Date"), "DATE"), *((style(c), "DOUBLE") for c in CHANNELS), (style("Total Spend ($)"), "DOUBLE")
+    )
     layout = recognize(cols, CHANNELS)
     assert layout.kind == WIDE and layout.period is cols[0] and layout.metric is None
     assert [label for _, label in layout.channels] == list(CHANNELS)  # the labels, not the headers
@@ -47,11 +49,14 @@ def test_without_labels_a_wide_table_is_a_period_and_numeric_columns():
     assert layout.kind == WIDE and [label for _, label in layout.channels] == ["TV", "Radio"]
 
 
-@pytest.mark.parametrize("spec", [
-    (("Parameter", "VARCHAR"), ("Value", "DOUBLE")),
-    (("Date", "DATE"), ("Unknown Channel", "DOUBLE")),
-    (("Lower Funnel Channel", "VARCHAR"), ("Upper Funnel Channel", "VARCHAR"), ("Spend", "DOUBLE")),
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        (("Parameter", "VARCHAR"), ("Value", "DOUBLE")),
+        (("Date", "DATE"), ("Unknown Channel", "DOUBLE")),
+        (("Lower Funnel Channel", "VARCHAR"), ("Upper Funnel Channel", "VARCHAR"), ("Spend", "DOUBLE")),
+    ],
+)
 def test_anything_else_is_other_and_says_what_was_seen(spec):
     layout = recognize(columns(*spec), CHANNELS)
     assert layout.kind == OTHER

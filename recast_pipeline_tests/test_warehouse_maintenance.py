@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from warehouse_loads import area, load, rows, warehouse  # noqa: F401 (fixtures)
 
-from recast_pipeline.warehouse.warehouse import Warehouse
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lock import Deadline, writer_lock
-from warehouse_loads import area, load, rows, warehouse  # noqa: F401 (fixtures)
+from recast_pipeline.warehouse.warehouse import Warehouse
 
 DAILY = "Date,Channel,Spend ($)\n{month}-01,TV,{a}\n{month}-02,Radio,{b}\n"
 TOTAL = "Channel,Spend ($)\nTV,{a}\nRadio,{b}\n"
@@ -17,8 +17,10 @@ TOTAL = "Channel,Spend ($)\nTV,{a}\nRadio,{b}\n"
 
 def everything(warehouse) -> dict[str, list]:
     """Every base table's rows, sorted (meta, marts, reports and their history)."""
-    tables = rows(warehouse, "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
-                             "ORDER BY ALL")
+    tables = rows(
+        warehouse,
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY ALL",
+    )
     return {f"{s}.{t}": rows(warehouse, f'SELECT * FROM "{s}"."{t}" ORDER BY ALL') for s, t in tables}
 
 
@@ -30,8 +32,16 @@ def load_versions(area, warehouse, tmp_path):
             report_id += 1
             values = {"month": month, "a": 10.0 + version, "b": 5.5 * (version + 1)}
             files = {"tables-daily": DAILY.format(**values), "tables-total": TOTAL.format(**values)}
-            load(area, warehouse, tmp_path, files, key=f"{month}-01", report_id=report_id, model_date=model_date,
-                 channels=("TV", "Radio"))
+            load(
+                area,
+                warehouse,
+                tmp_path,
+                files,
+                key=f"{month}-01",
+                report_id=report_id,
+                model_date=model_date,
+                channels=("TV", "Radio"),
+            )
 
 
 def test_maintenance_keeps_every_row_and_every_model_version(area, warehouse, tmp_path):
@@ -46,7 +56,9 @@ def test_maintenance_keeps_every_row_and_every_model_version(area, warehouse, tm
     else:
         assert report == type(report)("file", ("checkpoint",))
     load(area, warehouse, tmp_path, {"tables-total": TOTAL.format(a=1, b=2)}, key="2024-04-01", report_id=99)
-    assert rows(warehouse, "SELECT count(*) FROM compute_spend_summary.tables_total WHERE partition_key = '2024-04-01'") == [(2,)]
+    assert rows(
+        warehouse, "SELECT count(*) FROM compute_spend_summary.tables_total WHERE partition_key = '2024-04-01'"
+    ) == [(2,)]
 
 
 def test_maintenance_of_nothing_yet_does_nothing(tmp_path):

@@ -2,27 +2,46 @@
 
 import duckdb
 import pytest
+from warehouse_loads import RT, area, load, rows, warehouse  # noqa: F401 (fixtures)
 
 from recast_pipeline.landing.landed_types import Lineage
-from warehouse_loads import RT, area, load, rows, warehouse  # noqa: F401 (fixtures)
 
 DAILY = "Date,Channel,Spend\n2024-01-01,TV,10.5\n2024-01-02,Radio,3\n"
 
 
 def test_refresh_to_a_new_deployment_replaces_the_dashboards_partition(area, warehouse, tmp_path):
-    first = load(area, warehouse, tmp_path, {"tables-daily": DAILY, "tables-weekly": DAILY}, deployment_id=5715, model_date="2024-04-30")
-    second = load(area, warehouse, tmp_path, {"tables-daily": DAILY}, report_id=2, deployment_id=5716, model_date="2024-05-31")
-    assert (first.dashboard, second.dashboard, second.deployment_id, second.model_date) == ("revenue", "revenue", 5716, "2024-05-31")
+    first = load(
+        area,
+        warehouse,
+        tmp_path,
+        {"tables-daily": DAILY, "tables-weekly": DAILY},
+        deployment_id=5715,
+        model_date="2024-04-30",
+    )
+    second = load(
+        area, warehouse, tmp_path, {"tables-daily": DAILY}, report_id=2, deployment_id=5716, model_date="2024-05-31"
+    )
+    assert (first.dashboard, second.dashboard, second.deployment_id, second.model_date) == (
+        "revenue",
+        "revenue",
+        5716,
+        "2024-05-31",
+    )
     assert second.replaced_rows == 4
-    assert rows(warehouse, "SELECT DISTINCT dashboard, deployment_id, model_date, report_id FROM compute_spend_summary.tables_daily") == [
-        ("revenue", 5716, "2024-05-31", 2)
-    ]
+    assert rows(
+        warehouse,
+        "SELECT DISTINCT dashboard, deployment_id, model_date, report_id FROM compute_spend_summary.tables_daily",
+    ) == [("revenue", 5716, "2024-05-31", 2)]
     assert rows(warehouse, "SELECT count(*) FROM compute_spend_summary.tables_weekly") == [(0,)]
     assert rows(warehouse, "SELECT dashboard, deployment_id, model_date, partition_key FROM recast_meta.reports") == [
         ("revenue", 5716, "2024-05-31", "2024-01-01")
     ]
-    assert rows(warehouse, "SELECT DISTINCT dashboard, deployment_id, model_date FROM recast_meta.downloads") == [("revenue", 5716, "2024-05-31")]
-    parquet = sorted(p.relative_to(area.root).as_posix() for p in area.root.rglob("*.parquet") if ".staging" not in p.parts)
+    assert rows(warehouse, "SELECT DISTINCT dashboard, deployment_id, model_date FROM recast_meta.downloads") == [
+        ("revenue", 5716, "2024-05-31")
+    ]
+    parquet = sorted(
+        p.relative_to(area.root).as_posix() for p in area.root.rglob("*.parquet") if ".staging" not in p.parts
+    )
     assert parquet == [f"{RT}/tables_daily/dashboard=revenue/partition_key=2024-01-01/tables-daily.parquet"]
 
 
@@ -30,7 +49,10 @@ def test_dashboards_with_the_same_key_stay_apart(area, warehouse, tmp_path):
     load(area, warehouse, tmp_path, {"tables-daily": DAILY}, dashboard="revenue", deployment_id=5716)
     load(area, warehouse, tmp_path, {"tables-daily": DAILY}, report_id=2, dashboard="signups", deployment_id=5717)
     load(area, warehouse, tmp_path, {"tables-daily": DAILY}, report_id=3, dashboard="signups", deployment_id=5717)
-    counts = rows(warehouse, "SELECT dashboard, report_id, count(*) FROM compute_spend_summary.tables_daily GROUP BY ALL ORDER BY 1")
+    counts = rows(
+        warehouse,
+        "SELECT dashboard, report_id, count(*) FROM compute_spend_summary.tables_daily GROUP BY ALL ORDER BY 1",
+    )
     assert counts == [("revenue", 1, 2), ("signups", 3, 2)]
     assert set(warehouse.read_partition(RT, "signups", "2024-01-01")["tables_daily"]["report_id"]) == {3}
     assert warehouse.read_partition(RT, "5716", "2024-01-01") == {}
@@ -72,9 +94,19 @@ def test_a_warehouse_from_before_dashboards_is_migrated_in_the_load(area, wareho
         con.execute(OLD_LAYOUT)
     assert warehouse.read_partition(RT, "5716", "2023-12-01") == {}  # read-only: cannot migrate yet
     load(area, warehouse, tmp_path, {"tables-daily": DAILY})
-    got = rows(warehouse, "SELECT dashboard, deployment_id, model_date, partition_key FROM compute_spend_summary.tables_daily ORDER BY 4")
-    assert got == [("5716", 5716, None, "2023-12-01"), ("revenue", 5716, "2024-05-31", "2024-01-01"), ("revenue", 5716, "2024-05-31", "2024-01-01")]
+    got = rows(
+        warehouse,
+        "SELECT dashboard, deployment_id, model_date, partition_key FROM compute_spend_summary.tables_daily ORDER BY 4",
+    )
+    assert got == [
+        ("5716", 5716, None, "2023-12-01"),
+        ("revenue", 5716, "2024-05-31", "2024-01-01"),
+        ("revenue", 5716, "2024-05-31", "2024-01-01"),
+    ]
     for table in ("reports", "downloads"):
-        assert rows(warehouse, f"SELECT dashboard, model_date FROM recast_meta.{table} ORDER BY report_id DESC") == [("5716", None), ("revenue", "2024-05-31")]
+        assert rows(warehouse, f"SELECT dashboard, model_date FROM recast_meta.{table} ORDER BY report_id DESC") == [
+            ("5716", None),
+            ("revenue", "2024-05-31"),
+        ]
     assert rows(warehouse, "SELECT dashboard FROM recast_meta.load_history") == [("revenue",)]
     assert set(warehouse.read_partition(RT, "5716", "2023-12-01")["tables_daily"]["report_id"]) == {9}

@@ -68,8 +68,21 @@ def _ui(tmp_path, instance):
     from dagster_graphql.test.utils import define_out_of_process_context
 
     workspace = tmp_path / "workspace.yaml"
-    workspace.write_text(json.dumps({"load_from": [{"python_module": {
-        "module_name": "recast_pipeline.definitions", "location_name": "recast_pipeline", "working_directory": str(REPO)}}]}))
+    workspace.write_text(
+        json.dumps(
+            {
+                "load_from": [
+                    {
+                        "python_module": {
+                            "module_name": "recast_pipeline.definitions",
+                            "location_name": "recast_pipeline",
+                            "working_directory": str(REPO),
+                        }
+                    }
+                ]
+            }
+        )
+    )
     return define_out_of_process_context(str(workspace), None, instance)
 
 
@@ -91,15 +104,27 @@ def test_what_the_ui_shows_holds_no_password_and_no_token(tmp_path, monkeypatch)
             assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry
             selector = {"repositoryLocationName": "recast_pipeline", "repositoryName": "__repository__"}
             shown.append(_graphql(context, RESOURCES_QUERY, selector=selector))
-            resources = {r["name"]: {v["key"]: v for v in r["configuredValues"]}
-                         for r in shown[-1]["allTopLevelResourceDetailsOrError"]["results"]}
-            assert resources["recast"]["token"]["type"] == "ENV_VAR" and resources["recast"]["token"]["value"] == "RECAST_PAT"
+            resources = {
+                r["name"]: {v["key"]: v for v in r["configuredValues"]}
+                for r in shown[-1]["allTopLevelResourceDetailsOrError"]["results"]
+            }
+            assert (
+                resources["recast"]["token"]["type"] == "ENV_VAR"
+                and resources["recast"]["token"]["value"] == "RECAST_PAT"
+            )
             assert resources["recast_warehouse"]["warehouse_path"]["value"] == json.dumps(
-                "ducklake:postgres:dbname=recast host=db.internal user=recast")
+                "ducklake:postgres:dbname=recast host=db.internal user=recast"
+            )
             params = {
-                "selector": {**selector, "jobName": "recast_dashboard_reports_job", "assetSelection": [{"path": ["recast", "compute_clean_data"]}]},
+                "selector": {
+                    **selector,
+                    "jobName": "recast_dashboard_reports_job",
+                    "assetSelection": [{"path": ["recast", "compute_clean_data"]}],
+                },
                 "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "revenue"}]},
-                "runConfigData": {"ops": {"recast_dashboard_reports": {"config": {"compute_clean_data": {"force_new_report": True}}}}},
+                "runConfigData": {
+                    "ops": {"recast_dashboard_reports": {"config": {"compute_clean_data": {"force_new_report": True}}}}
+                },
             }
             launched = _graphql(context, LAUNCH, params=params)["launchRun"]
             assert launched["__typename"] == "LaunchRunSuccess", launched

@@ -13,10 +13,9 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs
 
 import httpx
+from fakes import FakeClock
 
 from recast_pipeline.recast.client import RecastClient
-
-from fakes import FakeClock
 
 BASE = "https://api.test"
 STORE = "https://store.test"
@@ -51,14 +50,29 @@ def iso(moment: datetime) -> str:
 class FakeVendor:
     """Call it with a request (a MockTransport handler). Counters: ``requests``, ``creates``, ``store_auth_seen``."""
 
-    def __init__(self, *, max_per_page=100, listed=True, names="verbatim", scalars="as_sent", downloads="inline",
-                 redirect_status=302, location="absolute", order="newest"):
+    def __init__(
+        self,
+        *,
+        max_per_page=100,
+        listed=True,
+        names="verbatim",
+        scalars="as_sent",
+        downloads="inline",
+        redirect_status=302,
+        location="absolute",
+        order="newest",
+    ):
         self.max_per_page, self.listed, self.names, self.scalars = max_per_page, listed, names, scalars
         self.downloads, self.redirect_status, self.location, self.order = downloads, redirect_status, location, order
         self.now = T0
         self.deployments: dict[int, dict] = {}
-        self.kpis = [{"id": "6f1c2a9e-3b7d-4c1e-9a55-0d2f8e7b1c01", "name": "Revenue",
-                      "depvar_configurations": [{"deployment_id": 5716, "name": "revenue"}]}]
+        self.kpis = [
+            {
+                "id": "6f1c2a9e-3b7d-4c1e-9a55-0d2f8e7b1c01",
+                "name": "Revenue",
+                "depvar_configurations": [{"deployment_id": 5716, "name": "revenue"}],
+            }
+        ]
         self.reports: dict[int, dict] = {}
         self.requests: list[httpx.Request] = []
         self.store_requests: list[httpx.Request] = []
@@ -77,11 +91,25 @@ class FakeVendor:
 
     def add_deployment(self, deployment_id, dashboard_slug, active=True, model_date="2024-05-31", **detail) -> dict:
         stamp = self.tick()
-        row = {"id": deployment_id, "dashboard_slug": dashboard_slug, "active": active, "model_date": model_date,
-               "created_at": stamp, "updated_at": stamp, "name": f"model {deployment_id}", "start_date": "2022-01-01",
-               "end_date": "2024-05-31", "spend_channels_labels": ["TV", "Search"], "upper_funnel_channel_labels": ["TV"],
-               "lower_funnel_channel_labels": ["Search"], "non_spend_channels_labels": [],
-               "contextual_variable_defaults": {"price": 1.0}, "spikes": [], "currency_symbol": "$", "currency_name": "USD"}
+        row = {
+            "id": deployment_id,
+            "dashboard_slug": dashboard_slug,
+            "active": active,
+            "model_date": model_date,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "name": f"model {deployment_id}",
+            "start_date": "2022-01-01",
+            "end_date": "2024-05-31",
+            "spend_channels_labels": ["TV", "Search"],
+            "upper_funnel_channel_labels": ["TV"],
+            "lower_funnel_channel_labels": ["Search"],
+            "non_spend_channels_labels": [],
+            "contextual_variable_defaults": {"price": 1.0},
+            "spikes": [],
+            "currency_symbol": "$",
+            "currency_name": "USD",
+        }
         row.update(detail)
         self.deployments[deployment_id] = row
         return row
@@ -93,9 +121,17 @@ class FakeVendor:
         report_id = 1000 + len(self.reports) + 1
         stamp = self.tick()
         self.reports[report_id] = {
-            "id": report_id, "name": name or f"Dashboard {form['report_type']}", "report_type": form["report_type"],
-            "status": status, "prerendered": prerendered, "form": dict(form), "created_at": stamp, "updated_at": stamp,
-            "results": {"downloads": [{"key": "tables-daily", "description": "daily"}]}, "_api": api}
+            "id": report_id,
+            "name": name or f"Dashboard {form['report_type']}",
+            "report_type": form["report_type"],
+            "status": status,
+            "prerendered": prerendered,
+            "form": dict(form),
+            "created_at": stamp,
+            "updated_at": stamp,
+            "results": {"downloads": [{"key": "tables-daily", "description": "daily"}]},
+            "_api": api,
+        }
         return report_id
 
     # -- views ---------------------------------------------------------------------------------
@@ -112,16 +148,22 @@ class FakeVendor:
             view.pop("form")
             view.pop("results", None)
         elif self.scalars == "strings":
-            view["form"] = {k: (json.dumps(v) if isinstance(v, bool) else str(v)) if isinstance(v, (int, float)) else v
-                            for k, v in view["form"].items()}
+            view["form"] = {
+                k: (json.dumps(v) if isinstance(v, bool) else str(v)) if isinstance(v, (int, float)) else v
+                for k, v in view["form"].items()
+            }
         return view
 
     def _page(self, request: httpx.Request, rows: list) -> httpx.Response:
         page = int(request.url.params.get("page", 1))
         per_page = min(int(request.url.params.get("per_page", 25)), self.max_per_page)
-        data = rows[(page - 1) * per_page: page * per_page]
-        pagination = {"page": page, "per_page": per_page, "total_pages": max(1, math.ceil(len(rows) / per_page)),
-                      "total_count": len(rows)}
+        data = rows[(page - 1) * per_page : page * per_page]
+        pagination = {
+            "page": page,
+            "per_page": per_page,
+            "total_pages": max(1, math.ceil(len(rows) / per_page)),
+            "total_count": len(rows),
+        }
         return httpx.Response(200, json={"data": data, "pagination": pagination})
 
     # -- routes --------------------------------------------------------------------------------
@@ -134,8 +176,13 @@ class FakeVendor:
         if request.method == "POST" and path == f"{PREFIX}/reports":
             return self._create(request)
         if path == f"{PREFIX}/reports":
-            rows = [r for r in self.reports.values() if (params.get("include_prerendered") == "true" or not r["prerendered"])
-                    and (self.listed or not r["_api"]) and params.get("report_type") in (None, r["report_type"])]
+            rows = [
+                r
+                for r in self.reports.values()
+                if (params.get("include_prerendered") == "true" or not r["prerendered"])
+                and (self.listed or not r["_api"])
+                and params.get("report_type") in (None, r["report_type"])
+            ]
             rows.sort(key=lambda r: r["id"], reverse=self.order == "newest")
             return self._page(request, [self._report_view(r, full=False) for r in rows])
         if match := re.fullmatch(f"{PREFIX}/reports/(\\d+)", path):
@@ -143,8 +190,11 @@ class FakeVendor:
         if match := re.fullmatch(f"{PREFIX}/reports/(\\d+)/downloads/(.+)", path):
             return self._download(int(match[1]), match[2])
         if path == f"{PREFIX}/deployments":
-            rows = [{k: d[k] for k in ("id", "dashboard_slug", "active", "model_date", "created_at", "updated_at")}
-                    for d in self.deployments.values() if params.get("dashboard_slug") in (None, d["dashboard_slug"])]
+            rows = [
+                {k: d[k] for k in ("id", "dashboard_slug", "active", "model_date", "created_at", "updated_at")}
+                for d in self.deployments.values()
+                if params.get("dashboard_slug") in (None, d["dashboard_slug"])
+            ]
             return self._page(request, rows)
         if match := re.fullmatch(f"{PREFIX}/deployments/(\\d+)", path):
             found = self.deployments.get(int(match[1]))
@@ -158,7 +208,9 @@ class FakeVendor:
     def _create(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         self.creates += 1
-        report_id = self.add_report(body["form"], status=self.create_status, name=body.get("name"), api=not body["show_in_ui"])
+        report_id = self.add_report(
+            body["form"], status=self.create_status, name=body.get("name"), api=not body["show_in_ui"]
+        )
         if self.lose_next_create:
             self.lose_next_create = False
             raise httpx.ReadTimeout("answer lost", request=request)

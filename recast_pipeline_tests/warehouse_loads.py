@@ -23,8 +23,20 @@ def warehouse(tmp_path):
 
 
 def load(
-    area, warehouse, tmp_path, files, *, report_id=1, key="2024-01-01", report_type=RT, publish=True,
-    dashboard=DASH, deployment_id=DEP, model_date=MD, descriptions=None, channels=(),
+    area,
+    warehouse,
+    tmp_path,
+    files,
+    *,
+    report_id=1,
+    key="2024-01-01",
+    report_type=RT,
+    publish=True,
+    dashboard=DASH,
+    deployment_id=DEP,
+    model_date=MD,
+    descriptions=None,
+    channels=(),
 ):
     """files: download key -> CSV text, or (CSV text, logical table, parts)."""
     lineage = Lineage(dashboard, deployment_id, model_date, key, report_id)
@@ -35,9 +47,19 @@ def load(
             path.write_text(text)
             stage.land(path, download_key=download_key, table=table, parts=parts, lineage=lineage)
         report = ReportLoad(
-            report_id, report_type, dashboard, deployment_id, model_date, key, name="spend [fp:abc]", status="success",
-            form={"start_date": key}, created_at="2024-02-01T10:00:00Z", finished_at="2024-02-01T10:03:00+00:00",
-            queued_seconds=1.5, waited_seconds=180.0,
+            report_id,
+            report_type,
+            dashboard,
+            deployment_id,
+            model_date,
+            key,
+            name="spend [fp:abc]",
+            status="success",
+            form={"start_date": key},
+            created_at="2024-02-01T10:00:00Z",
+            finished_at="2024-02-01T10:03:00+00:00",
+            queued_seconds=1.5,
+            waited_seconds=180.0,
             descriptions=descriptions if descriptions is not None else {k: f"about {k}" for k in files},
             channels=tuple(channels),
         )

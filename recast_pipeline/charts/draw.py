@@ -25,11 +25,23 @@ if TYPE_CHECKING:
 
 DPI = 80
 PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD")
-ROLE_COLOURS = {"baseline": "#8C8C8C", "spikes": "#CCB974", "marketing": "#4C72B0", "other": "#55A868",
-                "actual": "#222222", "predicted": "#DD8452"}
+ROLE_COLOURS = {
+    "baseline": "#8C8C8C",
+    "spikes": "#CCB974",
+    "marketing": "#4C72B0",
+    "other": "#55A868",
+    "actual": "#222222",
+    "predicted": "#DD8452",
+}
 FRACTIONS = ("rsquared", "r2", "rsq", "adjustedrsquared")  # statistics drawn x100 beside the percentages
-ROLE_NAMES = {"baseline": "Baseline (organic)", "spikes": "Spikes", "marketing": "Marketing-driven", "other": "Other effects",
-              "actual": "Actual KPI", "predicted": "Predicted KPI"}
+ROLE_NAMES = {
+    "baseline": "Baseline (organic)",
+    "spikes": "Spikes",
+    "marketing": "Marketing-driven",
+    "other": "Other effects",
+    "actual": "Actual KPI",
+    "predicted": "Predicted KPI",
+}
 
 
 def colours(channels: Sequence[str]) -> dict[str, str]:
@@ -46,7 +58,9 @@ def compact(value: float, _position=None) -> str:
     return f"{value:.3g}"
 
 
-def figure(width: float, height: float, layout: Literal["constrained", "compressed", "tight"] | None = "constrained") -> Figure:
+def figure(
+    width: float, height: float, layout: Literal["constrained", "compressed", "tight"] | None = "constrained"
+) -> Figure:
     """A figure on the Agg canvas; ``layout=None`` for the per-partition charts, which place their
     axes themselves (``axes``): the constrained-layout solver costs a third of a chart's time."""
     fig = Figure(figsize=(width, height), dpi=DPI, layout=layout)
@@ -129,8 +143,13 @@ def spend_chart(data: Spend) -> bytes:
     fig = figure(6.4 + left + 2.4, height + TOP + DATES, layout=None)
     ax, share = axes(fig, 0.6, DATES, 5.6, height), axes(fig, 6.4 + left, DATES, 2.0, height)
     palette = colours(channels)
-    ax.stackplot(cast("ArrayLike", data.days), *[data.by_channel[c] for c in channels], labels=channels, colors=[palette[c] for c in channels],
-                 alpha=0.85)
+    ax.stackplot(
+        cast("ArrayLike", data.days),
+        *[data.by_channel[c] for c in channels],
+        labels=channels,
+        colors=[palette[c] for c in channels],
+        alpha=0.85,
+    )
     ax.yaxis.set_major_formatter(FuncFormatter(compact))
     ax.legend(fontsize=7, loc="upper left", ncols=min(3, len(channels)), frameon=False)
     _style(ax, f"{data.dashboard} · {data.partition_key}: daily spend per channel")
@@ -154,16 +173,32 @@ def series_chart(data: Series) -> bytes:
     ax = axes(fig, 0.6, DATES, 8.1, 2.6)
     stacked = [r for r in ("baseline", "spikes", "marketing", "other") if r in data.values]
     if stacked:
-        ax.stackplot(cast("ArrayLike", data.periods), *[[v or 0.0 for v in data.values[r]] for r in stacked],
-                     labels=[ROLE_NAMES[r] for r in stacked], colors=[ROLE_COLOURS[r] for r in stacked], alpha=0.8)
+        ax.stackplot(
+            cast("ArrayLike", data.periods),
+            *[[v or 0.0 for v in data.values[r]] for r in stacked],
+            labels=[ROLE_NAMES[r] for r in stacked],
+            colors=[ROLE_COLOURS[r] for r in stacked],
+            alpha=0.8,
+        )
     if "predicted_p05" in data.values and "predicted_p95" in data.values:
-        ax.fill_between(cast("ArrayLike", data.periods), [v if v is not None else float("nan") for v in data.values["predicted_p05"]],
-                        [v if v is not None else float("nan") for v in data.values["predicted_p95"]],
-                        color=ROLE_COLOURS["predicted"], alpha=0.2, label="Predicted 5-95%")
+        ax.fill_between(
+            cast("ArrayLike", data.periods),
+            [v if v is not None else float("nan") for v in data.values["predicted_p05"]],
+            [v if v is not None else float("nan") for v in data.values["predicted_p95"]],
+            color=ROLE_COLOURS["predicted"],
+            alpha=0.2,
+            label="Predicted 5-95%",
+        )
     for role in ("actual", "predicted"):
         if role in data.values:
-            ax.plot(cast("ArrayLike", data.periods), [v if v is not None else float("nan") for v in data.values[role]], color=ROLE_COLOURS[role],
-                    linewidth=1.6, linestyle="-" if role == "actual" else "--", label=ROLE_NAMES[role])
+            ax.plot(
+                cast("ArrayLike", data.periods),
+                [v if v is not None else float("nan") for v in data.values[role]],
+                color=ROLE_COLOURS[role],
+                linewidth=1.6,
+                linestyle="-" if role == "actual" else "--",
+                label=ROLE_NAMES[role],
+            )
     ax.yaxis.set_major_formatter(FuncFormatter(compact))
     ax.legend(fontsize=7, loc="upper left", ncols=3, frameon=False)
     _style(ax, data.title)

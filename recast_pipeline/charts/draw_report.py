@@ -11,14 +11,16 @@ from collections.abc import Mapping
 
 from matplotlib.ticker import FuncFormatter
 
-from recast_pipeline.charts.draw import _style, colours, compact, figure, png
 from recast_pipeline.charts.chart_types import Estimate
+from recast_pipeline.charts.draw import _style, colours, compact, figure, png
 
 
 def monthly_spend_chart(dashboard: str, spend: Mapping[str, Mapping[str, float]]) -> bytes:
     """Spend per month, stacked by channel."""
     months = sorted(spend)
-    channels = sorted({c for by in spend.values() for c in by}, key=lambda c: -sum(spend[m].get(c, 0.0) for m in months))
+    channels = sorted(
+        {c for by in spend.values() for c in by}, key=lambda c: -sum(spend[m].get(c, 0.0) for m in months)
+    )
     palette = colours(channels)
     fig = figure(10, 4)
     ax = fig.add_subplot()

@@ -87,32 +87,58 @@ def _roi(con, dashboard: str, months: list[str]) -> Section:
 
     roi = queries.monthly_roi(con, dashboard, months)
     if not roi:
-        return Section("roi", "ROI per channel and month", _note("No ROI loaded (compute_insights_overview) for these months."))
+        return Section(
+            "roi", "ROI per channel and month", _note("No ROI loaded (compute_insights_overview) for these months.")
+        )
     chart = _chart(lambda: draw_report.roi_by_month_chart(dashboard, roi, months), "Total ROI per channel and month")
     latest = max(m for by in roi.values() for m in by)
     rows = [(c, by[latest].median, by[latest].p05, by[latest].p95) for c, by in sorted(roi.items()) if latest in by]
-    return Section("roi", "ROI per channel and month", chart + f"<p>{escape(latest[:7])}:</p>"
-                   + table(["channel", "ROI (median)", "5%", "95%"], rows))
+    return Section(
+        "roi",
+        "ROI per channel and month",
+        chart + f"<p>{escape(latest[:7])}:</p>" + table(["channel", "ROI (median)", "5%", "95%"], rows),
+    )
 
 
 def _refits(con, dashboard: str) -> Section:
     changes = queries.refit_changes(con, dashboard, limit=partition.REFIT_CHANGES)
     if not changes:
-        return Section("refits", "The last refit's changes", _note("No refit yet: every month was loaded from one model version."))
+        return Section(
+            "refits", "The last refit's changes", _note("No refit yet: every month was loaded from one model version.")
+        )
     chart = _chart(lambda: partition.refit_png(con, dashboard, None, None), "Largest changes of the last refit")
-    rows = [(c.partition_key[:7], c.measure, c.channel, c.before, c.after,
-             None if c.rel_change is None else f"{100 * c.rel_change:+.1f}%") for c in changes]
-    return Section("refits", "The last refit's changes",
-                   chart + table(["month", "measure", "channel", "before", "after", "change"], rows))
+    rows = [
+        (
+            c.partition_key[:7],
+            c.measure,
+            c.channel,
+            c.before,
+            c.after,
+            None if c.rel_change is None else f"{100 * c.rel_change:+.1f}%",
+        )
+        for c in changes
+    ]
+    return Section(
+        "refits",
+        "The last refit's changes",
+        chart + table(["month", "measure", "channel", "before", "after", "change"], rows),
+    )
 
 
 def _model_fit(con, dashboard: str, months: list[str]) -> Section:
     parts = []
-    for report_type, alt, draw in ((partition.series.FIT, "Model fit", partition.model_fit_png),
-                                   (partition.series.BASELINE, "Baseline vs marketing-driven KPI", partition.baseline_png)):
-        loaded = [m for (m,) in con.execute(
-            "SELECT DISTINCT partition_key FROM recast_meta.reports WHERE dashboard = ? AND report_type = ? ORDER BY 1",
-            [dashboard, report_type]).fetchall() if not months or m >= months[0]]
+    for report_type, alt, draw in (
+        (partition.series.FIT, "Model fit", partition.model_fit_png),
+        (partition.series.BASELINE, "Baseline vs marketing-driven KPI", partition.baseline_png),
+    ):
+        loaded = [
+            m
+            for (m,) in con.execute(
+                "SELECT DISTINCT partition_key FROM recast_meta.reports WHERE dashboard = ? AND report_type = ? ORDER BY 1",
+                [dashboard, report_type],
+            ).fetchall()
+            if not months or m >= months[0]
+        ]
         if not loaded:
             parts.append(_note(f"{alt}: no {report_type} loaded for these months."))
             continue
@@ -123,15 +149,22 @@ def _model_fit(con, dashboard: str, months: list[str]) -> Section:
 
 def _loads(con, dashboard: str) -> Section:
     columns, rows = queries.loads(con, dashboard)
-    return Section("loads", "What was loaded when", table(columns, rows, limit=200) if rows else _note("Nothing loaded."))
+    return Section(
+        "loads", "What was loaded when", table(columns, rows, limit=200) if rows else _note("Nothing loaded.")
+    )
 
 
 def render(con, dashboard: str, months: int, source: str) -> str:
     """The page for ``dashboard`` over its last ``months`` months (``source``: where the warehouse is)."""
     con = LiteralParameters(con)  # values as SQL literals: DuckDB need not import pandas and pyarrow to bind them
     keys = queries.months(con, dashboard, months)
-    sections = [_spend(con, dashboard, keys), _roi(con, dashboard, keys), _refits(con, dashboard),
-                _model_fit(con, dashboard, keys), _loads(con, dashboard)]
+    sections = [
+        _spend(con, dashboard, keys),
+        _roi(con, dashboard, keys),
+        _refits(con, dashboard),
+        _model_fit(con, dashboard, keys),
+        _loads(con, dashboard),
+    ]
     span = f"{keys[0][:7]} to {keys[-1][:7]}" if keys else "no months"
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     nav = " · ".join(f'<a href="#{s.id}">{escape(s.title)}</a>' for s in sections)
@@ -139,7 +172,7 @@ def render(con, dashboard: str, months: int, source: str) -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Recast report: {escape(dashboard)}</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head><body>'
-        f"<h1>Recast report: {escape(dashboard)}</h1><p class=\"meta\">{escape(span)} · warehouse {escape(source)} · "
+        f'<h1>Recast report: {escape(dashboard)}</h1><p class="meta">{escape(span)} · warehouse {escape(source)} · '
         f"generated {generated}</p><nav>{nav}</nav>{body}</body></html>\n"
     )
 
@@ -151,7 +184,9 @@ def write_report(warehouse, dashboard: str, out: Path, months: int = 12) -> Path
             raise FileNotFoundError(f"no warehouse at {warehouse.describe()} yet")
         known = queries.dashboards(con)
         if dashboard not in known:
-            raise LookupError(f"dashboard {dashboard!r} has nothing loaded; the warehouse knows {', '.join(known) or 'none'}")
+            raise LookupError(
+                f"dashboard {dashboard!r} has nothing loaded; the warehouse knows {', '.join(known) or 'none'}"
+            )
         page = render(con, dashboard, months, warehouse.describe())
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,9 @@ def model_fit_png(con, dashboard: str, key: str) -> bytes | Unavailable:
         return draw.series_chart(fit)
     stats = series.statistics(con, series.FIT, dashboard, key, title + "in-sample fit statistics")
     if isinstance(stats, Unavailable):
-        return Unavailable(f"{fit.note if isinstance(fit, Unavailable) else 'no predicted and actual series'}; {stats.note}")
+        return Unavailable(
+            f"{fit.note if isinstance(fit, Unavailable) else 'no predicted and actual series'}; {stats.note}"
+        )
     return draw.statistics_chart(stats)
 
 
@@ -73,8 +75,10 @@ def baseline_png(con, dashboard: str, key: str, report_type: str = series.BASELI
     from recast_pipeline.charts.chart_types import Series
 
     title = f"{dashboard} · {key}: baseline vs marketing-driven KPI"
-    found = [series.series(con, rt, dashboard, key, BASELINE_ROLES, title)
-             for rt in dict.fromkeys((report_type, series.BASELINE, series.MARKETING_VS_BASELINE))]
+    found = [
+        series.series(con, rt, dashboard, key, BASELINE_ROLES, title)
+        for rt in dict.fromkeys((report_type, series.BASELINE, series.MARKETING_VS_BASELINE))
+    ]
     usable = [s for s in found if not isinstance(s, Unavailable) and {"baseline", "marketing"} & s.values.keys()]
     if not usable:
         return Unavailable("; ".join(s.note for s in found if isinstance(s, Unavailable)) or "no baseline series")
@@ -110,7 +114,11 @@ def _refit(con, report_type, dashboard, key):
 
 
 BUILDERS: dict[str, Callable] = {
-    "effects": _effects, "spend": _spend, "model_fit": _model_fit, "baseline": _baseline, "refit": _refit,
+    "effects": _effects,
+    "spend": _spend,
+    "model_fit": _model_fit,
+    "baseline": _baseline,
+    "refit": _refit,
 }
 
 

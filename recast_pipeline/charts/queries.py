@@ -40,7 +40,9 @@ def effects(con, dashboard: str, partition_key: str) -> Effects | Unavailable:
     impact_metric = next((m for m in IMPACT_METRICS if by_metric.get(m)), IMPACT_METRICS[0])
     if not by_metric.get("roi"):
         return Unavailable(f"no total ROI rows in recast_marts.channel_effects for {dashboard} {partition_key}")
-    return Effects(dashboard, partition_key, tuple(by_metric["roi"]), tuple(by_metric.get(impact_metric, ())), impact_metric)
+    return Effects(
+        dashboard, partition_key, tuple(by_metric["roi"]), tuple(by_metric.get(impact_metric, ())), impact_metric
+    )
 
 
 def spend(con, dashboard: str, partition_key: str) -> Spend | Unavailable:
@@ -60,17 +62,20 @@ def spend(con, dashboard: str, partition_key: str) -> Spend | Unavailable:
     by_channel: dict[str, list[float]] = {}
     for day, channel, value in rows:
         by_channel.setdefault(channel, [0.0] * len(days))[index[day]] += float(value)
-    totals = dict(con.execute(
-        f"SELECT channel, sum(spend) FROM {MARTS_SCHEMA}.channel_spend WHERE report_type = ? AND dashboard = ? "
-        "AND partition_key = ? AND grain = 'total' GROUP BY channel",
-        [SPEND, dashboard, partition_key],
-    ).fetchall())
+    totals = dict(
+        con.execute(
+            f"SELECT channel, sum(spend) FROM {MARTS_SCHEMA}.channel_spend WHERE report_type = ? AND dashboard = ? "
+            "AND partition_key = ? AND grain = 'total' GROUP BY channel",
+            [SPEND, dashboard, partition_key],
+        ).fetchall()
+    )
     totals = {c: float(totals[c]) if totals.get(c) is not None else sum(v) for c, v in by_channel.items()}
     return Spend(dashboard, partition_key, days, {c: tuple(v) for c, v in by_channel.items()}, totals)
 
 
-def refit_changes(con, dashboard: str, partition_key: str | None = None, report_type: str | None = None,
-                  limit: int = 10) -> list[Change]:
+def refit_changes(
+    con, dashboard: str, partition_key: str | None = None, report_type: str | None = None, limit: int = 10
+) -> list[Change]:
     """The largest changes of the latest refit: of one partition and report type (its latest load), or
     of the dashboard (its latest model version, all report types and months)."""
     if not _has(con, META_SCHEMA, "refit_changes"):

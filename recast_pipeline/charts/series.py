@@ -20,7 +20,11 @@ from recast_pipeline.warehouse.catalog import has_table, qualified
 from recast_pipeline.warehouse.layouts import METRIC_KEYS, WIDE, Column, recognize
 from recast_pipeline.warehouse.meta import META_SCHEMA
 
-FIT, BASELINE, MARKETING_VS_BASELINE = "compute_in_sample_model_fit", "compute_baseline_summary", "compute_marketing_vs_baseline"
+FIT, BASELINE, MARKETING_VS_BASELINE = (
+    "compute_in_sample_model_fit",
+    "compute_baseline_summary",
+    "compute_marketing_vs_baseline",
+)
 # series roles, by header key (``layouts.key``)
 ROLES = {
     "actual": ("actual", "actualkpi", "kpi", "observed", "actualvalue", "truth"),
@@ -83,7 +87,9 @@ def _read(con, download: Download, period: Column, columns: dict[str, Column], d
     return periods, values
 
 
-def series(con, report_type: str, dashboard: str, partition_key: str, wanted: tuple[str, ...], title: str) -> Series | Unavailable:
+def series(
+    con, report_type: str, dashboard: str, partition_key: str, wanted: tuple[str, ...], title: str
+) -> Series | Unavailable:
     """The partition's download (finest period first) holding the most of the ``wanted`` roles."""
     seen = []
     best = None
@@ -99,7 +105,9 @@ def series(con, report_type: str, dashboard: str, partition_key: str, wanted: tu
             best = (score, download, layout.period, roles)
         seen.append(f"{download.key} (series: {', '.join(c.header for c, _ in layout.channels)})")
     if best is None:
-        return Unavailable(f"{report_type}: no series of {'/'.join(wanted)} over time recognized; saw {'; '.join(seen) or 'no downloads'}")
+        return Unavailable(
+            f"{report_type}: no series of {'/'.join(wanted)} over time recognized; saw {'; '.join(seen) or 'no downloads'}"
+        )
     _, download, period, roles = best
     periods, values = _read(con, download, period, roles, dashboard, partition_key)
     if not periods:
@@ -113,7 +121,9 @@ def statistics(con, report_type: str, dashboard: str, partition_key: str, title:
     for download in downloads(con, report_type, dashboard, partition_key):
         names = [c for c in download.columns if c.key in METRIC_KEYS and not c.numeric]
         values = [c for c in download.columns if c.numeric]
-        value = next((c for k in STAT_VALUE_KEYS for c in values if c.key == k), values[0] if len(values) == 1 else None)
+        value = next(
+            (c for k in STAT_VALUE_KEYS for c in values if c.key == k), values[0] if len(values) == 1 else None
+        )
         if len(names) != 1 or value is None:
             seen.append(f"{download.key} ({', '.join(c.header for c in download.columns)})")
             continue
@@ -126,4 +136,3 @@ def statistics(con, report_type: str, dashboard: str, partition_key: str, title:
         if stats:
             return Statistics(title, stats)
     return Unavailable(f"{report_type}: no statistics table recognized; saw {'; '.join(seen) or 'no downloads'}")
-

@@ -13,16 +13,20 @@ from recast_pipeline.cli.errors import CommandError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", nargs="?", choices=["list", "sync"], default="list",
-                        help="list (default), or sync: add them to the Dagster instance's recast_dashboards partitions")
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=["list", "sync"],
+        default="list",
+        help="list (default), or sync: add them to the Dagster instance's recast_dashboards partitions",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from recast_pipeline.orchestration.partitions import Partitioning
-    from recast_pipeline.orchestration.resources import RecastResource
-
     from recast_pipeline.cli.local_env import project_instance, sync_dashboards
     from recast_pipeline.cli.sql import format_table
+    from recast_pipeline.orchestration.partitions import Partitioning
+    from recast_pipeline.orchestration.resources import RecastResource
 
     partitioning, recast = Partitioning.from_env(), RecastResource.from_env()
 

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 from recast_pipeline.cli.local_env import pointed_at, project_instance, sync_dashboards
-from recast_pipeline.simulator.config import SimulatorConfig
-from recast_pipeline.simulator.server import serve_in_thread
-from recast_pipeline.simulator.readings import add_reading_arguments, readings_from_arguments
 from recast_pipeline.cli.sql import format_table
 from recast_pipeline.config.settings import Settings
+from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.readings import add_reading_arguments, readings_from_arguments
+from recast_pipeline.simulator.server import serve_in_thread
 
 EXAMPLE_QUERIES = {
     "Spend per channel, by month (recast_marts.channel_spend)": """
@@ -79,11 +79,14 @@ def _write_reports(env: Settings, data_dir: Path) -> None:
 def _materialize_everything(months: int) -> bool:
     """Every dashboard Recast has: its recent months the model covers, and its dashboard partition."""
     from recast_pipeline.definitions import load_definitions
-    from recast_pipeline.orchestration.partitions import Partitioning
+    from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
+    from recast_pipeline.orchestration.partitions import (
+        PARTITION_RANGE_END_TAG,
+        PARTITION_RANGE_START_TAG,
+        Partitioning,
+    )
     from recast_pipeline.orchestration.resources import RecastResource
     from recast_pipeline.recast.model_watch import ready_months
-    from recast_pipeline.orchestration.jobs import DASHBOARD_JOB, MONTHLY_JOB
-    from recast_pipeline.orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
     _, defs = load_definitions()  # built in the simulator's environment, whatever was imported before
     partitioning = Partitioning.from_env()
@@ -100,7 +103,9 @@ def _materialize_everything(months: int) -> bool:
         sync_dashboards(instance, partitioning.dashboards_name, plan)
         for dashboard, keys in plan.items():
             first, last = (partitioning.dated_key(dashboard, key) for key in (keys[0], keys[-1]))
-            print(f"Materializing dashboard {dashboard}: {MONTHLY_JOB} for {first}...{last}, {DASHBOARD_JOB} for {dashboard}")
+            print(
+                f"Materializing dashboard {dashboard}: {MONTHLY_JOB} for {first}...{last}, {DASHBOARD_JOB} for {dashboard}"
+            )
             runs = {
                 MONTHLY_JOB: defs.resolve_job_def(MONTHLY_JOB).execute_in_process(
                     instance=instance,
@@ -133,7 +138,9 @@ def _print_summary(env: Settings, elapsed: float) -> None:
 
     warehouse = Warehouse(env.warehouse_path)
     _, [(reports,)] = warehouse.query("SELECT count(*) FROM recast_meta.reports")
-    _, [(tables, rows)] = warehouse.query("SELECT count(DISTINCT schema_name || '.' || table_name), sum(row_count) FROM recast_meta.downloads")
+    _, [(tables, rows)] = warehouse.query(
+        "SELECT count(DISTINCT schema_name || '.' || table_name), sum(row_count) FROM recast_meta.downloads"
+    )
     print(f"\nLoaded {reports} report partitions into {tables} tables ({rows} rows) in {elapsed:.0f} s")
     print(f"Warehouse: {env.warehouse_path}   Parquet: {env.parquet_dir}")
     for title, sql in EXAMPLE_QUERIES.items():
@@ -141,5 +148,7 @@ def _print_summary(env: Settings, elapsed: float) -> None:
         print(f"\n-- {title}\n{sql}")
         columns, result = warehouse.query(sql)
         print(format_table(columns, result, limit=8))
-    print("\nNext: `recast-pipeline sql \"SHOW ALL TABLES\"`, `recast-pipeline dev` to see these runs (and their charts) in the UI, "
-          "or open a dashboard's report:")
+    print(
+        '\nNext: `recast-pipeline sql "SHOW ALL TABLES"`, `recast-pipeline dev` to see these runs (and their charts) in the UI, '
+        "or open a dashboard's report:"
+    )

@@ -29,7 +29,9 @@ from recast_pipeline.config.settings import child_environment
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=3000, help="Dagster UI port (default 3000)")
     parser.add_argument("--host", default="127.0.0.1", help="Dagster UI host (default 127.0.0.1)")
-    parser.add_argument("--simulator-port", type=int, default=8765, help="simulator port (default 8765; 0: any free port)")
+    parser.add_argument(
+        "--simulator-port", type=int, default=8765, help="simulator port (default 8765; 0: any free port)"
+    )
     parser.add_argument("--latency", type=float, default=4.0, help="simulated seconds per report (default 4)")
     parser.add_argument("--data-dir", type=Path, default=Path("data"), help="landing folder (default ./data)")
 

@@ -59,8 +59,10 @@ def stop(process: subprocess.Popen, marker: str, started: datetime, instance_cho
 
 
 def _kill_leftovers(process: subprocess.Popen, marker: str) -> None:
-    for kill in (lambda: os.killpg(process.pid, signal.SIGKILL), *(
-            (lambda pid=pid: os.kill(pid, signal.SIGKILL)) for pid in session_processes(marker))):
+    for kill in (
+        lambda: os.killpg(process.pid, signal.SIGKILL),
+        *((lambda pid=pid: os.kill(pid, signal.SIGKILL)) for pid in session_processes(marker)),
+    ):
         try:
             kill()
         except (ProcessLookupError, PermissionError):
@@ -85,14 +87,19 @@ def _cancel_runs(instance_choice, started: datetime, *, wait: bool, force: bool 
             runs = _session_runs(instance, started)
             for run in runs:
                 if force:
-                    instance.report_run_canceled(run, message="recast-pipeline dev stopped: its run worker was stopped with it")
+                    instance.report_run_canceled(
+                        run, message="recast-pipeline dev stopped: its run worker was stopped with it"
+                    )
                     print(f"  run {run.run_id}: marked CANCELED", flush=True)
                     continue
                 try:
                     instance.run_launcher.terminate(run.run_id)
                     print(f"  run {run.run_id}: canceling", flush=True)
                 except Exception as error:  # noqa: BLE001 - the kill and the final mark follow
-                    print(f"  run {run.run_id}: could not ask its code server to cancel it ({type(error).__name__})", flush=True)
+                    print(
+                        f"  run {run.run_id}: could not ask its code server to cancel it ({type(error).__name__})",
+                        flush=True,
+                    )
             deadline = time.monotonic() + CANCEL_GRACE
             while wait and runs and _session_runs(instance, started) and time.monotonic() < deadline:
                 time.sleep(0.5)

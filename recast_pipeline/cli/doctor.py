@@ -74,9 +74,12 @@ def _recast(checks: Checklist) -> list[str] | None:
     env = settings.Settings.from_env()
     missing = env.credentials_missing()
     if missing:
-        checks.fail("credentials", f"{' and '.join(missing)} not set",
-                    f"export {' and '.join(missing)} (README, 'Pointing at the real Recast API'), "
-                    "or run `recast-pipeline dev`, which points everything at the simulator")
+        checks.fail(
+            "credentials",
+            f"{' and '.join(missing)} not set",
+            f"export {' and '.join(missing)} (README, 'Pointing at the real Recast API'), "
+            "or run `recast-pipeline dev`, which points everything at the simulator",
+        )
         for what in ("token", "dashboards", "RECAST_DASHBOARDS"):
             checks.skip(what, "needs the credentials")
         return None
@@ -99,14 +102,22 @@ def _recast(checks: Checklist) -> list[str] | None:
         checks.skip("RECAST_DASHBOARDS", "needs Recast")
         return None
     if selected:
-        listed = "; ".join(f"{name}: deployment {d.id} (model {d.model_date or 'undated'})" for name, d in sorted(selected.items()))
+        listed = "; ".join(
+            f"{name}: deployment {d.id} (model {d.model_date or 'undated'})" for name, d in sorted(selected.items())
+        )
         checks.ok("dashboards", listed)
     else:
-        checks.fail("dashboards", "no dashboard to load has an active deployment on Recast",
-                    "publish a model in Recast, or fix RECAST_DASHBOARDS / RECAST_DEPLOYMENT_IDS")
+        checks.fail(
+            "dashboards",
+            "no dashboard to load has an active deployment on Recast",
+            "publish a model in Recast, or fix RECAST_DASHBOARDS / RECAST_DEPLOYMENT_IDS",
+        )
     if missing_names:
-        checks.fail("RECAST_DASHBOARDS", f"names {', '.join(map(repr, missing_names))}, which Recast has no active deployment for",
-                    f"use dashboards Recast has: {', '.join(sorted(current)) or 'none'}")
+        checks.fail(
+            "RECAST_DASHBOARDS",
+            f"names {', '.join(map(repr, missing_names))}, which Recast has no active deployment for",
+            f"use dashboards Recast has: {', '.join(sorted(current)) or 'none'}",
+        )
     else:
         checks.ok("RECAST_DASHBOARDS", "every name exists" if env.dashboards else "not set: every active dashboard")
     return sorted(selected)
@@ -146,9 +157,12 @@ def _instance(checks: Checklist, dashboards: list[str] | None) -> None:
             checks.ok("Dagster instance", f"{choice.describe()}; knows dashboards: {shown}")
         limit = _pool_limit(instance)
         if limit is None:
-            checks.fail(f"{POOL} pool", "no limit: the Recast steps of concurrent runs all submit at once",
-                        "add `concurrency: {pools: {default_limit: 1, granularity: op}}` to the instance's dagster.yaml "
-                        "(as the repository's), or `dagster instance concurrency set recast_api 1`")
+            checks.fail(
+                f"{POOL} pool",
+                "no limit: the Recast steps of concurrent runs all submit at once",
+                "add `concurrency: {pools: {default_limit: 1, granularity: op}}` to the instance's dagster.yaml "
+                "(as the repository's), or `dagster instance concurrency set recast_api 1`",
+            )
         else:
             checks.ok(f"{POOL} pool", f"limit {limit} step(s) at a time")
 
@@ -176,7 +190,11 @@ def _data_dir(checks: Checklist) -> None:
         with tempfile.NamedTemporaryFile(dir=existing, prefix=".recast-doctor-"):
             pass
     except OSError as error:
-        checks.fail("data dir", f"{existing} is not writable ({error.strerror})", "set RECAST_DATA_DIR to a folder you can write")
+        checks.fail(
+            "data dir",
+            f"{existing} is not writable ({error.strerror})",
+            "set RECAST_DATA_DIR to a folder you can write",
+        )
         return
     checks.ok("data dir", f"{folder} is writable" + ("" if existing == folder else " (created by the first run)"))
 
@@ -184,12 +202,14 @@ def _data_dir(checks: Checklist) -> None:
 def _warehouse(checks: Checklist) -> None:
     """The warehouse opens: a local file not held by another process, a DuckLake's catalog and object store."""
     from recast_pipeline.orchestration.resources import RecastWarehouse
-    from recast_pipeline.warehouse.warehouse import Warehouse
     from recast_pipeline.warehouse.errors import WarehouseBusyError
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
     try:
         resource = RecastWarehouse.from_env()
-        warehouse = Warehouse(resource.location, lock_timeout=TIMEOUT, ducklake_data_path=resource.ducklake_data_path or None)
+        warehouse = Warehouse(
+            resource.location, lock_timeout=TIMEOUT, ducklake_data_path=resource.ducklake_data_path or None
+        )
         where = warehouse.describe()
         if not warehouse.exists():
             checks.ok("warehouse", f"{where} not created yet: the first load creates it")
@@ -199,12 +219,17 @@ def _warehouse(checks: Checklist) -> None:
         if settings.is_object_store(data_path):
             warehouse.query("SELECT count(*) FROM glob(?)", [data_path.rstrip("/") + "/*"])
     except WarehouseBusyError as error:
-        checks.fail("warehouse", str(error), "close the connection that holds it (a notebook, a BI tool), or wait for the load")
+        checks.fail(
+            "warehouse", str(error), "close the connection that holds it (a notebook, a BI tool), or wait for the load"
+        )
         return
     except Exception as error:  # noqa: BLE001 - reported as a failed check
-        checks.fail("warehouse", f"could not open it: {error}",
-                    "check RECAST_WAREHOUSE (a DuckLake's catalog must be reachable, its password in PGPASSWORD), "
-                    "and for object storage the AWS_* variables")
+        checks.fail(
+            "warehouse",
+            f"could not open it: {error}",
+            "check RECAST_WAREHOUSE (a DuckLake's catalog must be reachable, its password in PGPASSWORD), "
+            "and for object storage the AWS_* variables",
+        )
         return
     checks.ok("warehouse", f"{where} opens")
 
@@ -223,6 +248,8 @@ def _extensions(checks: Checklist) -> None:
         except Exception as error:  # noqa: BLE001 - reported below
             failed.append(f"{name} ({error})")
     if failed:
-        checks.fail("extension wheels", "; ".join(failed), "pip install -e . (the duckdb-extension-* wheels matching DuckDB)")
+        checks.fail(
+            "extension wheels", "; ".join(failed), "pip install -e . (the duckdb-extension-* wheels matching DuckDB)"
+        )
     else:
         checks.ok("extension wheels", f"ducklake, postgres, httpfs load (DuckDB {duckdb.__version__})")

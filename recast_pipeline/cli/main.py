@@ -14,8 +14,14 @@ import sys
 SUBCOMMANDS = {
     "demo": ("recast_pipeline.cli.demo", "run every report asset end to end on the embedded simulator"),
     "dev": ("recast_pipeline.cli.dev", "open the Dagster UI on the demo's instance, pointed at the simulator"),
-    "dashboards": ("recast_pipeline.cli.dashboards", "list Recast's dashboards; `sync` adds them as Dagster partitions"),
-    "doctor": ("recast_pipeline.cli.doctor", "check credentials, token, dashboards, Dagster instance, pool, data dir, warehouse, extensions"),
+    "dashboards": (
+        "recast_pipeline.cli.dashboards",
+        "list Recast's dashboards; `sync` adds them as Dagster partitions",
+    ),
+    "doctor": (
+        "recast_pipeline.cli.doctor",
+        "check credentials, token, dashboards, Dagster instance, pool, data dir, warehouse, extensions",
+    ),
     "simulator": ("recast_pipeline.cli.simulator", "serve a faithful local Recast API"),
     "sql": ("recast_pipeline.cli.sql", "run read-only SQL against the DuckDB warehouse"),
     "report": ("recast_pipeline.cli.report", "write a one-page HTML report of a dashboard (charts) from the warehouse"),
@@ -25,7 +31,9 @@ SUBCOMMANDS = {
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     """Only the chosen subcommand's module is imported, so ``sql`` does not pay for Dagster."""
-    parser = argparse.ArgumentParser(prog="recast-pipeline", description=(__doc__ or "").split("\n\n")[0])  # no docstrings under python -OO
+    parser = argparse.ArgumentParser(
+        prog="recast-pipeline", description=(__doc__ or "").split("\n\n")[0]
+    )  # no docstrings under python -OO
     parser.add_argument("--debug", action="store_true", help="print the traceback of an error, not just its line")
     subparsers = parser.add_subparsers(dest="command", required=True)
     chosen = next((arg for arg in argv if not arg.startswith("-")), None)

@@ -18,10 +18,16 @@ from recast_pipeline.warehouse.warehouse import Warehouse
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dashboard", required=True, help="the dashboard (partition name), e.g. revenue")
-    parser.add_argument("--months", type=int, default=12, help="the dashboard's last N months in the warehouse (default 12)")
-    parser.add_argument("--out", type=Path, default=None, help="the HTML file to write (default report-<dashboard>.html)")
+    parser.add_argument(
+        "--months", type=int, default=12, help="the dashboard's last N months in the warehouse (default 12)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="the HTML file to write (default report-<dashboard>.html)"
+    )
     parser.add_argument("--open", action="store_true", help="open the report in the default browser")
-    parser.add_argument("--warehouse", default=None, help="DuckDB file or ducklake:<catalog> (default: $RECAST_WAREHOUSE)")
+    parser.add_argument(
+        "--warehouse", default=None, help="DuckDB file or ducklake:<catalog> (default: $RECAST_WAREHOUSE)"
+    )
 
 
 def open_warehouse(location: str | None) -> Warehouse:
@@ -36,8 +42,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     warehouse = open_warehouse(args.warehouse)
     if not warehouse.exists():
-        print(f"error: no warehouse at {warehouse.describe()}; run `recast-pipeline demo` or materialize an asset first",
-              file=sys.stderr)
+        print(
+            f"error: no warehouse at {warehouse.describe()}; run `recast-pipeline demo` or materialize an asset first",
+            file=sys.stderr,
+        )
         return 2
     out = args.out or Path(f"report-{args.dashboard}.html")
     try:

@@ -21,7 +21,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{report_type.name:<{width}}  {report_type.group:<11}  {partitioned:<14}  {pre:<3}  {inputs}")
         if args.verbose:
             print(f"    {report_type.description}")
-            keys = ", ".join(report_type.known_keys) or ("dynamic: from results.downloads" if report_type.dynamic_keys else "none")
+            keys = ", ".join(report_type.known_keys) or (
+                "dynamic: from results.downloads" if report_type.dynamic_keys else "none"
+            )
             print(f"    downloads: {keys}")
     for alias, target in ALIASES.items():
         print(f"alias: {alias} -> {target}")

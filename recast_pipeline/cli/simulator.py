@@ -16,11 +16,10 @@ import httpx
 import uvicorn
 
 from recast_pipeline.cli.errors import CommandError
-
 from recast_pipeline.simulator.app import create_app
 from recast_pipeline.simulator.config import SimulatorConfig
-from recast_pipeline.simulator.signed_urls import create_store_app
 from recast_pipeline.simulator.readings import Readings, add_reading_arguments, readings_from_arguments
+from recast_pipeline.simulator.signed_urls import create_store_app
 from recast_pipeline.simulator.threaded import ThreadedServer, bind
 
 
@@ -32,24 +31,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", default="gr_local_simulator_token", help="bearer token to accept")
     parser.add_argument("--client-slug", default="demo-client", help="client slug in every path")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic data (default 7)")
-    parser.add_argument("--data-end", default=None, help="model's last day of data, YYYY-MM-DD "
-                                                          "(default: last day of the previous month)")
-    parser.add_argument("--clean-data-rows", type=int, default=None, help="rows of compute_clean_data's "
-                                                                          "clean_data (a geo x day panel)")
-    parser.add_argument("--refresh-every", type=float, default=None, metavar="S",
-                        help="refresh every deployment's model every S seconds")
-    parser.add_argument("--faults", default=None, metavar="JSON", help='initial fault knobs, e.g. '
-                                                                       '\'{"rate_limit_rate": 0.1}\'')
+    parser.add_argument(
+        "--data-end",
+        default=None,
+        help="model's last day of data, YYYY-MM-DD (default: last day of the previous month)",
+    )
+    parser.add_argument(
+        "--clean-data-rows", type=int, default=None, help="rows of compute_clean_data's clean_data (a geo x day panel)"
+    )
+    parser.add_argument(
+        "--refresh-every",
+        type=float,
+        default=None,
+        metavar="S",
+        help="refresh every deployment's model every S seconds",
+    )
+    parser.add_argument(
+        "--faults", default=None, metavar="JSON", help="initial fault knobs, e.g. '{\"rate_limit_rate\": 0.1}'"
+    )
     add_reading_arguments(parser)
-    parser.add_argument("--refresh", default=None, metavar="DASHBOARD",
-                        help="don't serve: refresh DASHBOARD (a slug, a deployment id, or 'all') on the "
-                             "running simulator and exit")
+    parser.add_argument(
+        "--refresh",
+        default=None,
+        metavar="DASHBOARD",
+        help="don't serve: refresh DASHBOARD (a slug, a deployment id, or 'all') on the running simulator and exit",
+    )
 
 
 def _config(args: argparse.Namespace) -> SimulatorConfig:
-    kwargs = dict(host=args.host, port=args.port, latency=args.latency, jitter=args.jitter, token=args.token,
-                  client_slug=args.client_slug, seed=args.seed, clean_data_rows=args.clean_data_rows,
-                  refresh_every=args.refresh_every, log_level="info")
+    kwargs = dict(
+        host=args.host,
+        port=args.port,
+        latency=args.latency,
+        jitter=args.jitter,
+        token=args.token,
+        client_slug=args.client_slug,
+        seed=args.seed,
+        clean_data_rows=args.clean_data_rows,
+        refresh_every=args.refresh_every,
+        log_level="info",
+    )
     if args.data_end:
         kwargs["data_end"] = args.data_end
     if args.faults:
@@ -84,8 +105,8 @@ def banner(config: SimulatorConfig, port: int, store=None) -> str:
         f"export RECAST_CLIENT_SLUG={config.client_slug}",
         f"export RECAST_PAT={config.token}",
         f"export RECAST_DASHBOARDS={','.join(r.client_dashboard(fields) for r in active)}",
-        "Dashboards: " + "; ".join(f"{r.client_dashboard(fields)} (active deployment {r.id}, {r.spec.name})"
-                                   for r in active),
+        "Dashboards: "
+        + "; ".join(f"{r.client_dashboard(fields)} (active deployment {r.id}, {r.spec.name})" for r in active),
         "Readings: " + (", ".join(f"{k}={v}" for k, v in changed.items()) or "the documented defaults"),
         "Admin: POST /_admin/refresh, GET|PUT /_admin/faults, GET|POST /_admin/readings, GET /_admin/stats "
         "(same token). Ctrl-C stops.",

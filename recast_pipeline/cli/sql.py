@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import duckdb
 
-from recast_pipeline.config import settings
 from recast_pipeline.cli.errors import CommandError
+from recast_pipeline.config import settings
 from recast_pipeline.warehouse.warehouse import Warehouse
 
 MAX_CELL = 40
@@ -27,7 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--limit", type=int, default=50, help="rows to print as a table (default 50; CSV prints all)")
     parser.add_argument(
-        "--lock-timeout", type=float, default=120.0,
+        "--lock-timeout",
+        type=float,
+        default=120.0,
         help="seconds to wait while a load holds the DuckDB file (default 120)",
     )
 

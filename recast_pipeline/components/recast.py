@@ -42,19 +42,52 @@ from recast_pipeline.recast.catalog import ReportType
 class RecastClientArgs(dg.Model, dg.Resolvable):
     """Which Recast client, and which environment variable holds its token."""
 
-    client_slug: Annotated[Optional[str], dg.Resolver.default(description="The client slug of /v1/clients/{slug}/... (default: RECAST_CLIENT_SLUG)", examples=["acme", "{{ env('ACME_CLIENT_SLUG') }}"])] = None
-    token_env: Annotated[Optional[str], dg.Resolver.default(description="The environment variable holding the Recast token (default RECAST_PAT, else API_PAT); Dagster reads it when a run starts, the UI shows only this name", examples=["RECAST_PAT", "ACME_RECAST_PAT"])] = None
-    token: Annotated[Optional[str], dg.Resolver.default(description="A literal token, for a local simulator only (the UI would show it): use token_env")] = None
-    base_url: Annotated[Optional[str], dg.Resolver.default(description="The API root (default RECAST_BASE_URL, else https://api.getrecast.com)", examples=["https://api.getrecast.com"])] = None
+    client_slug: Annotated[
+        Optional[str],
+        dg.Resolver.default(
+            description="The client slug of /v1/clients/{slug}/... (default: RECAST_CLIENT_SLUG)",
+            examples=["acme", "{{ env('ACME_CLIENT_SLUG') }}"],
+        ),
+    ] = None
+    token_env: Annotated[
+        Optional[str],
+        dg.Resolver.default(
+            description="The environment variable holding the Recast token (default RECAST_PAT, else API_PAT); Dagster reads it when a run starts, the UI shows only this name",
+            examples=["RECAST_PAT", "ACME_RECAST_PAT"],
+        ),
+    ] = None
+    token: Annotated[
+        Optional[str],
+        dg.Resolver.default(
+            description="A literal token, for a local simulator only (the UI would show it): use token_env"
+        ),
+    ] = None
+    base_url: Annotated[
+        Optional[str],
+        dg.Resolver.default(
+            description="The API root (default RECAST_BASE_URL, else https://api.getrecast.com)",
+            examples=["https://api.getrecast.com"],
+        ),
+    ] = None
 
 
 class AutomationArgs(dg.Model, dg.Resolvable):
     """What runs by itself (declarative automation, evaluated by ``<name>_automation_sensor``)."""
 
     enabled: Annotated[bool, dg.Resolver.default(description="Evaluate the automation conditions at all")] = True
-    month_close: Annotated[bool, dg.Resolver.default(description="Materialize a dashboard's closed month once its model covers it")] = True
-    refresh: Annotated[bool, dg.Resolver.default(description="After a model refresh: the recent months and the dashboard partition again")] = True
-    refresh_months: Annotated[Optional[int], dg.Resolver.default(description="Months a refresh re-materializes (default RECAST_REFRESH_MONTHS, else 3)", examples=[3])] = None
+    month_close: Annotated[
+        bool, dg.Resolver.default(description="Materialize a dashboard's closed month once its model covers it")
+    ] = True
+    refresh: Annotated[
+        bool,
+        dg.Resolver.default(description="After a model refresh: the recent months and the dashboard partition again"),
+    ] = True
+    refresh_months: Annotated[
+        Optional[int],
+        dg.Resolver.default(
+            description="Months a refresh re-materializes (default RECAST_REFRESH_MONTHS, else 3)", examples=[3]
+        ),
+    ] = None
 
 
 def _translation_scope(report_type: ReportType) -> dict:
@@ -64,9 +97,7 @@ def _translation_scope(report_type: ReportType) -> dict:
 
 def _translation_resolver() -> TranslationFnResolver:
     resolver = TranslationFnResolver(template_vars_for_translation_fn=_translation_scope)
-    resolver.description = (
-        "Changes each report asset's spec (key, group, tags, owners, metadata...); templates see report_type, area and spec"
-    )
+    resolver.description = "Changes each report asset's spec (key, group, tags, owners, metadata...); templates see report_type, area and spec"
     resolver.examples = [{"key": "marketing/recast/{{ report_type }}", "tags": {"area": "{{ area }}"}}]
     return resolver
 
@@ -75,26 +106,76 @@ def _translation_resolver() -> TranslationFnResolver:
 class RecastComponent(dg.Component, dg.Model, dg.Resolvable):
     """Recast report types as partitioned assets (dashboard x month), landed in DuckDB."""
 
-    client: Annotated[RecastClientArgs, dg.Resolver.default(description="Which Recast client and token")] = RecastClientArgs()
-    dashboards: Annotated[Optional[list[str]], dg.Resolver.default(description="Dashboards to load (default RECAST_DASHBOARDS, else every active one)", examples=[["revenue", "signups"]])] = None
-    report_types: Annotated[Optional[list[str]], dg.Resolver.default(description="Report types to load (default: all 24 of the catalog)", examples=[["compute_spend_summary", "compute_insights_overview"]])] = None
-    key_prefix: Annotated[list[str], dg.Resolver.default(description="Prefix of every asset key", examples=[["recast"]])] = ["recast"]
-    name: Annotated[Optional[str], dg.Resolver.default(description="Scopes resource keys, jobs, sensors, schedules (default: key_prefix joined with _)")] = None
-    group: Annotated[Optional[str], dg.Resolver.default(description="One group for every asset (default: one per catalog area)")] = None
+    client: Annotated[RecastClientArgs, dg.Resolver.default(description="Which Recast client and token")] = (
+        RecastClientArgs()
+    )
+    dashboards: Annotated[
+        Optional[list[str]],
+        dg.Resolver.default(
+            description="Dashboards to load (default RECAST_DASHBOARDS, else every active one)",
+            examples=[["revenue", "signups"]],
+        ),
+    ] = None
+    report_types: Annotated[
+        Optional[list[str]],
+        dg.Resolver.default(
+            description="Report types to load (default: all 24 of the catalog)",
+            examples=[["compute_spend_summary", "compute_insights_overview"]],
+        ),
+    ] = None
+    key_prefix: Annotated[
+        list[str], dg.Resolver.default(description="Prefix of every asset key", examples=[["recast"]])
+    ] = ["recast"]
+    name: Annotated[
+        Optional[str],
+        dg.Resolver.default(
+            description="Scopes resource keys, jobs, sensors, schedules (default: key_prefix joined with _)"
+        ),
+    ] = None
+    group: Annotated[
+        Optional[str], dg.Resolver.default(description="One group for every asset (default: one per catalog area)")
+    ] = None
     owners: Annotated[list[str], dg.Resolver.default(description="Owners of every asset")] = list(DEFAULT_OWNERS)
     tags: Annotated[dict[str, str], dg.Resolver.default(description="Tags of every asset")] = dict(DEFAULT_TAGS)
-    data_dir: Annotated[Optional[str], dg.Resolver.default(description="Landing folder or s3://bucket/prefix (default RECAST_DATA_DIR, else <project root>/data; another instance: <that>/<name>)")] = None
-    warehouse: Annotated[Optional[str], dg.Resolver.default(description="DuckDB file, ducklake:<catalog> or md:<database> (default RECAST_WAREHOUSE for the default instance, else <data_dir>/warehouse.duckdb)")] = None
-    partitions_start: Annotated[Optional[str], dg.Resolver.default(description="First monthly partition, YYYY-MM-DD (default RECAST_PARTITIONS_START)", examples=["2024-01-01"])] = None
-    dashboards_partitions: Annotated[Optional[str], dg.Resolver.default(description="Name of the dynamic dashboards partitions (default recast_dashboards, or <name>_dashboards)")] = None
+    data_dir: Annotated[
+        Optional[str],
+        dg.Resolver.default(
+            description="Landing folder or s3://bucket/prefix (default RECAST_DATA_DIR, else <project root>/data; another instance: <that>/<name>)"
+        ),
+    ] = None
+    warehouse: Annotated[
+        Optional[str],
+        dg.Resolver.default(
+            description="DuckDB file, ducklake:<catalog> or md:<database> (default RECAST_WAREHOUSE for the default instance, else <data_dir>/warehouse.duckdb)"
+        ),
+    ] = None
+    partitions_start: Annotated[
+        Optional[str],
+        dg.Resolver.default(
+            description="First monthly partition, YYYY-MM-DD (default RECAST_PARTITIONS_START)", examples=["2024-01-01"]
+        ),
+    ] = None
+    dashboards_partitions: Annotated[
+        Optional[str],
+        dg.Resolver.default(
+            description="Name of the dynamic dashboards partitions (default recast_dashboards, or <name>_dashboards)"
+        ),
+    ] = None
     automation: Annotated[AutomationArgs, dg.Resolver.default(description="What runs by itself")] = AutomationArgs()
     translation: Optional[Annotated[TranslationFn[ReportType], _translation_resolver()]] = None
     op: Annotated[
-        Optional[OpSpec], dg.Resolver.default(description="The report steps' pool (default recast_api), tags and backfill policy")
+        Optional[OpSpec],
+        dg.Resolver.default(description="The report steps' pool (default recast_api), tags and backfill policy"),
     ] = None
-    jobs: Annotated[bool, dg.Resolver.default(description="Define the report jobs and the maintenance job (and so their schedules)")] = True
-    schedules: Annotated[bool, dg.Resolver.default(description="Define the monthly, weekly and maintenance schedules")] = True
-    sensors: Annotated[bool, dg.Resolver.default(description="Define the refresh, month-ready and automation sensors")] = True
+    jobs: Annotated[
+        bool, dg.Resolver.default(description="Define the report jobs and the maintenance job (and so their schedules)")
+    ] = True
+    schedules: Annotated[
+        bool, dg.Resolver.default(description="Define the monthly, weekly and maintenance schedules")
+    ] = True
+    sensors: Annotated[
+        bool, dg.Resolver.default(description="Define the refresh, month-ready and automation sensors")
+    ] = True
 
     def execute(self, context: dg.AssetExecutionContext, step: ReportStep) -> Iterator:
         """What a report step does; override it to wrap the materialization (``yield from super().execute(...)``)."""
@@ -108,7 +189,10 @@ class RecastComponent(dg.Component, dg.Model, dg.Resolvable):
         env = Settings.from_env()
         op = self.op or OpSpec()
         options = AssetOptions(
-            key_prefix=tuple(self.key_prefix), group=self.group, owners=tuple(self.owners), tags=dict(self.tags),
+            key_prefix=tuple(self.key_prefix),
+            group=self.group,
+            owners=tuple(self.owners),
+            tags=dict(self.tags),
             name=self.name or "",
             report_types=tuple(self.report_types) if self.report_types is not None else None,
             automation=Automation(**self.automation.model_dump()),
@@ -117,7 +201,9 @@ class RecastComponent(dg.Component, dg.Model, dg.Resolvable):
             pool=op.pool or POOL,
             backfill_policy=op.backfill_policy or dg.BackfillPolicy.single_run(),
             execute=self.execute,
-            jobs=self.jobs, schedules=self.jobs and self.schedules, sensors=self.sensors,
+            jobs=self.jobs,
+            schedules=self.jobs and self.schedules,
+            sensors=self.sensors,
         )
         warehouse = self._warehouse(options, env, Path(context.project_root))
         given = {
@@ -171,4 +257,3 @@ def _token(token_env: Optional[str], env: Settings):
     if not token_env or token_env == TOKEN_VARIABLES[0]:
         return dg.EnvVar(env.token_variable) if env.token else None
     return dg.EnvVar(token_env) if env.is_set(token_env) else None
-

@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 
 
 class RecastScaffoldParams(BaseModel):
-    client_slug: Optional[str] = Field(default=None, description="The Recast client slug (default: read RECAST_CLIENT_SLUG)")
+    client_slug: Optional[str] = Field(
+        default=None, description="The Recast client slug (default: read RECAST_CLIENT_SLUG)"
+    )
     token_env: str = Field(default="RECAST_PAT", description="The environment variable that holds the Recast token")
 
 

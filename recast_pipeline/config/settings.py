@@ -75,7 +75,7 @@ class Settings:
     dagster_home: str = ""  # DAGSTER_HOME as given (``cli.local_env`` applies the instance rule)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read ``environ`` (default: the process environment) once; a malformed value fails naming it."""
         env = _Reader(os.environ if environ is None else environ)
         token_variable = next((name for name in TOKEN_VARIABLES if env.get(name)), TOKEN_VARIABLES[0])
@@ -88,14 +88,18 @@ class Settings:
             client_slug=env.get("RECAST_CLIENT_SLUG"),
             token_variable=token_variable,
             token=env.get(token_variable),
-            dashboards=tuple(dict.fromkeys(part.strip() for part in (env.get("RECAST_DASHBOARDS") or "").split(",") if part.strip())),
+            dashboards=tuple(
+                dict.fromkeys(part.strip() for part in (env.get("RECAST_DASHBOARDS") or "").split(",") if part.strip())
+            ),
             deployment_ids=_deployment_ids(env.get("RECAST_DEPLOYMENT_IDS") or env.get("RECAST_DEPLOYMENT_ID") or ""),
             data_dir=data_dir.strip().rstrip("/") if is_object_store(data_dir) else Path(data_dir),
             data_dir_given=env.get("RECAST_DATA_DIR") is not None,
             warehouse=env.get("RECAST_WAREHOUSE"),
             ledger=Path(ledger) if (ledger := env.get("RECAST_LEDGER")) else None,
             state_home=Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"),
-            partitions_start=_date("RECAST_PARTITIONS_START", env.get("RECAST_PARTITIONS_START") or DEFAULT_PARTITIONS_START),
+            partitions_start=_date(
+                "RECAST_PARTITIONS_START", env.get("RECAST_PARTITIONS_START") or DEFAULT_PARTITIONS_START
+            ),
             poll_interval=env.number("RECAST_POLL_INTERVAL", DEFAULT_POLL_INTERVAL),
             report_timeout=env.number("RECAST_REPORT_TIMEOUT", DEFAULT_REPORT_TIMEOUT),
             max_in_flight=int(env.number("RECAST_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT)),
@@ -125,11 +129,19 @@ class Settings:
 
     def credentials_missing(self) -> tuple[str, ...]:
         """The variables the real API needs that are not set (for messages, never values)."""
-        return tuple(name for name, value in (("RECAST_CLIENT_SLUG", self.client_slug), ("RECAST_PAT", self.token)) if not value)
+        return tuple(
+            name for name, value in (("RECAST_CLIENT_SLUG", self.client_slug), ("RECAST_PAT", self.token)) if not value
+        )
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value set (the token, passwords, keys): what error messages must never show."""
-        values = (self.token, self.motherduck_token, self.pg_password, self.aws.secret_access_key, self.aws.session_token)
+        values = (
+            self.token,
+            self.motherduck_token,
+            self.pg_password,
+            self.aws.secret_access_key,
+            self.aws.session_token,
+        )
         return tuple(value for value in values if value)
 
     @property
@@ -161,7 +173,7 @@ class Settings:
             return self.ledger
         if not is_object_store(data_dir):
             return Path(data_dir) / "recast_ledger.sqlite"
-        name = "-".join(part for part in str(data_dir).strip()[len("s3://"):].split("/") if part)
+        name = "-".join(part for part in str(data_dir).strip()[len("s3://") :].split("/") if part)
         return self.state_home / "recast_pipeline" / "ledgers" / f"{name or 'default'}.sqlite"
 
 

@@ -118,4 +118,6 @@ def describe_failure(path: Path, expected_fields: int, error: Exception, downloa
         lines[0] if lines else type(error).__name__,
     )
     line = int(found.group(1)) if found else None
-    return MalformedCsvError(path, line, f"{reason} (record {line} as counted by the reader)" if line else reason, download_key)
+    return MalformedCsvError(
+        path, line, f"{reason} (record {line} as counted by the reader)" if line else reason, download_key
+    )

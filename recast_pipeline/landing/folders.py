@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from recast_pipeline.landing.naming import safe_segment
 
+
 def require_text(value: str, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise TypeError(f"{name} must be a non-empty string, got {value!r}")

@@ -21,8 +21,13 @@ def arrow_types() -> dict:
     """DuckDB type name -> Arrow type of the columns landing writes (for readers using pyarrow)."""
     import pyarrow as pa
 
-    return {"BIGINT": pa.int64(), "DOUBLE": pa.float64(), "DATE": pa.date32(), "VARCHAR": pa.string(),
-            "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC")}
+    return {
+        "BIGINT": pa.int64(),
+        "DOUBLE": pa.float64(),
+        "DATE": pa.date32(),
+        "VARCHAR": pa.string(),
+        "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC"),
+    }
 
 
 def utc_now() -> datetime:

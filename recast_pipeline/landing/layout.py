@@ -22,7 +22,9 @@ NEW_PREFIX = "dashboard="
 
 
 def _old_folders(schema_dir: Path) -> list[Path]:
-    return sorted(old for table in schema_dir.iterdir() if table.is_dir() for old in table.glob(f"{OLD_PREFIX}*") if old.is_dir())
+    return sorted(
+        old for table in schema_dir.iterdir() if table.is_dir() for old in table.glob(f"{OLD_PREFIX}*") if old.is_dir()
+    )
 
 
 def migrate_layout(root: Path, lock_dir: Path, timeout: float) -> list[Path]:

@@ -25,11 +25,11 @@ from pathlib import Path, PurePosixPath
 from filelock import FileLock
 
 from recast_pipeline.landing.atomic_rename import swap_in
+from recast_pipeline.landing.folders import inside, partition_folder, require_text
 from recast_pipeline.landing.layout import migrate_layout
 from recast_pipeline.landing.naming import safe_segment, schema_name
 from recast_pipeline.landing.stage import Stage
 from recast_pipeline.landing.stale_stages import STAGING_DIR, remove_stale_folders, write_owner
-from recast_pipeline.landing.folders import inside, partition_folder, require_text
 
 PUBLISH_LOCK_TIMEOUT = 300.0
 
@@ -46,7 +46,9 @@ class LandingArea:
 
     def partition_dir(self, report_type: str, table: str, dashboard: str, partition_key: str) -> Path:
         """Final folder of one table's partition; ``table`` is the sanitized identifier."""
-        return inside(self.root, self.root / schema_name(report_type) / partition_folder(table, dashboard, partition_key))
+        return inside(
+            self.root, self.root / schema_name(report_type) / partition_folder(table, dashboard, partition_key)
+        )
 
     def final_file(self, report_type: str, relative: PurePosixPath, file_name: str, publish_id: str) -> Path:
         """Where a staged file lives once published (same name: the folder is swapped whole)."""

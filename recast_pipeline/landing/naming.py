@@ -17,8 +17,18 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 
-LINEAGE_COLUMNS = ("dashboard", "deployment_id", "model_date", "partition_key", "report_id", "download_key", "loaded_at")
-RESERVED_SCHEMAS = frozenset({"main", "recast_meta", "recast_marts", "information_schema", "pg_catalog", "temp", "system"})
+LINEAGE_COLUMNS = (
+    "dashboard",
+    "deployment_id",
+    "model_date",
+    "partition_key",
+    "report_id",
+    "download_key",
+    "loaded_at",
+)
+RESERVED_SCHEMAS = frozenset(
+    {"main", "recast_meta", "recast_marts", "information_schema", "pg_catalog", "temp", "system"}
+)
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _PLAIN_SEGMENT = re.compile(r"[a-z0-9][a-z0-9_.-]{0,99}")

@@ -35,11 +35,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, cast
 
+from recast_pipeline.landing.folders import partition_folder, require_text
 from recast_pipeline.landing.naming import safe_segment, schema_name
 from recast_pipeline.landing.s3 import S3Location, S3Settings
 from recast_pipeline.landing.stage import Stage
 from recast_pipeline.landing.stale_stages import STAGING_DIR, remove_stale_folders, write_owner
-from recast_pipeline.landing.folders import require_text, partition_folder
 
 if TYPE_CHECKING:
     from pyarrow import fs
@@ -129,7 +129,7 @@ class ObjectStoreArea:
         newest: dict[str, datetime] = {}
         for info in self.filesystem.get_file_info(fs.FileSelector(staging.path, recursive=True, allow_not_found=True)):
             if info.type == fs.FileType.File and info.mtime is not None:
-                stage = info.path[len(staging.path) + 1:].split("/", 1)[0]
+                stage = info.path[len(staging.path) + 1 :].split("/", 1)[0]
                 newest[stage] = max(newest.get(stage, cast(datetime, info.mtime)), info.mtime)  # pyarrow has no stubs
         cutoff = _now() - timedelta(seconds=self.abandoned_after)
         removed = []
@@ -152,8 +152,10 @@ class ObjectStoreArea:
         try:
             for landed in stage.tables:
                 fs.copy_files(
-                    str(landed.path), self._private_copy(private, cast(str, landed.final_path)).path,
-                    source_filesystem=fs.LocalFileSystem(), destination_filesystem=self.filesystem,
+                    str(landed.path),
+                    self._private_copy(private, cast(str, landed.final_path)).path,
+                    source_filesystem=fs.LocalFileSystem(),
+                    destination_filesystem=self.filesystem,
                 )
             for table in sorted(by_table):
                 self._switch(stage, table, by_table[table], private)
@@ -165,7 +167,7 @@ class ObjectStoreArea:
                 pass
 
     def _private_copy(self, private: S3Location, final_url: str) -> S3Location:
-        return private.join(final_url[len(self.root):])
+        return private.join(final_url[len(self.root) :])
 
     def _switch(self, stage: Stage, table: str, items: list, private: S3Location) -> None:
         folder = self._partition(stage.report_type, partition_folder(table, stage.dashboard, stage.partition_key))
@@ -173,7 +175,9 @@ class ObjectStoreArea:
         names: list[str] = []
         try:
             for landed in items:
-                self._copy(self._private_copy(private, landed.final_path).path, S3Location.parse(landed.final_path).path)
+                self._copy(
+                    self._private_copy(private, landed.final_path).path, S3Location.parse(landed.final_path).path
+                )
                 names.append(landed.final_path.rsplit("/", 1)[1])
         except BaseException:  # before the manifest: take back the copies, the live partition stays as it was
             for name in names:
@@ -211,7 +215,13 @@ class ObjectStoreArea:
         cutoff = _now() - timedelta(seconds=self.stale_after)
         for info in self.filesystem.get_file_info(fs.FileSelector(folder.path, allow_not_found=True)):
             name = info.path.rsplit("/", 1)[1]
-            if info.type == fs.FileType.File and name != MANIFEST and name not in live and info.mtime and info.mtime < cutoff:
+            if (
+                info.type == fs.FileType.File
+                and name != MANIFEST
+                and name not in live
+                and info.mtime
+                and info.mtime < cutoff
+            ):
                 self._delete_quietly(info.path)
 
     def _retire_other_tables(self, stage: Stage, produced: set[str]) -> None:

@@ -102,7 +102,9 @@ def csv_to_parquet(
     try:
         with _connection(parquet_path.parent, memory_limit, threads) as con:
             source = _source(csv_path, len(header))
-            copy = functools.partial(_copy, con, source, temporary, names, part_names, list(parts.values()), download_key, lineage)
+            copy = functools.partial(
+                _copy, con, source, temporary, names, part_names, list(parts.values()), download_key, lineage
+            )
             try:
                 types = sample_types(con, source, len(header))
                 try:
@@ -156,10 +158,14 @@ def _settle_sparse(con, written: Path, names: list[str], types: list[str]) -> li
     settled = settle_sparse_columns(con, f"(SELECT {columns} FROM {file})", types)
     retyped = {names[i]: settled[i] for i in sparse if settled[i] not in (NULL_TYPE, "VARCHAR")}
     if retyped:
-        replace = ", ".join(f"CAST({quote_identifier(name)} AS {kind}) AS {quote_identifier(name)}" for name, kind in retyped.items())
+        replace = ", ".join(
+            f"CAST({quote_identifier(name)} AS {kind}) AS {quote_identifier(name)}" for name, kind in retyped.items()
+        )
         rewritten = written.with_name(f"{written.name}.retyped")
         try:
-            con.execute(f"COPY (SELECT * REPLACE ({replace}) FROM {file}) TO {quote_literal(str(rewritten))} {_PARQUET_OPTIONS}")
+            con.execute(
+                f"COPY (SELECT * REPLACE ({replace}) FROM {file}) TO {quote_literal(str(rewritten))} {_PARQUET_OPTIONS}"
+            )
             os.replace(rewritten, written)
         finally:
             rewritten.unlink(missing_ok=True)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from recast_pipeline.landing.naming import quote_literal
 from recast_pipeline.config.settings import Settings, is_object_store
+from recast_pipeline.landing.naming import quote_literal
 
 if TYPE_CHECKING:  # pyarrow is imported on first use: most processes never touch S3
     from pyarrow import fs
@@ -35,11 +35,11 @@ class S3Location:
     prefix: str
 
     @classmethod
-    def parse(cls, url: str, what: str = "S3 URL") -> "S3Location":
+    def parse(cls, url: str, what: str = "S3 URL") -> S3Location:
         text = str(url).strip()
         if not is_object_store(text):
             raise ValueError(f"{what} must start with s3://, got {text!r}")
-        bucket, _, prefix = text[len(S3_SCHEME):].partition("/")
+        bucket, _, prefix = text[len(S3_SCHEME) :].partition("/")
         if not _BUCKET.match(bucket):
             raise ValueError(f"{what} {text!r}: {bucket!r} is not a valid bucket name")
         parts = [part for part in prefix.split("/") if part]
@@ -47,7 +47,7 @@ class S3Location:
             raise ValueError(f"{what} {text!r}: '.' and '..' are not allowed in the prefix")
         return cls(bucket, "/".join(parts))
 
-    def join(self, *parts: str) -> "S3Location":
+    def join(self, *parts: str) -> S3Location:
         return S3Location(self.bucket, "/".join(p.strip("/") for p in (self.prefix, *parts) if p.strip("/")))
 
     @property
@@ -72,7 +72,7 @@ class S3Settings:
     use_ssl: bool
 
     @classmethod
-    def from_env(cls) -> "S3Settings":
+    def from_env(cls) -> S3Settings:
         aws = Settings.from_env().aws
         url = aws.endpoint_url
         parsed = urlparse(url) if "://" in url else urlparse(f"https://{url}") if url else None
@@ -100,11 +100,12 @@ class S3Settings:
         if self.endpoint:  # S3-compatible stores (MinIO, moto, R2 ...) want path-style URLs
             options.update(ENDPOINT=self.endpoint, URL_STYLE="path")
         body = ", ".join(
-            f"{key} {value}" if key in ("TYPE", "USE_SSL") else f"{key} {quote_literal(value)}" for key, value in options.items()
+            f"{key} {value}" if key in ("TYPE", "USE_SSL") else f"{key} {quote_literal(value)}"
+            for key, value in options.items()
         )
         return f"CREATE OR REPLACE TEMPORARY SECRET {name} ({body})"
 
-    def filesystem(self) -> "fs.S3FileSystem":
+    def filesystem(self) -> fs.S3FileSystem:
         """A pyarrow S3 filesystem; without keys it falls back to the AWS default chain (instance roles ...)."""
         from pyarrow import fs
 

@@ -14,10 +14,16 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Protocol, cast
 
-from recast_pipeline.landing.landed_types import LandedTable, Lineage
-from recast_pipeline.landing.naming import normalize_columns, parquet_file_name, safe_name, schema_name, table_identifier
-from recast_pipeline.landing.parquet import csv_to_parquet
 from recast_pipeline.landing.folders import inside, partition_folder
+from recast_pipeline.landing.landed_types import LandedTable, Lineage
+from recast_pipeline.landing.naming import (
+    normalize_columns,
+    parquet_file_name,
+    safe_name,
+    schema_name,
+    table_identifier,
+)
+from recast_pipeline.landing.parquet import csv_to_parquet
 
 
 class LandingStore(Protocol):
@@ -45,7 +51,13 @@ class Stage:
     """
 
     def __init__(
-        self, area: LandingStore, report_type: str, dashboard: str, partition_key: str, directory: Path, publish_id: str = ""
+        self,
+        area: LandingStore,
+        report_type: str,
+        dashboard: str,
+        partition_key: str,
+        directory: Path,
+        publish_id: str = "",
     ):
         self.area = area
         self.publish_id = publish_id or uuid.uuid4().hex[:12]
@@ -90,7 +102,11 @@ class Stage:
         identifier = self._identifier(logical)
         file_name = parquet_file_name(download_key)
         for other in self._tables.values():  # not published (checked above): every path is a local Path
-            if other.table == identifier and cast(Path, other.path).name == file_name and other.download_key != download_key:
+            if (
+                other.table == identifier
+                and cast(Path, other.path).name == file_name
+                and other.download_key != download_key
+            ):
                 raise ValueError(f"download keys {download_key!r} and {other.download_key!r} map to one file name")
         relative = partition_folder(identifier, self.dashboard, self.partition_key)
         staged_dir = inside(self.directory, self.directory / relative)

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, Iterator, List, Sequence
 import dagster as dg
 
 from recast_pipeline.orchestration import checks
-from recast_pipeline.orchestration.run_config import form_overrides, run_config_class
 from recast_pipeline.orchestration.metadata import failure_summary, partition_rows, report_metadata, warehouse_metadata
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
+from recast_pipeline.orchestration.run_config import form_overrides, run_config_class
 from recast_pipeline.orchestration.specs import AssetOptions, report_spec
 from recast_pipeline.recast.catalog import ReportType
 
@@ -41,16 +41,26 @@ def _split(options: AssetOptions) -> list[tuple[str, list[ReportType], bool]]:
     return [part for part in parts if part[1]]
 
 
-def build_report_assets(partitioning: Partitioning, options: AssetOptions = AssetOptions(), deps=()) -> List[dg.AssetsDefinition]:
+def build_report_assets(
+    partitioning: Partitioning, options: AssetOptions = AssetOptions(), deps=()
+) -> List[dg.AssetsDefinition]:
     """The monthly multi-asset then the dashboard-keyed one (either left out when no type of it is selected)."""
-    return [_reports_multi_asset(name, types, partitioning, dated, options, deps) for name, types, dated in _split(options)]
+    return [
+        _reports_multi_asset(name, types, partitioning, dated, options, deps) for name, types, dated in _split(options)
+    ]
 
 
-def build_report_checks(partitioning: Partitioning, options: AssetOptions = AssetOptions()) -> List[dg.AssetChecksDefinition]:
+def build_report_checks(
+    partitioning: Partitioning, options: AssetOptions = AssetOptions()
+) -> List[dg.AssetChecksDefinition]:
     """The checks of both multi-assets, as their own (subsettable) definitions."""
     return [
         checks.build_report_checks(
-            name, {options.asset_key(rt.name): rt for rt in types}, partitioning, dated=dated, warehouse_key=options.warehouse_key
+            name,
+            {options.asset_key(rt.name): rt for rt in types},
+            partitioning,
+            dated=dated,
+            warehouse_key=options.warehouse_key,
         )
         for name, types, dated in _split(options)
     ]
@@ -107,7 +117,13 @@ class ReportStep:
         try:
             skipped: dict[str, dict[str, str]] = defaultdict(dict)
             jobs = _plan_jobs(
-                context, self.config, self.recast.resolver(client), self.selected, self.partitioning, self.dated, skipped
+                context,
+                self.config,
+                self.recast.resolver(client),
+                self.selected,
+                self.partitioning,
+                self.dated,
+                skipped,
             )
             yield from _run_jobs(context, jobs, client, self.recast, self.warehouse, self.options, skipped)
         finally:
@@ -134,7 +150,9 @@ def _plan_jobs(context, config, resolver, selected, partitioning, dated, skipped
                 if skipped is not None:
                     skipped[report_type.name][dagster_key] = reason
                 continue
-            form = planner.form(report_type.name, deployment, target.month, form_overrides(inputs), inputs.from_report_id)
+            form = planner.form(
+                report_type.name, deployment, target.month, form_overrides(inputs), inputs.from_report_id
+            )
             jobs.append(
                 PartitionJob(
                     report_type=report_type.name,
@@ -168,8 +186,8 @@ def _run_jobs(
     asset's output with nothing loaded: the run's checks pass over it, and still run (a skipped output would skip
     the whole checks step). When one of an asset's reports fails, its landed partitions are loaded and recorded one
     by one (never the failed one), and the run fails naming what failed."""
-    from recast_pipeline.pipeline.fetch import FailedPartition, LandedPartition, PartitionJob, fetch_partitions
     from recast_pipeline.orchestration.charts import prewarm as prewarm_charts
+    from recast_pipeline.pipeline.fetch import FailedPartition, LandedPartition, PartitionJob, fetch_partitions
     from recast_pipeline.warehouse.latency import latency_hints
 
     expected = Counter(job.report_type for job in jobs)
@@ -187,7 +205,12 @@ def _run_jobs(
     hints = latency_hints(warehouse.warehouse())  # Recast's past run times: poll near the expected finish
     prewarm_charts(expected)  # matplotlib's import overlaps the wait for Recast, not the first load
     results = fetch_partitions(
-        client, warehouse.landing_area(), jobs, max_in_flight=recast.max_in_flight, on_event=log_event, latency_hints=hints
+        client,
+        warehouse.landing_area(),
+        jobs,
+        max_in_flight=recast.max_in_flight,
+        on_event=log_event,
+        latency_hints=hints,
     )
     try:
         for result in results:

@@ -71,7 +71,9 @@ def report_condition(label: str) -> dg.AutomationCondition:
     loop, only the next model event requests the partition again.
     """
     return (
-        dg.AutomationCondition.any_deps_updated().since_last_handled().with_label("model dependency updated since last run")
+        dg.AutomationCondition.any_deps_updated()
+        .since_last_handled()
+        .with_label("model dependency updated since last run")
         & ~dg.AutomationCondition.in_progress()
     ).with_label(label)
 

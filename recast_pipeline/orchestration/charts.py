@@ -29,7 +29,9 @@ def markdown(title: str, png: bytes) -> str:
 def chart_entries(charts: Sequence) -> dict[str, Any]:
     """``recast/chart/<name>`` per drawn chart, and the notes of those left out."""
     entries: dict[str, Any] = {
-        CHART_PREFIX + chart.name: dg.MetadataValue.md(markdown(chart.title, chart.png)) for chart in charts if chart.drawn
+        CHART_PREFIX + chart.name: dg.MetadataValue.md(markdown(chart.title, chart.png))
+        for chart in charts
+        if chart.drawn
     }
     notes = [chart.note for chart in charts if not chart.drawn]
     if notes:
@@ -37,7 +39,9 @@ def chart_entries(charts: Sequence) -> dict[str, Any]:
     return entries
 
 
-def partition_chart_metadata(warehouse, results: Sequence[LoadResult], partitions: Sequence) -> dict[str, dict[str, Any]]:
+def partition_chart_metadata(
+    warehouse, results: Sequence[LoadResult], partitions: Sequence
+) -> dict[str, dict[str, Any]]:
     """Per Dagster partition key, the metadata of its charts (drawn from the warehouse just loaded)."""
     from recast_pipeline.charts.partition import partition_charts
 
@@ -47,8 +51,9 @@ def partition_chart_metadata(warehouse, results: Sequence[LoadResult], partition
         if con is None:
             return {}
         for result in results:
-            charts = partition_charts(con, result.report_type, result.dashboard, result.partition_key,
-                                      refit=result.superseded_rows > 0)
+            charts = partition_charts(
+                con, result.report_type, result.dashboard, result.partition_key, refit=result.superseded_rows > 0
+            )
             entries = chart_entries(charts)
             if entries:
                 metadata[tags.get((result.dashboard, result.partition_key), result.partition_key)] = entries

@@ -28,7 +28,10 @@ class PartitionRef:
     tag: str  # the Dagster partition key
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, PartitionRef) and (self.dashboard, self.partition_key) == (other.dashboard, other.partition_key)
+        return isinstance(other, PartitionRef) and (self.dashboard, self.partition_key) == (
+            other.dashboard,
+            other.partition_key,
+        )
 
     def __hash__(self) -> int:
         return hash((self.dashboard, self.partition_key))
@@ -55,7 +58,9 @@ def loaded_partitions(db: Warehouse, report_type: str) -> list[PartitionRef]:
     return [PartitionRef(d, p, p if d == p else f"{d}|{p}") for d, p in rows]
 
 
-def downloads_by_partition(db: Warehouse, report_type: str, refs: Sequence[PartitionRef]) -> dict[PartitionRef, list[LoadedDownload]]:
+def downloads_by_partition(
+    db: Warehouse, report_type: str, refs: Sequence[PartitionRef]
+) -> dict[PartitionRef, list[LoadedDownload]]:
     """The loaded partitions among ``refs`` and their downloads, with recorded and actual rows."""
     from recast_pipeline.warehouse.meta import META_SCHEMA
 
@@ -104,8 +109,8 @@ class SpendComparison:
 
 
 def compare_spend(db: Warehouse, dashboard: str, partition_key: str) -> SpendComparison:
-    from recast_pipeline.warehouse.meta import META_SCHEMA
     from recast_pipeline.warehouse.marts import MARTS_SCHEMA
+    from recast_pipeline.warehouse.meta import META_SCHEMA
 
     key = [SPEND_REPORT_TYPE, dashboard, partition_key]
     _, rows = db.query(

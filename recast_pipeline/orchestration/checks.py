@@ -38,17 +38,23 @@ SKIPPED_METADATA = "recast/skipped"  # on an observation of a partition the run 
 def check_specs(report_type: ReportType, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     specs = [
         dg.AssetCheckSpec(
-            DOWNLOADS_LOADED, asset=asset_key, blocking=True,
+            DOWNLOADS_LOADED,
+            asset=asset_key,
+            blocking=True,
             description="Every partition has its report loaded, each download with the rows the load recorded",
         ),
-        dg.AssetCheckSpec(NO_LOST_COLUMNS, asset=asset_key, description="No table lost columns since its previous load"),
+        dg.AssetCheckSpec(
+            NO_LOST_COLUMNS, asset=asset_key, description="No table lost columns since its previous load"
+        ),
     ]
     if report_type.expects_data:
         specs.append(dg.AssetCheckSpec(TABLES_HAVE_ROWS, asset=asset_key, description="Every loaded table has rows"))
     if report_type.name == SPEND_REPORT_TYPE:
         specs.append(
             dg.AssetCheckSpec(
-                DAILY_SPEND_MATCHES_TOTAL, asset=asset_key, blocking=True,
+                DAILY_SPEND_MATCHES_TOTAL,
+                asset=asset_key,
+                blocking=True,
                 description="Daily spend sums to the total per partition",
             )
         )
@@ -56,7 +62,10 @@ def check_specs(report_type: ReportType, asset_key: dg.AssetKey) -> list[dg.Asse
 
 
 def build_report_checks(
-    name: str, report_types: dict[dg.AssetKey, ReportType], partitioning: Partitioning, dated: bool,
+    name: str,
+    report_types: dict[dg.AssetKey, ReportType],
+    partitioning: Partitioning,
+    dated: bool,
     warehouse_key: str = "recast_warehouse",
 ) -> dg.AssetChecksDefinition:
     """One subsettable check definition per report multi-asset (its partition keys read one way)."""
@@ -143,7 +152,10 @@ def evaluate(
     except (WarehouseError, duckdb.Error, OSError) as exc:
         for name in [spec.name for spec in check_specs(report_type, asset_key) if spec.name not in done]:
             yield dg.AssetCheckResult(
-                asset_key=asset_key, check_name=name, passed=False, severity=dg.AssetCheckSeverity.WARN,
+                asset_key=asset_key,
+                check_name=name,
+                passed=False,
+                severity=dg.AssetCheckSeverity.WARN,
                 description=f"Could not evaluate: {type(exc).__name__}: {exc}",
             )
 
@@ -154,15 +166,30 @@ def _evaluate(db, report_type, asset_key, refs) -> Iterator[dg.AssetCheckResult]
     if not refs:
         for name in [spec.name for spec in check_specs(report_type, asset_key)]:
             yield dg.AssetCheckResult(
-                asset_key=asset_key, check_name=name, passed=False, severity=dg.AssetCheckSeverity.WARN,
-                description="No partition of this asset is loaded in the warehouse yet", metadata=checked,
+                asset_key=asset_key,
+                check_name=name,
+                passed=False,
+                severity=dg.AssetCheckSeverity.WARN,
+                description="No partition of this asset is loaded in the warehouse yet",
+                metadata=checked,
             )
         return
     missing = [f"{ref.tag}: not loaded" for ref in refs if ref not in loaded]
-    missing += [f"{ref.tag}: {d.key} has {d.actual} of {d.recorded} rows" for ref, ds in loaded.items() for d in ds if d.actual != d.recorded]
+    missing += [
+        f"{ref.tag}: {d.key} has {d.actual} of {d.recorded} rows"
+        for ref, ds in loaded.items()
+        for d in ds
+        if d.actual != d.recorded
+    ]
     yield dg.AssetCheckResult(
-        asset_key=asset_key, check_name=DOWNLOADS_LOADED, passed=not missing,
-        metadata={**checked, "missing": dg.MetadataValue.json(missing), "loaded": sum(len(ds) for ds in loaded.values())},
+        asset_key=asset_key,
+        check_name=DOWNLOADS_LOADED,
+        passed=not missing,
+        metadata={
+            **checked,
+            "missing": dg.MetadataValue.json(missing),
+            "loaded": sum(len(ds) for ds in loaded.values()),
+        },
     )
     tables = sorted({d.table for ds in loaded.values() for d in ds})
     yield _lost_columns(db, report_type, asset_key, tables, checked)
@@ -170,7 +197,10 @@ def _evaluate(db, report_type, asset_key, refs) -> Iterator[dg.AssetCheckResult]
         empty = [f"{ref.tag}: {d.key}" for ref, ds in loaded.items() for d in ds if not d.recorded]
         empty += [f"{ref.tag}: no downloads" for ref, ds in loaded.items() if not ds]
         yield dg.AssetCheckResult(
-            asset_key=asset_key, check_name=TABLES_HAVE_ROWS, passed=not empty, severity=dg.AssetCheckSeverity.WARN,
+            asset_key=asset_key,
+            check_name=TABLES_HAVE_ROWS,
+            passed=not empty,
+            severity=dg.AssetCheckSeverity.WARN,
             metadata={**checked, "empty": dg.MetadataValue.json(empty)},
         )
     if report_type.name == SPEND_REPORT_TYPE:
@@ -186,7 +216,10 @@ def _lost_columns(db: Warehouse, report_type, asset_key, tables, checked) -> dg.
             if gone:
                 lost[table] = gone
     return dg.AssetCheckResult(
-        asset_key=asset_key, check_name=NO_LOST_COLUMNS, passed=not lost, severity=dg.AssetCheckSeverity.WARN,
+        asset_key=asset_key,
+        check_name=NO_LOST_COLUMNS,
+        passed=not lost,
+        severity=dg.AssetCheckSeverity.WARN,
         metadata={**checked, "lost": dg.MetadataValue.json(lost), "tables": len(tables)},
     )
 
@@ -206,16 +239,31 @@ def _spend_totals(db: Warehouse, asset_key, refs: Sequence, loaded=None) -> dg.A
             mismatches[str(ref.tag)] = comparison.mismatches
         if comparison.unreadable:
             unreadable[str(ref.tag)] = comparison.unreadable
-    metadata = {"mismatches": dg.MetadataValue.json(mismatches), "unreadable": dg.MetadataValue.json(unreadable),
-                "partitions_compared": len(refs) - len(unreadable)}
+    metadata = {
+        "mismatches": dg.MetadataValue.json(mismatches),
+        "unreadable": dg.MetadataValue.json(unreadable),
+        "partitions_compared": len(refs) - len(unreadable),
+    }
     if mismatches:
-        return dg.AssetCheckResult(asset_key=asset_key, check_name=DAILY_SPEND_MATCHES_TOTAL, passed=False,
-                                   description="Daily spend does not sum to the total", metadata=metadata)
+        return dg.AssetCheckResult(
+            asset_key=asset_key,
+            check_name=DAILY_SPEND_MATCHES_TOTAL,
+            passed=False,
+            description="Daily spend does not sum to the total",
+            metadata=metadata,
+        )
     if not unreadable:
-        return dg.AssetCheckResult(asset_key=asset_key, check_name=DAILY_SPEND_MATCHES_TOTAL, passed=True, metadata=metadata)
+        return dg.AssetCheckResult(
+            asset_key=asset_key, check_name=DAILY_SPEND_MATCHES_TOTAL, passed=True, metadata=metadata
+        )
     description = "Could not compare daily and total spend: " + "; ".join(
-        f"{tag}: {', '.join(reasons)}" for tag, reasons in unreadable.items())
+        f"{tag}: {', '.join(reasons)}" for tag, reasons in unreadable.items()
+    )
     return dg.AssetCheckResult(
-        asset_key=asset_key, check_name=DAILY_SPEND_MATCHES_TOTAL, passed=False, severity=dg.AssetCheckSeverity.WARN,
-        description=description, metadata=metadata,
+        asset_key=asset_key,
+        check_name=DAILY_SPEND_MATCHES_TOTAL,
+        passed=False,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=description,
+        metadata=metadata,
     )

@@ -28,7 +28,10 @@ from recast_pipeline.orchestration.specs import AssetOptions
 
 
 def build_definitions(
-    partitioning: Partitioning, recast: RecastResource, warehouse: RecastWarehouse, options: AssetOptions = AssetOptions()
+    partitioning: Partitioning,
+    recast: RecastResource,
+    warehouse: RecastWarehouse,
+    options: AssetOptions = AssetOptions(),
 ) -> dg.Definitions:
     """The Python entry point (tests, embedding); ``RecastComponent`` builds through it too."""
     _refuse_shared_keys(options)
@@ -42,9 +45,14 @@ def build_definitions(
     if options.sensors:
         sensors = build_sensors(partitioning, options, warehouse)  # first sightings ask it what is loaded
         if options.automation.automates_months or options.automation.automates_dashboards:
-            sensors.append(automation_sensor(options.scoped("recast_automation_sensor"), report_assets, sensor_interval()))
+            sensors.append(
+                automation_sensor(options.scoped("recast_automation_sensor"), report_assets, sensor_interval())
+            )
     return dg.Definitions(
-        assets=[*model_specs(partitioning, options.key_prefix, options.model_group, options.owners, options.tags), *report_assets],
+        assets=[
+            *model_specs(partitioning, options.key_prefix, options.model_group, options.owners, options.tags),
+            *report_assets,
+        ],
         asset_checks=build_report_checks(partitioning, options),
         jobs=jobs,
         schedules=schedules,
@@ -68,4 +76,3 @@ def _refuse_shared_keys(options: AssetOptions) -> None:
                 f"{key.to_user_string()!r}; give each report type its own key (e.g. with {{{{ report_type }}}})"
             )
         seen[key] = report_type.name
-

@@ -104,7 +104,7 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
     lock_timeout: float = cast(Any, RecastWarehouse.model_fields["lock_timeout"])
 
     @classmethod
-    def of(cls, warehouse: RecastWarehouse) -> "DuckDBWarehouseIOManager":
+    def of(cls, warehouse: RecastWarehouse) -> DuckDBWarehouseIOManager:
         return cls(**{name: getattr(warehouse, name) for name in _WAREHOUSE_FIELDS})
 
     @property
@@ -115,8 +115,12 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         warehouse = self._warehouse.warehouse()
         results = load_landed(warehouse, obj, context.log)
         database = warehouse.database_name
-        table_rows = table_row_counts(warehouse, database, {load.qualified_name for r in results for load in r.downloads})
-        context.add_output_metadata({**warehouse_metadata(results, obj, database, table_rows), **refit_metadata(warehouse, results)})
+        table_rows = table_row_counts(
+            warehouse, database, {load.qualified_name for r in results for load in r.downloads}
+        )
+        context.add_output_metadata(
+            {**warehouse_metadata(results, obj, database, table_rows), **refit_metadata(warehouse, results)}
+        )
         add_partition_charts(context, warehouse, results, obj)
 
     def load_input(self, context: dg.InputContext) -> Any:

@@ -25,11 +25,15 @@ def job_base(assets: dg.AssetsDefinition) -> str:
     return MONTHLY_JOB if is_dated(assets) else DASHBOARD_JOB
 
 
-def build_jobs(report_assets: Sequence[dg.AssetsDefinition], options: AssetOptions = AssetOptions()) -> list[dg.UnresolvedAssetJobDefinition]:
+def build_jobs(
+    report_assets: Sequence[dg.AssetsDefinition], options: AssetOptions = AssetOptions()
+) -> list[dg.UnresolvedAssetJobDefinition]:
     """Named ``recast_monthly_reports_job`` / ``recast_dashboard_reports_job``, scoped per component instance."""
     return [
         dg.define_asset_job(
-            options.scoped(job_base(assets)), selection=dg.AssetSelection.assets(assets), description=DESCRIPTIONS[job_base(assets)],
+            options.scoped(job_base(assets)),
+            selection=dg.AssetSelection.assets(assets),
+            description=DESCRIPTIONS[job_base(assets)],
             executor_def=dg.in_process_executor,  # one Recast step plus its checks: a process per step only reloads the code
         )
         for assets in report_assets

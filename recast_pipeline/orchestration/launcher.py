@@ -47,9 +47,13 @@ class LocalRunLauncher(DefaultRunLauncher):
         if pid is None:
             return CheckRunHealthResult(WorkerStatus.RUNNING, "run worker not started yet")
         if _alive(pid):
-            return CheckRunHealthResult(WorkerStatus.RUNNING, f"run worker process {pid} is running", run_worker_id=str(pid))
+            return CheckRunHealthResult(
+                WorkerStatus.RUNNING, f"run worker process {pid} is running", run_worker_id=str(pid)
+            )
         return CheckRunHealthResult(
-            WorkerStatus.FAILED, f"run worker process {pid} is gone (killed, or its machine restarted)", run_worker_id=str(pid)
+            WorkerStatus.FAILED,
+            f"run worker process {pid} is gone (killed, or its machine restarted)",
+            run_worker_id=str(pid),
         )
 
     def _worker_pid(self, run_id: str) -> int | None:

@@ -19,32 +19,52 @@ MAINTENANCE_SCHEDULE = "recast_maintenance_schedule"
 WEEKLY = "0 4 * * 0"  # Sundays 04:00 UTC, away from the monthly and Monday runs
 
 
-def build_maintenance(warehouse: RecastWarehouse, options: AssetOptions = AssetOptions()) -> tuple[dg.JobDefinition, dg.ScheduleDefinition]:
+def build_maintenance(
+    warehouse: RecastWarehouse, options: AssetOptions = AssetOptions()
+) -> tuple[dg.JobDefinition, dg.ScheduleDefinition]:
     from recast_pipeline.warehouse.options import is_ducklake
 
     key = options.warehouse_key
 
-    @dg.op(name=options.scoped("recast_warehouse_maintenance"), required_resource_keys={key},
-           description="DuckLake: merge small files, expire old snapshots, delete unreferenced files; "
-                       "DuckDB file: checkpoint; landing folder: remove staging of dead processes")
+    @dg.op(
+        name=options.scoped("recast_warehouse_maintenance"),
+        required_resource_keys={key},
+        description="DuckLake: merge small files, expire old snapshots, delete unreferenced files; "
+        "DuckDB file: checkpoint; landing folder: remove staging of dead processes",
+    )
     def maintain(context):  # no annotation: this module postpones them, and Dagster reads it
         resource: RecastWarehouse = getattr(context.resources, key)
         report = resource.warehouse().maintain()
         stale = resource.landing_area().remove_stale_stages()
-        context.log.info(f"{report.target}: {', '.join(report.actions) or 'nothing to do'}; "
-                         f"{len(stale)} stale staging folder(s) removed")
+        context.log.info(
+            f"{report.target}: {', '.join(report.actions) or 'nothing to do'}; "
+            f"{len(stale)} stale staging folder(s) removed"
+        )
         counts = {name: value for name, value in vars(report).items() if isinstance(value, int)}
-        return dg.Output(None, metadata={"target": report.target, "actions": dg.MetadataValue.json(list(report.actions)),
-                                         "stale_staging_removed": len(stale), **counts})
+        return dg.Output(
+            None,
+            metadata={
+                "target": report.target,
+                "actions": dg.MetadataValue.json(list(report.actions)),
+                "stale_staging_removed": len(stale),
+                **counts,
+            },
+        )
 
-    @dg.job(name=options.scoped(MAINTENANCE_JOB), description="Compact the warehouse and sweep the landing folder",
-            executor_def=dg.in_process_executor)
+    @dg.job(
+        name=options.scoped(MAINTENANCE_JOB),
+        description="Compact the warehouse and sweep the landing folder",
+        executor_def=dg.in_process_executor,
+    )
     def maintenance_job():
         maintain()
 
     lake = is_ducklake(warehouse.warehouse_path)
     schedule = dg.ScheduleDefinition(
-        name=options.scoped(MAINTENANCE_SCHEDULE), cron_schedule=WEEKLY, job=maintenance_job, execution_timezone="UTC",
+        name=options.scoped(MAINTENANCE_SCHEDULE),
+        cron_schedule=WEEKLY,
+        job=maintenance_job,
+        execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING if lake else dg.DefaultScheduleStatus.STOPPED,
         description="Sundays 04:00 UTC: recast_maintenance_job (on by default for a DuckLake, off for the DuckDB file)",
     )

@@ -6,8 +6,8 @@ from typing import Any, Sequence
 
 import dagster as dg
 
-from recast_pipeline.landing.naming import quote_literal
 from recast_pipeline.config.settings import is_object_store
+from recast_pipeline.landing.naming import quote_literal
 
 RECAST_APP_URL = "https://app.getrecast.com/clients/{slug}/reports/{report_id}"
 
@@ -24,7 +24,9 @@ def report_metadata(partitions: Sequence, client_slug: str) -> dict[str, Any]:
         "recast/report_url": dg.MetadataValue.url(report_url(client_slug, first.report.id)),
         "recast/form": dg.MetadataValue.json(dict(first.job.form)),
         "recast/dashboard": first.job.dashboard if len({p.job.dashboard for p in partitions}) == 1 else None,
-        "recast/deployment_id": first.job.deployment_id if len({p.job.deployment_id for p in partitions}) == 1 else None,
+        "recast/deployment_id": first.job.deployment_id
+        if len({p.job.deployment_id for p in partitions}) == 1
+        else None,
         "recast/model_date": first.job.model_date if len({p.job.model_date for p in partitions}) == 1 else None,
         "recast/reports": dg.MetadataValue.json(
             {
@@ -62,7 +64,9 @@ def failure_summary(failures: Sequence) -> str:
 PREVIEW_ROWS = 5
 
 
-def warehouse_metadata(results: Sequence, partitions: Sequence, database: str, table_rows: dict[str, int]) -> dict[str, Any]:
+def warehouse_metadata(
+    results: Sequence, partitions: Sequence, database: str, table_rows: dict[str, int]
+) -> dict[str, Any]:
     """What the load put where: every DuckDB table (qualified with the database), its rows and columns.
 
     ``dagster/table_name`` and ``dagster/row_count`` name the asset's main table (its first
@@ -125,7 +129,9 @@ def _rounded(value: object) -> object:
 
 def _schema(table) -> dg.TableSchema:
     return dg.TableSchema(
-        columns=[dg.TableColumn(name=c.name, type=c.duckdb_type, description=c.original or c.kind) for c in table.columns]
+        columns=[
+            dg.TableColumn(name=c.name, type=c.duckdb_type, description=c.original or c.kind) for c in table.columns
+        ]
     )
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import dagster as dg
 
-from recast_pipeline.recast.model_watch import ModelVersion
 from recast_pipeline.orchestration.partitions import DASHBOARD_DIMENSION, MONTH_DIMENSION, Partitioning
 from recast_pipeline.recast.api_types import Deployment
+from recast_pipeline.recast.model_watch import ModelVersion
 
 DEPLOYMENT, COVERAGE = "model_deployment", "model_coverage"
 DATA_VERSION_TAG = "dagster/data_version"  # Dagster's documented tag for an event's data version
@@ -29,12 +29,16 @@ def model_specs(partitioning: Partitioning, key_prefix, group: str, owners, tags
     common: dict[str, Any] = dict(group_name=group, kinds={"recast"}, owners=list(owners), tags=dict(tags))
     return [
         dg.AssetSpec(
-            [*key_prefix, DEPLOYMENT], partitions_def=partitioning.dashboards, **common,
+            [*key_prefix, DEPLOYMENT],
+            partitions_def=partitioning.dashboards,
+            **common,
             description="The Recast deployment that stands for each dashboard; updated by the refresh sensor "
             "when it is first seen and on every model refresh (the dashboard-keyed reports follow it)",
         ),
         dg.AssetSpec(
-            [*key_prefix, COVERAGE], partitions_def=partitioning.dated, **common,
+            [*key_prefix, COVERAGE],
+            partitions_def=partitioning.dated,
+            **common,
             description="Closed months each dashboard's model covers; updated by the month sensor when the model "
             "first covers a month and by the refresh sensor for the months a refresh recomputes",
         ),
@@ -62,8 +66,11 @@ def deployment_event(
     reading as an observation (shown in the UI, not acted on by automation): already loaded from it."""
     event = dg.AssetMaterialization if due else dg.AssetObservation
     return event(
-        [*key_prefix, DEPLOYMENT], partition=dashboard, description=why,
-        metadata=_metadata(deployment, why), tags={DATA_VERSION_TAG: data_version(deployment)},
+        [*key_prefix, DEPLOYMENT],
+        partition=dashboard,
+        description=why,
+        metadata=_metadata(deployment, why),
+        tags={DATA_VERSION_TAG: data_version(deployment)},
     )
 
 
@@ -73,15 +80,20 @@ def coverage_event(
     key = dg.MultiPartitionKey({DASHBOARD_DIMENSION: dashboard, MONTH_DIMENSION: str(month)})
     event = dg.AssetMaterialization if due else dg.AssetObservation
     return event(
-        [*key_prefix, COVERAGE], partition=key, description=why,
-        metadata=_metadata(deployment, why), tags={DATA_VERSION_TAG: data_version(deployment)},
+        [*key_prefix, COVERAGE],
+        partition=key,
+        description=why,
+        metadata=_metadata(deployment, why),
+        tags={DATA_VERSION_TAG: data_version(deployment)},
     )
 
 
 def recorded_version(instance: dg.DagsterInstance, key_prefix, dashboard: str, month: str) -> str | None:
     """The data version last recorded for a dashboard's month (None: never), so one event is reported once."""
     records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey([*key_prefix, COVERAGE]), asset_partitions=[Partitioning.dated_key(dashboard, month)]),
+        dg.AssetRecordsFilter(
+            asset_key=dg.AssetKey([*key_prefix, COVERAGE]), asset_partitions=[Partitioning.dated_key(dashboard, month)]
+        ),
         limit=1,
     ).records
     if not records:

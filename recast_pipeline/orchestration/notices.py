@@ -34,7 +34,10 @@ DAGSTER_NOTICES: tuple[tuple[type[Warning], str], ...] = (
     (dg.PreviewWarning, f"Function `load_definitions_from_modules` {_PREVIEW}"),
     # ... and copies each sensor with every parameter set, beta ones included (we set neither)
     (dg.BetaWarning, f"Parameter `owners` of initializer `SensorDefinition.__init__` {_BETA}"),
-    (dg.BetaWarning, f"Parameter `use_user_code_server` of initializer `AutomationConditionSensorDefinition.__init__` {_BETA}"),
+    (
+        dg.BetaWarning,
+        f"Parameter `use_user_code_server` of initializer `AutomationConditionSensorDefinition.__init__` {_BETA}",
+    ),
     # the repository turns those copied checks back into check definitions when its asset graph is built
     (dg.BetaWarning, f"Parameter `execution_type` of function `AssetsDefinition.__init__` {_BETA}"),
 )

@@ -48,7 +48,7 @@ class Partitioning:
     dashboards_name: str = DASHBOARDS_PARTITIONS_NAME
 
     @classmethod
-    def from_env(cls) -> "Partitioning":
+    def from_env(cls) -> Partitioning:
         return cls(settings.Settings.from_env().partitions_start)
 
     @cached_property

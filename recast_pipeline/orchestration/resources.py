@@ -12,9 +12,9 @@ from recast_pipeline.config import settings
 from recast_pipeline.warehouse.targets.motherduck_access import database_name, is_motherduck
 
 if TYPE_CHECKING:  # imported where used: loading the code location needs neither httpx nor DuckDB
-    from recast_pipeline.recast.dashboards import DashboardResolver
     from recast_pipeline.landing.stage import LandingStore
     from recast_pipeline.recast.client import RecastClient
+    from recast_pipeline.recast.dashboards import DashboardResolver
     from recast_pipeline.warehouse.warehouse import Warehouse
 
 
@@ -27,7 +27,9 @@ class RecastResource(dg.ConfigurableResource):
     token_variable: str = Field(
         default="RECAST_PAT", description="The variable the token comes from (its name only: for the sensors' messages)"
     )
-    poll_interval: float = Field(default=settings.DEFAULT_POLL_INTERVAL, description="Seconds between polls at steady state")
+    poll_interval: float = Field(
+        default=settings.DEFAULT_POLL_INTERVAL, description="Seconds between polls at steady state"
+    )
     report_timeout: float = Field(default=settings.DEFAULT_REPORT_TIMEOUT, description="Deadline per report, seconds")
     max_in_flight: int = Field(default=settings.DEFAULT_MAX_IN_FLIGHT, description="Reports computing at once per step")
     reuse_horizon_days: float = Field(
@@ -39,7 +41,8 @@ class RecastResource(dg.ConfigurableResource):
         default=120.0, description="Seconds one API call keeps retrying 429/5xx/network errors before the step fails"
     )
     dashboards: List[str] = Field(
-        default=[], description="Dashboard slugs to load (RECAST_DASHBOARDS); empty: every dashboard with an active deployment"
+        default=[],
+        description="Dashboard slugs to load (RECAST_DASHBOARDS); empty: every dashboard with an active deployment",
     )
     deployment_ids: List[int] = Field(
         default=[], description="Pin exact deployments (RECAST_DEPLOYMENT_IDS); each stands for its dashboard"
@@ -76,7 +79,7 @@ class RecastResource(dg.ConfigurableResource):
         return DashboardResolver(client, tuple(self.dashboards), tuple(self.deployment_ids))
 
     @classmethod
-    def from_env(cls) -> "RecastResource":
+    def from_env(cls) -> RecastResource:
         """Every field from DESIGN.md's environment variables; only env var *names* reach the UI."""
         env = settings.Settings.from_env()
         return cls(
@@ -124,7 +127,8 @@ class RecastWarehouse(dg.ConfigurableResource):
         "own, else RECAST_DUCKLAKE_DATA_PATH",
     )
     lock_timeout: float = Field(
-        default=120.0, description="Seconds to wait for the single-writer lock (or to retry DuckLake conflicts) before failing"
+        default=120.0,
+        description="Seconds to wait for the single-writer lock (or to retry DuckLake conflicts) before failing",
     )
 
     @property
@@ -142,7 +146,9 @@ class RecastWarehouse(dg.ConfigurableResource):
     def warehouse(self) -> Warehouse:
         from recast_pipeline.warehouse.warehouse import Warehouse
 
-        return Warehouse(self.location, lock_timeout=self.lock_timeout, ducklake_data_path=self.ducklake_data_path or None)
+        return Warehouse(
+            self.location, lock_timeout=self.lock_timeout, ducklake_data_path=self.ducklake_data_path or None
+        )
 
     def landing_area(self) -> LandingStore:
         """The local folder's store, or the object store's for an ``s3://`` data dir (same ``Stage``)."""
@@ -153,7 +159,7 @@ class RecastWarehouse(dg.ConfigurableResource):
         return ObjectStoreArea(parquet) if settings.is_object_store(parquet) else LandingArea(parquet)
 
     @classmethod
-    def from_env(cls) -> "RecastWarehouse":
+    def from_env(cls) -> RecastWarehouse:
         env = settings.Settings.from_env()
         location = env.warehouse_location
         refuse_secrets(location)

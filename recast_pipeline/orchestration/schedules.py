@@ -18,7 +18,9 @@ from recast_pipeline.orchestration.specs import AssetOptions
 NO_DASHBOARDS = "No dashboards known yet: the sensors (or `recast-pipeline dashboards sync`) add them"
 
 
-def build_schedules(jobs: list[dg.UnresolvedAssetJobDefinition], options: AssetOptions = AssetOptions()) -> list[dg.ScheduleDefinition]:
+def build_schedules(
+    jobs: list[dg.UnresolvedAssetJobDefinition], options: AssetOptions = AssetOptions()
+) -> list[dg.ScheduleDefinition]:
     by_name = {job.name: job for job in jobs}
     monthly_job, dashboard_job = options.scoped(MONTHLY_JOB), options.scoped(DASHBOARD_JOB)
     schedules = []
@@ -29,30 +31,44 @@ def build_schedules(jobs: list[dg.UnresolvedAssetJobDefinition], options: AssetO
             month = (day.replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
             return [dg.RunRequest(run_key=f"monthly:{month}:{d}", partition_key=f"{d}|{month}") for d in dashboards]
 
-        schedules.append(_cron_schedule(
-            options.scoped("recast_monthly_reports_schedule"), "0 6 2 * *", by_name[monthly_job],
-            "On the 2nd of each month at 06:00 UTC, the month that just closed, for every dashboard", month_that_closed,
-        ))
+        schedules.append(
+            _cron_schedule(
+                options.scoped("recast_monthly_reports_schedule"),
+                "0 6 2 * *",
+                by_name[monthly_job],
+                "On the 2nd of each month at 06:00 UTC, the month that just closed, for every dashboard",
+                month_that_closed,
+            )
+        )
     if dashboard_job in by_name:
 
         def every_dashboard(day: date, dashboards: list[str]) -> list[dg.RunRequest]:
             return [dg.RunRequest(run_key=f"weekly:{day.isoformat()}:{d}", partition_key=d) for d in dashboards]
 
-        schedules.append(_cron_schedule(
-            options.scoped("recast_dashboard_reports_schedule"), "0 6 * * 1", by_name[dashboard_job],
-            "Mondays at 06:00 UTC, every dashboard's model, clean data, spikes and shift curves", every_dashboard,
-        ))
+        schedules.append(
+            _cron_schedule(
+                options.scoped("recast_dashboard_reports_schedule"),
+                "0 6 * * 1",
+                by_name[dashboard_job],
+                "Mondays at 06:00 UTC, every dashboard's model, clean data, spikes and shift curves",
+                every_dashboard,
+            )
+        )
     return schedules
 
 
 def _cron_schedule(
-    name: str, cron: str, job: dg.UnresolvedAssetJobDefinition, description: str,
+    name: str,
+    cron: str,
+    job: dg.UnresolvedAssetJobDefinition,
+    description: str,
     requests: Callable[[date, list[str]], list[dg.RunRequest]],
 ) -> dg.ScheduleDefinition:
     """A STOPPED schedule asking ``requests`` for the runs of the dashboards the instance knows."""
 
-    @dg.schedule(name=name, cron_schedule=cron, job=job, description=description,
-                 default_status=dg.DefaultScheduleStatus.STOPPED)
+    @dg.schedule(
+        name=name, cron_schedule=cron, job=job, description=description, default_status=dg.DefaultScheduleStatus.STOPPED
+    )
     def evaluate(context: dg.ScheduleEvaluationContext):
         dashboards = _dashboards(context, job.name)
         if not dashboards:

@@ -19,11 +19,17 @@ from typing import Sequence
 import dagster as dg
 
 from recast_pipeline.config import settings
-from recast_pipeline.recast.model_watch import ModelVersion, WatchState, detect_refreshes, prerendered_refreshes, ready_months
 from recast_pipeline.orchestration.model_assets import coverage_event, data_version, deployment_event, recorded_version
 from recast_pipeline.orchestration.partitions import Partitioning
 from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
 from recast_pipeline.orchestration.specs import AssetOptions
+from recast_pipeline.recast.model_watch import (
+    ModelVersion,
+    WatchState,
+    detect_refreshes,
+    prerendered_refreshes,
+    ready_months,
+)
 
 MONTH_SENSOR_INTERVAL = 3600
 LOADED_CHECK_TIMEOUT = 5.0  # seconds a tick waits for a DuckDB file a run is loading; then it assumes "not loaded"
@@ -70,8 +76,14 @@ class LoadedCheck:
         from recast_pipeline.warehouse.warehouse import Warehouse
 
         self.context, self.options = context, options
-        self.warehouse = None if warehouse is None else Warehouse(
-            warehouse.location, lock_timeout=LOADED_CHECK_TIMEOUT, ducklake_data_path=warehouse.ducklake_data_path or None
+        self.warehouse = (
+            None
+            if warehouse is None
+            else Warehouse(
+                warehouse.location,
+                lock_timeout=LOADED_CHECK_TIMEOUT,
+                ducklake_data_path=warehouse.ducklake_data_path or None,
+            )
         )
 
     def current(self, dashboard: str, partition_key: str, *, dated: bool, detail) -> bool:
@@ -83,7 +95,9 @@ class LoadedCheck:
         try:
             return is_current(self.warehouse, dashboard, partition_key, types, detail)
         except Exception as error:  # noqa: BLE001 - a doubt: the partitions become due, as before
-            self.context.log.warning(f"Could not read what the warehouse holds for {dashboard} {partition_key}: {error}")
+            self.context.log.warning(
+                f"Could not read what the warehouse holds for {dashboard} {partition_key}: {error}"
+            )
             return False
 
 
@@ -121,7 +135,9 @@ def build_sensors(
             for name in unseen:
                 first_seen = f"first seen: {ModelVersion.of(current[name]).describe()}"
                 if loaded.current(name, name, dated=False, detail=lambda name=name: resolver.deployment_for(name)):
-                    events.append(deployment_event(prefix, name, current[name], f"{first_seen}; {ALREADY_LOADED}", due=False))
+                    events.append(
+                        deployment_event(prefix, name, current[name], f"{first_seen}; {ALREADY_LOADED}", due=False)
+                    )
                 else:
                     events.append(deployment_event(prefix, name, current[name], first_seen))
         closed = partitioning.closed_months()
@@ -129,7 +145,7 @@ def build_sensors(
             deployment = refreshed[refresh.dashboard]
             events.append(deployment_event(prefix, refresh.dashboard, deployment, f"model refresh: {refresh.reason}"))
             if automation.refresh:
-                recent = ready_months(closed, deployment.end_date)[-(months_back or refresh_months()):]
+                recent = ready_months(closed, deployment.end_date)[-(months_back or refresh_months()) :]
                 why = f"model refresh: {refresh.reason}; recomputes this month"
                 events += [coverage_event(prefix, refresh.dashboard, month, deployment, why) for month in recent]
             context.log.info(f"Model refresh of dashboard {refresh.dashboard}: {refresh.reason}")
@@ -144,7 +160,9 @@ def build_sensors(
         else:
             reason = f"No model refresh since the last look ({watched or 'no dashboards'})"
         return dg.SensorResult(
-            skip_reason=reason, asset_events=events, cursor=state.serialize(),
+            skip_reason=reason,
+            asset_events=events,
+            cursor=state.serialize(),
             dynamic_partitions_requests=new_dashboards(context, partitioning, current),
         )
 
@@ -172,8 +190,11 @@ def build_sensors(
                 model = _known_model(known.get(dashboard), current[dashboard], closed)
                 if model is None:  # first look, another deployment or model version, or a month still waits
                     deployment = resolver.deployment_for(dashboard)
-                    model = {"id": deployment.id, "version": _list_version(current[dashboard]),
-                             "end": deployment.end_date.isoformat() if deployment.end_date else None}
+                    model = {
+                        "id": deployment.id,
+                        "version": _list_version(current[dashboard]),
+                        "end": deployment.end_date.isoformat() if deployment.end_date else None,
+                    }
                 known[dashboard] = model
                 end_date = date.fromisoformat(model["end"]) if model["end"] else None
                 ready = ready_months(closed, end_date)
@@ -191,16 +212,24 @@ def build_sensors(
                     if recorded_version(context.instance, prefix, dashboard, month) != version:
                         covered = f"month closed and covered: {why}"
                         if last is None and loaded.current(dashboard, month, dated=True, detail=lambda d=deployment: d):
-                            events.append(coverage_event(prefix, dashboard, month, deployment, f"{covered}; {ALREADY_LOADED}", due=False))
+                            events.append(
+                                coverage_event(
+                                    prefix, dashboard, month, deployment, f"{covered}; {ALREADY_LOADED}", due=False
+                                )
+                            )
                         else:
                             events.append(coverage_event(prefix, dashboard, month, deployment, covered))
                 if months:
                     recorded[dashboard] = months[-1]
-                notes.append(f"{dashboard}: {recorded[dashboard]} recorded" + (f"; {waiting} waits: {why}" if waiting else ""))
+                notes.append(
+                    f"{dashboard}: {recorded[dashboard]} recorded" + (f"; {waiting} waits: {why}" if waiting else "")
+                )
         models = {d: m for d, m in known.items() if d in current}
         cursor = json.dumps({"recorded": recorded, "models": models}, sort_keys=True)
         return dg.SensorResult(
-            skip_reason="; ".join(notes) or "No dashboards", asset_events=events, cursor=cursor,
+            skip_reason="; ".join(notes) or "No dashboards",
+            asset_events=events,
+            cursor=cursor,
             dynamic_partitions_requests=new_dashboards(context, partitioning, current),
         )
 

@@ -29,8 +29,13 @@ DEFAULT_TAGS = {"source": "recast"}
 DEFAULT_INSTANCE = "recast"  # the project's own instance keeps DESIGN.md's names
 POOL = "recast_api"  # every report step claims it: one budget against Recast for all instances
 LINEAGE_TYPES = {
-    "dashboard": "VARCHAR", "deployment_id": "BIGINT", "model_date": "VARCHAR", "partition_key": "VARCHAR",
-    "report_id": "BIGINT", "download_key": "VARCHAR", "loaded_at": "TIMESTAMP WITH TIME ZONE",
+    "dashboard": "VARCHAR",
+    "deployment_id": "BIGINT",
+    "model_date": "VARCHAR",
+    "partition_key": "VARCHAR",
+    "report_id": "BIGINT",
+    "download_key": "VARCHAR",
+    "loaded_at": "TIMESTAMP WITH TIME ZONE",
 }
 _PACKAGE = Path(__file__).resolve().parent.parent
 CODE = (_PACKAGE / "orchestration" / "assets.py", _PACKAGE / "recast" / "catalog.py")
@@ -166,6 +171,8 @@ def report_spec(
         skippable=True,  # a type Recast cannot run on a dashboard's model is skipped, saying why
     )
     spec = options.translator.get_asset_spec(report_type, default)
-    return spec.replace_attributes(partitions_def=partitions_def).merge_attributes(
-        metadata={"recast/report_type": report_type.name}
-    ).with_io_manager_key(options.io_manager_key)
+    return (
+        spec.replace_attributes(partitions_def=partitions_def)
+        .merge_attributes(metadata={"recast/report_type": report_type.name})
+        .with_io_manager_key(options.io_manager_key)
+    )

@@ -17,16 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from recast_pipeline.landing.stage import Stage
-
-from recast_pipeline.landing.stage import LandingStore
 from recast_pipeline.landing.landed_types import Lineage
+from recast_pipeline.landing.stage import LandingStore, Stage
+from recast_pipeline.recast.api_types import Deployment, Report
 from recast_pipeline.recast.batch import ReportOutcome, ReportRequest, run_reports
 from recast_pipeline.recast.catalog import ALIASES, parse_download_key
 from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.errors import NotFoundError
 from recast_pipeline.recast.forms import build_form, form_from_report, validate_form
-from recast_pipeline.recast.api_types import Deployment, Report
 from recast_pipeline.recast.validation import CONTEXT_VARIABLE_FIELD, CONTEXT_VARIABLE_REPORT
 
 DOWNLOAD_WORKERS = 4
@@ -128,8 +126,10 @@ def fetch_partitions(
     ``latency_hints``: usual run times (``recast_pipeline.warehouse.latency.latency_hints``).
     """
     started = time.monotonic()
-    requests = [ReportRequest(key=i, form=dict(j.form), label=j.label, force_new=j.force_new, dashboard=j.dashboard)
-                for i, j in enumerate(jobs)]
+    requests = [
+        ReportRequest(key=i, form=dict(j.form), label=j.label, force_new=j.force_new, dashboard=j.dashboard)
+        for i, j in enumerate(jobs)
+    ]
     inbox: queue.SimpleQueue = queue.SimpleQueue()
     stop = threading.Event()
     pool = ThreadPoolExecutor(DOWNLOAD_WORKERS, thread_name_prefix="recast-download")
@@ -191,7 +191,9 @@ def _schedule(client, area, jobs, requests, max_in_flight, started, pool, inbox,
             job = jobs[outcome.request.key]
             results += 1
             if outcome.error is not None or outcome.report is None:
-                inbox.put(("result", FailedPartition(job, outcome.error or RuntimeError("no report"), _report_id(outcome))))
+                inbox.put(
+                    ("result", FailedPartition(job, outcome.error or RuntimeError("no report"), _report_id(outcome)))
+                )
             else:
                 future = pool.submit(_land, client, area, job, outcome, started)
                 future.add_done_callback(lambda f, job=job, outcome=outcome: landed(f, job, outcome))
@@ -257,4 +259,3 @@ def _report_id(outcome: ReportOutcome) -> int | None:
     if outcome.report is not None:
         return outcome.report.id
     return getattr(outcome.error, "report_id", None)
-

@@ -15,8 +15,8 @@ from typing import Iterable
 import duckdb
 
 from recast_pipeline.pipeline.fetch import not_applicable
-from recast_pipeline.recast.catalog import ReportType
 from recast_pipeline.recast.api_types import Deployment
+from recast_pipeline.recast.catalog import ReportType
 
 LATEST_LOADS = """
 SELECT report_type, arg_max(deployment_id, loaded_at), arg_max(coalesce(model_date, ''), loaded_at)

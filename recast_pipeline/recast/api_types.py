@@ -12,8 +12,12 @@ from typing import Any, Mapping
 
 RUNNING_STATUSES = frozenset({"ready", "processing"})
 FINAL_STATUSES = frozenset({"success", "error"})
-LABEL_FIELDS = ("spend_channels_labels", "upper_funnel_channel_labels", "lower_funnel_channel_labels",
-                "non_spend_channels_labels")
+LABEL_FIELDS = (
+    "spend_channels_labels",
+    "upper_funnel_channel_labels",
+    "lower_funnel_channel_labels",
+    "non_spend_channels_labels",
+)
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -70,7 +74,7 @@ class Report:
         return _int_or_none(self.form.get("deployment_id"))
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Report":
+    def from_json(cls, data: Mapping[str, Any]) -> Report:
         form = dict(data.get("form") or {})
         results = data.get("results") or {}
         downloads = tuple(
@@ -128,7 +132,7 @@ class Deployment:
         return parse_timestamp(self.updated_at) or parse_timestamp(self.model_date)
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Deployment":
+    def from_json(cls, data: Mapping[str, Any]) -> Deployment:
         def labels(name: str) -> tuple[str, ...]:
             return tuple(str(x) for x in (data.get(name) or []))
 
@@ -174,7 +178,7 @@ class Kpi:
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Kpi":
+    def from_json(cls, data: Mapping[str, Any]) -> Kpi:
         configs = data.get("depvar_configurations") or []
         ids = tuple(i for c in configs if (i := _int_or_none(c.get("deployment_id"))) is not None)
         name = data.get("name") or data.get("label") or data.get("slug") or ""

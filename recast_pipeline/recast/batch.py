@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, Mapping
 
 from recast_pipeline.recast import errors
-from recast_pipeline.recast.concurrency import InFlightLimit
 from recast_pipeline.recast.api_types import Deployment, Report
+from recast_pipeline.recast.concurrency import InFlightLimit
 from recast_pipeline.recast.polling import PollResult, latency_for
 from recast_pipeline.recast.reuse import ReportIndex
 
@@ -83,7 +83,7 @@ class _Pending:
 
 
 def run_reports(
-    client: "RecastClient",
+    client: RecastClient,
     requests: Iterable[ReportRequest],
     *,
     max_in_flight: int | None = None,
@@ -113,6 +113,7 @@ def run_reports(
         if client.rate_limited_count > seen_429[0]:
             seen_429[0] = client.rate_limited_count
             limit.rate_limited(client.clock())
+
     queue = deque(requests)
     index = ReportIndex(client, deployments)
     poller = client.poller()
@@ -123,13 +124,15 @@ def run_reports(
         if on_event is not None:
             on_event(kind, request, detail)
 
-    def finish(pending: _Pending, report: Report | None, error: Exception | None,
-               polled: PollResult | None = None) -> ReportOutcome:
+    def finish(
+        pending: _Pending, report: Report | None, error: Exception | None, polled: PollResult | None = None
+    ) -> ReportOutcome:
         outcome = ReportOutcome(pending.request, report, error, pending.reused, pending.submitted_at, client.clock())
         if error is None and not pending.reused and polled is not None:
             seen_final = polled.final_at if polled.final_at is not None else outcome.finished_at
-            limit.finished(str(pending.request.form.get("report_type")), pending.created_at, seen_final,
-                           polled.running_at)
+            limit.finished(
+                str(pending.request.form.get("report_type")), pending.created_at, seen_final, polled.running_at
+            )
         if error is None:
             assert report is not None
             emit("finished", pending.request, f"report {report.id} succeeded with {len(report.downloads)} downloads")
@@ -156,8 +159,11 @@ def run_reports(
                     continue
                 queue.appendleft(request)
                 refused_at = len(waiting)
-                emit("deferred", request, f"Recast answered 429 with {refused_at} of ours in flight; "
-                                          f"in-flight limit now {limit.limit}")
+                emit(
+                    "deferred",
+                    request,
+                    f"Recast answered 429 with {refused_at} of ours in flight; in-flight limit now {limit.limit}",
+                )
                 break
             except errors.RecastError as exc:
                 yield finish(pending, None, exc)

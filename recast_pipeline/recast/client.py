@@ -20,10 +20,10 @@ import httpx
 
 from recast_pipeline.config import settings
 from recast_pipeline.recast import errors
+from recast_pipeline.recast.api_types import Deployment, Kpi, Report, parse_timestamp
 from recast_pipeline.recast.creation import create_report
 from recast_pipeline.recast.download import download_path, download_to_file
 from recast_pipeline.recast.ledger import CreateLedger
-from recast_pipeline.recast.api_types import Deployment, Kpi, Report, parse_timestamp
 from recast_pipeline.recast.pages import DEFAULT_PER_PAGE, iter_rows
 from recast_pipeline.recast.polling import PollResult, ReportPoller
 from recast_pipeline.recast.retry import RetryPolicy
@@ -65,7 +65,9 @@ class RecastClient:
         ledger: CreateLedger | None = None,
     ) -> None:
         if not str(base_url or "").startswith(("http://", "https://")):
-            raise errors.ConfigurationError(f"base_url must start with http:// or https:// (RECAST_BASE_URL), got {base_url!r}")
+            raise errors.ConfigurationError(
+                f"base_url must start with http:// or https:// (RECAST_BASE_URL), got {base_url!r}"
+            )
         if not client_slug:
             raise errors.ConfigurationError("client_slug is empty: give your Recast client slug (RECAST_CLIENT_SLUG)")
         if not token:
@@ -96,7 +98,7 @@ class RecastClient:
         self._prefix = f"/v1/clients/{quote(client_slug, safe='')}"
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> "RecastClient":
+    def from_env(cls, **overrides: Any) -> RecastClient:
         """Configuration from DESIGN.md's environment variables; keyword arguments win."""
         try:
             env = settings.Settings.from_env()
@@ -125,7 +127,7 @@ class RecastClient:
     def __repr__(self) -> str:
         return f"RecastClient(base_url={self.base_url!r}, client_slug={self.client_slug!r}, token={self._token!r})"
 
-    def __enter__(self) -> "RecastClient":
+    def __enter__(self) -> RecastClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -161,14 +163,25 @@ class RecastClient:
             yield Report.from_json(row)
 
     def create_report(
-        self, form: Mapping[str, Any], label: str | None = None, show_in_ui: bool = False, *, defer_rate_limited: bool = False
+        self,
+        form: Mapping[str, Any],
+        label: str | None = None,
+        show_in_ui: bool = False,
+        *,
+        defer_rate_limited: bool = False,
     ) -> int:
         """Create a report named ``"<label> [rp:<fingerprint>]"``; return its id. Never blindly re-sent:
         raises ``LostCreateError`` when the answer was lost and the report cannot be found.
         ``defer_rate_limited``: a ``429`` raises ``RateLimitedError`` at once (see ``creation``)."""
         return create_report(
-            self._session, self.reports_path, form, label=label, show_in_ui=show_in_ui,
-            find_lost=ReportIndex(self).find_lost, ledger=self.ledger, client_slug=self.client_slug,
+            self._session,
+            self.reports_path,
+            form,
+            label=label,
+            show_in_ui=show_in_ui,
+            find_lost=ReportIndex(self).find_lost,
+            ledger=self.ledger,
+            client_slug=self.client_slug,
             defer_rate_limited=defer_rate_limited,
         )
 
@@ -186,7 +199,10 @@ class RecastClient:
     def list_deployments(self, dashboard_slug: str | None = None) -> list[Deployment]:
         """Every deployment (summary rows, all pages), optionally of one dashboard."""
         params = {"dashboard_slug": dashboard_slug} if dashboard_slug else {}
-        return [Deployment.from_json(row) for row in iter_rows(self._session.get_json, f"{self._prefix}/deployments", params)]
+        return [
+            Deployment.from_json(row)
+            for row in iter_rows(self._session.get_json, f"{self._prefix}/deployments", params)
+        ]
 
     def get_deployment(self, deployment_id: int) -> Deployment:
         """One deployment's detail: dates, channel labels, context variables."""

@@ -76,8 +76,9 @@ def create_report(
     return report_id
 
 
-def _look_for(find_lost: FindLost, form: Mapping[str, Any], fingerprint: str, since: datetime,
-              cause: errors.RecastError) -> int:
+def _look_for(
+    find_lost: FindLost, form: Mapping[str, Any], fingerprint: str, since: datetime, cause: errors.RecastError
+) -> int:
     reason = cause.message
     try:
         found = find_lost(form, since)
@@ -119,6 +120,9 @@ def _created_id(session: ApiSession, response: httpx.Response, path: str) -> int
         raise _Ambiguous(exc) from None
     data = body.get("data", body) if isinstance(body, dict) else None
     if not isinstance(data, dict) or "id" not in data:
-        raise _Ambiguous(errors.ApiError("Recast created a report but sent no id", method="POST", path=path,
-                                         status=response.status_code))
+        raise _Ambiguous(
+            errors.ApiError(
+                "Recast created a report but sent no id", method="POST", path=path, status=response.status_code
+            )
+        )
     return int(data["id"])

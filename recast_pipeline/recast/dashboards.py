@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from recast_pipeline.recast.api_types import Deployment
 from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.errors import ConfigurationError, NotFoundError
-from recast_pipeline.recast.api_types import Deployment
 
 
 @dataclass

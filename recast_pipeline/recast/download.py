@@ -116,7 +116,9 @@ def _followed(session: ApiSession, path: str) -> Iterator[httpx.Response]:
             target = response.url.join(location)
             external = not session.same_origin(target)
             url = str(target) if external else target.raw_path.decode("ascii")
-            logger.debug("GET %s redirected (%s) to %s", session.shown(response.url), response.status_code, session.shown(target))
+            logger.debug(
+                "GET %s redirected (%s) to %s", session.shown(response.url), response.status_code, session.shown(target)
+            )
     raise errors.ApiError(f"Recast redirected the download more than {MAX_REDIRECTS} times", method="GET", path=path)
 
 

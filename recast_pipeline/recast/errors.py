@@ -70,7 +70,7 @@ class RecastError(Exception):
             text += f": {self.body}"
         return text
 
-    def about(self, subject: str) -> "RecastError":
+    def about(self, subject: str) -> RecastError:
         """Prefix the message with what was being done (``download 'x' of report 7``); returns self."""
         if not self.message.startswith(subject):
             self.message = f"{subject}: {self.message}"
@@ -207,7 +207,6 @@ class UnknownStatusError(ReportError):
     def __init__(self, report_id: int, status: str) -> None:
         self.report_status = status
         super().__init__(
-            f"Recast report {report_id} has unknown status {status!r} "
-            "(expected ready, processing, success or error)",
+            f"Recast report {report_id} has unknown status {status!r} (expected ready, processing, success or error)",
             report_id=report_id,
         )

@@ -35,15 +35,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Mapping
 
+from recast_pipeline.recast.api_types import Deployment, Report
 from recast_pipeline.recast.catalog import ReportType, resolve
 from recast_pipeline.recast.fields import DEFAULT_GROUP_NAME, FieldSpec, labels_for
-from recast_pipeline.recast.api_types import Deployment, Report
 from recast_pipeline.recast.validation import FieldError, FormError, check_form, validate_form, validate_request_body
 
 __all__ = [
-    "FieldError", "FormError", "MonthWindow", "build_form", "check_form", "form_from_report", "month_window",
-    "normalize_form", "validate_form", "validate_request_body", "window_fields",
+    "FieldError",
+    "FormError",
+    "MonthWindow",
+    "build_form",
+    "check_form",
+    "form_from_report",
+    "month_window",
+    "normalize_form",
+    "validate_form",
+    "validate_request_body",
+    "window_fields",
 ]
+
 
 @dataclass(frozen=True)
 class MonthWindow:

@@ -92,9 +92,7 @@ def match_key(patterns: tuple[KeyPattern, ...], key: object) -> KeyParts:
 
 # --- the documented patterns (RECAST_API.md, "download keys" column) ---------------------------
 
-INSIGHTS_SUMMARIES = key_pattern(
-    "summaries-{effect}-{metric}", "summaries", effect=SEGMENT, metric=SEGMENT
-)
+INSIGHTS_SUMMARIES = key_pattern("summaries-{effect}-{metric}", "summaries", effect=SEGMENT, metric=SEGMENT)
 UPPER_FUNNEL_CHANNEL_SUMMARIES = key_pattern("channel_summaries-{channel}-summary_table", "channel_summaries")
 LOWER_FUNNEL_CHANNEL_SUMMARIES = key_pattern(
     "channel_summaries-{lower_funnel_channel}-summary_table", "channel_summaries"

@@ -100,8 +100,10 @@ class CreateLedger:
 
     def forget(self, client_slug: str, fingerprint: str) -> None:
         """The create provably made nothing (refused, never sent): drop a pending intent."""
-        self._write("DELETE FROM creates WHERE client_slug = ? AND fingerprint = ? AND report_id IS NULL",
-                    (client_slug, fingerprint))
+        self._write(
+            "DELETE FROM creates WHERE client_slug = ? AND fingerprint = ? AND report_id IS NULL",
+            (client_slug, fingerprint),
+        )
 
     def lookup(self, client_slug: str, fingerprint: str) -> LedgerEntry | None:
         with closing(self._connect()) as db:
@@ -112,5 +114,12 @@ class CreateLedger:
             ).fetchone()
         if row is None:
             return None
-        return LedgerEntry(row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]), row[5],
-                           datetime.fromisoformat(row[6]) if row[6] else None)
+        return LedgerEntry(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            datetime.fromisoformat(row[4]),
+            row[5],
+            datetime.fromisoformat(row[6]) if row[6] else None,
+        )

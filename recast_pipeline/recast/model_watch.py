@@ -38,7 +38,7 @@ class ModelVersion:
     updated_at: str | None = None
 
     @classmethod
-    def of(cls, deployment: Deployment) -> "ModelVersion":
+    def of(cls, deployment: Deployment) -> ModelVersion:
         return cls(deployment.id, deployment.model_date, deployment.updated_at)
 
     def describe(self) -> str:
@@ -69,7 +69,7 @@ class WatchState:
     prerendered_id: int | None = None
 
     @classmethod
-    def parse(cls, cursor: str | None) -> "WatchState":
+    def parse(cls, cursor: str | None) -> WatchState:
         if not cursor or not cursor.startswith("{"):
             return cls()  # first tick, or a cursor of an older version of this sensor
         data = json.loads(cursor)
@@ -117,7 +117,9 @@ def prerendered_refreshes(
     Reads the list newest first and stops at the last id seen; if the list turns out not to be
     newest first, it stops there too (and says so) rather than reading the account's history.
     """
-    by_deployment: dict[int | None, str] = {deployment.id: name for name, deployment in current.items()}  # looked up by a report's deployment_id, which may be None
+    by_deployment: dict[int | None, str] = {
+        deployment.id: name for name, deployment in current.items()
+    }  # looked up by a report's deployment_id, which may be None
     after, newest, found = state.prerendered_id, state.prerendered_id or 0, {}
     previous_id = None
     for row in client.iter_reports(include_prerendered=True):

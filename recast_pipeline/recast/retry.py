@@ -74,7 +74,7 @@ class RetryPolicy:
             return min(retry_after, self.max_retry_after)
         return self.backoff(attempt)
 
-    def start(self) -> "Backoff":
+    def start(self) -> Backoff:
         return Backoff(self)
 
 

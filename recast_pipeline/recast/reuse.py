@@ -34,11 +34,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
+from recast_pipeline.recast.api_types import RUNNING_STATUSES, Deployment, Report, parse_timestamp
 from recast_pipeline.recast.catalog import resolve
 from recast_pipeline.recast.errors import LostCreateError, NotFoundError
 from recast_pipeline.recast.fingerprint import canonical_form, form_fingerprint, parse_tag
 from recast_pipeline.recast.ledger import CreateLedger
-from recast_pipeline.recast.api_types import RUNNING_STATUSES, Deployment, Report, parse_timestamp
 
 USABLE_STATUSES = RUNNING_STATUSES | {"success"}
 
@@ -120,8 +120,9 @@ class ReportIndex:
     ``now``: the wall clock the reuse horizon is counted back from (read once, when built).
     """
 
-    def __init__(self, source: ReportSource, deployments: Iterable[Deployment] = (),
-                 now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, source: ReportSource, deployments: Iterable[Deployment] = (), now: Callable[[], datetime] | None = None
+    ) -> None:
         self._source = source
         self._since = (now or _utc_now)() - timedelta(days=float(source.reuse_horizon_days))
         self._deployments: dict[int, Deployment | None] = {}
@@ -218,8 +219,9 @@ class ReportIndex:
             self._listings[report_type] = _Listing(rows, deep)
         return self._listings[report_type]
 
-    def _from_list(self, form: Mapping[str, Any], fingerprint: str, deployment_id: Any,
-                   cutoff: datetime | None) -> Report | None:
+    def _from_list(
+        self, form: Mapping[str, Any], fingerprint: str, deployment_id: Any, cutoff: datetime | None
+    ) -> Report | None:
         listing = self._listing(form.get("report_type"))
         since = self._since if cutoff is None else cutoff  # no refresh time known: the horizon bounds the list
         found = self._first_match(listing.until(since), fingerprint, deployment_id, since)
@@ -227,8 +229,9 @@ class ReportIndex:
             found = self._first_match(listing.until(None), fingerprint, deployment_id, cutoff)
         return found
 
-    def _first_match(self, rows: list[Report], fingerprint: str, deployment_id: Any,
-                     cutoff: datetime | None) -> Report | None:
+    def _first_match(
+        self, rows: list[Report], fingerprint: str, deployment_id: Any, cutoff: datetime | None
+    ) -> Report | None:
         candidates = [r for r in rows if r.status in USABLE_STATUSES and is_fresh(r, cutoff)]
         for row in sorted(candidates, key=_preferred_first):
             cached = row.id in self._details

@@ -81,8 +81,9 @@ class ApiSession:
         self.rate_limited = 0  # 429 answers so far
         self._token = token
         self._origin = _origin(httpx.URL(base_url))
-        self._plain_options: dict[str, Any] = dict(timeout=timeout, transport=transport, follow_redirects=False,
-                                   headers={"User-Agent": "recast-pipeline"})
+        self._plain_options: dict[str, Any] = dict(
+            timeout=timeout, transport=transport, follow_redirects=False, headers={"User-Agent": "recast-pipeline"}
+        )
         self._plain: httpx.Client | None = None
         self._http = httpx.Client(
             base_url=base_url,
@@ -139,7 +140,9 @@ class ApiSession:
         try:
             response = http.send(request, stream=stream)
         except httpx.TransportError as exc:
-            logger.warning("%s %s failed after %.3fs: %s", method, shown, time.monotonic() - started, self.scrub(repr(exc)))
+            logger.warning(
+                "%s %s failed after %.3fs: %s", method, shown, time.monotonic() - started, self.scrub(repr(exc))
+            )
             raise
         if response.status_code == 429:
             self.rate_limited += 1  # read by the in-flight adaptation (``concurrency``)
@@ -228,7 +231,9 @@ class ApiSession:
         backoff: Backoff | None = None,
         what: str = "Could not reach Recast",
     ) -> errors.TransportError:
-        tries = f" after {backoff.retries + 1} attempts over {backoff.elapsed:.1f}s" if backoff and backoff.retries else ""
+        tries = (
+            f" after {backoff.retries + 1} attempts over {backoff.elapsed:.1f}s" if backoff and backoff.retries else ""
+        )
         detail = self.scrub(str(exc) or type(exc).__name__)
         return errors.TransportError(f"{what} ({type(exc).__name__}: {detail}){tries}", method=method, path=path)
 
@@ -236,10 +241,18 @@ class ApiSession:
         """The typed error for an HTTP error response (its body must have been read)."""
         method, path, status = response.request.method, self.shown(response.request.url), response.status_code
         text = _body_text(response)
-        where: dict[str, Any] = dict(method=method, path=path, status=status, body=errors.body_excerpt(text, [self._token.reveal()]))
-        tries = f" (gave up after {backoff.retries + 1} attempts over {backoff.elapsed:.1f}s)" if backoff and backoff.retries else ""
+        where: dict[str, Any] = dict(
+            method=method, path=path, status=status, body=errors.body_excerpt(text, [self._token.reveal()])
+        )
+        tries = (
+            f" (gave up after {backoff.retries + 1} attempts over {backoff.elapsed:.1f}s)"
+            if backoff and backoff.retries
+            else ""
+        )
         if status in (401, 403, 410) and not self.same_origin(response.request.url):
-            return errors.ExpiredLinkError(f"The download link was refused (HTTP {status}): it may have expired", **where)
+            return errors.ExpiredLinkError(
+                f"The download link was refused (HTTP {status}): it may have expired", **where
+            )
         if status in (401, 403):
             return errors.AuthenticationError(
                 f"Recast rejected the credentials (HTTP {status}): check RECAST_PAT and RECAST_CLIENT_SLUG", **where
@@ -248,11 +261,15 @@ class ApiSession:
             return errors.NotFoundError("Not found on Recast (HTTP 404)", **where)
         if status == 422:
             messages = [self.scrub(m) for m in server_messages(text)]
-            return errors.ValidationError("Recast rejected the request as invalid (HTTP 422)", messages=messages, **where)
+            return errors.ValidationError(
+                "Recast rejected the request as invalid (HTTP 422)", messages=messages, **where
+            )
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             return errors.RateLimitedError(
-                f"Recast rate limit hit (HTTP 429){_wait_hint(retry_after, backoff)}{tries}", retry_after=retry_after, **where
+                f"Recast rate limit hit (HTTP 429){_wait_hint(retry_after, backoff)}{tries}",
+                retry_after=retry_after,
+                **where,
             )
         if status >= 500:
             return errors.ServerError(f"Recast server error (HTTP {status}){tries}", **where)
@@ -276,7 +293,10 @@ def _wait_hint(retry_after: float | None, backoff: Backoff | None) -> str:
     if retry_after is None:
         return ""
     hint = f"; Recast asked to wait {retry_after:g} s (Retry-After)"
-    if backoff is not None and backoff.elapsed + min(retry_after, backoff.policy.max_retry_after) > backoff.policy.deadline:
+    if (
+        backoff is not None
+        and backoff.elapsed + min(retry_after, backoff.policy.max_retry_after) > backoff.policy.deadline
+    ):
         hint += f", longer than the retry deadline of {backoff.policy.deadline:g} s allows"
     return hint
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable, Mapping
 
+from recast_pipeline.recast.api_types import Deployment
 from recast_pipeline.recast.catalog import ReportType, resolve
 from recast_pipeline.recast.fields import GRANULARITIES, NUM_DAYS_RANGE, FieldSpec, labels_for
-from recast_pipeline.recast.api_types import Deployment
 
 MAX_DAYS_PAST_MODEL = 730
 MODEL_LAST_DATE_FIELDS = ("last_date", "model_last_date", "data_end_date", "max_date", "end_date")
@@ -96,8 +96,10 @@ def _label_errors(
     unknown = [label for label in value if allowed is not None and label not in allowed]
     if not unknown:
         return []
-    message = (f"unknown {what} label(s) {_quoted(unknown)} for deployment {deployment_id}; "
-               f"allowed (exact spelling): {_quoted(allowed or ())}")
+    message = (
+        f"unknown {what} label(s) {_quoted(unknown)} for deployment {deployment_id}; "
+        f"allowed (exact spelling): {_quoted(allowed or ())}"
+    )
     if what == _UPPER_FUNNEL:
         message += "; lower-funnel effects come through include_lower_funnel_effects"
     return [FieldError(field, message)]
@@ -111,7 +113,7 @@ def _group_errors(spec: FieldSpec, value: Any, allowed: tuple[str, ...] | None, 
     for index, group in enumerate(value):
         where = f"{spec.name}[{index}]"
         if not isinstance(group, Mapping):
-            errors.append(FieldError(where, f"must be an object {{\"name\", \"channels\"}}, got {_show(group)}"))
+            errors.append(FieldError(where, f'must be an object {{"name", "channels"}}, got {_show(group)}'))
             continue
         name = group.get("name")
         if not isinstance(name, str) or not name.strip():
@@ -164,15 +166,24 @@ def _window_errors(entry: ReportType, form: Mapping[str, Any], deployment: Deplo
         errors += _ordered(form, "period_start_date", "period_end_date")
         previous_end, period_start = _as_date(form.get("previous_end_date")), _as_date(form.get("period_start_date"))
         if previous_end and period_start and previous_end >= period_start:
-            errors.append(FieldError("previous_end_date", f"must be strictly before period_start_date "
-                                                          f"({period_start}), got {previous_end}"))
+            errors.append(
+                FieldError(
+                    "previous_end_date",
+                    f"must be strictly before period_start_date ({period_start}), got {previous_end}",
+                )
+            )
         return errors
     if entry.window == "anchor_date" and deployment is not None:
         anchor, last = _as_date(form.get("date")), model_last_date(deployment)
         if anchor and last and anchor > last + timedelta(days=MAX_DAYS_PAST_MODEL):
             latest = last + timedelta(days=MAX_DAYS_PAST_MODEL)
-            return [FieldError("date", f"must be at most {MAX_DAYS_PAST_MODEL} days past the model's last date "
-                                       f"{last} (latest allowed {latest}), got {anchor}")]
+            return [
+                FieldError(
+                    "date",
+                    f"must be at most {MAX_DAYS_PAST_MODEL} days past the model's last date "
+                    f"{last} (latest allowed {latest}), got {anchor}",
+                )
+            ]
     return []
 
 
@@ -192,8 +203,13 @@ def _context_errors(entry: ReportType, deployment: Deployment | None) -> list[Fi
         return []
     value = deployment.raw.get(CONTEXT_VARIABLE_FIELD)
     if isinstance(value, (Mapping, list, tuple)) and not value:
-        return [FieldError("report_type", f"{CONTEXT_VARIABLE_REPORT} fails on deployment {deployment.id}: it has no "
-                                          f"context variables ({CONTEXT_VARIABLE_FIELD} is empty)")]
+        return [
+            FieldError(
+                "report_type",
+                f"{CONTEXT_VARIABLE_REPORT} fails on deployment {deployment.id}: it has no "
+                f"context variables ({CONTEXT_VARIABLE_FIELD} is empty)",
+            )
+        ]
     return []
 
 
@@ -238,8 +254,12 @@ def validate_request_body(body: Any, deployment: Deployment | None = None) -> No
         errors.append(FieldError("show_in_ui", f"must be a JSON boolean, got {_show(body['show_in_ui'])}"))
     form = body.get("form")
     if isinstance(form, Mapping) and "report_type" in body and "report_type" not in form:
-        errors.append(FieldError("report_type", "belongs inside form, not at the top level of the body "
-                                                "(the live API rejects the Swagger layout)"))
+        errors.append(
+            FieldError(
+                "report_type",
+                "belongs inside form, not at the top level of the body (the live API rejects the Swagger layout)",
+            )
+        )
         form = {**form, "report_type": body["report_type"]}
     errors += check_form(form, deployment)
     if errors:

@@ -16,8 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+
 def _error(status: int, message: str, code: str = "unprocessable_entity") -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
+
 
 async def _json_body(request: Request) -> tuple[dict[str, Any] | None, JSONResponse | None]:
     raw = await request.body()
@@ -29,32 +31,39 @@ async def _json_body(request: Request) -> tuple[dict[str, Any] | None, JSONRespo
         return None, _error(422, "the request body must be a JSON object")
     return body, None
 
+
 async def info(request: Request) -> Response:
     sim = request.app.state.sim
-    return JSONResponse({
-        "client_slug": sim.config.client_slug,
-        "deployment_ids": list(sim.store.deployment_ids()),
-        "dashboards": {r.dashboard: r.id for r in sim.store.registry.active()},
-        "model_versions": {str(r.id): r.version for r in sim.store.registry.records()},
-        "readings": sim.store.readings.as_dict(),
-        "data_start": "2023-01-01",
-        "data_end": sim.config.data_end.isoformat(),
-        "latency": sim.config.latency,
-        "jitter": sim.config.jitter,
-        "seed": sim.config.seed,
-    })
+    return JSONResponse(
+        {
+            "client_slug": sim.config.client_slug,
+            "deployment_ids": list(sim.store.deployment_ids()),
+            "dashboards": {r.dashboard: r.id for r in sim.store.registry.active()},
+            "model_versions": {str(r.id): r.version for r in sim.store.registry.records()},
+            "readings": sim.store.readings.as_dict(),
+            "data_start": "2023-01-01",
+            "data_end": sim.config.data_end.isoformat(),
+            "latency": sim.config.latency,
+            "jitter": sim.config.jitter,
+            "seed": sim.config.seed,
+        }
+    )
+
 
 def stats_of(sim) -> dict:
     """The API's counters and log plus the object store's counters (``object_store``)."""
     return {**sim.stats.snapshot(), "object_store": sim.objects.stats()}
 
+
 async def stats(request: Request) -> Response:
     return JSONResponse(stats_of(request.app.state.sim))
+
 
 async def reset(request: Request) -> Response:
     request.app.state.sim.stats.reset()
     request.app.state.sim.objects.reset_stats()
     return JSONResponse({"reset": True})
+
 
 async def refresh(request: Request) -> Response:
     body, problem = await _json_body(request)
@@ -70,10 +79,12 @@ async def refresh(request: Request) -> Response:
     except ValueError as exc:
         return _error(422, str(exc))
 
+
 def set_readings(sim, **knobs) -> dict:
     """Partial update of the readings, all-or-nothing; returns every reading."""
     sim.store.set_readings(sim.store.readings.replace(**knobs))
     return sim.store.readings.as_dict()
+
 
 async def readings(request: Request) -> Response:
     sim = request.app.state.sim
@@ -87,6 +98,7 @@ async def readings(request: Request) -> Response:
         return JSONResponse(set_readings(sim, **body))
     except (ValueError, TypeError) as exc:
         return _error(422, str(exc))
+
 
 async def faults(request: Request) -> Response:
     sim = request.app.state.sim
@@ -102,6 +114,7 @@ async def faults(request: Request) -> Response:
         return JSONResponse(sim.faults.update(**body))
     except ValueError as exc:
         return _error(422, str(exc))
+
 
 ADMIN_ROUTES = [
     Route("/_admin/info", info, methods=["GET"]),

@@ -23,8 +23,8 @@ from starlette.responses import JSONResponse
 from .admin import ADMIN_ROUTES
 from .config import SimulatorConfig
 from .faults import Faults
-from .signed_urls import ObjectStore
 from .routes import API_ROUTES
+from .signed_urls import ObjectStore
 from .state import Store
 from .stats import Stats
 
@@ -71,7 +71,9 @@ class SimulatorMiddleware:
     def _authorized(self, scope) -> bool:
         header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
         scheme, _, token = header.partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), self.sim.config.token.encode())
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), self.sim.config.token.encode()
+        )
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -79,7 +81,9 @@ class SimulatorMiddleware:
         path, method = scope["path"], scope["method"]
         if path.startswith("/_admin/"):
             if not self._authorized(scope):
-                return await _send_json(send, 401, {"error": "unauthorized", "message": "missing or invalid bearer token"})
+                return await _send_json(
+                    send, 401, {"error": "unauthorized", "message": "missing or invalid bearer token"}
+                )
             return await self.app(scope, receive, send)
         endpoint = endpoint_of(method, path)
         status = {"code": 0}
@@ -92,13 +96,20 @@ class SimulatorMiddleware:
         self.sim.stats.request_started()
         try:
             if not self._authorized(scope):
-                await _send_json(tracking_send, 401, {"error": "unauthorized",
-                                                      "message": "missing or invalid bearer token"})
+                await _send_json(
+                    tracking_send, 401, {"error": "unauthorized", "message": "missing or invalid bearer token"}
+                )
             elif not await self._request_fault(scope, endpoint, tracking_send):
                 await self.app(scope, receive, tracking_send)
         finally:
-            self.sim.stats.request_finished(method, path, scope.get("query_string", b"").decode("latin-1"),
-                                            status["code"], endpoint, scope.get("sim.fault"))
+            self.sim.stats.request_finished(
+                method,
+                path,
+                scope.get("query_string", b"").decode("latin-1"),
+                status["code"],
+                endpoint,
+                scope.get("sim.fault"),
+            )
 
     async def _request_fault(self, scope, endpoint: str, send) -> bool:
         """Apply slow/429/5xx faults; True when the request has been answered here."""
@@ -110,16 +121,24 @@ class SimulatorMiddleware:
             scope["sim.fault"] = "rate_limit"
             s = faults.settings
             seconds = math.ceil(s.retry_after)
-            value = (email.utils.formatdate(time.time() + seconds, usegmt=True)
-                     if s.retry_after_format == "http-date" else str(seconds))
-            await _send_json(send, 429, {"error": "rate_limited", "message": f"too many requests; retry after {value}"},
-                             [("Retry-After", value)])
+            value = (
+                email.utils.formatdate(time.time() + seconds, usegmt=True)
+                if s.retry_after_format == "http-date"
+                else str(seconds)
+            )
+            await _send_json(
+                send,
+                429,
+                {"error": "rate_limited", "message": f"too many requests; retry after {value}"},
+                [("Retry-After", value)],
+            )
             return True
         if faults.fires("server_error", endpoint):
             scope["sim.fault"] = "server_error"
             status = faults.settings.server_error_status
-            await _send_json(send, status, {"error": "server_error",
-                                            "message": f"the service is temporarily unavailable ({status})"})
+            await _send_json(
+                send, status, {"error": "server_error", "message": f"the service is temporarily unavailable ({status})"}
+            )
             return True
         return False
 
@@ -134,20 +153,31 @@ class SimulatorApp(Starlette):
 
 async def _not_found(request: Request, exc: HTTPException) -> JSONResponse:
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
-    return JSONResponse({"error": code, "message": f"{request.method} {request.url.path}: {exc.detail}"},
-                        status_code=exc.status_code)
+    return JSONResponse(
+        {"error": code, "message": f"{request.method} {request.url.path}: {exc.detail}"}, status_code=exc.status_code
+    )
 
 
 async def _server_error(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"error": "internal_error", "message": f"{type(exc).__name__} while serving "
-                                                             f"{request.method} {request.url.path}"}, status_code=500)
+    return JSONResponse(
+        {
+            "error": "internal_error",
+            "message": f"{type(exc).__name__} while serving {request.method} {request.url.path}",
+        },
+        status_code=500,
+    )
 
 
 def create_app(config: SimulatorConfig | None = None) -> SimulatorApp:
     """A fresh simulator app (own state). ``app.state.sim`` is its :class:`Simulator`."""
     config = config or SimulatorConfig()
-    sim = Simulator(config, Store(config, config.readings), Faults(config.seed, config.faults), Stats(),
-                    ObjectStore(config.signed_url_ttl))
+    sim = Simulator(
+        config,
+        Store(config, config.readings),
+        Faults(config.seed, config.faults),
+        Stats(),
+        ObjectStore(config.signed_url_ttl),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -158,8 +188,14 @@ def create_app(config: SimulatorConfig | None = None) -> SimulatorApp:
             if task:
                 task.cancel()
 
-    app = SimulatorApp(routes=[*API_ROUTES, *ADMIN_ROUTES], exception_handlers={HTTPException: cast("ExceptionHandler", _not_found), Exception: _server_error},  # called with its key's class
-                    lifespan=lifespan)
+    app = SimulatorApp(
+        routes=[*API_ROUTES, *ADMIN_ROUTES],
+        exception_handlers={
+            HTTPException: cast("ExceptionHandler", _not_found),
+            Exception: _server_error,
+        },  # called with its key's class
+        lifespan=lifespan,
+    )
     app.state.sim = sim
     app.add_middleware(SimulatorMiddleware, sim=sim)
     return app

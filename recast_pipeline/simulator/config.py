@@ -52,7 +52,11 @@ class SimulatorConfig:
         if self.latency < 0 or self.jitter < 0:
             raise ValueError("latency and jitter must be >= 0")
         self.readings = Readings.coerce(self.readings)
-        if isinstance(self.history_reports, bool) or not isinstance(self.history_reports, int) or self.history_reports < 0:
+        if (
+            isinstance(self.history_reports, bool)
+            or not isinstance(self.history_reports, int)
+            or self.history_reports < 0
+        ):
             raise ValueError(f"history_reports must be an integer >= 0, got {self.history_reports!r}")
         for knob in ("capacity", "queue_limit"):
             value = getattr(self, knob)

@@ -152,8 +152,19 @@ def model_data(dep: DeploymentSpec, seed: int, version: int, data_end: dt.date) 
     for array in (baseline, kpi):
         array.setflags(write=False)
     return ModelData(
-        deployment=dep, version=version, dates=dates, spend=spend, roi_daily=roi_daily, impact=impact,
-        impact_shifted=shifted, shift_curve=curves, saturation=saturation, lower_funnel_share=lf_share,
-        baseline=baseline, context_values=context_values, context_effect=context_effect,
-        spike_effect=spike_effect, kpi=kpi,
+        deployment=dep,
+        version=version,
+        dates=dates,
+        spend=spend,
+        roi_daily=roi_daily,
+        impact=impact,
+        impact_shifted=shifted,
+        shift_curve=curves,
+        saturation=saturation,
+        lower_funnel_share=lf_share,
+        baseline=baseline,
+        context_values=context_values,
+        context_effect=context_effect,
+        spike_effect=spike_effect,
+        kpi=kpi,
     )

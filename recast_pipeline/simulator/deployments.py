@@ -85,8 +85,18 @@ OLDER_REVENUE_ID = 5715  # the revenue dashboard's previous, now inactive, deplo
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (REVENUE, SIGNUPS)  # the initially active ones
 DASHBOARDS: tuple[str, ...] = tuple(d.dashboard_slug for d in DEPLOYMENTS)
 KPIS: tuple[KpiSpec, ...] = (KpiSpec("Revenue", "revenue"), KpiSpec("New Customers", "signups"))
-CHANNEL_POOL = ("Paid Social", "Linear TV", "Podcasts, Audio", "Display", "Affiliate & Partners", "Non-Brand Search",
-                "Direct Mail", "Connected TV", "Influencers 10% Off", "Out of Home")
+CHANNEL_POOL = (
+    "Paid Social",
+    "Linear TV",
+    "Podcasts, Audio",
+    "Display",
+    "Affiliate & Partners",
+    "Non-Brand Search",
+    "Direct Mail",
+    "Connected TV",
+    "Influencers 10% Off",
+    "Out of Home",
+)
 AGENCY_BASE_ID = 9000
 
 
@@ -123,6 +133,8 @@ def kpi_json(kpi: KpiSpec, seed: int, deployment_ids: list[int]) -> dict:
         "id": kpi.kpi_id(seed),
         "name": kpi.name,
         "slug": depvar,
-        "depvar_configurations": [{"deployment_id": dep_id, "name": kpi.name, "depvar": depvar, "is_primary": True}
-                                  for dep_id in deployment_ids],
+        "depvar_configurations": [
+            {"deployment_id": dep_id, "name": kpi.name, "depvar": depvar, "is_primary": True}
+            for dep_id in deployment_ids
+        ],
     }

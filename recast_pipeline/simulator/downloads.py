@@ -23,19 +23,46 @@ from .views import status_of
 
 CSV_TYPE = "text/csv; charset=utf-8"
 HOSTILE_KEYS = (
-    "../../etc/x", "a/b", "it's \"q\"; DROP TABLE x;--", "naïve café",
-    "/etc/passwd", "C:\\Windows\\win.ini", "..\\..\\up", "..", "nul\x00byte", "k" * 300,
-    "tables\u2010daily", "ｔａｂｌｅｓ－ｄａｉｌｙ", "tаbles-daily",  # hyphen U+2010, fullwidth, Cyrillic a
+    "../../etc/x",
+    "a/b",
+    'it\'s "q"; DROP TABLE x;--',
+    "naïve café",
+    "/etc/passwd",
+    "C:\\Windows\\win.ini",
+    "..\\..\\up",
+    "..",
+    "nul\x00byte",
+    "k" * 300,
+    "tables\u2010daily",
+    "ｔａｂｌｅｓ－ｄａｉｌｙ",
+    "tаbles-daily",  # hyphen U+2010, fullwidth, Cyrillic a
 )
-HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
-             b"<body><h1>Bad Gateway</h1><p>The upstream report service did not respond.</p></body></html>\n")
+HTML_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
+    b"<body><h1>Bad Gateway</h1><p>The upstream report service did not respond.</p></body></html>\n"
+)
 
 
 # Headers that collide after normalization, shadow lineage columns, are SQL keywords or SQL text.
-HOSTILE_HEADERS = ["Channel", "channel", "CHANNEL ", "Spend ($)", "Spend %", "spend_pct", "select",
-                   'x"; DROP TABLE recast_meta.reports; --', "", "Deployment ID", "loaded_at", "1st", "naïve"]
-HOSTILE_ROWS = [["Paid Social", "a", "b", 1.5, 10.0, 0.1, "s", "v", "e", 1, "l", 1, "n"],
-                ["Linear TV", "c", "d", 2.25, 20.0, 0.2, "t", "w", "f", 2, "m", 2, "o"]]
+HOSTILE_HEADERS = [
+    "Channel",
+    "channel",
+    "CHANNEL ",
+    "Spend ($)",
+    "Spend %",
+    "spend_pct",
+    "select",
+    'x"; DROP TABLE recast_meta.reports; --',
+    "",
+    "Deployment ID",
+    "loaded_at",
+    "1st",
+    "naïve",
+]
+HOSTILE_ROWS = [
+    ["Paid Social", "a", "b", 1.5, 10.0, 0.1, "s", "v", "e", 1, "l", 1, "n"],
+    ["Linear TV", "c", "d", 2.25, 20.0, 0.2, "t", "w", "f", 2, "m", 2, "o"],
+]
 
 
 def hostile_downloads() -> list[DownloadSpec]:
@@ -46,8 +73,9 @@ def hostile_downloads() -> list[DownloadSpec]:
 def schema_variant(table: Table, variant: int, model_version: int) -> Table:
     """Schema drift: 1 appends a column, 2 drops the last column, 3 writes the first numeric column as text."""
     if variant == 1:
-        return Table([*table.columns, "Model Version"], ([*row, model_version] for row in table.rows), table.big,
-                     table.plain)
+        return Table(
+            [*table.columns, "Model Version"], ([*row, model_version] for row in table.rows), table.big, table.plain
+        )
     if variant == 2 and len(table.columns) > 1:
         return Table(table.columns[:-1], (list(row)[:-1] for row in table.rows), table.big, table.plain)
     if variant == 3:

@@ -74,8 +74,11 @@ def _check(name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ValueError(f"{name} must be a non-negative number of seconds; got {value!r}")
         return float(value)
-    choices = {"retry_after_format": ("seconds", "http-date"), "lost_create_mode": ("delay", "drop"),
-               "malformed_mode": (None, *MALFORMED_MODES)}
+    choices = {
+        "retry_after_format": ("seconds", "http-date"),
+        "lost_create_mode": ("delay", "drop"),
+        "malformed_mode": (None, *MALFORMED_MODES),
+    }
     if name in choices:
         if value not in choices[name]:
             raise ValueError(f"{name} must be one of {', '.join(map(str, choices[name]))}; got {value!r}")
@@ -96,7 +99,9 @@ def _check(name: str, value: Any) -> Any:
         if not isinstance(value, str) or not value:
             raise ValueError(f"malformed_content_type must be a content type string; got {value!r}")
         return value
-    raise ValueError(f"unknown fault knob {name!r}; known: {', '.join(f.name for f in dataclasses.fields(FaultSettings))}")
+    raise ValueError(
+        f"unknown fault knob {name!r}; known: {', '.join(f.name for f in dataclasses.fields(FaultSettings))}"
+    )
 
 
 class Faults:

@@ -35,6 +35,12 @@ def history_rows(records: list[DeploymentRecord], models: dict[int, ModelData], 
         record = records[i % len(records)]
         report_type = names[(i // len(records)) % len(names)]
         form = dashboard_form(report_type, models[record.id])
-        yield dict(name=f"history {i}: {report_type}", report_type=report_type, form=form,
-                   deployment_id=record.id, model_version=record.version, prerendered=i % 10 == 9,
-                   created_at=newest - SPACING * (count - 1 - i))
+        yield dict(
+            name=f"history {i}: {report_type}",
+            report_type=report_type,
+            form=form,
+            deployment_id=record.id,
+            model_version=record.version,
+            prerendered=i % 10 == 9,
+            created_at=newest - SPACING * (count - 1 - i),
+        )

@@ -93,6 +93,9 @@ def to_wide(table: Table, channels: Sequence[str]) -> Table | None:
         m = at[measures[0]]
         out = [[*key, *(cells[c][m] if c in cells else None for c in present)] for key, cells in grouped.items()]
         return Table([*keys, *present], out)
-    out = [[*key, name, *(cells[c][at[name]] if c in cells else None for c in present)]
-           for key, cells in grouped.items() for name in measures]
+    out = [
+        [*key, name, *(cells[c][at[name]] if c in cells else None for c in present)]
+        for key, cells in grouped.items()
+        for name in measures
+    ]
     return Table([*keys, METRIC, *present], out)

@@ -62,18 +62,30 @@ class Readings:
         for name, top in (("max_per_page", None), ("dashboards", MAX_DASHBOARDS)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (top and value > top):
-                raise ValueError(f"reading {name} must be an integer >= 1{f' and <= {top}' if top else ''}; got {value!r}")
+                raise ValueError(
+                    f"reading {name} must be an integer >= 1{f' and <= {top}' if top else ''}; got {value!r}"
+                )
 
     @classmethod
-    def unfriendly(cls) -> "Readings":
+    def unfriendly(cls) -> Readings:
         """Every non-default reading at once (``refresh`` stays ``new_deployment``: it is one of two;
         ``layout`` long and ``report_timestamps`` per_poll stand for their two other values)."""
-        return cls(prerendered_rerun="in_place", downloads="redirect", unlisted_reports="hidden", names="absent",
-                   form_scalars="strings", error_body="plain", layout="long", headers="restyled",
-                   report_timestamps="per_poll", deployment_fields="id_name", max_per_page=10)
+        return cls(
+            prerendered_rerun="in_place",
+            downloads="redirect",
+            unlisted_reports="hidden",
+            names="absent",
+            form_scalars="strings",
+            error_body="plain",
+            layout="long",
+            headers="restyled",
+            report_timestamps="per_poll",
+            deployment_fields="id_name",
+            max_per_page=10,
+        )
 
     @classmethod
-    def coerce(cls, value: "Readings | dict | None") -> "Readings":
+    def coerce(cls, value: Readings | dict | None) -> Readings:
         """A Readings from a Readings, a dict of knobs, or None (the defaults)."""
         if value is None:
             return cls()
@@ -83,7 +95,7 @@ class Readings:
             return cls().replace(**value)
         raise ValueError(f"readings must be a Readings or a dict of knobs; got {type(value).__name__}")
 
-    def replace(self, **knobs: Any) -> "Readings":
+    def replace(self, **knobs: Any) -> Readings:
         """A copy with some knobs changed; unknown knobs raise ValueError listing the known ones."""
         known = [f.name for f in dataclasses.fields(self)]
         unknown = sorted(set(knobs) - set(known))
@@ -109,14 +121,25 @@ def parse_reading(text: str) -> dict[str, Any]:
 
 def add_reading_arguments(parser) -> None:
     """``--reading NAME=VALUE`` (repeatable) and ``--unfriendly``, for every command that starts a simulator."""
-    parser.add_argument("--reading", action="append", default=[], metavar="NAME=VALUE",
-                        help="how an open question of the API is played, e.g. layout=long (repeatable); "
-                             + "; ".join(f"{k}: {'|'.join(map(str, v))}" for k, v in CHOICES.items())
-                             + "; max_per_page, dashboards: an integer >= 1")
-    parser.add_argument("--unfriendly", action="store_true",
-                        help="every unfriendly reading at once (applied before --reading)")
-    parser.add_argument("--dashboards", type=int, default=None, metavar="N",
-                        help="how many dashboards the client has (default 2; an agency: hundreds)")
+    parser.add_argument(
+        "--reading",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="how an open question of the API is played, e.g. layout=long (repeatable); "
+        + "; ".join(f"{k}: {'|'.join(map(str, v))}" for k, v in CHOICES.items())
+        + "; max_per_page, dashboards: an integer >= 1",
+    )
+    parser.add_argument(
+        "--unfriendly", action="store_true", help="every unfriendly reading at once (applied before --reading)"
+    )
+    parser.add_argument(
+        "--dashboards",
+        type=int,
+        default=None,
+        metavar="N",
+        help="how many dashboards the client has (default 2; an agency: hundreds)",
+    )
 
 
 def readings_from_arguments(args) -> Readings:

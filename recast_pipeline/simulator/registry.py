@@ -63,9 +63,14 @@ class DeploymentRecord:
         """A list row: no labels (RECAST_API.md: read the detail for those); ``id_name``: id and name only."""
         if fields == "id_name":
             return {"id": self.id, "name": self.spec.name}
-        return {"id": self.id, "dashboard_slug": self.dashboard, "active": self.active,
-                "model_date": self.model_date.isoformat(), "created_at": iso(self.created_at),
-                "updated_at": iso(self.updated_at)}
+        return {
+            "id": self.id,
+            "dashboard_slug": self.dashboard,
+            "active": self.active,
+            "model_date": self.model_date.isoformat(),
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+        }
 
     def detail(self, fields: str = "full") -> dict[str, Any]:
         """The show answer; ``id_name`` keeps labels and dates but nothing that tells the model version."""
@@ -74,16 +79,32 @@ class DeploymentRecord:
 
     def _detail(self) -> dict[str, Any]:
         spec = self.spec
-        spikes = [{"name": name, "dates": [d.isoformat() for y in range(DATA_START.year, self.end_date.year + 1)
-                                            if DATA_START <= (d := dt.date(y, month, day)) <= self.end_date]}
-                  for name, _group, month, day in SPIKES]
-        return {**self.summary(), "name": spec.name, "start_date": DATA_START.isoformat(),
-                "end_date": self.end_date.isoformat(), "n_forecast": N_FORECAST,
-                "spend_channels_labels": list(spec.channels), "upper_funnel_channel_labels": list(spec.upper_funnel),
-                "lower_funnel_channel_labels": list(spec.lower_funnel),
-                "non_spend_channels_labels": list(spec.non_spend),
-                "contextual_variable_defaults": dict(zip(spec.context_variables, spec.context_defaults)),
-                "spikes": spikes, "currency_symbol": spec.currency[0], "currency_name": spec.currency[1]}
+        spikes = [
+            {
+                "name": name,
+                "dates": [
+                    d.isoformat()
+                    for y in range(DATA_START.year, self.end_date.year + 1)
+                    if DATA_START <= (d := dt.date(y, month, day)) <= self.end_date
+                ],
+            }
+            for name, _group, month, day in SPIKES
+        ]
+        return {
+            **self.summary(),
+            "name": spec.name,
+            "start_date": DATA_START.isoformat(),
+            "end_date": self.end_date.isoformat(),
+            "n_forecast": N_FORECAST,
+            "spend_channels_labels": list(spec.channels),
+            "upper_funnel_channel_labels": list(spec.upper_funnel),
+            "lower_funnel_channel_labels": list(spec.lower_funnel),
+            "non_spend_channels_labels": list(spec.non_spend),
+            "contextual_variable_defaults": dict(zip(spec.context_variables, spec.context_defaults)),
+            "spikes": spikes,
+            "currency_symbol": spec.currency[0],
+            "currency_name": spec.currency[1],
+        }
 
 
 class Registry:
@@ -93,9 +114,15 @@ class Registry:
         self._lock = threading.RLock()
         now = dt.datetime.now(dt.timezone.utc)
         older_end = config.data_end.replace(day=1) - dt.timedelta(days=1)
-        older = DeploymentRecord(dataclasses.replace(REVENUE, id=OLDER_REVENUE_ID, seed_id=REVENUE.id), False, 0,
-                                 older_end + dt.timedelta(days=3), older_end, now - dt.timedelta(days=60),
-                                 now - dt.timedelta(days=30))
+        older = DeploymentRecord(
+            dataclasses.replace(REVENUE, id=OLDER_REVENUE_ID, seed_id=REVENUE.id),
+            False,
+            0,
+            older_end + dt.timedelta(days=3),
+            older_end,
+            now - dt.timedelta(days=60),
+            now - dt.timedelta(days=30),
+        )
         self._records = {older.id: older}
         self._data_end = config.data_end
         self.grow(config.readings.dashboards if dashboards is None else dashboards)
@@ -115,7 +142,9 @@ class Registry:
                     for _ in range(number % 3):  # the last day of an earlier month
                         data_end = data_end.replace(day=1) - dt.timedelta(days=1)
                 now = dt.datetime.now(dt.timezone.utc)
-                record = DeploymentRecord(spec, True, 1, data_end + dt.timedelta(days=3 + number % 5), data_end, now, now)
+                record = DeploymentRecord(
+                    spec, True, 1, data_end + dt.timedelta(days=3 + number % 5), data_end, now, now
+                )
                 self._records[spec.id] = record
                 added.append(record)
         return added
@@ -131,8 +160,11 @@ class Registry:
     def records(self, dashboard: str | None = None) -> list[DeploymentRecord]:
         """By id; only the dashboard's when one is named."""
         with self._lock:
-            return [self._records[i] for i in sorted(self._records)
-                    if dashboard is None or self._records[i].dashboard == dashboard]
+            return [
+                self._records[i]
+                for i in sorted(self._records)
+                if dashboard is None or self._records[i].dashboard == dashboard
+            ]
 
     def active(self) -> list[DeploymentRecord]:
         return [r for r in self.records() if r.active]
@@ -151,8 +183,10 @@ class Registry:
             record = self.get(int(key))
             if record is not None:
                 return record.dashboard
-        raise ValueError(f"refresh needs a dashboard ({', '.join(self.dashboards())}) or a deployment id "
-                         f"({', '.join(map(str, self.ids()))}); got {key!r}")
+        raise ValueError(
+            f"refresh needs a dashboard ({', '.join(self.dashboards())}) or a deployment id "
+            f"({', '.join(map(str, self.ids()))}); got {key!r}"
+        )
 
     def refresh(self, dashboard: str, mode: str) -> tuple[DeploymentRecord, DeploymentRecord]:
         """(previous active record as it was, now-active record) after a refresh in ``mode``."""

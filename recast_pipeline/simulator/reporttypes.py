@@ -40,7 +40,8 @@ TYPES: dict[str, TypeSpec] = {
     "compute_channel_uncertainty_drivers": TypeSpec(RANGE, False, mod.channel_uncertainty_drivers, dynamic=True),
     "compute_baseline_summary": TypeSpec((*RANGE, "include_spikes"), True, mod.baseline_summary),
     "compute_share_of_spend_vs_effect": TypeSpec(
-        (*RANGE, "granularity"), False, spd.share_of_spend_vs_effect, dynamic=True),
+        (*RANGE, "granularity"), False, spd.share_of_spend_vs_effect, dynamic=True
+    ),
     "compute_roi_cpa_waterfall_plots": TypeSpec((*RANGE, "channels"), False, mod.roi_cpa_waterfall, dynamic=True),
     "compute_upper_funnel_details": TypeSpec((*RANGE, "channels"), False, eff.upper_funnel_details, dynamic=True),
     "compute_prior_vs_posterior": TypeSpec((*RANGE, "channels"), True, mod.prior_vs_posterior, dynamic=True),
@@ -48,14 +49,16 @@ TYPES: dict[str, TypeSpec] = {
     "compare_shift_curves": TypeSpec(("channels",), True, mod.shift_curves),
     "compute_spend_response_curves": TypeSpec(("date", "num_days", "channels"), True, mod.spend_response_curves),
     "compute_fixed_spend_performance": TypeSpec(
-        (*RANGE, "channels", "spend", "include_lower_funnel_effects"), False, mod.fixed_spend_performance,
-        dynamic=True),
+        (*RANGE, "channels", "spend", "include_lower_funnel_effects"), False, mod.fixed_spend_performance, dynamic=True
+    ),
     "compute_grouped_channel_summaries": TypeSpec(
-        (*RANGE, "channel_groups", "include_lower_funnel_effects"), True, eff.grouped_channel_summaries,
-        dynamic=True),
+        (*RANGE, "channel_groups", "include_lower_funnel_effects"), True, eff.grouped_channel_summaries, dynamic=True
+    ),
     "compare_time_periods": TypeSpec(
-        ("previous_start_date", "previous_end_date", "period_start_date", "period_end_date"), False,
-        eff.compare_time_periods),
+        ("previous_start_date", "previous_end_date", "period_start_date", "period_end_date"),
+        False,
+        eff.compare_time_periods,
+    ),
     "compute_spike_detail_summary": TypeSpec((), True, cfg.spike_detail_summary),
     "compute_backtest_summaries": TypeSpec((), True, lambda md, form: []),
     "compute_model_configuration": TypeSpec((), True, cfg.model_configuration),

@@ -28,10 +28,17 @@ def unprocessable(readings: Readings, message: str, errors: Sequence[tuple[str, 
             grouped.setdefault(name, []).append(text)
         return JSONResponse({"errors": grouped}, status_code=422)
     if readings.error_body == "plain":
-        return PlainTextResponse("".join(f"{name}: {text}\n" for name, text in errors) or f"{message}\n",
-                                 status_code=422)
-    return JSONResponse({"error": "unprocessable_entity", "message": message,
-                         "errors": [{"field": f, "message": m} for f, m in errors]}, status_code=422)
+        return PlainTextResponse(
+            "".join(f"{name}: {text}\n" for name, text in errors) or f"{message}\n", status_code=422
+        )
+    return JSONResponse(
+        {
+            "error": "unprocessable_entity",
+            "message": message,
+            "errors": [{"field": f, "message": m} for f, m in errors],
+        },
+        status_code=422,
+    )
 
 
 def _positive_int(request: Request, name: str, default: int) -> int | None:
@@ -47,12 +54,17 @@ def paginate(request: Request, rows: Sequence[Any], readings: Readings) -> tuple
     page, per_page = _positive_int(request, "page", 1), _positive_int(request, "per_page", DEFAULT_PER_PAGE)
     if page is None or per_page is None:
         bad = "page" if page is None else "per_page"
-        return unprocessable(readings, "page and per_page must be positive integers",
-                             [(bad, f"{bad} must be a positive integer")])
+        return unprocessable(
+            readings, "page and per_page must be positive integers", [(bad, f"{bad} must be a positive integer")]
+        )
     per_page = min(per_page, readings.max_per_page)
-    pagination = {"page": page, "per_page": per_page, "total_pages": math.ceil(len(rows) / per_page),
-                  "total_count": len(rows)}
-    return rows[(page - 1) * per_page: page * per_page], pagination
+    pagination = {
+        "page": page,
+        "per_page": per_page,
+        "total_pages": math.ceil(len(rows) / per_page),
+        "total_count": len(rows),
+    }
+    return rows[(page - 1) * per_page : page * per_page], pagination
 
 
 def page_response(request: Request, rows: Sequence[Any], readings: Readings, render) -> Response:

@@ -48,8 +48,11 @@ async def create_report(request: Request) -> Response | DroppedConnection:
     except ValidationFailed as exc:
         return unprocessable(sim.store.readings, str(exc), exc.errors)
     if sim.store.saturated():  # refused before anything is created, like any rate limit
-        return JSONResponse({"error": "rate_limited", "message": "too many reports computing; retry after 1"},
-                            status_code=429, headers={"Retry-After": "1"})
+        return JSONResponse(
+            {"error": "rate_limited", "message": "too many reports computing; retry after 1"},
+            status_code=429,
+            headers={"Retry-After": "1"},
+        )
     # show_in_ui missing counts as false: only an explicit true asks for the report in the UI list
     report = sim.store.create(form, name, show_in_ui=body.get("show_in_ui") is True)
     sim.stats.report_created(report.id, report.started, report.duration)

@@ -25,14 +25,16 @@ class SimulatorServer:
         self.config = config
         self.app = create_app(config)
         self._sim = self.app.state.sim
-        self._api = ThreadedServer(self.app, config.host, config.port, config.log_level,
-                                   "on" if config.refresh_every else "off")
-        self._objects = ThreadedServer(create_store_app(self._sim), config.host, 0, config.log_level,
-                                       name="recast-object-store")
+        self._api = ThreadedServer(
+            self.app, config.host, config.port, config.log_level, "on" if config.refresh_every else "off"
+        )
+        self._objects = ThreadedServer(
+            create_store_app(self._sim), config.host, 0, config.log_level, name="recast-object-store"
+        )
         self._sim.objects.base_url = self._objects.base_url
         self.port = self._api.port
 
-    def start(self) -> "SimulatorServer":
+    def start(self) -> SimulatorServer:
         self._objects.start()
         try:
             self._api.start()
@@ -45,7 +47,7 @@ class SimulatorServer:
         self._api.stop()
         self._objects.stop()
 
-    def __enter__(self) -> "SimulatorServer":
+    def __enter__(self) -> SimulatorServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -78,8 +80,12 @@ class SimulatorServer:
     def http_client(self, **kwargs: Any) -> httpx.Client:
         """An httpx client for the API: base URL ``.../v1/clients/<slug>``, bearer token set."""
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json", **kwargs.pop("headers", {})}
-        return httpx.Client(base_url=f"{self.base_url}/v1/clients/{self.client_slug}", headers=headers,
-                            timeout=kwargs.pop("timeout", 10.0), **kwargs)
+        return httpx.Client(
+            base_url=f"{self.base_url}/v1/clients/{self.client_slug}",
+            headers=headers,
+            timeout=kwargs.pop("timeout", 10.0),
+            **kwargs,
+        )
 
     # -- admin, in process (same code paths as the /_admin/ endpoints) --------------------
     @property

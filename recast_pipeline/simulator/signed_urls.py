@@ -58,8 +58,10 @@ class ObjectStore:
         if self.base_url is None:
             raise RuntimeError("the object store is not serving; downloads=redirect needs SimulatorServer or the CLI")
         expires = int(time.time() + (self.ttl if ttl is None else ttl))
-        return (f"{self.base_url}/objects/{report_id}/{quote(key, safe='')}"
-                f"?expires={expires}&signature={self._signature(report_id, key, expires)}")
+        return (
+            f"{self.base_url}/objects/{report_id}/{quote(key, safe='')}"
+            f"?expires={expires}&signature={self._signature(report_id, key, expires)}"
+        )
 
     def refusal(self, request: Request) -> str | None:
         """Why the request is refused (None: serve it)."""

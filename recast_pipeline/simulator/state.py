@@ -122,9 +122,14 @@ class Store:
             else:
                 ids = self._prerender(now_active)
             self._prerendered[dashboard] = ids
-        return {"dashboard_slug": dashboard, "deployment_id": now_active.id, "previous_deployment_id": before.id,
-                "model_date": now_active.model_date.isoformat(), "model_version": now_active.version,
-                "prerendered_report_ids": ids}
+        return {
+            "dashboard_slug": dashboard,
+            "deployment_id": now_active.id,
+            "previous_deployment_id": before.id,
+            "model_date": now_active.model_date.isoformat(),
+            "model_version": now_active.version,
+            "prerendered_report_ids": ids,
+        }
 
     def refresh_all(self) -> list[dict[str, Any]]:
         return [self.refresh_model(dashboard) for dashboard in self.registry.dashboards()]
@@ -134,8 +139,9 @@ class Store:
         u = random.Random(stable_seed(self.config.seed, "latency", report_id)).uniform(-1.0, 1.0)
         return max(0.0, self.config.latency + self.config.jitter * u)
 
-    def create(self, form: dict[str, Any], name: str | None, prerendered: bool = False,
-               show_in_ui: bool = True) -> SimReport:
+    def create(
+        self, form: dict[str, Any], name: str | None, prerendered: bool = False, show_in_ui: bool = True
+    ) -> SimReport:
         report_type = str(form["report_type"])
         record = self.registry.get(int(form["deployment_id"]))
         assert record is not None  # the form was validated against the registry
@@ -180,15 +186,18 @@ class Store:
         records = self.registry.active()
         models = {r.id: self.model(r.id) for r in records}
         for fields in history_rows(records, models, count):
-            report = SimReport(id=self._next_id, started=time.monotonic() - 1.0, duration=0.0, final_status="success",
-                               **fields)
+            report = SimReport(
+                id=self._next_id, started=time.monotonic() - 1.0, duration=0.0, final_status="success", **fields
+            )
             self._reports[report.id] = report
             self._next_id += 1
 
     def _prerender(self, record: DeploymentRecord) -> list[int]:
         md = self.model(record.id)
-        return [self.create(dashboard_form(t, md), f"Dashboard: {t}", prerendered=True).id
-                for t in prerendered_types(record.spec)]
+        return [
+            self.create(dashboard_form(t, md), f"Dashboard: {t}", prerendered=True).id
+            for t in prerendered_types(record.spec)
+        ]
 
     def _rerun(self, report_ids: list[int], record: DeploymentRecord) -> list[int]:
         """Re-run pre-rendered reports in place on the now-active deployment: same ids, new run."""
@@ -225,8 +234,11 @@ class Store:
         hide_unlisted = self.readings.unlisted_reports == "hidden"
         with self._lock:
             reports = list(self._reports.values())
-        reports = [r for r in reports if (include_prerendered or not r.prerendered)
-                   and (r.prerendered or r.show_in_ui or not hide_unlisted)]
+        reports = [
+            r
+            for r in reports
+            if (include_prerendered or not r.prerendered) and (r.prerendered or r.show_in_ui or not hide_unlisted)
+        ]
         if report_type is not None:
             reports = [r for r in reports if r.report_type == report_type]
         return sorted(reports, key=lambda r: r.id, reverse=True)

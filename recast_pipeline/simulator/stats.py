@@ -37,16 +37,26 @@ class Stats:
             self._requests_now += 1
             self._requests_peak = max(self._requests_peak, self._requests_now)
 
-    def request_finished(self, method: str, path: str, query: str, status: int, endpoint: str,
-                         fault: str | None) -> None:
+    def request_finished(
+        self, method: str, path: str, query: str, status: int, endpoint: str, fault: str | None
+    ) -> None:
         with self._lock:
             self._requests_now -= 1
             self._calls[endpoint] += 1
             self._statuses[str(status)] += 1
             if fault:
                 self._faults[fault] += 1
-            self._log.append({"method": method, "path": path, "query": query, "status": status,
-                              "endpoint": endpoint, "fault": fault, "time": round(time.time(), 3)})
+            self._log.append(
+                {
+                    "method": method,
+                    "path": path,
+                    "query": query,
+                    "status": status,
+                    "endpoint": endpoint,
+                    "fault": fault,
+                    "time": round(time.time(), 3),
+                }
+            )
 
     def report_created(self, report_id: int, started: float, duration: float) -> None:
         with self._lock:

@@ -57,12 +57,19 @@ def spike_detail_summary(md: ModelData, form: dict) -> list[DownloadSpec]:
     specs = []
     for grouped, prefix in ((False, "individual"), (True, "grouped")):
         specs += [
-            DownloadSpec(f"{prefix}_daily_effects", f"Daily effect per {prefix} spike",
-                         lambda g=grouped: daily(g, False)),
-            DownloadSpec(f"{prefix}_cumulative_effects", f"Cumulative effect per {prefix} spike",
-                         lambda g=grouped: daily(g, True)),
-            DownloadSpec(f"{prefix}_cumulative_effects_summarized", f"Net effect per {prefix} spike",
-                         lambda g=grouped: summarized(g)),
+            DownloadSpec(
+                f"{prefix}_daily_effects", f"Daily effect per {prefix} spike", lambda g=grouped: daily(g, False)
+            ),
+            DownloadSpec(
+                f"{prefix}_cumulative_effects",
+                f"Cumulative effect per {prefix} spike",
+                lambda g=grouped: daily(g, True),
+            ),
+            DownloadSpec(
+                f"{prefix}_cumulative_effects_summarized",
+                f"Net effect per {prefix} spike",
+                lambda g=grouped: summarized(g),
+            ),
         ]
     return specs
 
@@ -71,8 +78,13 @@ def model_configuration(md: ModelData, form: dict) -> list[DownloadSpec]:
     dep = md.deployment
 
     def baseline() -> Table:
-        rows = [["Trend Prior Mean", 0.0], ["Trend Prior SD", 0.05], ["Yearly Seasonality Order", 4],
-                ["Weekly Seasonality", True], ["Intercept Prior Mean", r2(md.baseline.mean())]]
+        rows = [
+            ["Trend Prior Mean", 0.0],
+            ["Trend Prior SD", 0.05],
+            ["Yearly Seasonality Order", 4],
+            ["Weekly Seasonality", True],
+            ["Intercept Prior Mean", r2(md.baseline.mean())],
+        ]
         return Table(["Parameter", "Value"], rows)
 
     def roi() -> Table:
@@ -95,11 +107,13 @@ def model_configuration(md: ModelData, form: dict) -> list[DownloadSpec]:
         rows = [[uf, lf, True] for lf in dep.lower_funnel for uf in dep.upper_funnel]
         return Table(["Upper Funnel Channel", "Lower Funnel Channel", "Linked"], rows)
 
-    return [DownloadSpec("tables-baseline", "Baseline settings", baseline),
-            DownloadSpec("tables-roi", "ROI priors", roi),
-            DownloadSpec("tables-shifts", "Shift (adstock) settings", shifts),
-            DownloadSpec("tables-spikes", "Configured spikes", spikes),
-            DownloadSpec("tables-channel_linkings", "Upper- to lower-funnel channel linkings", linkings)]
+    return [
+        DownloadSpec("tables-baseline", "Baseline settings", baseline),
+        DownloadSpec("tables-roi", "ROI priors", roi),
+        DownloadSpec("tables-shifts", "Shift (adstock) settings", shifts),
+        DownloadSpec("tables-spikes", "Configured spikes", spikes),
+        DownloadSpec("tables-channel_linkings", "Upper- to lower-funnel channel linkings", linkings),
+    ]
 
 
 def _window(md: ModelData, form: dict) -> slice:

@@ -28,11 +28,15 @@ def in_sample_model_fit(md: ModelData, form: dict) -> list[DownloadSpec]:
         if len(actual) < 2:
             return Table(["Metric", "Value"], [["Days", len(actual)]])
         resid = actual - pred
-        r2_ = 1 - float((resid ** 2).sum() / ((actual - actual.mean()) ** 2).sum())
+        r2_ = 1 - float((resid**2).sum() / ((actual - actual.mean()) ** 2).sum())
         inside = np.abs(resid) <= 1.645 * resid.std() * 1.05
-        rows = [["R-squared", r4(r2_)], ["MAPE %", round(float(np.mean(np.abs(resid / actual))) * 100, 3)],
-                ["Bias %", round(float(resid.sum() / actual.sum()) * 100, 3)],
-                ["90% Interval Coverage %", round(float(inside.mean()) * 100, 2)], ["Days", len(actual)]]
+        rows = [
+            ["R-squared", r4(r2_)],
+            ["MAPE %", round(float(np.mean(np.abs(resid / actual))) * 100, 3)],
+            ["Bias %", round(float(resid.sum() / actual.sum()) * 100, 3)],
+            ["90% Interval Coverage %", round(float(inside.mean()) * 100, 2)],
+            ["Days", len(actual)],
+        ]
         return Table(["Metric", "Value"], rows)
 
     return [DownloadSpec("stats", "In-sample fit statistics", stats)]
@@ -43,20 +47,29 @@ def context_variable_summary(md: ModelData, form: dict) -> list[DownloadSpec]:
 
     def daily(var: str) -> Table:
         rel = width(md, var)
-        rows = [[md.dates[i], float(md.context_values[var][i]), *interval(md.context_effect[var][i], rel, True)[1:]]
-                for i in range(w.start, w.stop)]
+        rows = [
+            [md.dates[i], float(md.context_values[var][i]), *interval(md.context_effect[var][i], rel, True)[1:]]
+            for i in range(w.start, w.stop)
+        ]
         return Table(["Date", "Value", "Effect", "5%", "95%"], rows)
 
     def summary() -> Table:
         kpi = float(md.kpi[w].sum())
-        rows = [[v, r4(md.context_values[v][w].mean()) if w.stop > w.start else None,
-                 r2(md.context_effect[v][w].sum()), percent(float(md.context_effect[v][w].sum()), kpi)]
-                for v in dep.context_variables]
+        rows = [
+            [
+                v,
+                r4(md.context_values[v][w].mean()) if w.stop > w.start else None,
+                r2(md.context_effect[v][w].sum()),
+                percent(float(md.context_effect[v][w].sum()), kpi),
+            ]
+            for v in dep.context_variables
+        ]
         return Table(["Variable", "Mean Value", "Total Effect", "Share of KPI %"], rows)
 
-    return [DownloadSpec(f"context_variables-{v}-daily_effect", f"Daily effect of {v}", lambda v=v: daily(v))
-            for v in dep.context_variables] + [
-        DownloadSpec("context_variables-summary", "Effect of each context variable", summary)]
+    return [
+        DownloadSpec(f"context_variables-{v}-daily_effect", f"Daily effect of {v}", lambda v=v: daily(v))
+        for v in dep.context_variables
+    ] + [DownloadSpec("context_variables-summary", "Effect of each context variable", summary)]
 
 
 def channel_uncertainty_drivers(md: ModelData, form: dict) -> list[DownloadSpec]:
@@ -78,9 +91,10 @@ def channel_uncertainty_drivers(md: ModelData, form: dict) -> list[DownloadSpec]
             rows.append([c, median, lo, hi, None if median is None or hi is None or lo is None else r4(hi - lo), cv])
         return Table(["Channel", "ROI Median", "ROI 5%", "ROI 95%", "Interval Width", "Spend CV"], rows)
 
-    return [DownloadSpec(f"uncertainty_drivers-{c}", f"What widens {c}'s interval", lambda c=c: drivers(c))
-            for c in dep.upper_funnel] + [
-        DownloadSpec("uncertainty_drivers-summary", "Uncertainty of each channel's ROI", summary)]
+    return [
+        DownloadSpec(f"uncertainty_drivers-{c}", f"What widens {c}'s interval", lambda c=c: drivers(c))
+        for c in dep.upper_funnel
+    ] + [DownloadSpec("uncertainty_drivers-summary", "Uncertainty of each channel's ROI", summary)]
 
 
 def baseline_summary(md: ModelData, form: dict) -> list[DownloadSpec]:
@@ -99,10 +113,16 @@ def baseline_summary(md: ModelData, form: dict) -> list[DownloadSpec]:
 
     return [
         DownloadSpec("summary_total", "Baseline KPI over the period", total),
-        DownloadSpec("summary_monthly", "Baseline KPI by month",
-                     lambda: Table(["Month", *header], [[m, *values(p)] for m, p in groups(md, w, "monthly")])),
-        DownloadSpec("summary_daily", "Baseline KPI by day",
-                     lambda: Table(["Date", *header], [[d, *values(p)] for d, p in groups(md, w, "daily")])),
+        DownloadSpec(
+            "summary_monthly",
+            "Baseline KPI by month",
+            lambda: Table(["Month", *header], [[m, *values(p)] for m, p in groups(md, w, "monthly")]),
+        ),
+        DownloadSpec(
+            "summary_daily",
+            "Baseline KPI by day",
+            lambda: Table(["Date", *header], [[d, *values(p)] for d, p in groups(md, w, "daily")]),
+        ),
     ]
 
 
@@ -116,9 +136,14 @@ def roi_cpa_waterfall(md: ModelData, form: dict) -> list[DownloadSpec]:
         base = md.roi(c)
         season, saturation = (roi - base) * 0.6, (roi - base) * 0.25
         context = (roi - base) * 0.1
-        rows = [["Base ROI", r4(base)], ["Seasonality", r4(season)], ["Saturation", r4(saturation)],
-                ["Context Variables", r4(context)], ["Baseline Interaction", r4(roi - base - season - saturation - context)],
-                ["Final ROI", r4(roi)]]
+        rows = [
+            ["Base ROI", r4(base)],
+            ["Seasonality", r4(season)],
+            ["Saturation", r4(saturation)],
+            ["Context Variables", r4(context)],
+            ["Baseline Interaction", r4(roi - base - season - saturation - context)],
+            ["Final ROI", r4(roi)],
+        ]
         return Table(["Component", "ROI Contribution"], rows)
 
     def summary() -> Table:
@@ -128,8 +153,9 @@ def roi_cpa_waterfall(md: ModelData, form: dict) -> list[DownloadSpec]:
             rows.append([c, r2(spend), ratio(effect, spend), r2(spend / effect) if effect else None])
         return Table(["Channel", "Spend ($)", "ROI", "CPA ($)"], rows)
 
-    return [DownloadSpec(f"roi_waterfall-{c}", f"ROI of {c} decomposed", lambda c=c: waterfall(c)) for c in channels] + [
-        DownloadSpec("roi_waterfall-summary", "ROI and CPA per channel", summary)]
+    return [
+        DownloadSpec(f"roi_waterfall-{c}", f"ROI of {c} decomposed", lambda c=c: waterfall(c)) for c in channels
+    ] + [DownloadSpec("roi_waterfall-summary", "ROI and CPA per channel", summary)]
 
 
 def prior_vs_posterior(md: ModelData, form: dict) -> list[DownloadSpec]:
@@ -138,25 +164,42 @@ def prior_vs_posterior(md: ModelData, form: dict) -> list[DownloadSpec]:
     def estimates(c: str) -> dict[str, tuple[float, float, float]]:
         roi = ratio(impact(md, c, w), float(md.spend[c][w].sum())) or md.roi(c)
         peak = float(np.argmax(md.shift_curve[c]))
-        return {"ROI": (roi, 0.9, width(md, c)), "Saturation": (md.saturation[c], 0.5, 0.2),
-                "Peak Shift (days)": (peak, 1.0, 0.3)}
+        return {
+            "ROI": (roi, 0.9, width(md, c)),
+            "Saturation": (md.saturation[c], 0.5, 0.2),
+            "Peak Shift (days)": (peak, 1.0, 0.3),
+        }
 
     def table(c: str) -> Table:
         rows = []
         for name, (post, prior_rel, post_rel) in estimates(c).items():
             prior = post * 1.1 if name == "ROI" else post
-            rows.append([name, r4(prior), r4(prior * (1 - prior_rel * 0.8)), r4(prior * (1 + prior_rel)),
-                         r4(post), r4(post * (1 - post_rel)), r4(post * (1 + post_rel))])
-        return Table(["Parameter", "Prior Median", "Prior 5%", "Prior 95%", "Posterior Median", "Posterior 5%",
-                      "Posterior 95%"], rows)
+            rows.append(
+                [
+                    name,
+                    r4(prior),
+                    r4(prior * (1 - prior_rel * 0.8)),
+                    r4(prior * (1 + prior_rel)),
+                    r4(post),
+                    r4(post * (1 - post_rel)),
+                    r4(post * (1 + post_rel)),
+                ]
+            )
+        return Table(
+            ["Parameter", "Prior Median", "Prior 5%", "Prior 95%", "Posterior Median", "Posterior 5%", "Posterior 95%"],
+            rows,
+        )
 
     def summary() -> Table:
-        rows = [[c, r4(estimates(c)["ROI"][0] * 1.1), r4(estimates(c)["ROI"][0]),
-                 round(100 * (1 - width(md, c) / 0.9), 2)] for c in channels]
+        rows = [
+            [c, r4(estimates(c)["ROI"][0] * 1.1), r4(estimates(c)["ROI"][0]), round(100 * (1 - width(md, c) / 0.9), 2)]
+            for c in channels
+        ]
         return Table(["Channel", "Prior ROI Median", "Posterior ROI Median", "Interval Narrowing %"], rows)
 
-    return [DownloadSpec(f"prior_vs_posterior-{c}", f"Priors vs. posteriors of {c}", lambda c=c: table(c))
-            for c in channels] + [DownloadSpec("prior_vs_posterior-summary", "Prior vs. posterior ROI", summary)]
+    return [
+        DownloadSpec(f"prior_vs_posterior-{c}", f"Priors vs. posteriors of {c}", lambda c=c: table(c)) for c in channels
+    ] + [DownloadSpec("prior_vs_posterior-summary", "Prior vs. posterior ROI", summary)]
 
 
 def shift_curves(md: ModelData, form: dict) -> list[DownloadSpec]:
@@ -164,8 +207,10 @@ def shift_curves(md: ModelData, form: dict) -> list[DownloadSpec]:
         rows = []
         for c in form["channels"]:
             cumulative = np.cumsum(md.shift_curve[c])
-            rows += [[c, d, round(100 * float(md.shift_curve[c][d]), 3), round(100 * float(cumulative[d]), 3)]
-                     for d in range(SHIFT_DAYS)]
+            rows += [
+                [c, d, round(100 * float(md.shift_curve[c][d]), 3), round(100 * float(cumulative[d]), 3)]
+                for d in range(SHIFT_DAYS)
+            ]
         return Table(["Channel", "Days After Spend", "Share of Effect %", "Cumulative Share %"], rows)
 
     return [DownloadSpec("all_shift_curves_summarized", "How long each channel's effect takes to land", table)]
@@ -186,11 +231,13 @@ def spend_response_curves(md: ModelData, form: dict) -> list[DownloadSpec]:
                 daily = spend0 * m
                 value, roi, mroi = response(a, k, daily)
                 rows.append([c, m, r2(daily), r2(daily * days), r2(value * days), roi, mroi])
-        return Table(["Channel", "Spend Multiplier", "Daily Spend ($)", "Total Spend ($)", "Impact", "ROI", "mROI"],
-                     rows)
+        return Table(
+            ["Channel", "Spend Multiplier", "Daily Spend ($)", "Total Spend ($)", "Impact", "ROI", "mROI"], rows
+        )
 
-    return [DownloadSpec("multi_day-multi_channel-tables-full_table", "Impact, ROI and mROI at several spend levels",
-                         table)]
+    return [
+        DownloadSpec("multi_day-multi_channel-tables-full_table", "Impact, ROI and mROI at several spend levels", table)
+    ]
 
 
 def fixed_spend_performance(md: ModelData, form: dict) -> list[DownloadSpec]:
@@ -216,5 +263,7 @@ def fixed_spend_performance(md: ModelData, form: dict) -> list[DownloadSpec]:
             rows.append([c, r2(daily), r2(daily * days), r2(value * days), roi, mroi])
         return Table(["Channel", "Daily Spend ($)", "Total Spend ($)", "Impact", "ROI", "mROI"], rows)
 
-    return [DownloadSpec(f"fixed_spend-{c}", f"Daily performance of {c} at the fixed spend", lambda c=c: by_day(c))
-            for c in channels] + [DownloadSpec("fixed_spend-summary", "Performance at the fixed spend", summary)]
+    return [
+        DownloadSpec(f"fixed_spend-{c}", f"Daily performance of {c} at the fixed spend", lambda c=c: by_day(c))
+        for c in channels
+    ] + [DownloadSpec("fixed_spend-summary", "Performance at the fixed spend", summary)]

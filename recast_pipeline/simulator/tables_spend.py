@@ -50,8 +50,7 @@ def _total(md: ModelData, window: slice) -> Table:
     whole = sum(totals.values())
     days = max(window.stop - window.start, 1)
     rows = [
-        [c, s, percent(s, whole), r2(s / days), int(np.count_nonzero(md.spend[c][window]))]
-        for c, s in totals.items()
+        [c, s, percent(s, whole), r2(s / days), int(np.count_nonzero(md.spend[c][window]))] for c, s in totals.items()
     ]
     return Table(["Channel", "Spend ($)", "Share of Spend %", "Avg Daily Spend ($)", "Days With Spend"], rows)
 
@@ -127,8 +126,10 @@ def _panel_rows(md: ModelData, seed: int, total_rows: int) -> Iterator[list]:
     dep = md.deployment
     n_days = len(md.dates)
     n_geos = -(-total_rows // n_days)
-    geos = [dep.geos[g % len(dep.geos)] + (f"-{g // len(dep.geos) + 1:04d}" if g >= len(dep.geos) else "")
-            for g in range(n_geos)]
+    geos = [
+        dep.geos[g % len(dep.geos)] + (f"-{g // len(dep.geos) + 1:04d}" if g >= len(dep.geos) else "")
+        for g in range(n_geos)
+    ]
     geo_rng = np.random.default_rng(stable_seed(seed, dep.id, "geo"))
     weights = geo_rng.dirichlet(np.ones(n_geos))
     population = (weights * 3.0e8).astype(int).tolist()
@@ -141,8 +142,11 @@ def _panel_rows(md: ModelData, seed: int, total_rows: int) -> Iterator[list]:
         kpi = np.round(md.kpi[day_pos] * weights * noise[:, -1], 2).tolist()
         spends = np.round(spend[day_pos] * weights[:, None] * noise[:, :-1], 2).tolist()
         day = md.dates[day_pos].isoformat()
-        fixed = [*(float(md.context_values[v][day_pos]) for v in dep.context_variables), holidays[day_pos],
-                 "TRUE" if md.dates[day_pos].weekday() >= 5 else "FALSE"]
+        fixed = [
+            *(float(md.context_values[v][day_pos]) for v in dep.context_variables),
+            holidays[day_pos],
+            "TRUE" if md.dates[day_pos].weekday() >= 5 else "FALSE",
+        ]
         count = min(n_geos, total_rows - emitted)
         for g in range(count):
             yield [day, geos[g], population[g], kpi[g], *spends[g], *fixed]
@@ -157,15 +161,28 @@ def clean_data(md: ModelData, form: dict, seed: int, rows: int | None) -> list[D
 
     def national() -> Table:
         body = (
-            [d, r2(md.kpi[i]), *[r2(md.spend[c][i]) for c in dep.channels],
-             *[float(md.context_values[v][i]) for v in dep.context_variables], d.weekday() >= 5]
+            [
+                d,
+                r2(md.kpi[i]),
+                *[r2(md.spend[c][i]) for c in dep.channels],
+                *[float(md.context_values[v][i]) for v in dep.context_variables],
+                d.weekday() >= 5,
+            ]
             for i, d in enumerate(md.dates)
         )
         return Table(["Date", dep.kpi_name, *spend_cols, *dep.context_variables, "Is Weekend"], body)
 
     def panel() -> Table:
-        columns = ["Date", "Geo", "Population", dep.kpi_name, *spend_cols, *dep.context_variables, "Holiday",
-                   "Is Weekend"]
+        columns = [
+            "Date",
+            "Geo",
+            "Population",
+            dep.kpi_name,
+            *spend_cols,
+            *dep.context_variables,
+            "Holiday",
+            "Is Weekend",
+        ]
         assert rows is not None  # the panel is served only when rows is set (below)
         return Table(columns, _panel_rows(md, seed, int(rows)), big=True, plain=True)
 

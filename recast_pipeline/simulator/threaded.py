@@ -28,22 +28,31 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 class ThreadedServer:
-    def __init__(self, app, host: str, port: int = 0, log_level: str = "warning", lifespan: Literal["auto", "on", "off"] = "off",
-                 name: str = "recast-simulator"):
+    def __init__(
+        self,
+        app,
+        host: str,
+        port: int = 0,
+        log_level: str = "warning",
+        lifespan: Literal["auto", "on", "off"] = "off",
+        name: str = "recast-simulator",
+    ):
         self.host = host
         self._socket = bind(host, port)
         self.port = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan=lifespan,
-                                timeout_graceful_shutdown=1, ws="none")
+        config = uvicorn.Config(
+            app, log_level=log_level, access_log=False, lifespan=lifespan, timeout_graceful_shutdown=1, ws="none"
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
-                                        name=f"{name}-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name=f"{name}-{self.port}", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> "ThreadedServer":
+    def start(self) -> ThreadedServer:
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT
         while not self._server.started:

@@ -16,8 +16,11 @@ from .reporttypes import resolve
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 GRANULARITIES = ("daily", "weekly", "monthly")
-RANGES = (("start_date", "end_date"), ("previous_start_date", "previous_end_date"),
-          ("period_start_date", "period_end_date"))
+RANGES = (
+    ("start_date", "end_date"),
+    ("previous_start_date", "previous_end_date"),
+    ("period_start_date", "period_end_date"),
+)
 MAX_DAYS_PAST_MODEL = 730
 
 
@@ -48,8 +51,13 @@ def _channels(name: str, value: Any, allowed: tuple[str, ...], kind: str, errors
         return
     unknown = [c for c in value if c not in allowed]
     if unknown:
-        errors.append((name, f"{name} has labels that are not {kind} labels of the deployment: {_labels(tuple(unknown))};"
-                             f" allowed: {_labels(allowed)}"))
+        errors.append(
+            (
+                name,
+                f"{name} has labels that are not {kind} labels of the deployment: {_labels(tuple(unknown))};"
+                f" allowed: {_labels(allowed)}",
+            )
+        )
 
 
 def _channel_groups(value: Any, dep: DeploymentSpec, errors: list) -> None:
@@ -61,7 +69,7 @@ def _channel_groups(value: Any, dep: DeploymentSpec, errors: list) -> None:
     for i, group in enumerate(value):
         field = f"channel_groups[{i}]"
         if not isinstance(group, dict):
-            errors.append((field, f"{field} must be an object {{\"name\": str, \"channels\": [...]}}"))
+            errors.append((field, f'{field} must be an object {{"name": str, "channels": [...]}}'))
             continue
         name = group.get("name")
         if not isinstance(name, str) or not name.strip():
@@ -81,13 +89,23 @@ def _field(name: str, form: dict, dep: DeploymentSpec, model_end: dt.date, error
     elif name == "date":
         day, latest = _date(form, name, errors), model_end + dt.timedelta(days=MAX_DAYS_PAST_MODEL)
         if day and day > latest:
-            errors.append((name, f"date must be on or before {latest} ({MAX_DAYS_PAST_MODEL} days past the model's "
-                                 f"last date {model_end}); got {value!r}"))
+            errors.append(
+                (
+                    name,
+                    f"date must be on or before {latest} ({MAX_DAYS_PAST_MODEL} days past the model's "
+                    f"last date {model_end}); got {value!r}",
+                )
+            )
     elif name == "channels":
         _channels(name, value, dep.channels, "spend channel", errors)
     elif name == "include_lower_funnel_effects" and value not in ("true", "false"):
-        errors.append((name, f'include_lower_funnel_effects must be the string "true" or "false" '
-                             f"(not a JSON boolean); got {value!r}"))
+        errors.append(
+            (
+                name,
+                f'include_lower_funnel_effects must be the string "true" or "false" '
+                f"(not a JSON boolean); got {value!r}",
+            )
+        )
     elif name == "channel_groups":
         _channel_groups(value, dep, errors)
     elif name == "spend" and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
@@ -106,8 +124,13 @@ def _date_order(form: dict, fields: tuple[str, ...], errors: list) -> None:
             errors.append((end, f"{end} must be after {start}; got {start}={form[start]} and {end}={form[end]}"))
     prev_end, period_start = checked.get("previous_end_date"), checked.get("period_start_date")
     if prev_end and period_start and prev_end >= period_start:
-        errors.append(("previous_end_date", f"previous_end_date must be before period_start_date; got "
-                                            f"{form['previous_end_date']} and {form['period_start_date']}"))
+        errors.append(
+            (
+                "previous_end_date",
+                f"previous_end_date must be before period_start_date; got "
+                f"{form['previous_end_date']} and {form['period_start_date']}",
+            )
+        )
 
 
 def _deployment(form: dict, errors: list, registry) -> Any:
@@ -144,8 +167,7 @@ def validate_create(body: Any, registry) -> tuple[dict[str, Any], str | None]:
         raise ValidationFailed(errors)
     report_type = form.get("report_type")
     if not isinstance(report_type, str) or not report_type:
-        errors.append(("report_type", "report_type is required inside form (a string such as "
-                                      "'compute_spend_summary')"))
+        errors.append(("report_type", "report_type is required inside form (a string such as 'compute_spend_summary')"))
     record = _deployment(form, errors, registry)
     found = resolve(report_type) if isinstance(report_type, str) else None
     if found and record:

@@ -40,8 +40,15 @@ def status_of(report: SimReport, force_status: dict[str, str], now: float) -> st
     return force_status.get(report.report_type) or report.status_at(now)[0]
 
 
-def report_json(store: Store, report: SimReport, status: str, now: float, full: bool, readings: Readings,
-                extra_downloads: Sequence[DownloadSpec] = ()) -> dict[str, Any]:
+def report_json(
+    store: Store,
+    report: SimReport,
+    status: str,
+    now: float,
+    full: bool,
+    readings: Readings,
+    extra_downloads: Sequence[DownloadSpec] = (),
+) -> dict[str, Any]:
     """A show answer (``full``) or a list row (no ``form``, no ``results``)."""
     data: dict[str, Any] = {"id": report.id}
     name = shown_name(report.name, readings.names)

@@ -55,7 +55,11 @@ def _column_comment(name: str, kind: str | None, original: str | None, example_k
     if kind == "data" and original is not None:
         return f"CSV column {original}"
     if kind == "part":
-        return f"Part of the download key ({name}), e.g. in {example_key}" if example_key else f"Part of the download key ({name})"
+        return (
+            f"Part of the download key ({name}), e.g. in {example_key}"
+            if example_key
+            else f"Part of the download key ({name})"
+        )
     return LINEAGE.get(name)
 
 
@@ -87,7 +91,9 @@ def document_table(con, schema: str, table: str, comment: str, *, columns_of: st
     for name, old in existing:
         text = _column_comment(name, *known.get(name, (None, None)), example)
         if text is not None and text != old:
-            con.execute(f"COMMENT ON COLUMN {qualified(schema, table)}.{quote_identifier(name)} IS {comment_literal(text)}")
+            con.execute(
+                f"COMMENT ON COLUMN {qualified(schema, table)}.{quote_identifier(name)} IS {comment_literal(text)}"
+            )
 
 
 def document_schema(con, schema: str, report_type: str | None, kind: str, comment: str) -> None:

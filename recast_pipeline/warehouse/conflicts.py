@@ -41,5 +41,7 @@ def retry_on_conflict(attempt: Callable[[], T], deadline: Deadline, where: str, 
                 raise
             if tries >= max_attempts or deadline.remaining <= 0:
                 raise WarehouseConflictError(where, tries, deadline.waited, str(error).splitlines()[0]) from None
-            log.info("warehouse %s: the load conflicted with another writer (attempt %d), running it again", where, tries)
+            log.info(
+                "warehouse %s: the load conflicted with another writer (attempt %d), running it again", where, tries
+            )
             time.sleep(pause(tries, deadline.remaining))

@@ -43,7 +43,9 @@ def archive(con, schema: str, table: str, live: Mapping[str, str], report, super
     the history table (before the caller deletes them); returns the number of rows copied."""
     params = [report.dashboard, report.partition_key, report.deployment_id, report.model_date]
     source = qualified(schema, table)
-    versions = con.execute(f"SELECT DISTINCT deployment_id, model_date FROM {source} WHERE {_OTHER_VERSION}", params).fetchall()
+    versions = con.execute(
+        f"SELECT DISTINCT deployment_id, model_date FROM {source} WHERE {_OTHER_VERSION}", params
+    ).fetchall()
     if not versions:
         return 0
     types = _evolve(con, schema, table, live)
@@ -87,8 +89,10 @@ def _evolve(con, schema: str, table: str, live: Mapping[str, str]) -> dict[str, 
 
 def prune(con, schema: str, dashboard: str, keep: int | None) -> int:
     """Keep, per history table, the dashboard's last ``keep`` superseded model versions."""
-    return sum(prune_table(con, qualified(history_schema(schema), table), dashboard, keep)
-               for table in existing_tables(con, history_schema(schema)))
+    return sum(
+        prune_table(con, qualified(history_schema(schema), table), dashboard, keep)
+        for table in existing_tables(con, history_schema(schema))
+    )
 
 
 def prune_table(con, target: str, dashboard: str, keep: int | None) -> int:

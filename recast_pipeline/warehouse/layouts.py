@@ -19,8 +19,9 @@ from typing import Sequence
 
 WIDE, LONG, OTHER = "wide", "long", "other"
 _DROP = re.compile(r"[^0-9a-z]+")
-PERIOD_KEYS = frozenset({"date", "day", "week", "weekstart", "weekof", "month", "monthstart", "period", "periodstart",
-                         "quarter", "year"})
+PERIOD_KEYS = frozenset(
+    {"date", "day", "week", "weekstart", "weekof", "month", "monthstart", "period", "periodstart", "quarter", "year"}
+)
 METRIC_KEYS = frozenset({"metric", "measure", "statistic", "stat"})
 CHANNEL_KEYS = frozenset({"channel", "channelname", "channels", "spendchannel", "marketingchannel"})
 # SQL twin of ``key`` for values inside a column (a wide table's metric names).
@@ -87,10 +88,15 @@ def recognize(columns: Sequence[Column], channels: Sequence[str] = ()) -> Layout
         wide = tuple((c, labels[c.key]) for c in columns if c.key in labels)
     else:
         rest = [c for c in columns if c is not period and c is not metric and not c.key.startswith("total")]
-        wide = tuple((c, c.header) for c in rest) if period is not None and rest and all(c.numeric for c in rest) else ()
+        wide = (
+            tuple((c, c.header) for c in rest) if period is not None and rest and all(c.numeric for c in rest) else ()
+        )
     if wide and (period is not None or metric is not None):
         return Layout(WIDE, period=period, metric=metric, channels=wide)
     seen = ", ".join(c.header for c in columns) or "no columns"
-    expected = (f"one column per channel ({', '.join(channels)}) beside a date, period or metric column"
-                if channels else "a date or period column with one numeric column per channel")
+    expected = (
+        f"one column per channel ({', '.join(channels)}) beside a date, period or metric column"
+        if channels
+        else "a date or period column with one numeric column per channel"
+    )
     return Layout(OTHER, note=f"saw {seen}; expected a channel column, or {expected}")

@@ -42,7 +42,11 @@ def check_inputs(report: ReportLoad, tables: Sequence[LandedTable]) -> None:
     for landed in tables:
         lineage = landed.lineage
         if (lineage.dashboard, lineage.deployment_id, lineage.model_date, lineage.partition_key, lineage.report_id) != (
-            report.dashboard, report.deployment_id, report.model_date, report.partition_key, report.report_id,
+            report.dashboard,
+            report.deployment_id,
+            report.model_date,
+            report.partition_key,
+            report.report_id,
         ):
             raise ValueError(f"download {landed.download_key!r} was landed for another report or partition")
         if landed.download_key in seen:
@@ -78,13 +82,25 @@ def write_partition(
     loaded_at = stamps.pop() if len(stamps) == 1 else recorded_at
     layouts = {landed.download_key: marts.layout_of(landed, report.channels) for landed in all_tables}
     unread = marts.replace_partition(
-        con, report, schema, [(landed, layouts[landed.download_key]) for landed in all_tables],
-        history_versions=history_versions, superseded_at=recorded_at, loaded_at=loaded_at,
+        con,
+        report,
+        schema,
+        [(landed, layouts[landed.download_key]) for landed in all_tables],
+        history_versions=history_versions,
+        superseded_at=recorded_at,
+        loaded_at=loaded_at,
     )
     meta.record_report(con, report=report, schema=schema, rows=rows, downloads=len(loads), loaded_at=loaded_at)
     meta.record_downloads(
-        con, report=report, schema=schema, tables=all_tables, load_id=uuid.uuid4().hex, recorded_at=recorded_at,
-        loaded_at=loaded_at, layouts={k: layout.kind for k, layout in layouts.items()}, notes=unread,
+        con,
+        report=report,
+        schema=schema,
+        tables=all_tables,
+        load_id=uuid.uuid4().hex,
+        recorded_at=recorded_at,
+        loaded_at=loaded_at,
+        layouts={k: layout.kind for k, layout in layouts.items()},
+        notes=unread,
     )
     for table in grouped:
         meta.refresh_columns(con, schema, table, incoming[table], recorded_at)
@@ -148,14 +164,17 @@ def _evolve(con, report, schema, grouped, incoming, existing) -> dict[str, Table
         """Whether a column holds no value outside this partition (whose rows are about to go)."""
         others = (
             " WHERE (dashboard, partition_key) IS DISTINCT FROM (?, ?)"
-            if {"dashboard", "partition_key"} <= existing.get(table, {}).keys() else ""
+            if {"dashboard", "partition_key"} <= existing.get(table, {}).keys()
+            else ""
         )
         params = [report.dashboard, report.partition_key] if others else []
         return lambda column: con.execute(
             f"SELECT count({quote_identifier(column)}) = 0 FROM {qualified(schema, table)}{others}", params
         ).fetchone()[0]
 
-    plans = {table: plan_table(schema, table, incoming[table], existing.get(table), is_empty(table)) for table in grouped}
+    plans = {
+        table: plan_table(schema, table, incoming[table], existing.get(table), is_empty(table)) for table in grouped
+    }
     lakehouse = is_lakehouse(con)
     for plan in plans.values():
         for statement in ddl(schema, plan, lakehouse=lakehouse):
@@ -169,29 +188,43 @@ def _insert(con, schema, grouped, plans) -> list[TableLoad]:
         for landed in items:
             inserted = con.execute(insert_sql(schema, plans[table], landed)).fetchone()[0]
             if inserted != landed.rows:
-                raise WarehouseError(f"{landed.path} holds {inserted} rows but {landed.rows} were landed; nothing was loaded")
-            loads.append(TableLoad(landed.download_key, table, qualified(schema, table), inserted, str(landed.final_path)))
+                raise WarehouseError(
+                    f"{landed.path} holds {inserted} rows but {landed.rows} were landed; nothing was loaded"
+                )
+            loads.append(
+                TableLoad(landed.download_key, table, qualified(schema, table), inserted, str(landed.final_path))
+            )
     return loads
 
 
 def _document(con, report, schema, grouped, archived) -> None:
     for table, items in grouped.items():
-        comments.document_table(con, schema, table, comments.table_comment(report.report_type, items, report.descriptions))
+        comments.document_table(
+            con, schema, table, comments.table_comment(report.report_type, items, report.descriptions)
+        )
     kept = history.history_schema(schema)
     for table in archived:
         comments.document_table(
-            con, kept, table,
+            con,
+            kept,
+            table,
             f"Earlier model versions of {schema}.{table}: rows that a re-load from another model version "
             "(deployment_id, model_date) replaced; superseded_at says when.",
             columns_of=schema,
         )
     comments.document_schema(
-        con, schema, report.report_type, "report",
+        con,
+        schema,
+        report.report_type,
+        "report",
         f"Recast report type {report.report_type}: one table per download (or download key pattern); "
         "each partition is (dashboard, partition_key), from the model version in deployment_id and model_date.",
     )
     if archived:
         comments.document_schema(
-            con, kept, report.report_type, "history",
+            con,
+            kept,
+            report.report_type,
+            "history",
             f"Superseded model versions of the tables in {schema}, same table names, plus superseded_at.",
         )

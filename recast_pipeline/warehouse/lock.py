@@ -50,7 +50,7 @@ class Deadline:
 
 
 def holder_of(error: Exception) -> str | None:
-    """"process 1234 (/usr/bin/python3)" from DuckDB's lock error, when it says so."""
+    """ "process 1234 (/usr/bin/python3)" from DuckDB's lock error, when it says so."""
     found = _HOLDER.search(str(error))
     if found is None:
         return None
@@ -74,7 +74,11 @@ def pause(attempt: int, remaining: float) -> float:
 
 
 def connect(
-    path: Path, *, read_only: bool, deadline: Deadline, config: dict[str, str | bool | int | float | list[str]] | None = None
+    path: Path,
+    *,
+    read_only: bool,
+    deadline: Deadline,
+    config: dict[str, str | bool | int | float | list[str]] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` that waits (bounded) while another process holds the file."""
 
@@ -118,7 +122,9 @@ def writer_lock(path: Path, deadline: Deadline) -> Iterator[None]:
             holder = _owner_file(path).read_text().strip() or None
         except OSError:
             holder = None
-        raise WarehouseBusyError(str(path), deadline.waited, holder, "another pipeline load holds the writer lock") from None
+        raise WarehouseBusyError(
+            str(path), deadline.waited, holder, "another pipeline load holds the writer lock"
+        ) from None
     owner = _owner_file(path)
     try:
         since = datetime.now(timezone.utc).isoformat(timespec="seconds")

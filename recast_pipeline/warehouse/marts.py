@@ -37,14 +37,14 @@ _KEYS = "dashboard VARCHAR, deployment_id BIGINT, model_date VARCHAR, partition_
 TABLES = {
     "channel_spend": f"{_KEYS}, grain VARCHAR, period_start DATE, channel VARCHAR, spend DOUBLE, {_LINEAGE}",
     "channel_effects": f"{_KEYS}, effect VARCHAR, metric VARCHAR, channel VARCHAR, mean DOUBLE, median DOUBLE, "
-                       f"p05 DOUBLE, p95 DOUBLE, {_LINEAGE}",
+    f"p05 DOUBLE, p95 DOUBLE, {_LINEAGE}",
 }
 COMMENTS = {
     "channel_spend": "Spend per dashboard, month, grain (daily, weekly, monthly, total), period and channel, from "
-                     "compute_spend_summary, the same rows whether Recast sent its tables wide or long",
+    "compute_spend_summary, the same rows whether Recast sent its tables wide or long",
     "channel_effects": "Per-channel estimates (mean, median, 5% and 95%) per dashboard, month, effect and metric, from "
-                       "compute_insights_overview (effect total/direct) and compute_period_summary (effect period), "
-                       "the same rows whether Recast sent its tables wide or long",
+    "compute_insights_overview (effect total/direct) and compute_period_summary (effect period), "
+    "the same rows whether Recast sent its tables wide or long",
 }
 COLUMN_COMMENTS = {
     "partition_key": "The month (first day) the report covers",
@@ -67,8 +67,11 @@ ESTIMATES = {
     "p95": ("95pct", "p95", "q95", "95thpercentile", "upper"),
 }
 GRAINS = {"tables-daily": "daily", "tables-weekly": "weekly", "tables-monthly": "monthly", "tables-total": "total"}
-SOURCES = {"compute_spend_summary": "channel_spend", "compute_insights_overview": "channel_effects",
-           "compute_period_summary": "channel_effects"}  # report type -> the mart its downloads feed
+SOURCES = {
+    "compute_spend_summary": "channel_spend",
+    "compute_insights_overview": "channel_effects",
+    "compute_period_summary": "channel_effects",
+}  # report type -> the mart its downloads feed
 
 
 @dataclass(frozen=True)
@@ -108,13 +111,22 @@ def _spend(layout: Layout, source: str, grain: str) -> MartRows:
         assert layout.channel is not None  # a long layout is one with a channel column (recognize)
         spend = layout.measure(*SPEND) or (layout.measures[0] if len(layout.measures) == 1 else None)
         if spend is None:
-            return MartRows("channel_spend", None, f"no spend column among {', '.join(c.header for c in layout.measures)}")
-        return MartRows("channel_spend", f"SELECT {head}, CAST({quote_identifier(layout.channel.name)} AS VARCHAR) AS channel, "
-                                         f"{_double(spend)} AS spend FROM {source}")
+            return MartRows(
+                "channel_spend", None, f"no spend column among {', '.join(c.header for c in layout.measures)}"
+            )
+        return MartRows(
+            "channel_spend",
+            f"SELECT {head}, CAST({quote_identifier(layout.channel.name)} AS VARCHAR) AS channel, "
+            f"{_double(spend)} AS spend FROM {source}",
+        )
     if layout.kind == WIDE:
-        where = f" WHERE {KEY_SQL.format(quote_identifier(layout.metric.name))} IN ({_in(SPEND)})" if layout.metric else ""
-        parts = [f"SELECT {head}, {quote_literal(label)} AS channel, {_double(column)} AS spend FROM {source}{where}"
-                 for column, label in layout.channels]
+        where = (
+            f" WHERE {KEY_SQL.format(quote_identifier(layout.metric.name))} IN ({_in(SPEND)})" if layout.metric else ""
+        )
+        parts = [
+            f"SELECT {head}, {quote_literal(label)} AS channel, {_double(column)} AS spend FROM {source}{where}"
+            for column, label in layout.channels
+        ]
         return MartRows("channel_spend", " UNION ALL ".join(parts))
     return MartRows("channel_spend", None, layout.note)
 
@@ -125,17 +137,25 @@ def _effects(layout: Layout, source: str, effect: str, metric: str) -> MartRows:
         assert layout.channel is not None  # a long layout is one with a channel column (recognize)
         found = {name: layout.measure(*keys) for name, keys in ESTIMATES.items()}
         if found["mean"] is None and found["median"] is None:
-            return MartRows("channel_effects", None,
-                            f"no mean or median column among {', '.join(c.header for c in layout.measures)}")
+            return MartRows(
+                "channel_effects",
+                None,
+                f"no mean or median column among {', '.join(c.header for c in layout.measures)}",
+            )
         values = ", ".join(f"{_double(column)} AS {name}" for name, column in found.items())
-        return MartRows("channel_effects", f"SELECT {head}, CAST({quote_identifier(layout.channel.name)} AS VARCHAR) "
-                                           f"AS channel, {values} FROM {source}")
+        return MartRows(
+            "channel_effects",
+            f"SELECT {head}, CAST({quote_identifier(layout.channel.name)} AS VARCHAR) "
+            f"AS channel, {values} FROM {source}",
+        )
     if layout.kind == WIDE and layout.metric is not None and layout.period is None:
         k = KEY_SQL.format(quote_identifier(layout.metric.name))
         parts = []
         for column, label in layout.channels:
-            values = ", ".join(f"max(CASE WHEN {k} IN ({_in(keys)}) THEN {_double(column)} END) AS {name}"
-                               for name, keys in ESTIMATES.items())
+            values = ", ".join(
+                f"max(CASE WHEN {k} IN ({_in(keys)}) THEN {_double(column)} END) AS {name}"
+                for name, keys in ESTIMATES.items()
+            )
             parts.append(f"SELECT {head}, {quote_literal(label)} AS channel, {values} FROM {source}")
         return MartRows("channel_effects", " UNION ALL ".join(parts))
     return MartRows("channel_effects", None, layout.note or "a wide table without one metric per row")
@@ -146,7 +166,7 @@ def _effect_of(report_type: str, landed: LandedTable) -> tuple[str, str] | None:
         return landed.parts["effect"], landed.parts["metric"]
     prefix = "summary_tables-"
     if report_type == "compute_period_summary" and landed.download_key.startswith(prefix):
-        name = landed.download_key[len(prefix):]
+        name = landed.download_key[len(prefix) :]
         return None if name == "merged_means_summary" else ("period", name)
     return None
 
@@ -166,15 +186,26 @@ def ensure(con) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {MARTS_SCHEMA}")
     for table, columns in TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {qualified(MARTS_SCHEMA, table)} ({columns})")
-        con.execute(f"CREATE TABLE IF NOT EXISTS {qualified(MARTS_SCHEMA, table + HISTORY)} ({columns}, superseded_at TIMESTAMPTZ)")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {qualified(MARTS_SCHEMA, table + HISTORY)} ({columns}, superseded_at TIMESTAMPTZ)"
+        )
         con.execute(f"COMMENT ON TABLE {qualified(MARTS_SCHEMA, table)} IS {quote_literal(COMMENTS[table])}")
-        con.execute(f"COMMENT ON TABLE {qualified(MARTS_SCHEMA, table + HISTORY)} IS "
-                    f"{quote_literal('Earlier model versions of recast_marts.' + table + '; superseded_at says when.')}")
+        con.execute(
+            f"COMMENT ON TABLE {qualified(MARTS_SCHEMA, table + HISTORY)} IS "
+            f"{quote_literal('Earlier model versions of recast_marts.' + table + '; superseded_at says when.')}"
+        )
         for column, text in COLUMN_COMMENTS.items():
             if column in columns:
-                con.execute(f"COMMENT ON COLUMN {qualified(MARTS_SCHEMA, table)}.{quote_identifier(column)} IS {quote_literal(text)}")
-    comments.document_schema(con, MARTS_SCHEMA, None, "marts", "Layout-independent tables over the Recast reports: "
-                             "channel_spend, channel_effects and their history")
+                con.execute(
+                    f"COMMENT ON COLUMN {qualified(MARTS_SCHEMA, table)}.{quote_identifier(column)} IS {quote_literal(text)}"
+                )
+    comments.document_schema(
+        con,
+        MARTS_SCHEMA,
+        None,
+        "marts",
+        "Layout-independent tables over the Recast reports: channel_spend, channel_effects and their history",
+    )
 
 
 _PARTITION = "report_type = ? AND dashboard = ? AND partition_key = ?"
@@ -187,21 +218,32 @@ def _clear(con, table: str, report, history_versions: int | None, superseded_at:
     target, kept = qualified(MARTS_SCHEMA, table), qualified(MARTS_SCHEMA, table + HISTORY)
     if history_versions != 0:
         version = [report.deployment_id, report.model_date]
-        others = con.execute(f"SELECT DISTINCT deployment_id, model_date FROM {target} WHERE {_OTHER_VERSION}",
-                             [*partition, *version]).fetchall()
+        others = con.execute(
+            f"SELECT DISTINCT deployment_id, model_date FROM {target} WHERE {_OTHER_VERSION}", [*partition, *version]
+        ).fetchall()
         for other in others:  # one copy per model version: archiving it again replaces the older copy
-            con.execute(f"DELETE FROM {kept} WHERE {_PARTITION} AND deployment_id = ? AND model_date IS NOT DISTINCT FROM ?",
-                        [*partition, *other])
+            con.execute(
+                f"DELETE FROM {kept} WHERE {_PARTITION} AND deployment_id = ? AND model_date IS NOT DISTINCT FROM ?",
+                [*partition, *other],
+            )
         if others:
-            con.execute(f"INSERT INTO {kept} SELECT *, CAST(? AS TIMESTAMPTZ) FROM {target} WHERE {_OTHER_VERSION}",
-                        [superseded_at, *partition, *version])
+            con.execute(
+                f"INSERT INTO {kept} SELECT *, CAST(? AS TIMESTAMPTZ) FROM {target} WHERE {_OTHER_VERSION}",
+                [superseded_at, *partition, *version],
+            )
         history.prune_table(con, kept, report.dashboard, history_versions)
     con.execute(f"DELETE FROM {target} WHERE {_PARTITION}", partition)
 
 
 def replace_partition(
-    con, report, schema: str, downloads: Sequence[tuple[LandedTable, Layout]], *,
-    history_versions: int | None, superseded_at: datetime, loaded_at: datetime,
+    con,
+    report,
+    schema: str,
+    downloads: Sequence[tuple[LandedTable, Layout]],
+    *,
+    history_versions: int | None,
+    superseded_at: datetime,
+    loaded_at: datetime,
 ) -> Mapping[str, str]:
     """Replace the partition's mart rows of its report type from its just-loaded raw rows.
 
@@ -212,11 +254,15 @@ def replace_partition(
         return {}
     _clear(con, table, report, history_versions, superseded_at)
     notes = {}
-    lineage = (f"CAST(? AS VARCHAR) AS dashboard, CAST(? AS BIGINT) AS deployment_id, CAST(? AS VARCHAR) AS model_date, "
-               "CAST(? AS VARCHAR) AS partition_key")
+    lineage = (
+        "CAST(? AS VARCHAR) AS dashboard, CAST(? AS BIGINT) AS deployment_id, CAST(? AS VARCHAR) AS model_date, "
+        "CAST(? AS VARCHAR) AS partition_key"
+    )
     for landed, layout in downloads:
-        source = (f"{qualified(schema, landed.table)} WHERE dashboard = {quote_literal(report.dashboard)} AND "
-                  f"partition_key = {quote_literal(report.partition_key)} AND download_key = {quote_literal(landed.download_key)}")
+        source = (
+            f"{qualified(schema, landed.table)} WHERE dashboard = {quote_literal(report.dashboard)} AND "
+            f"partition_key = {quote_literal(report.partition_key)} AND download_key = {quote_literal(landed.download_key)}"
+        )
         rows = rows_for(report.report_type, landed, layout, f"(SELECT * FROM {source}) AS download")
         if rows is None:
             continue
@@ -227,8 +273,15 @@ def replace_partition(
             f"INSERT INTO {qualified(MARTS_SCHEMA, rows.table)} BY NAME SELECT m.*, {lineage}, CAST(? AS VARCHAR) AS report_type, "
             f"CAST(? AS BIGINT) AS report_id, CAST(? AS VARCHAR) AS download_key, CAST(? AS TIMESTAMPTZ) AS loaded_at "
             f"FROM ({rows.select}) m",
-            [report.dashboard, report.deployment_id, report.model_date, report.partition_key, report.report_type,
-             report.report_id, landed.download_key, loaded_at],
+            [
+                report.dashboard,
+                report.deployment_id,
+                report.model_date,
+                report.partition_key,
+                report.report_type,
+                report.report_id,
+                landed.download_key,
+                loaded_at,
+            ],
         )
     return notes
-

@@ -118,35 +118,78 @@ def _columns_json(landed: LandedTable) -> str:
 
 def _identity(report: Any) -> dict[str, object]:
     return {
-        "report_id": report.report_id, "report_type": report.report_type, "dashboard": report.dashboard,
-        "deployment_id": report.deployment_id, "model_date": report.model_date, "partition_key": report.partition_key,
+        "report_id": report.report_id,
+        "report_type": report.report_type,
+        "dashboard": report.dashboard,
+        "deployment_id": report.deployment_id,
+        "model_date": report.model_date,
+        "partition_key": report.partition_key,
     }
 
 
 def record_report(con, *, report: Any, schema: str, rows: int, downloads: int, loaded_at: datetime) -> None:
-    _insert(con, "reports", {
-        **_identity(report), "schema_name": schema, "name": report.name, "status": report.status,
-        "prerendered": bool(report.prerendered),
-        "form": json.dumps(dict(report.form), sort_keys=True, default=str, ensure_ascii=False),
-        "created_at": report.created_at, "finished_at": report.finished_at, "queued_seconds": report.queued_seconds,
-        "waited_seconds": report.waited_seconds, "download_count": downloads, "row_count": rows, "loaded_at": loaded_at,
-    }, json_columns=("form",))
+    _insert(
+        con,
+        "reports",
+        {
+            **_identity(report),
+            "schema_name": schema,
+            "name": report.name,
+            "status": report.status,
+            "prerendered": bool(report.prerendered),
+            "form": json.dumps(dict(report.form), sort_keys=True, default=str, ensure_ascii=False),
+            "created_at": report.created_at,
+            "finished_at": report.finished_at,
+            "queued_seconds": report.queued_seconds,
+            "waited_seconds": report.waited_seconds,
+            "download_count": downloads,
+            "row_count": rows,
+            "loaded_at": loaded_at,
+        },
+        json_columns=("form",),
+    )
 
 
 def record_downloads(
-    con, *, report: Any, schema: str, tables: Sequence[LandedTable], load_id: str, recorded_at: datetime,
-    loaded_at: datetime, layouts: Mapping[str, str] = {}, notes: Mapping[str, str] = {},
+    con,
+    *,
+    report: Any,
+    schema: str,
+    tables: Sequence[LandedTable],
+    load_id: str,
+    recorded_at: datetime,
+    loaded_at: datetime,
+    layouts: Mapping[str, str] = {},
+    notes: Mapping[str, str] = {},
 ) -> None:
     for landed in tables:
         columns = _columns_json(landed)
-        common = {**_identity(report), "download_key": landed.download_key, "schema_name": schema,
-                  "table_name": landed.table, "row_count": landed.rows, "columns": columns, "loaded_at": loaded_at}
-        _insert(con, "downloads", {
-            **common, "description": report.descriptions.get(landed.download_key), "logical_table": landed.logical_table,
-            "parts": json.dumps(landed.parts, ensure_ascii=False), "parquet_path": str(landed.final_path),
-            "layout": layouts.get(landed.download_key), "layout_note": notes.get(landed.download_key),
-        }, json_columns=("parts", "columns"))
-        _insert(con, "load_history", {**common, "load_id": load_id, "recorded_at": recorded_at}, json_columns=("columns",))
+        common = {
+            **_identity(report),
+            "download_key": landed.download_key,
+            "schema_name": schema,
+            "table_name": landed.table,
+            "row_count": landed.rows,
+            "columns": columns,
+            "loaded_at": loaded_at,
+        }
+        _insert(
+            con,
+            "downloads",
+            {
+                **common,
+                "description": report.descriptions.get(landed.download_key),
+                "logical_table": landed.logical_table,
+                "parts": json.dumps(landed.parts, ensure_ascii=False),
+                "parquet_path": str(landed.final_path),
+                "layout": layouts.get(landed.download_key),
+                "layout_note": notes.get(landed.download_key),
+            },
+            json_columns=("parts", "columns"),
+        )
+        _insert(
+            con, "load_history", {**common, "load_id": load_id, "recorded_at": recorded_at}, json_columns=("columns",)
+        )
 
 
 def refresh_columns(con, schema: str, table: str, incoming: Sequence[ColumnSpec], updated_at: datetime) -> None:
@@ -164,8 +207,15 @@ def refresh_columns(con, schema: str, table: str, incoming: Sequence[ColumnSpec]
     con.executemany(
         f"INSERT INTO {META_SCHEMA}.columns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            [schema, table, name, ordinal, data_type,
-             *known.get(name, ("lineage" if name in LINEAGE_COLUMNS else "data", None)), updated_at]
+            [
+                schema,
+                table,
+                name,
+                ordinal,
+                data_type,
+                *known.get(name, ("lineage" if name in LINEAGE_COLUMNS else "data", None)),
+                updated_at,
+            ]
             for ordinal, (name, data_type) in enumerate(actual.items(), start=1)
         ],
     )
@@ -196,4 +246,3 @@ def partition_tables(con, schema: str, dashboard: str, partition_key: str) -> li
         [schema, dashboard, partition_key],
     ).fetchall()
     return [name for (name,) in rows]
-

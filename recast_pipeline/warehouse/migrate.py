@@ -23,6 +23,7 @@ HAVING bool_or(c.column_name = 'deployment_id') AND bool_or(c.column_name = 'par
 ORDER BY ALL
 """
 
+
 def add_partition_columns(con) -> list[str]:
     """Migrate every table with the old lineage; returns the tables changed ("schema.table").
 

@@ -64,7 +64,9 @@ def merge_incoming(schema: str, table: str, landed: Sequence[LandedTable]) -> li
     merged: dict[str, ColumnSpec] = {}
     for item in landed:
         for column in item.columns:
-            spec = ColumnSpec(column.name, column.duckdb_type, column.kind, column.all_null, column.original, item.download_key)
+            spec = ColumnSpec(
+                column.name, column.duckdb_type, column.kind, column.all_null, column.original, item.download_key
+            )
             merged[column.name] = _join(merged[column.name], spec, schema, table) if column.name in merged else spec
     return sorted(merged.values(), key=lambda spec: _KIND_ORDER[spec.kind])  # stable: file order kept
 

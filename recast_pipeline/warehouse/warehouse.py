@@ -13,27 +13,27 @@ transaction that conflicts with another writer's is rolled back and run again (`
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-import os
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from recast_pipeline.config.settings import is_object_store
 from recast_pipeline.landing.landed_types import LandedTable
 from recast_pipeline.landing.naming import LINEAGE_COLUMNS, schema_name, table_identifier
-from recast_pipeline.config.settings import is_object_store
 from recast_pipeline.warehouse import maintenance, meta, options, refit
 from recast_pipeline.warehouse.catalog import existing_tables, has_column, has_table, qualified
 from recast_pipeline.warehouse.conflicts import retry_on_conflict
 from recast_pipeline.warehouse.errors import WarehouseError
 from recast_pipeline.warehouse.lake_access import enable_s3
 from recast_pipeline.warehouse.load import check_inputs, write_partition
-from recast_pipeline.warehouse.lock import Deadline
 from recast_pipeline.warehouse.load_types import LoadResult, ReportLoad
+from recast_pipeline.warehouse.lock import Deadline
 from recast_pipeline.warehouse.schema import merge_incoming
 from recast_pipeline.warehouse.targets.base import WarehouseTarget
 from recast_pipeline.warehouse.targets.by_location import open_target
@@ -123,7 +123,9 @@ class Warehouse:
         return retry_on_conflict(attempt, deadline, self.target.describe(), self.target.max_attempts)
 
     def maintain(
-        self, retention_days: float | None = None, cleanup_after: timedelta = maintenance.DEFAULT_CLEANUP_AFTER,
+        self,
+        retention_days: float | None = None,
+        cleanup_after: timedelta = maintenance.DEFAULT_CLEANUP_AFTER,
     ) -> maintenance.MaintenanceReport:
         """One maintenance pass on the writer (``maintenance``): waits for a load, retries lake conflicts.
 
@@ -163,10 +165,12 @@ class Warehouse:
             if con is None or not has_column(con, meta.META_SCHEMA, "downloads", "dashboard"):
                 return frames  # nothing loaded yet, or a file from before dashboards (next load migrates it)
             for table in meta.partition_tables(con, schema, dashboard, partition_key):
-                frame = _frame(con.execute(
-                    f"SELECT * FROM {qualified(schema, table)} WHERE dashboard = ? AND partition_key = ?",
-                    [dashboard, partition_key],
-                ))
+                frame = _frame(
+                    con.execute(
+                        f"SELECT * FROM {qualified(schema, table)} WHERE dashboard = ? AND partition_key = ?",
+                        [dashboard, partition_key],
+                    )
+                )
                 if not include_lineage:
                     frame = frame.drop(columns=[c for c in LINEAGE_COLUMNS if c in frame.columns])
                 frames[table] = frame

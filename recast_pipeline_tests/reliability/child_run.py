@@ -22,7 +22,11 @@ PAUSES = {
     # the load committed, the staged Parquet not yet published
     "before_publish": ("recast_pipeline.landing.stage", "Stage.publish", "before"),
     # a first asset fully loaded and published, the others still landing or computing
-    "after_first_asset": ("recast_pipeline.orchestration.io_manager", "DuckDBWarehouseIOManager.handle_output", "after"),
+    "after_first_asset": (
+        "recast_pipeline.orchestration.io_manager",
+        "DuckDBWarehouseIOManager.handle_output",
+        "after",
+    ),
 }
 
 
@@ -55,8 +59,9 @@ def main() -> int:
     if plan.get("pause"):
         install_pause(plan["pause"], Path(plan["marker"]))
     import dagster as dg
-    from recast_pipeline.definitions import defs
+
     from recast_pipeline.cli.local_env import sync_dashboards
+    from recast_pipeline.definitions import defs
     from recast_pipeline.orchestration.partitions import (
         DASHBOARDS_PARTITIONS_NAME,
         PARTITION_RANGE_END_TAG,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from fakes import simulator_pool
 
 from .helpers import CANARY_TOKEN, CHILD_OUTPUTS, RUN_RESULTS, SLUG, Pipeline

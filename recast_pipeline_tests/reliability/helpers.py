@@ -78,8 +78,14 @@ class Pipeline:
 
     @property
     def defs(self) -> dg.Definitions:
-        settings = {"client_slug": SLUG, "token": self.sim.token, "poll_interval": 0.2, "retry_deadline": 10.0,
-                    "ledger_path": str(self.data_dir / "recast_ledger.sqlite"), **self.recast}
+        settings = {
+            "client_slug": SLUG,
+            "token": self.sim.token,
+            "poll_interval": 0.2,
+            "retry_deadline": 10.0,
+            "ledger_path": str(self.data_dir / "recast_ledger.sqlite"),
+            **self.recast,
+        }
         resource = self.resource or RecastResource(base_url=self.sim.base_url, **settings)
         warehouse = RecastWarehouse(data_dir=str(self.data_dir), lock_timeout=self.lock_timeout)
         return build_definitions(Partitioning(date(2024, 1, 1)), resource, warehouse)
@@ -156,9 +162,12 @@ def warehouse_snapshot(path: Path, volatile: Iterable[str] = VOLATILE) -> dict[s
         ).fetchall()
         for schema, table in tables:
             columns = [
-                c for (c,) in con.execute(
+                c
+                for (c,) in con.execute(
                     "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-                    "ORDER BY ordinal_position", [schema, table]).fetchall()
+                    "ORDER BY ordinal_position",
+                    [schema, table],
+                ).fetchall()
                 if c not in volatile
             ]
             select = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in columns)
@@ -262,7 +271,7 @@ class Child:
         """The child's final JSON line (it exits 0 on success and 1 on a failed run)."""
         self.process.wait(timeout=timeout)
         self._out.close()
-        lines = [line for line in self.output().splitlines() if line.startswith("{\"result\"")]
+        lines = [line for line in self.output().splitlines() if line.startswith('{"result"')]
         assert lines, f"child exited {self.process.returncode} without a result:\n{self.output()[-4000:]}"
         return json.loads(lines[-1])["result"]
 

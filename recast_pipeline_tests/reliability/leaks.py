@@ -17,7 +17,6 @@ from dagster_shared.serdes import serialize_value
 from .helpers import CANARY_TOKEN
 
 
-
 def leaks_in_files(root: Path, secret: str = CANARY_TOKEN) -> list[str]:
     """Files under ``root`` whose bytes contain the secret (raw bytes, any format)."""
     needle = secret.encode()

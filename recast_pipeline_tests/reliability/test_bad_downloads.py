@@ -37,7 +37,11 @@ def test_damaged_download_fails_naming_key_and_line_and_keeps_previous_data(sim,
         assert re.search(r"broke off after \d+ of \d+ bytes; nothing was written", text), text[:1500]
     else:
         assert re.search(r"line \d+", text)
-        assert {"ragged": "fields where the header has", "bad_quote": "quot", "html": "HTML page",
-                "html_as_csv": "HTML page"}[damage] in text
+        assert {
+            "ragged": "fields where the header has",
+            "bad_quote": "quot",
+            "html": "HTML page",
+            "html_as_csv": "HTML page",
+        }[damage] in text
     assert (warehouse_snapshot(pipeline.warehouse_path), parquet_files(pipeline.data_dir)) == before
     assert [p for p in (pipeline.data_dir / "parquet" / ".staging").iterdir() if p.is_dir()] == []

@@ -16,16 +16,29 @@ GROUPS = "compute_grouped_channel_summaries"
 INVALID_INPUTS = {
     "num_days_too_small": ("compute_spend_response_curves", {"num_days": 0}, ["num_days", "from 1 to 90", "0"]),
     "num_days_too_large": ("compute_spend_response_curves", {"num_days": 91}, ["num_days", "from 1 to 90", "91"]),
-    "granularity": ("compute_share_of_spend_vs_effect", {"granularity": "hourly"},
-                    ["granularity", "daily, weekly, monthly", "hourly"]),
+    "granularity": (
+        "compute_share_of_spend_vs_effect",
+        {"granularity": "hourly"},
+        ["granularity", "daily, weekly, monthly", "hourly"],
+    ),
     "no_channels": ("compute_upper_funnel_details", {"channels": []}, ["channels", "non-empty"]),
     "unknown_channel": ("compute_daily_spend_vs_KPI", {"channels": ["Radio"]}, ["channels", "'Radio'", "'Linear TV'"]),
-    "lower_funnel_in_group": (GROUPS, {"channel_groups": [{"name": "LF", "channels": ["Branded Search"]}]},
-                              ["channel_groups", "Branded Search", "include_lower_funnel_effects"]),
+    "lower_funnel_in_group": (
+        GROUPS,
+        {"channel_groups": [{"name": "LF", "channels": ["Branded Search"]}]},
+        ["channel_groups", "Branded Search", "include_lower_funnel_effects"],
+    ),
     "empty_group": (GROUPS, {"channel_groups": [{"name": "G", "channels": []}]}, ["channel_groups", "non-empty"]),
-    "unnamed_group": (GROUPS, {"channel_groups": [{"name": "", "channels": ["Linear TV"]}]},
-                      ["channel_groups", "name", "non-empty string"]),
-    "missing_source_report": ("compute_spend_summary", {"from_report_id": 999999}, ["from_report_id 999999: no such report", "404"]),
+    "unnamed_group": (
+        GROUPS,
+        {"channel_groups": [{"name": "", "channels": ["Linear TV"]}]},
+        ["channel_groups", "name", "non-empty string"],
+    ),
+    "missing_source_report": (
+        "compute_spend_summary",
+        {"from_report_id": 999999},
+        ["from_report_id 999999: no such report", "404"],
+    ),
 }
 
 
@@ -53,18 +66,25 @@ def test_invalid_input_fails_naming_the_field_before_any_report_is_created(sim, 
 def test_source_report_of_another_type_is_refused(sim, tmp_path):
     [source] = [r for r in sim.store.listing("compute_spend_summary", True)][:1]
     config = {"compute_insights_overview": {"from_report_id": source.id}}
-    result = Pipeline(sim, tmp_path / "data").run(dg.AssetKey(["recast", "compute_insights_overview"]),
-                                                  month=MONTH, config=config)
+    result = Pipeline(sim, tmp_path / "data").run(
+        dg.AssetKey(["recast", "compute_insights_overview"]), month=MONTH, config=config
+    )
     assert not result.success
-    assert f"from_report_id {source.id} is a compute_spend_summary report, not compute_insights_overview" in failure_text(result)
+    assert (
+        f"from_report_id {source.id} is a compute_spend_summary report, not compute_insights_overview"
+        in failure_text(result)
+    )
     assert _only_reads(sim)
 
 
-@pytest.mark.parametrize("config, says", [
-    ({"compute_spend_response_curves": {"num_days": "fourteen"}}, "num_days"),
-    ({"compute_spend_summary": {"chanels": ["Linear TV"]}}, "chanels"),
-    ({"compute_not_a_type": {}}, "compute_not_a_type"),
-])
+@pytest.mark.parametrize(
+    "config, says",
+    [
+        ({"compute_spend_response_curves": {"num_days": "fourteen"}}, "num_days"),
+        ({"compute_spend_summary": {"chanels": ["Linear TV"]}}, "chanels"),
+        ({"compute_not_a_type": {}}, "compute_not_a_type"),
+    ],
+)
 def test_config_of_the_wrong_shape_is_refused_by_dagster_before_the_run(sim, tmp_path, config, says):
     with pytest.raises(dg.DagsterInvalidConfigError) as caught:
         Pipeline(sim, tmp_path / "data").run(SPEND, month=MONTH, config=config)
@@ -107,8 +127,10 @@ def test_unset_environment_variable_fails_naming_it_before_any_request(sim, tmp_
     for name in ("RECAST_PAT", "API_PAT", "RECAST_CLIENT_SLUG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RECAST_BASE_URL", sim.base_url)
-    monkeypatch.setenv({"RECAST_PAT": "RECAST_CLIENT_SLUG", "RECAST_CLIENT_SLUG": "RECAST_PAT"}[unset],
-                       sim.token if unset == "RECAST_CLIENT_SLUG" else "acme")
+    monkeypatch.setenv(
+        {"RECAST_PAT": "RECAST_CLIENT_SLUG", "RECAST_CLIENT_SLUG": "RECAST_PAT"}[unset],
+        sim.token if unset == "RECAST_CLIENT_SLUG" else "acme",
+    )
     pipeline = Pipeline(sim, tmp_path / "data", resource=RecastResource.from_env())
     result = pipeline.run(SPEND, month=MONTH)
     assert not result.success

@@ -45,8 +45,17 @@ def test_killed_mid_load_leaves_old_or_new_never_half_and_the_rerun_completes(si
     sim.refresh_model(5716)  # new numbers: the next materialization needs a new report
 
     marker = tmp_path / "paused"
-    child = Child(sim, data_dir, {"job": "recast_monthly_reports_job", "partition": MONTH,
-                                  "assets": ["compute_spend_summary"], "pause": point, "marker": str(marker)})
+    child = Child(
+        sim,
+        data_dir,
+        {
+            "job": "recast_monthly_reports_job",
+            "partition": MONTH,
+            "assets": ["compute_spend_summary"],
+            "pause": point,
+            "marker": str(marker),
+        },
+    )
     child.wait_for(marker.exists, f"the child to pause at {point}")
     child.kill()
     new_report = max(r.id for r in sim.store.made("compute_spend_summary"))

@@ -12,13 +12,19 @@ MONTHS = ("2026-07-01", "2026-09-01")
 def test_killed_while_reports_compute_then_rerun_resumes_the_same_reports(sim_factory, tmp_path):
     sim = sim_factory(latency=3.0)
     data_dir = tmp_path / "data"
-    child = Child(sim, data_dir, {"job": "recast_monthly_reports_job", "range": MONTHS,
-                                  "assets": ["compute_spend_summary", "compute_baseline_summary"]})
+    child = Child(
+        sim,
+        data_dir,
+        {
+            "job": "recast_monthly_reports_job",
+            "range": MONTHS,
+            "assets": ["compute_spend_summary", "compute_baseline_summary"],
+        },
+    )
     child.wait_for(lambda: _recorded(data_dir) == 6, "all six reports submitted and their ids in the create ledger")
     assert sim.stats()["in_flight"] == 6  # every report still computing on Recast's side
     child.kill()
-    created = sorted(r.id for t in ("compute_spend_summary", "compute_baseline_summary")
-                     for r in sim.store.made(t))
+    created = sorted(r.id for t in ("compute_spend_summary", "compute_baseline_summary") for r in sim.store.made(t))
 
     pipeline = Pipeline(sim, data_dir)
     result = pipeline.run(SPEND, BASELINE, months=MONTHS)

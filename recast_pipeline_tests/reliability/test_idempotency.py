@@ -36,8 +36,17 @@ def test_same_partition_twice_gives_identical_warehouse_and_parquet(sim, tmp_pat
 def test_backfill_killed_half_way_and_relaunched_loads_every_partition_exactly_once(sim_factory, tmp_path):
     sim = sim_factory(latency=1.5, jitter=1.0)  # reports finish at different times
     data_dir, marker = tmp_path / "data", tmp_path / "paused"
-    child = Child(sim, data_dir, {"job": "recast_monthly_reports_job", "range": MONTHS, "assets": TYPES,
-                                  "pause": "after_first_asset", "marker": str(marker)})
+    child = Child(
+        sim,
+        data_dir,
+        {
+            "job": "recast_monthly_reports_job",
+            "range": MONTHS,
+            "assets": TYPES,
+            "pause": "after_first_asset",
+            "marker": str(marker),
+        },
+    )
     child.wait_for(marker.exists, "the first asset of the backfill to be loaded")
     child.kill()  # half-way: one asset's months in the warehouse, the others landing or computing
     pipeline = Pipeline(sim, data_dir)
@@ -53,7 +62,10 @@ def test_backfill_killed_half_way_and_relaunched_loads_every_partition_exactly_o
     assert sim.stats()["creates"] == len(created) == len(TYPES) * len(MONTH_KEYS)  # no duplicate Recast report
     assert {(t, k): r for t, k, r in loaded} == created
     for table, rows in pipeline.rows(
-            "SELECT schema_name || '.' || table_name, sum(row_count) FROM recast_meta.downloads GROUP BY 1"):
-        per_partition = pipeline.rows(f"SELECT partition_key, count(DISTINCT report_id), count(*) FROM {table} GROUP BY 1")
+        "SELECT schema_name || '.' || table_name, sum(row_count) FROM recast_meta.downloads GROUP BY 1"
+    ):
+        per_partition = pipeline.rows(
+            f"SELECT partition_key, count(DISTINCT report_id), count(*) FROM {table} GROUP BY 1"
+        )
         assert sum(n for _, _, n in per_partition) == rows  # no duplicate rows
         assert all(reports == 1 for _, reports, _ in per_partition)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from recast_pipeline.pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
 from recast_pipeline.landing.local_store import LandingArea
-from recast_pipeline.recast.ledger import CreateLedger
-from recast_pipeline.recast.errors import LostCreateError
+from recast_pipeline.pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
 from recast_pipeline.recast.client import RecastClient
+from recast_pipeline.recast.errors import LostCreateError
+from recast_pipeline.recast.ledger import CreateLedger
 
 from .helpers import BASELINE, SLUG, SPEND, Pipeline, failure_text
 
@@ -38,8 +38,9 @@ def test_create_answered_after_the_read_timeout_is_found_and_resumed(sim, tmp_pa
     with RecastClient(sim.base_url, SLUG, sim.token, timeout=timeout, poll_interval=0.2, retry_deadline=10) as client:
         deployment = client.get_deployment(5716)
         form = FormPlanner(client).form("compute_spend_summary", deployment, _month(), {})
-        job = PartitionJob("compute_spend_summary", "revenue", 5716, deployment.model_date, "2026-09-01", form,
-                           label="lost create")
+        job = PartitionJob(
+            "compute_spend_summary", "revenue", 5716, deployment.model_date, "2026-09-01", form, label="lost create"
+        )
         [result] = list(fetch_partitions(client, LandingArea(tmp_path / "data" / "parquet"), [job]))
     assert isinstance(result, LandedPartition), getattr(result, "error", None)
     result.stage.discard()
@@ -52,8 +53,13 @@ def test_create_lost_and_given_up_then_the_rerun_resumes_that_report(sim, tmp_pa
     keeps the intent, and the re-run picks the report up once it is listed."""
     sim.set_faults(lost_create_burst=1, lost_create_mode="drop")
     sim.set_readings(unlisted_reports="hidden")
-    with RecastClient(sim.base_url, SLUG, sim.token, retry_deadline=0.0,
-                      ledger=CreateLedger(tmp_path / "data" / "recast_ledger.sqlite")) as client:
+    with RecastClient(
+        sim.base_url,
+        SLUG,
+        sim.token,
+        retry_deadline=0.0,
+        ledger=CreateLedger(tmp_path / "data" / "recast_ledger.sqlite"),
+    ) as client:
         deployment = client.get_deployment(5716)
         form = FormPlanner(client).form("compute_spend_summary", deployment, _month(), {})
         with pytest.raises(LostCreateError):

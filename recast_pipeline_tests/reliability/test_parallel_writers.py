@@ -41,16 +41,24 @@ def test_five_processes_materialize_into_one_duckdb_file_at_once(sim, tmp_path):
     loaded = pipeline.rows("SELECT report_type, partition_key FROM recast_meta.reports ORDER BY 1, 2")
     assert loaded == sorted((p["assets"][0], p["partition"]) for p in RUNS)
     assert sim.stats()["creates"] == len(RUNS) - 1  # model configuration: Recast's pre-rendered report
-    daily = pipeline.rows("SELECT partition_key, count(*) FROM compute_spend_summary.tables_daily GROUP BY 1 ORDER BY 1")
+    daily = pipeline.rows(
+        "SELECT partition_key, count(*) FROM compute_spend_summary.tables_daily GROUP BY 1 ORDER BY 1"
+    )
     assert [(k, n > 0) for k, n in daily] == [("2026-07-01", True), ("2026-08-01", True)]
-    recorded = dict(pipeline.rows("SELECT schema_name || '.' || table_name, sum(row_count) FROM recast_meta.downloads GROUP BY 1"))
+    recorded = dict(
+        pipeline.rows("SELECT schema_name || '.' || table_name, sum(row_count) FROM recast_meta.downloads GROUP BY 1")
+    )
     for table, rows in recorded.items():  # every table holds exactly what the loads recorded
         assert pipeline.rows(f"SELECT count(*) FROM {table}")[0][0] == rows
 
 
 def _analyst(path, seconds):
-    process = subprocess.Popen([sys.executable, "-c", ANALYST, str(path), str(seconds)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", ANALYST, str(path), str(seconds)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = process.stdout.readline().split()
     assert line[0] == "ready", process.stderr.read()
     return process, int(line[1])
@@ -67,7 +75,10 @@ def test_analyst_connection_during_a_load_is_waited_out(sim, tmp_path):
     assert analyst.returncode == 0 and out.split() == ["still", str(seen)]  # a stable view while it was open
     [event] = result.get_asset_materialization_events()
     assert event.event_specific_data.materialization.metadata["recast/lock_wait_seconds"].value > 0
-    assert {k for (k,) in pipeline.rows("SELECT partition_key FROM recast_meta.reports")} == {"2026-08-01", "2026-09-01"}
+    assert {k for (k,) in pipeline.rows("SELECT partition_key FROM recast_meta.reports")} == {
+        "2026-08-01",
+        "2026-09-01",
+    }
 
 
 def test_analyst_holding_the_file_too_long_fails_the_step_clearly_and_corrupts_nothing(sim, tmp_path):

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast import errors
+from recast_pipeline.recast.client import RecastClient
 from recast_pipeline.recast.forms import build_form, month_window
 
-from .helpers import SPEND, SLUG, Pipeline, failure_text, faulted, when
+from .helpers import SLUG, SPEND, Pipeline, failure_text, faulted, when
 
 RETRY_LINE = re.compile(r"(GET|POST) (\S+): 429, retry \d+ in ([\d.]+)s")
 
@@ -29,10 +29,16 @@ def test_429_bursts_on_create_poll_and_download_complete_with_one_report(sim_fac
     sim = sim_factory(latency=1.2)
     sim.set_faults(rate_limit_endpoints=["create"], rate_limit_burst=2, retry_after=1, retry_after_format=retry_format)
     # fault script: once create has had its 429s, rate-limit the polls; then the downloads
-    when(sim, lambda s: faulted(s, "rate_limit", "create") >= 2,
-         lambda: sim.set_faults(rate_limit_endpoints=["show"], rate_limit_burst=1))
-    when(sim, lambda s: faulted(s, "rate_limit", "show") >= 1,
-         lambda: sim.set_faults(rate_limit_endpoints=["download"], rate_limit_burst=1))
+    when(
+        sim,
+        lambda s: faulted(s, "rate_limit", "create") >= 2,
+        lambda: sim.set_faults(rate_limit_endpoints=["show"], rate_limit_burst=1),
+    )
+    when(
+        sim,
+        lambda s: faulted(s, "rate_limit", "show") >= 1,
+        lambda: sim.set_faults(rate_limit_endpoints=["download"], rate_limit_burst=1),
+    )
 
     result = Pipeline(sim, tmp_path / "data").run(SPEND, month="2026-09-01")
 

@@ -13,8 +13,9 @@ from .helpers import BASELINE, SPEND, Pipeline, failure_text
 MONTH = "2026-09-01"
 
 
-@pytest.mark.parametrize("status, says", [("error", "finished with status 'error'"),
-                                          ("cancelled", "unknown status 'cancelled'")])
+@pytest.mark.parametrize(
+    "status, says", [("error", "finished with status 'error'"), ("cancelled", "unknown status 'cancelled'")]
+)
 def test_failed_or_unknown_status_fails_the_step_with_report_id_and_form(sim, tmp_path, status, says):
     sim.set_faults(force_status={"compute_spend_summary": status})
     pipeline = Pipeline(sim, tmp_path / "data")

@@ -14,9 +14,13 @@ def _checks(result) -> dict[str, bool]:
 
 
 def _columns(pipeline, table) -> dict[str, str]:
-    return dict(pipeline.rows(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'compute_spend_summary' "
-        "AND table_name = ?", [table]))
+    return dict(
+        pipeline.rows(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'compute_spend_summary' "
+            "AND table_name = ?",
+            [table],
+        )
+    )
 
 
 def test_added_dropped_and_retyped_columns_evolve_the_table_or_fail_clearly_without_losing_rows(sim, tmp_path):
@@ -29,8 +33,9 @@ def test_added_dropped_and_retyped_columns_evolve_the_table_or_fail_clearly_with
     added = pipeline.run(SPEND, month="2026-07-01")
     assert added.success, failure_text(added)
     assert _columns(pipeline, "tables_total") == {**base, "model_version": "BIGINT"}
-    by_month = dict(pipeline.rows(
-        "SELECT partition_key, count(model_version) FROM compute_spend_summary.tables_total GROUP BY 1"))
+    by_month = dict(
+        pipeline.rows("SELECT partition_key, count(model_version) FROM compute_spend_summary.tables_total GROUP BY 1")
+    )
     assert by_month["2026-06-01"] == 0 and by_month["2026-07-01"] > 0  # older rows read NULL
     assert all(_checks(added).values()), _checks(added)
 
@@ -39,8 +44,9 @@ def test_added_dropped_and_retyped_columns_evolve_the_table_or_fail_clearly_with
     assert dropped.success, failure_text(dropped)
     lineage = {"dashboard", "deployment_id", "model_date", "partition_key", "report_id", "download_key", "loaded_at"}
     last = [c for c in base if c not in lineage][-1]  # the last data column
-    nulls = dict(pipeline.rows(
-        f'SELECT partition_key, count("{last}") FROM compute_spend_summary.tables_total GROUP BY 1'))
+    nulls = dict(
+        pipeline.rows(f'SELECT partition_key, count("{last}") FROM compute_spend_summary.tables_total GROUP BY 1')
+    )
     assert nulls["2026-08-01"] == 0 and nulls["2026-06-01"] > 0
     assert _checks(dropped)["no_lost_columns"] is False  # said out loud, as a check (warning)
 

@@ -13,9 +13,9 @@ import dagster as dg
 import pytest
 from dagster._core.instance.ref import InstanceRef
 from dagster_shared.serdes import serialize_value
+from e2e_helpers import DEMO_TIMEOUT
 
 from recast_pipeline.orchestration.resources import RecastResource
-from e2e_helpers import DEMO_TIMEOUT
 from recast_pipeline.simulator.config import SimulatorConfig
 
 from .helpers import BASELINE, CANARY_TOKEN, CHILD_OUTPUTS, SPEND, Pipeline, failure_text
@@ -43,8 +43,9 @@ def test_demo_end_to_end_leaks_the_token_nowhere(demo_project, tmp_path, monkeyp
     assert leaks_in_duckdb(project / "data" / "warehouse.duckdb", "Paid Social")
 
     monkeypatch.chdir(project)  # the instance's storage paths are relative to the project folder
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(project / ".dagster_home"),
-                                                          config_dir=str(project))) as instance:
+    with dg.DagsterInstance.from_ref(
+        InstanceRef.from_dir(str(project / ".dagster_home"), config_dir=str(project))
+    ) as instance:
         runs = instance.get_runs()
         assert len(runs) == 4  # two dashboards, each a monthly and a dashboard run
         for run in runs:

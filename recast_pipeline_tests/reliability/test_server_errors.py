@@ -13,8 +13,11 @@ def test_5xx_storm_on_polls_and_downloads_is_retried_with_jitter_and_completes(s
     sim = sim_factory(latency=1.0)
     sim.set_faults(server_error_rate=0.3, server_error_endpoints=["show"])  # a third of the polls fail
     # then, from the first download served, three downloads in a row fail
-    when(sim, lambda s: served(s, "download") >= 1,
-         lambda: sim.set_faults(server_error_rate=0.0, server_error_burst=3, server_error_endpoints=["download"]))
+    when(
+        sim,
+        lambda s: served(s, "download") >= 1,
+        lambda: sim.set_faults(server_error_rate=0.0, server_error_burst=3, server_error_endpoints=["download"]),
+    )
     pipeline = Pipeline(sim, tmp_path / "data", recast={"retry_deadline": 60.0})
     result = pipeline.run(SPEND, months=("2026-07-01", "2026-09-01"))
 
@@ -22,11 +25,14 @@ def test_5xx_storm_on_polls_and_downloads_is_retried_with_jitter_and_completes(s
     stats = sim.stats()
     assert faulted(stats, "server_error", "show") and faulted(stats, "server_error", "download") == 3
     assert stats["creates"] == 3
-    delays = [(int(m.group(2)), float(m.group(3))) for r in caplog.records for m in [RETRY_LINE.search(r.getMessage())] if m]
+    delays = [
+        (int(m.group(2)), float(m.group(3))) for r in caplog.records for m in [RETRY_LINE.search(r.getMessage())] if m
+    ]
     assert delays and len({d for _, d in delays}) > 1  # full jitter: not the same pause for everyone
     assert all(0 <= delay <= 0.5 * 2 ** (retry - 1) for retry, delay in delays)  # below the exponential ceiling
     rows = pipeline.rows(
-        "SELECT partition_key, count(DISTINCT download_key) FROM compute_spend_summary.tables_daily GROUP BY 1 ORDER BY 1")
+        "SELECT partition_key, count(DISTINCT download_key) FROM compute_spend_summary.tables_daily GROUP BY 1 ORDER BY 1"
+    )
     assert rows == [("2026-07-01", 1), ("2026-08-01", 1), ("2026-09-01", 1)]
 
 
@@ -39,8 +45,11 @@ def test_5xx_past_the_deadline_on_downloads_fails_naming_the_report_and_publishe
 
     # two months in one run; once the first download of the run has been served, every later one fails
     sim.set_faults(slow_delay=0.2, slow_endpoints=["download"])
-    when(sim, lambda s: served(s, "download") >= 1,
-         lambda: sim.set_faults(server_error_rate=1.0, server_error_endpoints=["download"]))
+    when(
+        sim,
+        lambda s: served(s, "download") >= 1,
+        lambda: sim.set_faults(server_error_rate=1.0, server_error_endpoints=["download"]),
+    )
     result = pipeline.run(SPEND, months=("2026-08-01", "2026-09-01"), config={"force_new_report": True})
 
     assert not result.success
@@ -56,7 +65,9 @@ def test_5xx_past_the_deadline_on_downloads_fails_naming_the_report_and_publishe
 
 
 def test_5xx_on_every_poll_until_the_report_deadline_names_the_report_and_the_cause(sim, tmp_path):
-    when(sim, lambda s: s["creates"] >= 1, lambda: sim.set_faults(server_error_rate=1.0, server_error_endpoints=["show"]))
+    when(
+        sim, lambda s: s["creates"] >= 1, lambda: sim.set_faults(server_error_rate=1.0, server_error_endpoints=["show"])
+    )
     pipeline = Pipeline(sim, tmp_path / "data", recast={"retry_deadline": 0.5, "report_timeout": 2.0})
     result = pipeline.run(SPEND, month="2026-09-01")
 

@@ -25,13 +25,13 @@ which no reading reaches; and the test_readings_flow module runs the whole flow 
 from __future__ import annotations
 
 import pytest
-
 from fakes import simulator_pool
+
 from recast_pipeline.simulator.readings import Readings
 
+from . import test_bad_downloads, test_rate_limits, test_report_failures
 from .conftest import SIMULATOR_DEFAULTS
 from .helpers import SPEND, Pipeline, failure_text
-from . import test_bad_downloads, test_rate_limits, test_report_failures
 from .test_crash_mid_wait import test_killed_while_reports_compute_then_rerun_resumes_the_same_reports  # noqa: F401
 from .test_idempotency import test_same_partition_twice_gives_identical_warehouse_and_parquet  # noqa: F401
 
@@ -69,9 +69,9 @@ def test_a_refresh_to_a_new_deployment_replaces_the_rows_under_the_same_key_and_
     again = pipeline.run(SPEND, month=MONTH)
     assert again.success, failure_text(again)
     assert before == [(5716,)]
-    assert pipeline.rows("SELECT DISTINCT dashboard, deployment_id, partition_key FROM compute_spend_summary.tables_total") == [
-        ("revenue", refresh["deployment_id"], MONTH)
-    ]
+    assert pipeline.rows(
+        "SELECT DISTINCT dashboard, deployment_id, partition_key FROM compute_spend_summary.tables_total"
+    ) == [("revenue", refresh["deployment_id"], MONTH)]
     kept = pipeline.rows("SELECT DISTINCT deployment_id FROM compute_spend_summary_history.tables_total")
     assert kept == [(5716,)]  # the previous model's rows, still queryable
     [event] = again.get_asset_materialization_events()
@@ -82,7 +82,9 @@ def test_a_refresh_to_a_new_deployment_replaces_the_rows_under_the_same_key_and_
 
 
 def test_a_truncated_redirected_download_fails_naming_the_key_and_keeps_previous_data(sim, tmp_path):
-    test_bad_downloads.test_damaged_download_fails_naming_key_and_line_and_keeps_previous_data(sim, tmp_path, "truncated")
+    test_bad_downloads.test_damaged_download_fails_naming_key_and_line_and_keeps_previous_data(
+        sim, tmp_path, "truncated"
+    )
 
 
 def test_429_bursts_on_create_poll_and_redirected_download_complete_with_one_report(sim_factory, tmp_path, caplog):

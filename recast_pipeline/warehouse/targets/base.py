@@ -34,8 +34,12 @@ class WarehouseTarget(Protocol):
     """A DuckDB file, a DuckLake or a MotherDuck database, as the warehouse sees it."""
 
     kind: str  # "file", "ducklake", "motherduck": for messages and maintenance reports
+
     @property
-    def retries_conflicts(self) -> bool: ...  # True: writers commit concurrently and conflicts are retried; False: a file lock
+    def retries_conflicts(
+        self,
+    ) -> bool: ...  # True: writers commit concurrently and conflicts are retried; False: a file lock
+
     max_attempts: int  # tries of a conflicting transaction (1 where a lock serializes writers)
 
     @property
@@ -58,6 +62,8 @@ class WarehouseTarget(Protocol):
         """Anything a load needs on the writer before its transaction."""
         ...
 
-    def maintain(self, con: duckdb.DuckDBPyConnection, retention_days: float, cleanup_after: timedelta) -> MaintenanceReport:
+    def maintain(
+        self, con: duckdb.DuckDBPyConnection, retention_days: float, cleanup_after: timedelta
+    ) -> MaintenanceReport:
         """The target's own maintenance, on its writer."""
         ...

@@ -12,9 +12,7 @@ from recast_pipeline.warehouse.targets.motherduck import MotherDuck
 from recast_pipeline.warehouse.targets.motherduck_access import is_motherduck
 
 
-def open_target(
-    location: str | os.PathLike, *, storage_version: str, data_path: str = ""
-) -> WarehouseTarget:
+def open_target(location: str | os.PathLike, *, storage_version: str, data_path: str = "") -> WarehouseTarget:
     """``ducklake:<catalog>`` is a DuckLake, ``md:<database>`` MotherDuck, anything else a DuckDB file."""
     if is_ducklake(location):
         return DuckLake(str(location), data_path)

@@ -48,9 +48,11 @@ class DuckLake:
     def __init__(self, catalog: str, data_path: str = "", *, max_attempts: int = 20):
         catalog = catalog.strip()
         if catalog.startswith(DUCKLAKE_PREFIX):
-            catalog = catalog[len(DUCKLAKE_PREFIX):]
+            catalog = catalog[len(DUCKLAKE_PREFIX) :]
         if not catalog:
-            raise ValueError("RECAST_WAREHOUSE=ducklake: needs a catalog, e.g. 'ducklake:postgres:dbname=recast host=db'")
+            raise ValueError(
+                "RECAST_WAREHOUSE=ducklake: needs a catalog, e.g. 'ducklake:postgres:dbname=recast host=db'"
+            )
         refuse_password(catalog)
         self.catalog = catalog
         self.data_path = data_path.strip()
@@ -156,7 +158,9 @@ class DuckLake:
                 # Two first writers of a new lake both create the catalog's tables: one loses, then
                 # finds them made. Anything else (or past the deadline) is reported at once.
                 if not _lost_initialization(error) or attempt >= 5 or deadline.remaining <= 0:
-                    raise WarehouseError(f"could not open the DuckLake {self.describe()}: {redact(str(error))}") from None
+                    raise WarehouseError(
+                        f"could not open the DuckLake {self.describe()}: {redact(str(error))}"
+                    ) from None
                 time.sleep(pause(attempt, deadline.remaining))
                 attempt += 1
 
@@ -172,7 +176,10 @@ class DuckLake:
             Path(self.data_path).mkdir(parents=True, exist_ok=True)
         if self.catalog_file is not None:
             self.catalog_file.parent.mkdir(parents=True, exist_ok=True)
-            with writer_lock(self.catalog_file, deadline), closing(self._open_waiting(deadline, read_only=False)) as con:
+            with (
+                writer_lock(self.catalog_file, deadline),
+                closing(self._open_waiting(deadline, read_only=False)) as con,
+            ):
                 yield con
             return
         with closing(self._open_waiting(deadline, read_only=False)) as con:
@@ -201,7 +208,9 @@ class DuckLake:
     def prepare_writer(self, con: duckdb.DuckDBPyConnection) -> None:
         meta.inline_meta_in_lake(con)
 
-    def maintain(self, con: duckdb.DuckDBPyConnection, retention_days: float, cleanup_after: timedelta) -> MaintenanceReport:
+    def maintain(
+        self, con: duckdb.DuckDBPyConnection, retention_days: float, cleanup_after: timedelta
+    ) -> MaintenanceReport:
         return maintain_lake(con, self.database_name, retention_days, cleanup_after)
 
 

@@ -48,7 +48,10 @@ class LocalFile:
     def writer(self, deadline: Deadline) -> Iterator[duckdb.DuckDBPyConnection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         config = {**WRITER_CONFIG, "storage_compatibility_version": self.storage_version}
-        with writer_lock(self.path, deadline), closing(connect(self.path, read_only=False, deadline=deadline, config=config)) as con:
+        with (
+            writer_lock(self.path, deadline),
+            closing(connect(self.path, read_only=False, deadline=deadline, config=config)) as con,
+        ):
             yield con
 
     @contextmanager
@@ -62,5 +65,7 @@ class LocalFile:
     def prepare_writer(self, con: duckdb.DuckDBPyConnection) -> None:
         pass
 
-    def maintain(self, con: duckdb.DuckDBPyConnection, retention_days: float, cleanup_after: timedelta) -> MaintenanceReport:
+    def maintain(
+        self, con: duckdb.DuckDBPyConnection, retention_days: float, cleanup_after: timedelta
+    ) -> MaintenanceReport:
         return maintain_file(con)

@@ -74,9 +74,12 @@ class MotherDuck:
             attach, *rest = self.setup_sql(create=create)
             try:
                 con.execute(attach)
-                if not create and not con.execute(
-                    "SELECT 1 FROM duckdb_databases() WHERE lower(database_name) = lower(?)", [self.database]
-                ).fetchone():
+                if (
+                    not create
+                    and not con.execute(
+                        "SELECT 1 FROM duckdb_databases() WHERE lower(database_name) = lower(?)", [self.database]
+                    ).fetchone()
+                ):
                     con.close()
                     return None  # never written: no database yet
                 for statement in rest:
@@ -150,6 +153,8 @@ class MotherDuck:
     def prepare_writer(self, con: duckdb.DuckDBPyConnection) -> None:
         pass
 
-    def maintain(self, con: duckdb.DuckDBPyConnection, retention_days: float, cleanup_after: timedelta) -> MaintenanceReport:
+    def maintain(
+        self, con: duckdb.DuckDBPyConnection, retention_days: float, cleanup_after: timedelta
+    ) -> MaintenanceReport:
         """The service compacts and checkpoints its databases itself."""
         return MaintenanceReport(self.kind, ())

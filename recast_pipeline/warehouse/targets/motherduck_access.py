@@ -45,7 +45,7 @@ def is_motherduck(location: str | os.PathLike) -> bool:
 def database_name(location: str | os.PathLike) -> str:
     """The database of ``md:<database>``; a clear error, naming RECAST_WAREHOUSE, for anything else."""
     text = str(location).strip()
-    rest = text[text.index(":") + 1:] if is_motherduck(text) else ""
+    rest = text[text.index(":") + 1 :] if is_motherduck(text) else ""
     if not is_motherduck(text):
         raise ValueError(f"{WAREHOUSE_VARIABLE}={redact(text)!r} is not a MotherDuck location (md:<database>)")
     if "?" in rest or "&" in rest:
@@ -97,7 +97,9 @@ def wheel_extension() -> str | None:
     spec = importlib.util.find_spec("duckdb_extension_motherduck")
     if spec is None or not spec.origin:
         return None
-    found = os.path.join(os.path.dirname(spec.origin), "extensions", f"v{duckdb.__version__}", "motherduck.duckdb_extension")
+    found = os.path.join(
+        os.path.dirname(spec.origin), "extensions", f"v{duckdb.__version__}", "motherduck.duckdb_extension"
+    )
     return found if os.path.exists(found) else None
 
 
