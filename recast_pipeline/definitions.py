@@ -43,7 +43,7 @@ def load_definitions() -> tuple[dg.ComponentTree, dg.Definitions]:
         # that adopts it keeps its own; our jobs carry this one too).
         project = dg.Definitions(component_tree=tree, executor=dg.in_process_executor)
         built = dg.Definitions.merge(tree.build_defs(tree.defs_module_path), project)
-        built.get_repository_def().asset_graph  # cached on the definitions: every later caller gets this one
+        _ = built.get_repository_def().asset_graph  # cached on the definitions: every later caller gets this one
     return tree, built
 
 

@@ -215,7 +215,7 @@ def statistics_chart(data: Statistics) -> bytes:
     ax = axes(fig, left, BOTTOM, 4.0, height)
     scaled = [v * 100 if key(n) in FRACTIONS else v for n, v in data.values]
     ax.barh(range(len(names)), [abs(v) for v in scaled], color=["#4C72B0" if v >= 0 else "#C44E52" for v in scaled])
-    for y, (name, value) in enumerate(data.values):
+    for y, (_, value) in enumerate(data.values):
         ax.text(abs(scaled[y]), y, f" {value:,.4g}", va="center", fontsize=8)
     ax.set_yticks(range(len(names)), names)
     ax.invert_yaxis()
@@ -234,7 +234,9 @@ def refit_chart(changes: Sequence[Change], title: str) -> bytes:
     rel = [100.0 * (c.rel_change or 0.0) for c in changes]
     ax.barh(range(len(changes)), rel, color=["#55A868" if r >= 0 else "#C44E52" for r in rel])
     for y, c in enumerate(changes):
-        text = f" {compact(c.before) if c.before is not None else '–'} → {compact(c.after) if c.after is not None else '–'}"
+        before = compact(c.before) if c.before is not None else "–"
+        after = compact(c.after) if c.after is not None else "–"
+        text = f" {before} → {after}"
         ax.text(rel[y], y, text, va="center", ha="left" if rel[y] >= 0 else "right", fontsize=7)
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.set_yticks(range(len(changes)), labels)

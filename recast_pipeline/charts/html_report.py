@@ -20,10 +20,14 @@ from recast_pipeline.warehouse.literals import LiteralParameters
 
 SECTIONS = ("spend", "roi", "refits", "model-fit", "loads")
 CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 980px; color: #222; }
-h1 { font-size: 1.5rem; margin-bottom: 0.2rem; } h2 { font-size: 1.15rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
-.meta, .note { color: #666; font-size: 0.9rem; } img { max-width: 100%; height: auto; display: block; margin: 0.5rem 0; }
-table { border-collapse: collapse; font-size: 0.8rem; margin: 0.5rem 0; } th, td { border: 1px solid #ddd; padding: 2px 6px; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 980px;
+color: #222; }
+h1 { font-size: 1.5rem; margin-bottom: 0.2rem; } h2 { font-size: 1.15rem; border-bottom: 1px solid #ddd;
+padding-bottom: 0.2rem; }
+.meta, .note { color: #666; font-size: 0.9rem; } img { max-width: 100%; height: auto; display: block; margin:
+0.5rem 0; }
+table { border-collapse: collapse; font-size: 0.8rem; margin: 0.5rem 0; } th, td { border: 1px solid #ddd;
+padding: 2px 6px; }
 th { background: #f4f4f4; text-align: left; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 """
 
@@ -134,7 +138,8 @@ def _model_fit(con, dashboard: str, months: list[str]) -> Section:
         loaded = [
             m
             for (m,) in con.execute(
-                "SELECT DISTINCT partition_key FROM recast_meta.reports WHERE dashboard = ? AND report_type = ? ORDER BY 1",
+                "SELECT DISTINCT partition_key FROM recast_meta.reports WHERE dashboard = ? AND report_type = ? ORDER "
+                "BY 1",
                 [dashboard, report_type],
             ).fetchall()
             if not months or m >= months[0]
@@ -170,7 +175,8 @@ def render(con, dashboard: str, months: int, source: str) -> str:
     nav = " · ".join(f'<a href="#{s.id}">{escape(s.title)}</a>' for s in sections)
     body = "".join(f'<section id="{s.id}"><h2>{escape(s.title)}</h2>{s.body}</section>' for s in sections)
     return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Recast report: {escape(dashboard)}</title>'
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Recast report: '
+        f"{escape(dashboard)}</title>"
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head><body>'
         f'<h1>Recast report: {escape(dashboard)}</h1><p class="meta">{escape(span)} · warehouse {escape(source)} · '
         f"generated {generated}</p><nav>{nav}</nav>{body}</body></html>\n"

@@ -51,7 +51,8 @@ def spend(con, dashboard: str, partition_key: str) -> Spend | Unavailable:
         return Unavailable("recast_marts.channel_spend does not exist yet")
     rows = con.execute(
         f"SELECT period_start, channel, coalesce(spend, 0) FROM {MARTS_SCHEMA}.channel_spend "
-        "WHERE report_type = ? AND dashboard = ? AND partition_key = ? AND grain = 'daily' AND period_start IS NOT NULL "
+        "WHERE report_type = ? AND dashboard = ? AND partition_key = ? AND grain = 'daily' AND period_start IS NOT "
+        "NULL "
         "ORDER BY period_start, channel",
         [SPEND, dashboard, partition_key],
     ).fetchall()
@@ -90,9 +91,11 @@ def refit_changes(
             params.append(value)
     scope = " AND ".join(where)
     rows = con.execute(
-        f"SELECT measure, channel, partition_key, before, after, rel_change FROM {REFIT_VIEW} WHERE {scope} AND loaded_at = "
+        f"SELECT measure, channel, partition_key, before, after, rel_change FROM {REFIT_VIEW} WHERE {scope} AND "
+        "loaded_at = "
         f"(SELECT max(loaded_at) FROM {REFIT_VIEW} WHERE {scope}) "
-        "ORDER BY abs(rel_change) DESC NULLS LAST, abs(after - before) DESC NULLS LAST, measure, channel, partition_key "
+        "ORDER BY abs(rel_change) DESC NULLS LAST, abs(after - before) DESC NULLS LAST, measure, channel, "
+        "partition_key "
         "LIMIT ?",
         [*params, *params, limit],
     ).fetchall()
@@ -104,7 +107,8 @@ def months(con, dashboard: str, count: int) -> list[str]:
     if not _has(con, MARTS_SCHEMA, "channel_spend"):
         return []
     rows = con.execute(
-        f"SELECT DISTINCT partition_key FROM (SELECT partition_key FROM {MARTS_SCHEMA}.channel_spend WHERE dashboard = ? "
+        f"SELECT DISTINCT partition_key FROM (SELECT partition_key FROM {MARTS_SCHEMA}.channel_spend WHERE dashboard "
+        "= ? "
         f"UNION ALL SELECT partition_key FROM {MARTS_SCHEMA}.channel_effects WHERE dashboard = ? AND report_type = ?) "
         "ORDER BY partition_key DESC LIMIT ?",
         [dashboard, dashboard, INSIGHTS, count],
@@ -118,7 +122,8 @@ def monthly_spend(con, dashboard: str, keys: list[str]) -> dict[str, dict[str, f
         return {}
     rows = con.execute(
         f"SELECT partition_key, channel, sum(spend) FROM {MARTS_SCHEMA}.channel_spend WHERE report_type = ? AND "
-        f"dashboard = ? AND grain = 'total' AND partition_key IN ({', '.join('?' * len(keys))}) GROUP BY ALL ORDER BY ALL",
+        f"dashboard = ? AND grain = 'total' AND partition_key IN ({', '.join('?' * len(keys))}) GROUP BY ALL ORDER BY "
+        "ALL",
         [SPEND, dashboard, *keys],
     ).fetchall()
     out: dict[str, dict[str, float]] = {}

@@ -78,7 +78,8 @@ def _roles(columns) -> dict[str, Column]:
 def _read(con, download: Download, period: Column, columns: dict[str, Column], dashboard: str, partition_key: str):
     names = ", ".join(f"TRY_CAST({quote_identifier(c.name)} AS DOUBLE)" for c in columns.values())
     rows = con.execute(
-        f"SELECT TRY_CAST({quote_identifier(period.name)} AS DATE) AS p, {names} FROM {qualified(download.schema, download.table)} "
+        f"SELECT TRY_CAST({quote_identifier(period.name)} AS DATE) AS p, {names} FROM "
+        f"{qualified(download.schema, download.table)} "
         "WHERE dashboard = ? AND partition_key = ? AND download_key = ? AND p IS NOT NULL ORDER BY p",
         [dashboard, partition_key, download.key],
     ).fetchall()
@@ -106,7 +107,8 @@ def series(
         seen.append(f"{download.key} (series: {', '.join(c.header for c, _ in layout.channels)})")
     if best is None:
         return Unavailable(
-            f"{report_type}: no series of {'/'.join(wanted)} over time recognized; saw {'; '.join(seen) or 'no downloads'}"
+            f"{report_type}: no series of {'/'.join(wanted)} over time recognized; saw "
+            f"{'; '.join(seen) or 'no downloads'}"
         )
     _, download, period, roles = best
     periods, values = _read(con, download, period, roles, dashboard, partition_key)
@@ -128,8 +130,10 @@ def statistics(con, report_type: str, dashboard: str, partition_key: str, title:
             seen.append(f"{download.key} ({', '.join(c.header for c in download.columns)})")
             continue
         rows = con.execute(
-            f"SELECT CAST({quote_identifier(names[0].name)} AS VARCHAR), TRY_CAST({quote_identifier(value.name)} AS DOUBLE) "
-            f"FROM {qualified(download.schema, download.table)} WHERE dashboard = ? AND partition_key = ? AND download_key = ?",
+            f"SELECT CAST({quote_identifier(names[0].name)} AS VARCHAR), TRY_CAST({quote_identifier(value.name)} AS "
+            "DOUBLE) "
+            f"FROM {qualified(download.schema, download.table)} WHERE dashboard = ? AND partition_key = ? AND "
+            "download_key = ?",
             [dashboard, partition_key, download.key],
         ).fetchall()
         stats = tuple((name, v) for name, v in rows if name is not None and v is not None)

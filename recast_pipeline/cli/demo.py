@@ -26,10 +26,12 @@ EXAMPLE_QUERIES = {
         SELECT dashboard, period_start AS month, channel, spend
         FROM recast_marts.channel_spend WHERE grain = 'monthly' ORDER BY dashboard, month, channel LIMIT 12""",
     "Total ROI per channel and month, 5-95% (recast_marts.channel_effects)": """
-        SELECT dashboard, partition_key AS month, channel, round(median, 3) AS roi, round(p05, 3) AS p05, round(p95, 3) AS p95
+        SELECT dashboard, partition_key AS month, channel, round(median, 3) AS roi, round(p05, 3) AS p05,
+        round(p95, 3) AS p95
         FROM recast_marts.channel_effects WHERE effect = 'total' AND metric = 'roi' ORDER BY 1, 2, 3 LIMIT 12""",
     "What was loaded (recast_meta.reports)": """
-        SELECT dashboard, report_type, count(*) AS partitions, sum(CASE WHEN prerendered THEN 1 ELSE 0 END) AS prerendered_reused,
+        SELECT dashboard, report_type, count(*) AS partitions, sum(CASE WHEN prerendered THEN 1 ELSE 0 END)
+        AS prerendered_reused,
                round(max(waited_seconds), 1) AS max_wait_s
         FROM recast_meta.reports GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 12""",
 }
@@ -104,7 +106,8 @@ def _materialize_everything(months: int) -> bool:
         for dashboard, keys in plan.items():
             first, last = (partitioning.dated_key(dashboard, key) for key in (keys[0], keys[-1]))
             print(
-                f"Materializing dashboard {dashboard}: {MONTHLY_JOB} for {first}...{last}, {DASHBOARD_JOB} for {dashboard}"
+                f"Materializing dashboard {dashboard}: {MONTHLY_JOB} for {first}...{last}, {DASHBOARD_JOB} for "
+                f"{dashboard}"
             )
             runs = {
                 MONTHLY_JOB: defs.resolve_job_def(MONTHLY_JOB).execute_in_process(
@@ -127,7 +130,8 @@ def _print_progress(sim, stop: threading.Event) -> None:
     last = None
     while not stop.wait(2.0):
         stats = sim.stats()
-        line = f"  Recast: {stats['creates']} report(s) created, {stats['in_flight']} computing, downloads {stats['calls'].get('download', 0)}"
+        downloads = stats["calls"].get("download", 0)
+        line = f"  Recast: {stats['creates']} report(s) created, {stats['in_flight']} computing, downloads {downloads}"
         if line != last:
             print(line, flush=True)
             last = line
@@ -149,6 +153,7 @@ def _print_summary(env: Settings, elapsed: float) -> None:
         columns, result = warehouse.query(sql)
         print(format_table(columns, result, limit=8))
     print(
-        '\nNext: `recast-pipeline sql "SHOW ALL TABLES"`, `recast-pipeline dev` to see these runs (and their charts) in the UI, '
+        '\nNext: `recast-pipeline sql "SHOW ALL TABLES"`, `recast-pipeline dev` to see these runs (and their charts) '
+        "in the UI, "
         "or open a dashboard's report:"
     )

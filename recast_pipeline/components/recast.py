@@ -52,7 +52,8 @@ class RecastClientArgs(dg.Model, dg.Resolvable):
     token_env: Annotated[
         Optional[str],
         dg.Resolver.default(
-            description="The environment variable holding the Recast token (default RECAST_PAT, else API_PAT); Dagster reads it when a run starts, the UI shows only this name",
+            description="The environment variable holding the Recast token (default RECAST_PAT, else API_PAT); "
+            "Dagster reads it when a run starts, the UI shows only this name",
             examples=["RECAST_PAT", "ACME_RECAST_PAT"],
         ),
     ] = None
@@ -97,7 +98,10 @@ def _translation_scope(report_type: ReportType) -> dict:
 
 def _translation_resolver() -> TranslationFnResolver:
     resolver = TranslationFnResolver(template_vars_for_translation_fn=_translation_scope)
-    resolver.description = "Changes each report asset's spec (key, group, tags, owners, metadata...); templates see report_type, area and spec"
+    resolver.description = (
+        "Changes each report asset's spec (key, group, tags, owners, metadata...); "
+        "templates see report_type, area and spec"
+    )
     resolver.examples = [{"key": "marketing/recast/{{ report_type }}", "tags": {"area": "{{ area }}"}}]
     return resolver
 
@@ -140,13 +144,15 @@ class RecastComponent(dg.Component, dg.Model, dg.Resolvable):
     data_dir: Annotated[
         Optional[str],
         dg.Resolver.default(
-            description="Landing folder or s3://bucket/prefix (default RECAST_DATA_DIR, else <project root>/data; another instance: <that>/<name>)"
+            description="Landing folder or s3://bucket/prefix (default RECAST_DATA_DIR, else <project root>/data; "
+            "another instance: <that>/<name>)"
         ),
     ] = None
     warehouse: Annotated[
         Optional[str],
         dg.Resolver.default(
-            description="DuckDB file, ducklake:<catalog> or md:<database> (default RECAST_WAREHOUSE for the default instance, else <data_dir>/warehouse.duckdb)"
+            description="DuckDB file, ducklake:<catalog> or md:<database> (default RECAST_WAREHOUSE for the "
+            "default instance, else <data_dir>/warehouse.duckdb)"
         ),
     ] = None
     partitions_start: Annotated[

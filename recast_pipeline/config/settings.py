@@ -151,7 +151,8 @@ class Settings:
 
     @property
     def warehouse_location(self) -> str:
-        """What to open: a DuckLake's ``ducklake:...`` verbatim (``Path`` would fold its text), else ``warehouse_path``."""
+        """What to open: a DuckLake's ``ducklake:...`` verbatim (``Path`` would fold its text), else
+        ``warehouse_path``."""
         given = (self.warehouse or "").strip()
         return given if given.startswith("ducklake:") else str(self.warehouse_path)
 

@@ -60,7 +60,8 @@ class LandingArea:
             migrate_layout(self.root, self.staging_root, PUBLISH_LOCK_TIMEOUT)
             self._layout_checked = True
         dashboard, partition_key = require_text(dashboard, "dashboard"), require_text(partition_key, "partition_key")
-        name = f"{schema_name(report_type)}-{safe_segment(dashboard)}-{safe_segment(partition_key)}-{uuid.uuid4().hex[:12]}"
+        unique = uuid.uuid4().hex[:12]
+        name = f"{schema_name(report_type)}-{safe_segment(dashboard)}-{safe_segment(partition_key)}-{unique}"
         directory = inside(self.root, self.staging_root / name)
         directory.mkdir(parents=True)
         write_owner(directory)

@@ -34,7 +34,8 @@ def build_jobs(
             options.scoped(job_base(assets)),
             selection=dg.AssetSelection.assets(assets),
             description=DESCRIPTIONS[job_base(assets)],
-            executor_def=dg.in_process_executor,  # one Recast step plus its checks: a process per step only reloads the code
+            # one Recast step plus its checks: a process per step would only load the code location again
+            executor_def=dg.in_process_executor,
         )
         for assets in report_assets
     ]

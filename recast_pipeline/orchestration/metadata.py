@@ -56,7 +56,8 @@ def failure_summary(failures: Sequence) -> str:
     for failure in failures:
         report = f"report {failure.report_id}" if failure.report_id else "no report"
         lines.append(
-            f"- {failure.job.report_type} [{failure.job.tag}] ({report}): {failure.error}\n  form: {dict(failure.job.form)}"
+            f"- {failure.job.report_type} [{failure.job.tag}] ({report}): {failure.error}\n  form: "
+            f"{dict(failure.job.form)}"
         )
     return "\n".join(lines)
 
@@ -151,7 +152,8 @@ def _markdown_preview(parquet_path) -> str:
 
             enable_s3(con)
         cursor = con.execute(
-            f"SELECT * FROM read_parquet({quote_literal(str(parquet_path))}, hive_partitioning = false) LIMIT {PREVIEW_ROWS}"
+            f"SELECT * FROM read_parquet({quote_literal(str(parquet_path))}, hive_partitioning = false) LIMIT "
+            f"{PREVIEW_ROWS}"
         )
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()

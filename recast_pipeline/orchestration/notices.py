@@ -18,7 +18,10 @@ from typing import Iterator
 
 import dagster as dg
 
-_BETA = "is currently in beta, and may have breaking changes in minor version releases, with behavior changes in patch releases."
+_BETA = (
+    "is currently in beta, and may have breaking changes in minor version releases, "
+    "with behavior changes in patch releases."
+)
 _PREVIEW = (
     "is currently in preview, and may have breaking changes in patch version releases. "
     "This feature is not considered ready for production use."

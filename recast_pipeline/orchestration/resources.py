@@ -113,7 +113,8 @@ class RecastWarehouse(dg.ConfigurableResource):
 
     data_dir: str = Field(
         default="./data",
-        description="Landing folder or s3://bucket/prefix (keys from the AWS_* variables); Parquet goes under parquet/ (RECAST_DATA_DIR)",
+        description="Landing folder or s3://bucket/prefix (keys from the AWS_* variables); "
+        "Parquet goes under parquet/ (RECAST_DATA_DIR)",
     )
     warehouse_path: str = Field(
         default="",

@@ -104,14 +104,16 @@ class LoadedCheck:
 def build_sensors(
     partitioning: Partitioning, options: AssetOptions = AssetOptions(), warehouse: RecastWarehouse | None = None
 ) -> list:
-    """The refresh sensor (always: the model's history stays visible), and the month sensor when months are automated."""
+    """The refresh sensor (always: the model's history stays visible), and the month sensor when months are
+    automated."""
     prefix, automation, resource_key = options.key_prefix, options.automation, options.recast_key
     months_back = automation.refresh_months
 
     @dg.sensor(
         name=options.scoped("recast_model_refresh_sensor"),
-        description="Records each dashboard's deployment when first seen and on every model refresh (model_deployment), "
-        "and the recent months a refresh recomputes (model_coverage); automation re-runs their reports",
+        description="Records each dashboard's deployment when first seen and on every model refresh "
+        "(model_deployment), and the recent months a refresh recomputes (model_coverage); "
+        "automation re-runs their reports",
         minimum_interval_seconds=sensor_interval(),
         default_status=dg.DefaultSensorStatus.RUNNING,
         required_resource_keys={resource_key},
@@ -154,7 +156,8 @@ def build_sensors(
             reason = "Recorded model refresh(es): " + "; ".join(f"{r.dashboard}: {r.reason}" for r in refreshes)
         elif first_look:
             reason = (
-                f"Recorded where Recast stands ({watched or 'no dashboards'}) in model_deployment; automation loads each "
+                f"Recorded where Recast stands ({watched or 'no dashboards'}) in model_deployment; automation loads "
+                "each "
                 "dashboard first seen, and its reports again after every model refresh"
             )
         else:

@@ -70,7 +70,8 @@ class AssetOptions:
         unknown = [name for name in self.report_types or () if name not in REPORT_TYPES]
         if unknown:
             raise ValueError(
-                f"report_types: unknown report type(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(REPORT_TYPES))}"
+                f"report_types: unknown report type(s) {', '.join(map(repr, unknown))}; known: "
+                f"{', '.join(sorted(REPORT_TYPES))}"
             )
         if not re.fullmatch(r"[A-Za-z0-9_]+", self.instance):
             raise ValueError(

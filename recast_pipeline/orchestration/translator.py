@@ -20,5 +20,6 @@ class RecastTranslator:
     """Builds each report asset's spec from the default one; override ``get_asset_spec``."""
 
     def get_asset_spec(self, report_type: ReportType, default_spec: dg.AssetSpec) -> dg.AssetSpec:
-        """The spec of ``report_type``'s asset; ``default_spec`` is ``recast/<report_type>`` with our group, tags, owners."""
+        """The spec of ``report_type``'s asset; ``default_spec`` is ``recast/<report_type>`` with our group, tags,
+        owners."""
         return default_spec

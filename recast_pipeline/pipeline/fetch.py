@@ -104,7 +104,10 @@ class FormPlanner:
 def not_applicable(report_type: str, deployment: Deployment) -> str | None:
     """Why Recast cannot run ``report_type`` on this deployment (it would end in ``error``), or None."""
     if _canonical_type(report_type) == CONTEXT_VARIABLE_REPORT and deployment.raw.get(CONTEXT_VARIABLE_FIELD) == {}:
-        return f"deployment {deployment.id} ({deployment.dashboard}) has no context variables ({CONTEXT_VARIABLE_FIELD} is empty)"
+        return (
+            f"deployment {deployment.id} ({deployment.dashboard}) has no context variables "
+            f"({CONTEXT_VARIABLE_FIELD} is empty)"
+        )
     return None
 
 

@@ -78,7 +78,8 @@ class RecastClient:
             )
         if not reuse_horizon_days > 0:
             raise errors.ConfigurationError(
-                f"reuse_horizon_days must be a positive number of days (RECAST_REUSE_HORIZON_DAYS), got {reuse_horizon_days!r}"
+                "reuse_horizon_days must be a positive number of days (RECAST_REUSE_HORIZON_DAYS), got "
+                f"{reuse_horizon_days!r}"
             )
         self.base_url = base_url.rstrip("/")
         self.client_slug = client_slug
@@ -116,7 +117,8 @@ class RecastClient:
         values.update(overrides)
         if not values["client_slug"]:
             raise errors.ConfigurationError(
-                "RECAST_CLIENT_SLUG is not set: set it to your Recast client slug (the {slug} in /v1/clients/{slug}/...)"
+                "RECAST_CLIENT_SLUG is not set: set it to your Recast client slug (the {slug} in "
+                "/v1/clients/{slug}/...)"
             )
         if not values["token"]:
             raise errors.ConfigurationError(
@@ -192,7 +194,7 @@ class RecastClient:
         try:
             return download_to_file(self._session, download_path(self.reports_path, report_id, key), Path(dest))
         except errors.RecastError as exc:
-            raise exc.about(f"download {key!r} of report {int(report_id)}")
+            raise exc.about(f"download {key!r} of report {int(report_id)}")  # noqa: B904 - the same error, named
 
     # -- deployments and KPIs ---------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from recast_pipeline.recast.forms import normalize_form
 
 FINGERPRINT_CHARS = 12
 TAG_PREFIX = "rp:"
-_TAG = re.compile(r"\s*\[" + re.escape(TAG_PREFIX) + r"([0-9a-f]{%d})\]\s*$" % FINGERPRINT_CHARS)
+_TAG = re.compile(r"\s*\[" + re.escape(TAG_PREFIX) + rf"([0-9a-f]{{{FINGERPRINT_CHARS}}})\]\s*$")
 MAX_LABEL_CHARS = 200
 
 
@@ -63,7 +63,7 @@ def strip_tag(name: str) -> str:
 
 def tagged_name(label: str | None, fingerprint: str) -> str:
     """``"<label> [rp:<fingerprint>]"`` with the label trimmed to a sane length."""
-    if not re.fullmatch(r"[0-9a-f]{%d}" % FINGERPRINT_CHARS, fingerprint):
+    if not re.fullmatch(rf"[0-9a-f]{{{FINGERPRINT_CHARS}}}", fingerprint):
         raise ValueError(f"not a fingerprint: {fingerprint!r}")
     label = " ".join(strip_tag(label or "").split())[:MAX_LABEL_CHARS]
     tag = f"[{TAG_PREFIX}{fingerprint}]"

@@ -105,7 +105,8 @@ def _why(previous: ModelVersion, current: ModelVersion) -> str:
     if previous.deployment_id != current.deployment_id:
         return f"deployment {current.deployment_id} replaced {previous.deployment_id}"
     if previous.model_date != current.model_date:
-        return f"deployment {current.deployment_id} refitted in place (model {previous.model_date} -> {current.model_date})"
+        change = f"{previous.model_date} -> {current.model_date}"
+        return f"deployment {current.deployment_id} refitted in place (model {change})"
     return f"deployment {current.deployment_id} updated in place ({previous.updated_at} -> {current.updated_at})"
 
 

@@ -25,14 +25,16 @@ LINEAGE = {
     "with partition_key, the partition these rows belong to",
     "deployment_id": "Recast deployment (model) that computed these rows; with model_date, the model version",
     "model_date": "model_date of that deployment when these rows were computed; with deployment_id, the model version",
-    "partition_key": "The partition within the dashboard: the month's first day for monthly report types, else the dashboard",
+    "partition_key": "The partition within the dashboard: the month's first day for monthly report types, else the "
+    "dashboard",
     "report_id": "Recast report these rows were downloaded from (see recast_meta.reports)",
     "download_key": "Recast download key of the CSV these rows came from (see recast_meta.downloads)",
     "loaded_at": "When the pipeline loaded these rows (UTC)",
     "superseded_at": "When a re-load from another model version replaced these rows in the live table (UTC)",
 }
 _SCHEMAS_DDL = f"""
-CREATE TABLE IF NOT EXISTS {META_SCHEMA}.schemas (schema_name VARCHAR, report_type VARCHAR, kind VARCHAR, comment VARCHAR);
+CREATE TABLE IF NOT EXISTS {META_SCHEMA}.schemas (schema_name VARCHAR, report_type VARCHAR, kind VARCHAR,
+comment VARCHAR);
 COMMENT ON TABLE {META_SCHEMA}.schemas IS 'What each schema of this warehouse holds (DuckDB has no schema comments)';
 """
 
@@ -67,7 +69,8 @@ def document_table(con, schema: str, table: str, comment: str, *, columns_of: st
     """Comment a table and each of its columns where the comment changed; ``columns_of`` names the
     live schema a history table mirrors (its headers are recorded there in ``recast_meta.columns``)."""
     current = con.execute(
-        "SELECT comment FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
+        "SELECT comment FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND "
+        "table_name = ?",
         [schema, table],
     ).fetchone()
     if current is None or current[0] != comment:
@@ -75,7 +78,8 @@ def document_table(con, schema: str, table: str, comment: str, *, columns_of: st
     known = {
         name: (kind, original)
         for name, kind, original in con.execute(
-            f"SELECT column_name, kind, original_header FROM {META_SCHEMA}.columns WHERE schema_name = ? AND table_name = ?",
+            f"SELECT column_name, kind, original_header FROM {META_SCHEMA}.columns WHERE schema_name = ? AND "
+            "table_name = ?",
             [columns_of or schema, table],
         ).fetchall()
     }

@@ -58,7 +58,8 @@ def archive(con, schema: str, table: str, live: Mapping[str, str], report, super
         )
     select = ", ".join(f"CAST({quote_identifier(name)} AS {types[name]}) AS {quote_identifier(name)}" for name in live)
     return con.execute(
-        f"INSERT INTO {target} BY NAME SELECT {select}, CAST(? AS TIMESTAMPTZ) AS superseded_at FROM {source} WHERE {_OTHER_VERSION}",
+        f"INSERT INTO {target} BY NAME SELECT {select}, CAST(? AS TIMESTAMPTZ) AS superseded_at FROM {source} WHERE "
+        f"{_OTHER_VERSION}",
         [superseded_at, *params],
     ).fetchone()[0]
 

@@ -53,7 +53,8 @@ def maintain_lake(con, lake: str, retention_days: float, cleanup_after: timedelt
     grace = f"now() - INTERVAL {cleanup_after.total_seconds():.0f} SECONDS"
     statements = {
         "merged adjacent files": f"CALL ducklake_merge_adjacent_files({name})",
-        f"expired snapshots older than {retention_days:g} days": f"CALL ducklake_expire_snapshots({name}, older_than => {retention})",
+        f"expired snapshots older than {retention_days:g} days": f"CALL ducklake_expire_snapshots({name}, older_than "
+        f"=> {retention})",
         "deleted files scheduled for deletion": f"CALL ducklake_cleanup_old_files({name}, older_than => {grace})",
         "deleted orphaned files": f"CALL ducklake_delete_orphaned_files({name}, older_than => {grace})",
     }

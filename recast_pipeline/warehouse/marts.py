@@ -187,7 +187,8 @@ def ensure(con) -> None:
     for table, columns in TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {qualified(MARTS_SCHEMA, table)} ({columns})")
         con.execute(
-            f"CREATE TABLE IF NOT EXISTS {qualified(MARTS_SCHEMA, table + HISTORY)} ({columns}, superseded_at TIMESTAMPTZ)"
+            f"CREATE TABLE IF NOT EXISTS {qualified(MARTS_SCHEMA, table + HISTORY)} ({columns}, superseded_at "
+            "TIMESTAMPTZ)"
         )
         con.execute(f"COMMENT ON TABLE {qualified(MARTS_SCHEMA, table)} IS {quote_literal(COMMENTS[table])}")
         con.execute(
@@ -197,7 +198,8 @@ def ensure(con) -> None:
         for column, text in COLUMN_COMMENTS.items():
             if column in columns:
                 con.execute(
-                    f"COMMENT ON COLUMN {qualified(MARTS_SCHEMA, table)}.{quote_identifier(column)} IS {quote_literal(text)}"
+                    f"COMMENT ON COLUMN {qualified(MARTS_SCHEMA, table)}.{quote_identifier(column)} IS "
+                    f"{quote_literal(text)}"
                 )
     comments.document_schema(
         con,
@@ -261,7 +263,8 @@ def replace_partition(
     for landed, layout in downloads:
         source = (
             f"{qualified(schema, landed.table)} WHERE dashboard = {quote_literal(report.dashboard)} AND "
-            f"partition_key = {quote_literal(report.partition_key)} AND download_key = {quote_literal(landed.download_key)}"
+            f"partition_key = {quote_literal(report.partition_key)} AND download_key = "
+            f"{quote_literal(landed.download_key)}"
         )
         rows = rows_for(report.report_type, landed, layout, f"(SELECT * FROM {source}) AS download")
         if rows is None:
@@ -270,7 +273,8 @@ def replace_partition(
             notes[landed.download_key] = rows.note
             continue
         con.execute(
-            f"INSERT INTO {qualified(MARTS_SCHEMA, rows.table)} BY NAME SELECT m.*, {lineage}, CAST(? AS VARCHAR) AS report_type, "
+            f"INSERT INTO {qualified(MARTS_SCHEMA, rows.table)} BY NAME SELECT m.*, {lineage}, CAST(? AS VARCHAR) AS "
+            "report_type, "
             f"CAST(? AS BIGINT) AS report_id, CAST(? AS VARCHAR) AS download_key, CAST(? AS TIMESTAMPTZ) AS loaded_at "
             f"FROM ({rows.select}) m",
             [

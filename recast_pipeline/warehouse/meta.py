@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS {META_SCHEMA}.columns (
     kind VARCHAR, original_header VARCHAR, updated_at TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS {META_SCHEMA}.load_history (
     load_id VARCHAR, recorded_at TIMESTAMPTZ, report_id BIGINT, report_type VARCHAR, dashboard VARCHAR,
-    deployment_id BIGINT, model_date VARCHAR, partition_key VARCHAR, schema_name VARCHAR, table_name VARCHAR, download_key VARCHAR, row_count BIGINT,
+    deployment_id BIGINT, model_date VARCHAR, partition_key VARCHAR, schema_name VARCHAR, table_name VARCHAR,
+    download_key VARCHAR, row_count BIGINT,
     columns JSON, loaded_at TIMESTAMPTZ);
 """
 
@@ -89,7 +90,8 @@ def inline_meta_in_lake(con: duckdb.DuckDBPyConnection) -> None:
     if inlined is None or int(inlined[0]) != META_INLINING_ROW_LIMIT:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {META_SCHEMA}")
         con.execute(
-            f"CALL {lake}.set_option('data_inlining_row_limit', {META_INLINING_ROW_LIMIT}, schema => {quote_literal(META_SCHEMA)})"
+            f"CALL {lake}.set_option('data_inlining_row_limit', {META_INLINING_ROW_LIMIT}, schema => "
+            f"{quote_literal(META_SCHEMA)})"
         )
 
 
@@ -197,7 +199,8 @@ def refresh_columns(con, schema: str, table: str, incoming: Sequence[ColumnSpec]
     known = {
         name: (kind, original)
         for name, kind, original in con.execute(
-            f"SELECT column_name, kind, original_header FROM {META_SCHEMA}.columns WHERE schema_name = ? AND table_name = ?",
+            f"SELECT column_name, kind, original_header FROM {META_SCHEMA}.columns WHERE schema_name = ? AND "
+            "table_name = ?",
             [schema, table],
         ).fetchall()
     }
@@ -224,7 +227,8 @@ def refresh_columns(con, schema: str, table: str, incoming: Sequence[ColumnSpec]
 def column_history(con, schema: str, table: str, limit: int) -> list[ColumnSnapshot]:
     """Newest first: the data columns each load brought to ``schema.table``."""
     rows = con.execute(
-        f"SELECT load_id, max(recorded_at) AS recorded, any_value(report_id), any_value(dashboard), any_value(deployment_id), "
+        "SELECT load_id, max(recorded_at) AS recorded, any_value(report_id), any_value(dashboard), "
+        "any_value(deployment_id), "
         f"any_value(partition_key), max(loaded_at), list(CAST(columns AS VARCHAR)) "
         f"FROM {META_SCHEMA}.load_history WHERE schema_name = ? AND table_name = ? "
         f"GROUP BY load_id ORDER BY recorded DESC LIMIT ?",

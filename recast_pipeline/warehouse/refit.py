@@ -65,7 +65,8 @@ def refresh_view(con) -> None:
     con.execute(view_sql())
     con.execute(
         f"COMMENT ON VIEW {VIEW} IS 'What each refit changed: per dashboard, month and channel, ROI, impact "
-        "(compute_insights_overview) and spend (compute_spend_summary) before and after a re-load from a new model version'"
+        "(compute_insights_overview) and spend (compute_spend_summary) before and after a re-load from a new model "
+        "version'"
     )
 
 
@@ -73,11 +74,13 @@ def largest_changes(con, dashboard: str, limit: int) -> list[dict]:
     """The latest refit of ``dashboard``: its largest relative (then absolute) changes first."""
     cursor = con.execute(
         f"""
-        WITH latest AS (SELECT deployment_id, model_date FROM {VIEW} WHERE dashboard = ? ORDER BY loaded_at DESC LIMIT 1)
+        WITH latest AS (SELECT deployment_id, model_date FROM {VIEW} WHERE dashboard = ? ORDER BY loaded_at
+        DESC LIMIT 1)
         SELECT c.* FROM {VIEW} c JOIN latest l ON c.deployment_id = l.deployment_id
           AND c.model_date IS NOT DISTINCT FROM l.model_date
         WHERE c.dashboard = ?
-        ORDER BY abs(c.rel_change) DESC NULLS LAST, abs(c.abs_change) DESC NULLS LAST, c.report_type, c.measure, c.channel,
+        ORDER BY abs(c.rel_change) DESC NULLS LAST, abs(c.abs_change) DESC NULLS LAST, c.report_type,
+        c.measure, c.channel,
                  c.partition_key
         LIMIT ?""",
         [dashboard, dashboard, limit],

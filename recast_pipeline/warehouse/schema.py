@@ -147,4 +147,5 @@ def insert_sql(schema: str, plan: TablePlan, landed: LandedTable) -> str:
         f"CAST({quote_identifier(column.name)} AS {plan.types[column.name]}) AS {quote_identifier(column.name)}"
         for column in landed.columns
     )
-    return f"INSERT INTO {target} BY NAME SELECT {select} FROM read_parquet({quote_literal(str(landed.path))}, hive_partitioning = false)"
+    source = f"read_parquet({quote_literal(str(landed.path))}, hive_partitioning = false)"
+    return f"INSERT INTO {target} BY NAME SELECT {select} FROM {source}"

@@ -86,7 +86,8 @@ class MotherDuck:
                     con.execute(statement)
             except duckdb.Error as error:
                 raise motherduck.MotherDuckUnavailable(
-                    f"could not open the MotherDuck database {self.describe()}: {motherduck.redact(str(error)).splitlines()[0]}"
+                    f"could not open the MotherDuck database {self.describe()}: "
+                    f"{motherduck.redact(str(error)).splitlines()[0]}"
                 ) from None
             return con
         except BaseException:
