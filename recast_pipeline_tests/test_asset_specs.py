@@ -1,6 +1,7 @@
 """A snapshot of every asset spec users see: a change to keys, groups, owners or checks is deliberate.
 
-Regenerate after a deliberate change: ``UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest recast_pipeline_tests/test_asset_specs.py``.
+Regenerate after a deliberate change:
+``UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest recast_pipeline_tests/test_asset_specs.py``.
 """
 
 from __future__ import annotations

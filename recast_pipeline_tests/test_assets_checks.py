@@ -82,7 +82,8 @@ def test_a_job_of_checks_alone_records_a_result_for_each_without_materializing(m
 def test_checks_alone_fail_when_the_warehouse_lost_rows(materialized, tmp_path):
     with duckdb.connect(str(materialized["data_dir"] / "warehouse.duckdb")) as con:
         con.execute(
-            f"DELETE FROM compute_spend_summary.tables_daily WHERE partition_key = '{MONTHS[0]}' AND date > DATE '{MONTHS[0]}' + 20"
+            f"DELETE FROM compute_spend_summary.tables_daily WHERE partition_key = '{MONTHS[0]}' AND date > DATE "
+            f"'{MONTHS[0]}' + 20"
         )
         con.execute(
             f"DELETE FROM recast_marts.channel_spend WHERE partition_key = '{MONTHS[0]}' AND grain = 'daily' "

@@ -22,13 +22,15 @@ def _downloads(
     """A raw table and its ``recast_meta.downloads`` row, as a load leaves them."""
     con.execute("CREATE SCHEMA IF NOT EXISTS recast_meta")
     con.execute(
-        "CREATE TABLE IF NOT EXISTS recast_meta.downloads (report_type VARCHAR, dashboard VARCHAR, partition_key VARCHAR, "
+        "CREATE TABLE IF NOT EXISTS recast_meta.downloads (report_type VARCHAR, dashboard VARCHAR, partition_key "
+        "VARCHAR, "
         "download_key VARCHAR, schema_name VARCHAR, table_name VARCHAR, columns JSON, row_count BIGINT)"
     )
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {report_type}")
     columns = ", ".join(f"{name} {kind}" for name, kind in headers.values())
     con.execute(
-        f"CREATE TABLE {report_type}.{table} ({columns}, dashboard VARCHAR, partition_key VARCHAR, download_key VARCHAR)"
+        f"CREATE TABLE {report_type}.{table} ({columns}, dashboard VARCHAR, partition_key VARCHAR, download_key "
+        "VARCHAR)"
     )
     for row in rows:
         con.execute(

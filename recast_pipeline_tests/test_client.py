@@ -368,7 +368,8 @@ def test_token_absent_from_repr_and_error_texts(client):
 def test_importing_the_api_layer_does_not_import_dagster():
     code = (
         "import sys; import recast_pipeline.recast, recast_pipeline.recast.batch, recast_pipeline.recast.client;"
-        "bad = [m for m in sys.modules if m == 'dagster' or m.startswith('dagster.')]; print(bad); sys.exit(1 if bad else 0)"
+        "bad = [m for m in sys.modules if m == 'dagster' or m.startswith('dagster.')]; print(bad); sys.exit(1 if bad "
+        "else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,4 +1,5 @@
-"""What loading the code location costs a process: no HTTP client, DuckDB or matplotlib, and runs without a process per step.
+"""What loading the code location costs a process: no HTTP client, DuckDB or matplotlib, and runs without a
+process per step.
 
 Every run loads the code location again (and, under Dagster's default executor, every step did too),
 so what it imports and builds at definition time is paid per run; see ``benchmarks/overhead.py``.
@@ -20,7 +21,8 @@ loaded = set(sys.modules) - before
 jobs = {name: defs.resolve_job_def(name).executor_def.name
         for name in ("recast_monthly_reports_job", "recast_dashboard_reports_job")}
 implicit = defs.resolve_implicit_global_asset_job_def().executor_def.name
-print(json.dumps({"heavy": sorted(m for m in ("httpx", "duckdb", "pyarrow", "pandas", "numpy", "matplotlib") if m in loaded),
+HEAVY = ("httpx", "duckdb", "pyarrow", "pandas", "numpy", "matplotlib")
+print(json.dumps({"heavy": sorted(m for m in HEAVY if m in loaded),
                   "jobs": jobs, "implicit": implicit, "catalogue": sorted(defs.metadata),
                   "tree": defs.component_tree is not None}))
 """
@@ -68,7 +70,8 @@ SQL_PROBE = r"""
 import sys
 from recast_pipeline.cli.main import main
 import recast_pipeline.charts.partition, recast_pipeline.charts.queries, recast_pipeline.charts.series
-import recast_pipeline.charts.html_report, recast_pipeline.orchestration.charts, recast_pipeline.orchestration.io_manager
+import recast_pipeline.charts.html_report, recast_pipeline.orchestration.charts
+import recast_pipeline.orchestration.io_manager
 code = main(["sql", "--warehouse", sys.argv[1], "SELECT 42 AS answer"])
 print("MATPLOTLIB" if any(m.split(".")[0] == "matplotlib" for m in sys.modules) else "no matplotlib", code)
 """

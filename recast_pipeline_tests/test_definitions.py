@@ -32,7 +32,9 @@ print(json.dumps({
     "kinds": sorted(specs["recast/compute_spend_summary"].kinds),
     "description": specs["recast/compute_spend_summary"].description,
     "dimensions": [d.name for d in specs["recast/compute_spend_summary"].partitions_def.partitions_defs],
-    "first_month": specs["recast/compute_spend_summary"].partitions_def.get_partitions_def_for_dimension("month").get_partition_keys()[0],
+    "first_month": specs["recast/compute_spend_summary"]
+    .partitions_def.get_partitions_def_for_dimension("month")
+    .get_partition_keys()[0],
     "dashboard_partitions": [
         specs["recast/compute_spend_summary"].partitions_def.get_partitions_def_for_dimension("dashboard").name,
         specs["recast/compute_clean_data"].partitions_def.name,

@@ -144,7 +144,7 @@ def test_the_target_follows_the_location():
     on_file = Warehouse("ducklake:/data/catalog.ducklake").target
     assert on_file.catalog_file is not None and not on_file.retries_conflicts  # one process at a time: file lock
     with pytest.raises(WarehouseError, match="DuckLake"):
-        Warehouse("ducklake:postgres:dbname=recast").path
+        _ = Warehouse("ducklake:postgres:dbname=recast").path
     with pytest.raises(ValueError, match="needs a catalog"):
         Warehouse("ducklake:")
 

@@ -2,10 +2,12 @@
 
 The simulator runs on loopback; ``dagster dev`` loads a code location made as a user makes one: a
 defs folder whose defs.yaml instantiates ``RecastComponent`` (automation on by default) for one
-date-based and one dashboard-keyed report type (the other types only repeat the same runs). The sensors record each dashboard's deployment and covered month as
+date-based and one dashboard-keyed report type (the other types only repeat the same runs). The sensors record
+each dashboard's deployment and covered month as
 events of the model assets; ``recast_automation_sensor`` runs the due partitions. Then a refresh
 of ``revenue`` makes it run that dashboard's partition and its last covered month again, on the
-new deployment (that other dashboards stay untouched is proven in-process, ``test_automation.py``). Bounded in time; the ``dagster dev`` process group is always stopped.
+new deployment (that other dashboards stay untouched is proven in-process, ``test_automation.py``). Bounded in
+time; the ``dagster dev`` process group is always stopped.
 """
 
 from __future__ import annotations

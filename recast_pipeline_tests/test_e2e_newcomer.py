@@ -59,7 +59,8 @@ query ($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { __typename
 """
 SENSOR_QUERY = """
 query ($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) { __typename
-  ... on Sensor { sensorState { id status ticks(limit: 20) { status timestamp cursor skipReason runIds error { message } } } }
+  ... on Sensor { sensorState { id status
+    ticks(limit: 20) { status timestamp cursor skipReason runIds error { message } } } }
   ... on PythonError { message } } }
 """
 
@@ -201,7 +202,8 @@ def test_recast_pipeline_dev_materializes_a_partition_the_demo_did_not_load(reca
     _wait_until_no_run_is_active(dev, deadline)
     with duckdb.connect(str(recast_dev.warehouse), read_only=True) as con:
         loaded = con.execute(
-            "SELECT dashboard, deployment_id FROM compute_spend_summary.tables_total WHERE partition_key = ? GROUP BY ALL",
+            "SELECT dashboard, deployment_id FROM compute_spend_summary.tables_total WHERE partition_key = ? GROUP BY "
+            "ALL",
             [earlier],
         ).fetchall()
     assert loaded == [("signups", 5717)]

@@ -29,8 +29,8 @@ def test_dagster_home_when_set_else_the_project_else_defaults(tmp_path, monkeypa
     choice = which_instance()
     assert (choice.source, choice.config_dir) == ("project", tmp_path)
     assert (
-        choice.describe()
-        == f"{tmp_path / '.dagster_home'} (the project's, configured by {tmp_path / 'dagster.yaml'}; DAGSTER_HOME is not set)"
+        choice.describe() == f"{tmp_path / '.dagster_home'} (the project's, configured by {tmp_path / 'dagster.yaml'}; "
+        "DAGSTER_HOME is not set)"
     )
     home = tmp_path / "elsewhere"
     home.mkdir()

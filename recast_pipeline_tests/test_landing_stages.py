@@ -229,6 +229,7 @@ def test_the_files_values_win_over_the_folder_names_in_the_warehouse(tmp_path, a
     _, rows = warehouse.query("SELECT dashboard, partition_key FROM compute_spend_summary.tables_daily")
     assert rows == [(dashboard, KEY)]
     _, types = warehouse.query(
-        "SELECT data_type FROM information_schema.columns WHERE table_name = 'tables_daily' AND column_name = 'partition_key'"
+        "SELECT data_type FROM information_schema.columns WHERE table_name = 'tables_daily' AND column_name = "
+        "'partition_key'"
     )
     assert types == [("VARCHAR",)]

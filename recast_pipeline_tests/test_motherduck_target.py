@@ -109,7 +109,7 @@ def test_the_warehouse_on_motherduck_is_remote_without_a_file_and_retries_confli
     assert warehouse.describe() == "md:recast" and warehouse.database_name == "recast"
     assert warehouse.target.retries_conflicts and warehouse.target.max_attempts > 1  # no file lock: retried instead
     with pytest.raises(WarehouseError, match=r"MotherDuck \(md:recast\), not a DuckDB file"):
-        warehouse.path
+        _ = warehouse.path
 
 
 # -- resource, component, environment ---------------------------------------------------------
@@ -245,7 +245,8 @@ def test_a_missing_extension_fails_at_once_saying_how_to_install_it(monkeypatch,
     motherduck.wheel_extension() is None, reason="the duckdb-extension-motherduck wheel is not installed"
 )
 def test_with_the_wheel_but_no_network_loading_fails_naming_motherduck(monkeypatch):
-    """The wheel's extension asks MotherDuck which version to run when loaded; here it asks 127.0.0.1 and gets no answer."""
+    """The wheel's extension asks MotherDuck which version to run when loaded; here it asks 127.0.0.1 and gets no
+    answer."""
     monkeypatch.setenv("MOTHERDUCK_TOKEN", TOKEN)
     with pytest.raises(MotherDuckUnavailable, match="could not load MotherDuck's extension") as raised:
         with MotherDuck("md:recast").reader(Deadline(120)):

@@ -100,7 +100,8 @@ def test_a_partition_lands_once_and_a_refresh_leaves_exactly_the_new_files(pipel
     assert not any(name in files for _, files in second.values() for _, old in first.values() for name in old)
     assert [key for key in pipeline.objects() if f"/{MANIFEST}" not in key and not key.endswith(".parquet")] == []
 
-    # no key anywhere: Dagster's events and run record, the process's output, the bucket, local files (ledger, warehouse)
+    # no key anywhere: Dagster's events and run record, the process's output, the bucket, local files
+    # (ledger, warehouse)
     leaks = [
         event.event_type_value for r in pipeline.results for event in r.all_events if SECRET in serialize_value(event)
     ]
@@ -124,7 +125,8 @@ def check_lands_once(pipeline, partition):
     _, held = pipeline.warehouse().query(  # one query: each opens the warehouse afresh
         " UNION ALL ".join(
             f"SELECT '{table}', count(*), list(DISTINCT report_id), "
-            f"(SELECT list(parquet_path) FROM recast_meta.downloads WHERE table_name = '{table}' AND partition_key = '{MONTH}') "
+            f"(SELECT list(parquet_path) FROM recast_meta.downloads WHERE table_name = '{table}' AND partition_key = "
+            f"'{MONTH}') "
             f"FROM {SCHEMA}.{table} WHERE dashboard = '{DASH}' AND partition_key = '{MONTH}'"
             for table in tables
         )

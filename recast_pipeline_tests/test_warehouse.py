@@ -39,7 +39,8 @@ def test_first_load_creates_typed_tables_with_lineage(area, warehouse, tmp_path)
     }
     assert rows(
         warehouse,
-        "SELECT DISTINCT dashboard, deployment_id, model_date, partition_key, report_id, download_key FROM compute_spend_summary.tables_daily",
+        "SELECT DISTINCT dashboard, deployment_id, model_date, partition_key, report_id, download_key FROM "
+        "compute_spend_summary.tables_daily",
     ) == [("revenue", 5716, "2024-05-31", "2024-01-01", 1, "tables-daily")]
 
 

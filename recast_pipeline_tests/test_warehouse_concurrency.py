@@ -41,8 +41,10 @@ LOADER = textwrap.dedent(
     area = LandingArea(args["parquet"])
     warehouse = Warehouse(args["warehouse"], lock_timeout=60)
     with area.stage(args["report_type"], "revenue", args["key"]) as stage:
-        stage.land(args["csv"], download_key="tables-daily", lineage=Lineage("revenue", 5716, None, args["key"], args["report_id"]))
-        result = warehouse.load_partition(ReportLoad(args["report_id"], args["report_type"], "revenue", 5716, None, args["key"]), stage.tables)
+        lineage = Lineage("revenue", 5716, None, args["key"], args["report_id"])
+        stage.land(args["csv"], download_key="tables-daily", lineage=lineage)
+        report = ReportLoad(args["report_id"], args["report_type"], "revenue", 5716, None, args["key"])
+        result = warehouse.load_partition(report, stage.tables)
         stage.publish()
     print(json.dumps({"rows": result.rows}), flush=True)
     """

@@ -53,7 +53,8 @@ def test_a_refit_keeps_the_replaced_rows_with_their_lineage(area, warehouse, tmp
         c
         for (c,) in rows(
             warehouse,
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'compute_spend_summary_history' ORDER BY column_index",
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'compute_spend_summary_history' ORDER BY "
+            "column_index",
         )
     ]
     assert columns[-8:] == [

@@ -73,15 +73,16 @@ CREATE TABLE recast_meta.reports (report_id BIGINT, report_type VARCHAR, schema_
     finished_at TIMESTAMPTZ, queued_seconds DOUBLE, waited_seconds DOUBLE, download_count INTEGER, row_count BIGINT,
     loaded_at TIMESTAMPTZ);
 CREATE TABLE recast_meta.downloads (report_id BIGINT, report_type VARCHAR, deployment_id BIGINT, partition_key VARCHAR,
-    download_key VARCHAR, description VARCHAR, schema_name VARCHAR, table_name VARCHAR, logical_table VARCHAR, parts JSON,
-    row_count BIGINT, parquet_path VARCHAR, columns JSON, loaded_at TIMESTAMPTZ);
+    download_key VARCHAR, description VARCHAR, schema_name VARCHAR, table_name VARCHAR, logical_table VARCHAR,
+    parts JSON, row_count BIGINT, parquet_path VARCHAR, columns JSON, loaded_at TIMESTAMPTZ);
 CREATE TABLE recast_meta.load_history (load_id VARCHAR, recorded_at TIMESTAMPTZ, report_id BIGINT, report_type VARCHAR,
     deployment_id BIGINT, partition_key VARCHAR, schema_name VARCHAR, table_name VARCHAR, download_key VARCHAR,
     row_count BIGINT, columns JSON, loaded_at TIMESTAMPTZ);
 CREATE SCHEMA compute_spend_summary;
 CREATE TABLE compute_spend_summary.tables_daily (date DATE, channel VARCHAR, spend DOUBLE, deployment_id BIGINT,
     partition_key VARCHAR, report_id BIGINT, download_key VARCHAR, loaded_at TIMESTAMPTZ);
-INSERT INTO compute_spend_summary.tables_daily VALUES ('2023-12-01', 'TV', 1.0, 5716, '2023-12-01', 9, 'tables-daily', now());
+INSERT INTO compute_spend_summary.tables_daily
+    VALUES ('2023-12-01', 'TV', 1.0, 5716, '2023-12-01', 9, 'tables-daily', now());
 INSERT INTO recast_meta.reports (report_id, report_type, schema_name, deployment_id, partition_key)
     VALUES (9, 'compute_spend_summary', 'compute_spend_summary', 5716, '2023-12-01');
 INSERT INTO recast_meta.downloads (report_id, deployment_id, partition_key, schema_name, table_name)

@@ -49,7 +49,8 @@ query ($selector: RepositorySelector!) { allTopLevelResourceDetailsOrError(repos
 """
 LAUNCH = """
 mutation ($params: ExecutionParams!) { launchRun(executionParams: $params) { __typename
-  ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } ... on RunConfigValidationInvalid { errors { message } } } }
+  ... on LaunchRunSuccess { run { runId } } ... on PythonError { message }
+  ... on RunConfigValidationInvalid { errors { message } } } }
 """
 RUN_QUERY = """
 query ($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run { runConfigYaml tags { key value } } } }

@@ -95,7 +95,8 @@ def test_duckdb_1_opens_the_warehouse_read_only_with_comments_history_and_the_re
     load(area, warehouse, tmp_path, {"tables-total": "Channel,Spend ($)\nTV,1100000.5\n"}, report_id=2)
     script = (
         "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); print(duckdb.__version__); "
-        "print(con.execute(\"SELECT comment FROM duckdb_columns() WHERE table_name = 'tables_total' AND column_name = 'spend' "
+        "print(con.execute(\"SELECT comment FROM duckdb_columns() WHERE table_name = 'tables_total' AND column_name = "
+        "'spend' "
         "AND schema_name = 'compute_spend_summary'\").fetchone()[0]); "
         "print(con.execute('SELECT count(*) FROM compute_spend_summary_history.tables_total').fetchone()[0]); "
         "print(con.execute('SELECT before, after FROM recast_meta.refit_changes').fetchall())"
@@ -117,7 +118,8 @@ def test_the_writer_flushes_each_row_group_as_it_fills_without_keeping_insertion
     with LocalFile(tmp_path / "w.duckdb", DEFAULT_STORAGE_VERSION).writer(Deadline(10.0)) as con:
         settings = dict(
             con.execute(
-                "SELECT name, value FROM duckdb_settings() WHERE name IN ('write_buffer_row_group_count', 'preserve_insertion_order')"
+                "SELECT name, value FROM duckdb_settings() WHERE name IN ('write_buffer_row_group_count', "
+                "'preserve_insertion_order')"
             ).fetchall()
         )
     assert settings == {"write_buffer_row_group_count": "1", "preserve_insertion_order": "false"}

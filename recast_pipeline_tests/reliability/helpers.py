@@ -158,7 +158,8 @@ def warehouse_snapshot(path: Path, volatile: Iterable[str] = VOLATILE) -> dict[s
     snapshot = {}
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1, 2"
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY "
+            "1, 2"
         ).fetchall()
         for schema, table in tables:
             columns = [

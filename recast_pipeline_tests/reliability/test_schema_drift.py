@@ -16,7 +16,8 @@ def _checks(result) -> dict[str, bool]:
 def _columns(pipeline, table) -> dict[str, str]:
     return dict(
         pipeline.rows(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'compute_spend_summary' "
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
+            "'compute_spend_summary' "
             "AND table_name = ?",
             [table],
         )

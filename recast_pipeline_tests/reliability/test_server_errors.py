@@ -31,7 +31,8 @@ def test_5xx_storm_on_polls_and_downloads_is_retried_with_jitter_and_completes(s
     assert delays and len({d for _, d in delays}) > 1  # full jitter: not the same pause for everyone
     assert all(0 <= delay <= 0.5 * 2 ** (retry - 1) for retry, delay in delays)  # below the exponential ceiling
     rows = pipeline.rows(
-        "SELECT partition_key, count(DISTINCT download_key) FROM compute_spend_summary.tables_daily GROUP BY 1 ORDER BY 1"
+        "SELECT partition_key, count(DISTINCT download_key) FROM compute_spend_summary.tables_daily GROUP BY 1 ORDER "
+        "BY 1"
     )
     assert rows == [("2026-07-01", 1), ("2026-08-01", 1), ("2026-09-01", 1)]
 
