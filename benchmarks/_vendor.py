@@ -23,7 +23,9 @@ def vendor_report(http, form: dict, poll: float, dest: Path) -> float:
             raise RuntimeError(f"vendor loop: report {report_id} ended {report['status']}")
     dest.mkdir(parents=True, exist_ok=True)
     for index, download in enumerate(report["results"]["downloads"]):
-        csv = http.get(f"/reports/{report_id}/downloads/{quote(download['key'], safe='')}", headers={"Accept": "text/csv"})
+        csv = http.get(
+            f"/reports/{report_id}/downloads/{quote(download['key'], safe='')}", headers={"Accept": "text/csv"}
+        )
         csv.raise_for_status()
         (dest / f"{report_id}-{index}.csv").write_bytes(csv.content)
     return time.monotonic() - begun

@@ -30,17 +30,15 @@ import time
 from datetime import date
 from pathlib import Path
 
-import yaml
-
 import _common  # noqa: F401  (puts the repository on sys.path)
+import yaml
 from _capacity import capacity_mode
 from _polling import client_pass, describe, poll_figures
 from _vendor import run_vendor_sample
 
-from recast_pipeline.simulator.readings import Readings
 from recast_pipeline.simulator.config import SimulatorConfig
+from recast_pipeline.simulator.readings import Readings, add_reading_arguments, readings_from_arguments
 from recast_pipeline.simulator.server import serve_in_thread
-from recast_pipeline.simulator.readings import add_reading_arguments, readings_from_arguments
 
 DASHBOARD = "revenue"  # the simulator's dashboard of deployment 5716 (named "5716" under deployment_fields=id_name)
 
@@ -61,12 +59,21 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--vendor-sample", type=int, default=3, help="reports run with the vendor's loop (default 3)")
     parser.add_argument("--vendor-poll", type=float, default=30.0, help="the vendor loop's poll interval (default 30)")
     parser.add_argument("--sequential", action="store_true", help="run the two jobs one after the other")
-    parser.add_argument("--capacity", default=None,
-                        help="only the unknown-capacity mode, e.g. 4,16,32: Recast computes C at once (client ceiling --ceiling)")
-    parser.add_argument("--ceiling", type=int, default=64, help="max_in_flight in the unknown-capacity mode (default 64)")
-    parser.add_argument("--timestamps", default=None, metavar="LIST",
-                        help="the unknown-capacity mode runs each capacity under each of these report_timestamps "
-                             "readings, e.g. on_finish,static,per_poll (default: the --reading value, on_finish)")
+    parser.add_argument(
+        "--capacity",
+        default=None,
+        help="only the unknown-capacity mode, e.g. 4,16,32: Recast computes C at once (client ceiling --ceiling)",
+    )
+    parser.add_argument(
+        "--ceiling", type=int, default=64, help="max_in_flight in the unknown-capacity mode (default 64)"
+    )
+    parser.add_argument(
+        "--timestamps",
+        default=None,
+        metavar="LIST",
+        help="the unknown-capacity mode runs each capacity under each of these report_timestamps "
+        "readings, e.g. on_finish,static,per_poll (default: the --reading value, on_finish)",
+    )
     add_reading_arguments(parser)
     parser.add_argument("--keep", type=Path, default=None, help="keep the warehouse and Dagster home in this folder")
     return parser.parse_args()
@@ -83,8 +90,10 @@ def main() -> int:
         work.mkdir(parents=True, exist_ok=True)
         config = SimulatorConfig(latency=args.latency, jitter=jitter, log_level="error", readings=readings)
         with serve_in_thread(config) as sim:
-            print(f"Simulator {sim.base_url}: latency {args.latency:g} s +/- {jitter:g} s; readings "
-                  f"{_changed(readings) or 'the documented defaults'}; machine: {_common.machine()}")
+            print(
+                f"Simulator {sim.base_url}: latency {args.latency:g} s +/- {jitter:g} s; readings "
+                f"{_changed(readings) or 'the documented defaults'}; machine: {_common.machine()}"
+            )
             ours = run_dagster_backfill(sim, work, args)
             polls = poll_passes(sim, ours, work, args)
             vendor = run_vendor_sample(sim, ours["forms"], args, work / "vendor")
@@ -110,7 +119,9 @@ def write_instance_settings(home: Path, dashboard: str) -> None:
     from recast_pipeline.cli.local_env import sync_dashboards
     from recast_pipeline.orchestration.partitions import DASHBOARDS_PARTITIONS_NAME
 
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:  # storage made once, before two runs race
+    with dg.DagsterInstance.from_ref(
+        InstanceRef.from_dir(str(home))
+    ) as instance:  # storage made once, before two runs race
         sync_dashboards(instance, DASHBOARDS_PARTITIONS_NAME, [dashboard])
 
 
@@ -137,9 +148,16 @@ def child_run(spec: dict) -> int:
         sys.stdin.readline()
         begun = time.monotonic()
         result = job.execute_in_process(
-            instance=instance, run_config=quiet, raise_on_error=False, tags=spec.get("tags"), partition_key=spec.get("partition_key")
+            instance=instance,
+            run_config=quiet,
+            raise_on_error=False,
+            tags=spec.get("tags"),
+            partition_key=spec.get("partition_key"),
         )
-        print(json.dumps({"success": result.success, "run_id": result.run_id, "wall": time.monotonic() - begun}), flush=True)
+        print(
+            json.dumps({"success": result.success, "run_id": result.run_id, "wall": time.monotonic() - begun}),
+            flush=True,
+        )
     return 0 if result.success else 1
 
 
@@ -150,7 +168,7 @@ def run_dagster_backfill(sim, work: Path, args: argparse.Namespace) -> dict:
     from recast_pipeline.orchestration.partitions import Partitioning
     from recast_pipeline.warehouse.warehouse import Warehouse
 
-    months = Partitioning(date(2024, 1, 1)).closed_months()[-args.months:]
+    months = Partitioning(date(2024, 1, 1)).closed_months()[-args.months :]
     dashboard = "5716" if sim.readings.deployment_fields == "id_name" else DASHBOARD
     first, last = Partitioning.dated_key(dashboard, months[0]), Partitioning.dated_key(dashboard, months[-1])
     home, data_dir = work / "dagster_home", work / "data"
@@ -173,7 +191,10 @@ def run_dagster_backfill(sim, work: Path, args: argparse.Namespace) -> dict:
     children = {
         name: subprocess.Popen(
             [sys.executable, __file__, "--child", json.dumps(spec)],
-            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for name, spec in specs.items()
     }
@@ -224,7 +245,9 @@ def run_dagster_backfill(sim, work: Path, args: argparse.Namespace) -> dict:
         "polls": poll_figures(stats, args.latency),
         "tables": tables,
         "rows": loaded_rows,
-        "forms": [json.loads(form) if isinstance(form, str) else form for _, prerendered, form in rows if not prerendered],
+        "forms": [
+            json.loads(form) if isinstance(form, str) else form for _, prerendered, form in rows if not prerendered
+        ],
     }
 
 
@@ -256,14 +279,16 @@ def overlap(windows: dict[str, tuple[float, float]]) -> str:
 def poll_passes(sim, ours: dict, work: Path, args: argparse.Namespace) -> dict:
     """The backfill's forms again through the client, first without history, then with the hints
     the warehouse learned from the backfill (``recast_pipeline.warehouse.latency``)."""
-    from recast_pipeline.warehouse.warehouse import Warehouse
     from recast_pipeline.warehouse.latency import latency_hints
+    from recast_pipeline.warehouse.warehouse import Warehouse
 
     hints = latency_hints(Warehouse(work / "data" / "warehouse.duckdb"))
     print(f"Polling passes over {len(ours['forms'])} forms: without history, then with {len(hints)} latency hints...")
     common = (args.max_in_flight, args.poll_interval, args.latency)
-    return {"without": client_pass(sim, ours["forms"], None, *common),
-            "with": client_pass(sim, ours["forms"], hints, *common)}
+    return {
+        "without": client_pass(sim, ours["forms"], None, *common),
+        "with": client_pass(sim, ours["forms"], hints, *common),
+    }
 
 
 # -- the figures ------------------------------------------------------------------------------------
@@ -284,7 +309,10 @@ def print_report(args: argparse.Namespace, ours: dict, vendor: dict, polls: dict
         ("in-flight cap / peak", f"{cap} / {ours['in_flight_peak']}"),
         ("API calls", ", ".join(f"{k} {v}" for k, v in sorted(ours["calls"].items()))),
         ("tables / rows loaded", f"{ours['tables']} / {ours['rows']}"),
-        ("wall time (both runs)", f"{wall:.1f} s  (" + ", ".join(f"{k} {v:.1f} s" for k, v in ours["walls"].items()) + ")"),
+        (
+            "wall time (both runs)",
+            f"{wall:.1f} s  (" + ", ".join(f"{k} {v:.1f} s" for k, v in ours["walls"].items()) + ")",
+        ),
         ("ideal, all reports", f"{ideal_all:.1f} s  = {latency:g} s x ceil({reports}/{cap})"),
         ("ideal, created reports", f"{ideal_created:.1f} s  = {latency:g} s x ceil({created}/{cap})"),
         (
@@ -293,7 +321,10 @@ def print_report(args: argparse.Namespace, ours: dict, vendor: dict, polls: dict
             + ", ".join(f"{t:.1f}" for t in vendor["times"]),
         ),
         ("vendor loop, all reports", f"{vendor_total:.0f} s  = {vendor['per_report']:.1f} s x {reports}"),
-        ("  created reports only", f"{vendor['per_report'] * created:.0f} s  = {vendor['per_report']:.1f} s x {created}"),
+        (
+            "  created reports only",
+            f"{vendor['per_report'] * created:.0f} s  = {vendor['per_report']:.1f} s x {created}",
+        ),
         ("the two runs' Recast steps overlap", overlap(ours["steps"]) + "  (pool recast_api, default_limit 1)"),
         ("wall / ideal (all)", f"{wall / ideal_all:.2f}   target <= 1.5"),
         ("wall / ideal (created)", f"{wall / ideal_created:.2f}" if ideal_created else "n/a"),
@@ -301,8 +332,10 @@ def print_report(args: argparse.Namespace, ours: dict, vendor: dict, polls: dict
         ("vendor (created only) / wall", f"{vendor['per_report'] * created / wall:.1f}x"),
         ("polls, the Dagster backfill", describe(ours["polls"]) + "   (no history: adaptive)"),
         ("polls, client, no history", describe(polls["without"]) + f"; wall {polls['without']['wall']:.1f} s"),
-        ("polls, client, with history", describe(polls["with"]) + f"; wall {polls['with']['wall']:.1f} s"
-         + "   target <= 6 polls, lateness <= 10%"),
+        (
+            "polls, client, with history",
+            describe(polls["with"]) + f"; wall {polls['with']['wall']:.1f} s" + "   target <= 6 polls, lateness <= 10%",
+        ),
     ]
     print("\nBackfill benchmark")
     print(_common.table(rows))

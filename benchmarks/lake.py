@@ -44,8 +44,13 @@ DASHBOARD = "revenue"
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--months", type=int, default=12, help="monthly partitions in the backfill (default 12)")
-    parser.add_argument("--maintenance", type=int, default=0, metavar="N",
-                        help="on the lakes, reload until N loads, then measure a maintenance pass (e.g. 500)")
+    parser.add_argument(
+        "--maintenance",
+        type=int,
+        default=0,
+        metavar="N",
+        help="on the lakes, reload until N loads, then measure a maintenance pass (e.g. 500)",
+    )
     return parser.parse_args()
 
 
@@ -64,8 +69,15 @@ def land(sim, area, keys: list[str]):
         deployment = client.get_deployment(client.active_deployments()[DASHBOARD].id)
         planner = FormPlanner(client)
         jobs = [
-            PartitionJob(REPORT_TYPE, DASHBOARD, deployment.id, deployment.model_date, key,
-                         planner.form(REPORT_TYPE, deployment, date.fromisoformat(key), {}), label=f"lake benchmark {key}")
+            PartitionJob(
+                REPORT_TYPE,
+                DASHBOARD,
+                deployment.id,
+                deployment.model_date,
+                key,
+                planner.form(REPORT_TYPE, deployment, date.fromisoformat(key), {}),
+                label=f"lake benchmark {key}",
+            )
             for key in keys
         ]
         landed = list(fetch_partitions(client, area, jobs, max_in_flight=len(jobs)))
@@ -84,20 +96,31 @@ def backfill(warehouse, landed) -> dict:
         warehouse.load_partition(report_load(item), item.stage.tables)
         per_partition.append(time.perf_counter() - begun)
     begun = time.perf_counter()
-    counts = {table: warehouse.query(f'SELECT count(*) FROM "{REPORT_TYPE}"."{table}"')[1][0][0]
-              for table in warehouse.tables(REPORT_TYPE)}
+    counts = {
+        table: warehouse.query(f'SELECT count(*) FROM "{REPORT_TYPE}"."{table}"')[1][0][0]
+        for table in warehouse.tables(REPORT_TYPE)
+    }
     read = time.perf_counter() - begun
-    return {"total": sum(per_partition), "median": statistics.median(per_partition), "read": read,
-            "rows": sum(counts.values()), "partitions": len(per_partition)}
+    return {
+        "total": sum(per_partition),
+        "median": statistics.median(per_partition),
+        "read": read,
+        "rows": sum(counts.values()),
+        "partitions": len(per_partition),
+    }
 
 
-MART_QUERY = ("SELECT partition_key, channel, sum(spend) FROM recast_marts.channel_spend WHERE grain = 'daily' "
-              "GROUP BY ALL ORDER BY ALL")
+MART_QUERY = (
+    "SELECT partition_key, channel, sum(spend) FROM recast_marts.channel_spend WHERE grain = 'daily' "
+    "GROUP BY ALL ORDER BY ALL"
+)
 
 
 def lake_state(warehouse) -> dict:
     """Live data files, snapshots, and the mart query's time (median of 3) and rows."""
-    _, [(files,)] = warehouse.query("SELECT count(*) FROM __ducklake_metadata_lake.ducklake_data_file WHERE end_snapshot IS NULL")
+    _, [(files,)] = warehouse.query(
+        "SELECT count(*) FROM __ducklake_metadata_lake.ducklake_data_file WHERE end_snapshot IS NULL"
+    )
     _, [(snapshots,)] = warehouse.query("SELECT count(*) FROM ducklake_snapshots('lake')")
     times, result = [], None
     for _ in range(3):
@@ -139,46 +162,79 @@ def main() -> int:
     print(f"{args.months} monthly partitions of {REPORT_TYPE} ({keys[0]} .. {keys[-1]}); machine: {_common.machine()}")
     results: list[tuple[str, dict]] = []
     postgres = None
-    with tempfile.TemporaryDirectory(prefix="recast-lake-") as scratch, \
-            serve_in_thread(SimulatorConfig(latency=0.0, jitter=0.0, log_level="error")) as sim:
+    with (
+        tempfile.TemporaryDirectory(prefix="recast-lake-") as scratch,
+        serve_in_thread(SimulatorConfig(latency=0.0, jitter=0.0, log_level="error")) as sim,
+    ):
         work = Path(scratch)
         landed = land(sim, LandingArea(work / "parquet"), keys)
         downloads = len(landed[0].stage.tables)
         targets = [
             ("local file", Warehouse(work / "warehouse.duckdb")),
-            ("DuckLake, DuckDB-file catalog", Warehouse(f"ducklake:{work / 'catalog.ducklake'}", ducklake_data_path=str(work / "lake-a"))),
+            (
+                "DuckLake, DuckDB-file catalog",
+                Warehouse(f"ducklake:{work / 'catalog.ducklake'}", ducklake_data_path=str(work / "lake-a")),
+            ),
         ]
         bin_dir = pg_bin()
         if bin_dir is not None:
             postgres = LocalPostgres(bin_dir).start()
             conninfo = postgres.conninfo(postgres.create_database("recast_lake"))
-            targets.append(("DuckLake, Postgres catalog", Warehouse(f"ducklake:postgres:{conninfo}", ducklake_data_path=str(work / "lake-b"))))
+            targets.append(
+                (
+                    "DuckLake, Postgres catalog",
+                    Warehouse(f"ducklake:postgres:{conninfo}", ducklake_data_path=str(work / "lake-b")),
+                )
+            )
         try:
             for label, warehouse in targets:
                 results.append((label, backfill(warehouse, landed)))
-            maintained = [(label, maintenance(warehouse, landed, args.maintenance))
-                          for label, warehouse in targets[1:] if args.maintenance]
+            maintained = [
+                (label, maintenance(warehouse, landed, args.maintenance))
+                for label, warehouse in targets[1:]
+                if args.maintenance
+            ]
         finally:
             for item in landed:
                 item.stage.discard()
             if postgres is not None:
                 postgres.stop()
     base = results[0][1]["total"]
-    rows = [("backfill", f"{results[0][1]['partitions']} partitions x {downloads} downloads, {results[0][1]['rows']:,} rows in all")]
+    rows = [
+        (
+            "backfill",
+            f"{results[0][1]['partitions']} partitions x {downloads} downloads, {results[0][1]['rows']:,} rows in all",
+        )
+    ]
     for label, figures in results:
-        rows.append((label, f"backfill load {figures['total']:.2f} s (median {figures['median'] * 1000:.0f} ms per partition), "
-                            f"read back {figures['read'] * 1000:.0f} ms, rows {figures['rows']:,}"))
+        rows.append(
+            (
+                label,
+                f"backfill load {figures['total']:.2f} s (median {figures['median'] * 1000:.0f} ms per partition), "
+                f"read back {figures['read'] * 1000:.0f} ms, rows {figures['rows']:,}",
+            )
+        )
     for label, figures in results[1:]:
         rows.append((f"{label} / local file", f"{figures['total'] / base:.2f}"))
     if postgres is None:
         rows.append(("DuckLake, Postgres catalog", "skipped: no Postgres binaries (initdb, pg_ctl)"))
     for label, (before, after) in maintained:
-        rows.append((f"{label}, {args.maintenance} loads", f"{before['files']} data files, {before['snapshots']} snapshots, "
-                                                           f"mart query {before['read'] * 1000:.0f} ms"))
-        rows.append((f"{label}, after maintenance", f"{after['files']} data files, {after['snapshots']} snapshots, "
-                                                    f"mart query {after['read'] * 1000:.0f} ms "
-                                                    f"({before['read'] / after['read']:.1f}x faster); the pass took {after['took']:.1f} s, "
-                                                    "rows unchanged"))
+        rows.append(
+            (
+                f"{label}, {args.maintenance} loads",
+                f"{before['files']} data files, {before['snapshots']} snapshots, "
+                f"mart query {before['read'] * 1000:.0f} ms",
+            )
+        )
+        rows.append(
+            (
+                f"{label}, after maintenance",
+                f"{after['files']} data files, {after['snapshots']} snapshots, "
+                f"mart query {after['read'] * 1000:.0f} ms "
+                f"({before['read'] / after['read']:.1f}x faster); the pass took {after['took']:.1f} s, "
+                "rows unchanged",
+            )
+        )
     print("\nLake benchmark")
     print(_common.table(rows))
     return 0

@@ -90,8 +90,8 @@ def child(spec: dict, env: dict) -> dict:
 
 
 def run_ours(spec: dict) -> dict:
-    from recast_pipeline.pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
     from recast_pipeline.landing.local_store import LandingArea
+    from recast_pipeline.pipeline.fetch import FormPlanner, LandedPartition, PartitionJob, fetch_partitions
     from recast_pipeline.recast.client import RecastClient
     from recast_pipeline.warehouse.load_types import ReportLoad
     from recast_pipeline.warehouse.warehouse import Warehouse
@@ -115,8 +115,15 @@ def run_ours(spec: dict) -> dict:
     with TimedClient(spec["base_url"], spec["client_slug"], os.environ["RECAST_PAT"], poll_interval=1.0) as client:
         deployment = client.get_deployment(DEPLOYMENT)
         form = FormPlanner(client).form("compute_clean_data", deployment, None, {})
-        job = PartitionJob("compute_clean_data", deployment.dashboard, DEPLOYMENT, deployment.model_date,
-                           deployment.dashboard, form, label="load benchmark")
+        job = PartitionJob(
+            "compute_clean_data",
+            deployment.dashboard,
+            DEPLOYMENT,
+            deployment.model_date,
+            deployment.dashboard,
+            form,
+            label="load benchmark",
+        )
         begun, begun_cpu = time.monotonic(), time.process_time()
         [landed] = list(fetch_partitions(client, LandingArea(folder / "parquet"), [job]))
         if not isinstance(landed, LandedPartition):
@@ -124,17 +131,35 @@ def run_ours(spec: dict) -> dict:
         fetched, fetched_cpu = time.monotonic(), time.process_time()
         report = landed.report
         result = warehouse.load_partition(
-            ReportLoad(report.id, job.report_type, job.dashboard, DEPLOYMENT, job.model_date, job.partition_key,
-                       report.name, report.status, report.prerendered, dict(report.form or form), report.created_at,
-                       report.updated_at),
+            ReportLoad(
+                report.id,
+                job.report_type,
+                job.dashboard,
+                DEPLOYMENT,
+                job.model_date,
+                job.partition_key,
+                report.name,
+                report.status,
+                report.prerendered,
+                dict(report.form or form),
+                report.created_at,
+                report.updated_at,
+            ),
             landed.stage.tables,
         )
         landed.stage.publish()
         done, done_cpu = time.monotonic(), time.process_time()
-    return {"seconds": done - begun, "fetch_land": fetched - begun, "load": done - fetched, "rows": result.rows,
-            "download": client.download_seconds, "cpu": done_cpu - begun_cpu - client.download_cpu,
-            "land_cpu": fetched_cpu - begun_cpu - client.download_cpu, "load_cpu": done_cpu - fetched_cpu,
-            "columns": len(warehouse.query('SELECT * FROM "compute_clean_data"."clean_data" LIMIT 0')[0])}
+    return {
+        "seconds": done - begun,
+        "fetch_land": fetched - begun,
+        "load": done - fetched,
+        "rows": result.rows,
+        "download": client.download_seconds,
+        "cpu": done_cpu - begun_cpu - client.download_cpu,
+        "land_cpu": fetched_cpu - begun_cpu - client.download_cpu,
+        "load_cpu": done_cpu - fetched_cpu,
+        "columns": len(warehouse.query('SELECT * FROM "compute_clean_data"."clean_data" LIMIT 0')[0]),
+    }
 
 
 def run_duckdb(spec: dict) -> dict:
@@ -148,7 +173,12 @@ def run_duckdb(spec: dict) -> dict:
         con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [spec["csv"]])
         rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
         columns = len(con.execute("SELECT * FROM t LIMIT 0").description)
-    return {"seconds": time.monotonic() - begun, "cpu": time.process_time() - begun_cpu, "rows": rows, "columns": columns}
+    return {
+        "seconds": time.monotonic() - begun,
+        "cpu": time.process_time() - begun_cpu,
+        "rows": rows,
+        "columns": columns,
+    }
 
 
 def run_floor(spec: dict) -> dict:
@@ -160,9 +190,11 @@ def run_floor(spec: dict) -> dict:
 
     folder = Path(spec["dir"])
     folder.mkdir(parents=True, exist_ok=True)
-    lineage = ("'revenue' AS dashboard, 5716::BIGINT AS deployment_id, '2024-05-31' AS model_date, "
-               "'revenue' AS partition_key, 1::BIGINT AS report_id, 'clean_data' AS download_key, "
-               "now()::TIMESTAMPTZ AS loaded_at")
+    lineage = (
+        "'revenue' AS dashboard, 5716::BIGINT AS deployment_id, '2024-05-31' AS model_date, "
+        "'revenue' AS partition_key, 1::BIGINT AS report_id, 'clean_data' AS download_key, "
+        "now()::TIMESTAMPTZ AS loaded_at"
+    )
     csv = "'" + spec["csv"].replace("'", "''") + "'"
     figures = {}
     for label, extra in (("with_lineage", f", {lineage}"), ("without_lineage", "")):
@@ -170,8 +202,10 @@ def run_floor(spec: dict) -> dict:
         begun_cpu = time.process_time()
         with duckdb.connect(config={"preserve_insertion_order": False, "memory_limit": "512MB"}) as con:
             con.execute("SET enable_progress_bar = false")
-            con.execute(f"COPY (SELECT *{extra} FROM read_csv({csv})) TO '{parquet}' (FORMAT parquet, "
-                        "COMPRESSION snappy, ROW_GROUP_SIZE_BYTES '16MB')")
+            con.execute(
+                f"COPY (SELECT *{extra} FROM read_csv({csv})) TO '{parquet}' (FORMAT parquet, "
+                "COMPRESSION snappy, ROW_GROUP_SIZE_BYTES '16MB')"
+            )
         config = {**WRITER_CONFIG, "storage_compatibility_version": DEFAULT_STORAGE_VERSION}
         with duckdb.connect(str(table), config=config) as con:
             con.execute("SET enable_progress_bar = false")
@@ -191,7 +225,9 @@ def child_main(spec: dict) -> int:
 # -- the figures ------------------------------------------------------------------------------------
 
 
-def print_report(args, size: int, download_seconds: float, ours: list[dict], duck: list[dict], floor: list[dict]) -> None:
+def print_report(
+    args, size: int, download_seconds: float, ours: list[dict], duck: list[dict], floor: list[dict]
+) -> None:
     def median(runs, key):
         return statistics.median(r[key] for r in runs)
 
@@ -200,23 +236,38 @@ def print_report(args, size: int, download_seconds: float, ours: list[dict], duc
     rest = statistics.median(r["seconds"] - r["download"] for r in ours)
     peak = max(r["peak_bytes"] for r in ours)
     rows = [
-        ("CSV", f"{size / 1e6:.0f} MB, {ours[0]['rows']:,} rows, {duck[0]['columns']} columns "
-                f"({ours[0]['columns']} in our table with lineage)"),
+        (
+            "CSV",
+            f"{size / 1e6:.0f} MB, {ours[0]['rows']:,} rows, {duck[0]['columns']} columns "
+            f"({ours[0]['columns']} in our table with lineage)",
+        ),
         ("runs per side", f"{args.repeat} (medians)"),
         ("ours: download", f"{ours_download:.2f} s  (a plain download of it: {download_seconds:.2f} s)"),
-        ("ours: reuse lookup + CSV -> Parquet", f"{median(ours, 'fetch_land') - ours_download:.2f} s   CPU {median(ours, 'land_cpu'):.2f} s"),
+        (
+            "ours: reuse lookup + CSV -> Parquet",
+            f"{median(ours, 'fetch_land') - ours_download:.2f} s   CPU {median(ours, 'land_cpu'):.2f} s",
+        ),
         ("ours: warehouse load", f"{median(ours, 'load'):.2f} s   CPU {median(ours, 'load_cpu'):.2f} s"),
         ("ours: total", f"{ours_s:.2f} s   runs: " + ", ".join(f"{r['seconds']:.2f}" for r in ours)),
         ("duckdb read_csv -> table", f"{duck_s:.2f} s   runs: " + ", ".join(f"{r['seconds']:.2f}" for r in duck)),
         ("ours / duckdb", f"{ours_s / duck_s:.2f}   (download included)"),
         ("ours without download / duckdb", f"{rest / duck_s:.2f}   target <= 1.5"),
-        ("  the same in CPU seconds", f"{median(ours, 'cpu'):.2f} / {median(duck, 'cpu'):.2f} = "
-                                      f"{median(ours, 'cpu') / median(duck, 'cpu'):.2f}  (all threads; steadier than wall on a busy machine)"),
-        ("  floor: our two writes, DuckDB's typing", f"{median(floor, 'with_lineage'):.2f} s CPU = "
-                                                     f"{median(floor, 'with_lineage') / median(duck, 'cpu'):.2f} x duckdb; "
-                                                     f"without the 7 lineage columns {median(floor, 'without_lineage'):.2f} s = "
-                                                     f"{median(floor, 'without_lineage') / median(duck, 'cpu'):.2f} x"),
-        ("ours / (download + duckdb)", f"{ours_s / (download_seconds + duck_s):.2f}  (both sides fetch the CSV from the simulator)"),
+        (
+            "  the same in CPU seconds",
+            f"{median(ours, 'cpu'):.2f} / {median(duck, 'cpu'):.2f} = "
+            f"{median(ours, 'cpu') / median(duck, 'cpu'):.2f}  (all threads; steadier than wall on a busy machine)",
+        ),
+        (
+            "  floor: our two writes, DuckDB's typing",
+            f"{median(floor, 'with_lineage'):.2f} s CPU = "
+            f"{median(floor, 'with_lineage') / median(duck, 'cpu'):.2f} x duckdb; "
+            f"without the 7 lineage columns {median(floor, 'without_lineage'):.2f} s = "
+            f"{median(floor, 'without_lineage') / median(duck, 'cpu'):.2f} x",
+        ),
+        (
+            "ours / (download + duckdb)",
+            f"{ours_s / (download_seconds + duck_s):.2f}  (both sides fetch the CSV from the simulator)",
+        ),
         ("ours: peak memory", f"{peak / 2**20:.0f} MiB   target <= 512 MiB"),
         ("duckdb: peak memory", f"{max(r['peak_bytes'] for r in duck) / 2**20:.0f} MiB"),
     ]

@@ -54,7 +54,9 @@ query PartitionStatus($path: [String!]!) {
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[2, 50, 200], help="dashboard counts (default 2 50 200)")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[2, 50, 200], help="dashboard counts (default 2 50 200)"
+    )
     parser.add_argument("--no-ui", action="store_true", help="skip the GraphQL partition-status query")
     return parser.parse_args()
 
@@ -79,9 +81,13 @@ class Ticks:
         import dagster as dg
 
         before, begun = self.requests(), time.perf_counter()
-        with dg.build_sensor_context(instance=self.instance, instance_ref=self.instance.get_ref(),
-                                     cursor=self.cursors.get(name), definitions=self.defs,
-                                     resources={"recast": self.defs.resources["recast"]}) as context:
+        with dg.build_sensor_context(
+            instance=self.instance,
+            instance_ref=self.instance.get_ref(),
+            cursor=self.cursors.get(name),
+            definitions=self.defs,
+            resources={"recast": self.defs.resources["recast"]},
+        ) as context:
             result = self.defs.resolve_sensor_def(name).evaluate_tick(context)
         self.cursors[name] = result.cursor
         for request in result.dynamic_partitions_requests:
@@ -104,10 +110,14 @@ def measure(n: int, work: Path, ui: bool) -> dict:
     home = work / f"home-{n}"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    with serve_in_thread(SimulatorConfig(latency=0.0, jitter=0.0, log_level="error", readings={"dashboards": n})) as sim, \
-            dg.DagsterInstance.from_config(str(home)) as instance:
+    with (
+        serve_in_thread(SimulatorConfig(latency=0.0, jitter=0.0, log_level="error", readings={"dashboards": n})) as sim,
+        dg.DagsterInstance.from_config(str(home)) as instance,
+    ):
         recast = RecastResource(base_url=sim.base_url, client_slug=sim.client_slug, token=sim.token)
-        defs = build_definitions(Partitioning(months_back(MONTHS)), recast, RecastWarehouse(data_dir=str(work / f"data-{n}")))
+        defs = build_definitions(
+            Partitioning(months_back(MONTHS)), recast, RecastWarehouse(data_dir=str(work / f"data-{n}"))
+        )
         ticks = Ticks(defs, instance, sim)
         figures["refresh_first"] = ticks.tick("recast_model_refresh_sensor")[:2]
         figures["refresh_quiet"] = ticks.tick("recast_model_refresh_sensor")[:2]
@@ -120,7 +130,10 @@ def measure(n: int, work: Path, ui: bool) -> dict:
         figures["refresh_after"] = (*ticks.tick("recast_model_refresh_sensor")[:2], refreshed)
         begun = time.perf_counter()
         evaluation = dg.evaluate_automation_conditions(defs, instance, cursor=evaluation.cursor)
-        requested = sum(len(evaluation.get_requested_partitions(key) or ()) for key in defs.resolve_asset_graph().materializable_asset_keys)
+        requested = sum(
+            len(evaluation.get_requested_partitions(key) or ())
+            for key in defs.resolve_asset_graph().materializable_asset_keys
+        )
         figures["automation"] = (time.perf_counter() - begun, requested)
         if ui:
             figures["partition_status"] = partition_status(home, sim, work, n)
@@ -132,12 +145,30 @@ def partition_status(home: Path, sim, work: Path, n: int) -> tuple[float, int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "DAGSTER_HOME": str(home), "RECAST_BASE_URL": sim.base_url, "RECAST_CLIENT_SLUG": sim.client_slug,
-           "RECAST_PAT": sim.token, "RECAST_DATA_DIR": str(work / f"data-{n}"),
-           "RECAST_PARTITIONS_START": months_back(MONTHS).isoformat()}
-    server = subprocess.Popen([str(Path(sys.executable).with_name("dagster-webserver")), "-m", "recast_pipeline.definitions",
-                               "-h", "127.0.0.1", "-p", str(port)], env=env, cwd=_common.REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "RECAST_BASE_URL": sim.base_url,
+        "RECAST_CLIENT_SLUG": sim.client_slug,
+        "RECAST_PAT": sim.token,
+        "RECAST_DATA_DIR": str(work / f"data-{n}"),
+        "RECAST_PARTITIONS_START": months_back(MONTHS).isoformat(),
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("dagster-webserver")),
+            "-m",
+            "recast_pipeline.definitions",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        env=env,
+        cwd=_common.REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         url = f"http://127.0.0.1:{port}/graphql"
         deadline = time.monotonic() + 120
@@ -176,8 +207,18 @@ def load_time() -> float:
     """Seconds to import the code location in a fresh process (median of 3)."""
     times = []
     for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", "import time; t = time.perf_counter(); import recast_pipeline.definitions; "
-                              "print(time.perf_counter() - t)"], capture_output=True, text=True, cwd=_common.REPO, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import time; t = time.perf_counter(); import recast_pipeline.definitions; "
+                "print(time.perf_counter() - t)",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=_common.REPO,
+            check=True,
+        )
         times.append(float(out.stdout.strip().splitlines()[-1]))
     return sorted(times)[1]
 
@@ -189,16 +230,22 @@ def main() -> int:
 
     warnings.filterwarnings("ignore", category=dg.BetaWarning)  # Dagster's own notices, printed per evaluation
     args = parse_args()
-    print(f"Scale benchmark, N = {', '.join(map(str, args.sizes))} dashboards x {MONTHS} months; machine: {_common.machine()}")
+    print(
+        f"Scale benchmark, N = {', '.join(map(str, args.sizes))} dashboards x {MONTHS} months; machine: "
+        f"{_common.machine()}"
+    )
     results = {}
     with tempfile.TemporaryDirectory(prefix="recast-scale-") as scratch:
         for n in args.sizes:
             results[n] = measure(n, Path(scratch), not args.no_ui)
     rows = [("code location import", f"{load_time():.2f} s (the same for every N: dashboards are dynamic partitions)")]
     labels = {
-        "refresh_first": "refresh sensor, first tick", "refresh_quiet": "refresh sensor, quiet tick",
-        "refresh_after": "refresh sensor, 1% refreshed", "month_first": "month sensor, first tick",
-        "month_quiet": "month sensor, quiet tick", "automation": "automation, 1% refreshed",
+        "refresh_first": "refresh sensor, first tick",
+        "refresh_quiet": "refresh sensor, quiet tick",
+        "refresh_after": "refresh sensor, 1% refreshed",
+        "month_first": "month sensor, first tick",
+        "month_quiet": "month sensor, quiet tick",
+        "automation": "automation, 1% refreshed",
         "partition_status": "GraphQL partition status",
     }
     for key, label in labels.items():
@@ -208,7 +255,8 @@ def main() -> int:
                 continue
             value = figures[key]
             extra = {"automation": f", {value[1]} requested", "partition_status": f", {value[1]:,} keys"}.get(
-                key, f", {value[1]} requests" + (f" ({value[2]} refreshed)" if key == "refresh_after" else ""))
+                key, f", {value[1]} requests" + (f" ({value[2]} refreshed)" if key == "refresh_after" else "")
+            )
             cells.append(f"N={n}: {value[0]:.2f} s{extra}")
         if not cells:
             continue

@@ -53,7 +53,8 @@ def main() -> int:
             "RECAST_DATA_DIR": scratch,
             "DAGSTER_HOME": scratch,
         }
-        # .pyc files as an install writes them (PYTHONDONTWRITEBYTECODE, set on some machines, stops imports writing them)
+        # .pyc files as an install writes them (PYTHONDONTWRITEBYTECODE, set on some machines, stops imports
+        # writing them)
         compileall.compile_dir(str(_common.REPO / "recast_pipeline"), quiet=1)
         for code in CASES.values():  # warm the file cache once
             timed_import(code, env)
