@@ -8,10 +8,11 @@ run; a re-run creates nothing; the pre-rendered types are read, never computed; 
 refresh the refreshed dashboard's partition is replaced by the new model's rows and
 ``recast_meta.refit_changes`` shows the refit. The object store never sees the token.
 
-Groups: every knob value singly (the layouts, header style, report timestamps, thin deployments),
-the values ``unfriendly()`` leaves out, all unfriendly ones with the reports listed (so that the
-pipeline finds its own reports in pages of 10, without names, with forms read back as strings,
-which a hidden list would mask), and all unfriendly ones.
+Groups: every knob value once, in pairs of knobs that do not touch each other (the layouts with the
+report timestamps, the header style with thin deployments), the values ``unfriendly()`` leaves out,
+all unfriendly ones with the reports listed (so that the pipeline finds its own reports in pages of
+10, without names, with forms read back as strings, which a hidden list would mask), and all
+unfriendly ones.
 
 With ``deployment_fields=id_name`` the deployments carry no dashboard slug: every listed deployment
 is a dashboard named by its id, and a refresh that makes a new deployment makes a new dashboard.
@@ -34,12 +35,10 @@ MONTHLY = ["compute_spend_summary", "compute_insights_overview", "compute_channe
 PRERENDERED = ["compute_clean_data", "compute_model_configuration"]
 IDS = {"revenue": 5716, "signups": 5717}
 KNOBS = {
-    "layout_wide": {"layout": "wide"},
-    "layout_long": {"layout": "long"},
-    "headers_restyled": {"headers": "restyled"},
-    "timestamps_static": {"report_timestamps": "static"},
-    "timestamps_per_poll": {"report_timestamps": "per_poll"},
-    "deployments_id_name": {"deployment_fields": "id_name"},
+    # each value of an independent pair of knobs once (the suite's time), every unfriendly one together below
+    "layout_wide,timestamps_static": {"layout": "wide", "report_timestamps": "static"},
+    "layout_long,timestamps_per_poll": {"layout": "long", "report_timestamps": "per_poll"},
+    "headers_restyled,deployments_id_name": {"headers": "restyled", "deployment_fields": "id_name"},
     "in_place_refit,truncated_names,rails_422,307": {
         "refresh": "in_place",
         "names": "truncated",
