@@ -22,7 +22,6 @@ from dagster._core.instance.ref import InstanceRef
 from recast_pipeline.landing.local_store import LandingArea
 from recast_pipeline.pipeline.fetch import LandedPartition, PartitionJob, fetch_partitions
 from recast_pipeline.recast.client import RecastClient
-from recast_pipeline.recast.concurrency import INITIAL
 from recast_pipeline_tests.dagster_helpers import MONTHLY_JOB, definitions_for, range_tags, run_job
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,7 +36,7 @@ RECAST_STEP = "recast_monthly_reports"  # the pooled step; its asset checks run 
 MONTHS = ("revenue|2026-07-01", "revenue|2026-09-01")  # three months of one dashboard
 
 
-@pytest.mark.parametrize("cap, expected_peak", [(5, 5), (32, 12)])  # 32: the adaptive limit (16 at first) takes all 12
+@pytest.mark.parametrize("cap, expected_peak", [(5, 5), (32, 12)])  # the limit starts at the cap
 def test_one_run_submits_every_report_up_to_the_cap_and_waits_for_them_together(
     simulator_factory, tmp_path, cap, expected_peak
 ):
@@ -58,7 +57,7 @@ def test_one_run_submits_every_report_up_to_the_cap_and_waits_for_them_together(
     result = run_job(defs, MONTHLY_JOB, tags=range_tags(*MONTHS), asset_selection=KEYS)
     releaser.join(timeout=60)
     assert result.success
-    assert seen == [expected_peak] and expected_peak == min(cap, INITIAL, 12)
+    assert seen == [expected_peak] and expected_peak == min(cap, 12)
     assert sim.stats()["creates"] == 12  # 4 types x 3 months, one report each
     steps = [
         e for e in result.all_events if e.event_type_value == "STEP_START" and e.step_key == "recast_monthly_reports"

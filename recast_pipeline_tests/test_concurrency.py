@@ -13,14 +13,16 @@ import pytest
 from fakes import FakeClock, spend_form
 
 from recast_pipeline.recast.batch import ReportRequest, run_reports
-from recast_pipeline.recast.concurrency import INITIAL, SLOWER, InFlightLimit
+from recast_pipeline.recast.concurrency import SLOWER, InFlightLimit
 
 TYPE = "compute_spend_summary"
+START = 16  # a window given below the ceiling, to watch it grow
 
 
-def test_starts_at_the_old_cap_and_never_exceeds_the_ceiling():
-    assert InFlightLimit(64).limit == INITIAL
-    assert InFlightLimit(3).limit == 3
+def test_starts_at_the_ceiling_and_never_exceeds_it():
+    """The vendor's advice: create every report first, then poll them together."""
+    assert InFlightLimit(64).limit == 64
+    assert InFlightLimit(3, window=8.0).limit == 3
     limit = InFlightLimit(10)
     for _ in range(20):
         limit.finished(TYPE, 0.0, 10.0)
@@ -30,14 +32,14 @@ def test_starts_at_the_old_cap_and_never_exceeds_the_ceiling():
 
 
 def test_grows_by_one_per_report_while_latency_stays_flat():
-    limit = InFlightLimit(64)
-    for i in range(INITIAL):
+    limit = InFlightLimit(64, window=START)
+    for i in range(START):
         limit.finished(TYPE, 0.0, 10.0 + 0.1 * i)  # one round trip: the window doubles
-    assert limit.limit == 2 * INITIAL
+    assert limit.limit == 2 * START
 
 
 def test_halves_once_when_reports_queue_then_grows_slowly():
-    limit = InFlightLimit(64)
+    limit = InFlightLimit(64, window=START)
     limit.finished(TYPE, 0.0, 10.0, running_at=9.0)
     window = limit.limit
     limit.finished(TYPE, 0.0, 20.0, running_at=19.0)  # still running at 19: queued, twice the fastest
@@ -49,6 +51,20 @@ def test_halves_once_when_reports_queue_then_grows_slowly():
     assert limit.limit == window // 2 + 1  # one per round trip now
 
 
+def test_a_cut_keeps_what_recast_computed_for_us_within_the_last_round_trip():
+    """Recast computes 200 at once: 200 finished in one round trip, then one that queued halves 512
+    only down to 200, never to half of Recast's throughput (where growing back takes 100 round trips)."""
+    limit = InFlightLimit(512)
+    for i in range(200):
+        limit.finished(TYPE, 0.0, 30.0 + 0.01 * i, running_at=29.0)
+    limit.finished(TYPE, 30.0, 90.0, running_at=89.0)  # queued behind a full Recast
+    assert limit.limit == 256
+    for i in range(200):
+        limit.finished(TYPE, 100.0, 130.0 + 0.01 * i, running_at=129.0)
+    limit.finished(TYPE, 100.0, 160.0, running_at=159.0)  # submitted after the last cut: cuts again
+    assert limit.limit == 201  # the 200 and the queued one, finished within its round trip (not 256 / 2)
+
+
 def test_a_429_halves_the_limit_down_to_one_at_least():
     limit = InFlightLimit(8)
     for now in range(1, 10):
@@ -57,10 +73,10 @@ def test_a_429_halves_the_limit_down_to_one_at_least():
 
 
 def test_types_are_judged_against_their_own_fastest_report():
-    limit = InFlightLimit(64)
+    limit = InFlightLimit(64, window=START)
     limit.finished("fast_type", 0.0, 1.0)
     limit.finished("slow_type", 0.0, 100.0)  # slower type, not a queue
-    assert limit.limit == INITIAL + 2
+    assert limit.limit == START + 2
 
 
 def test_a_batch_beyond_recast_capacity_finishes_once_each(simulator_factory, connect):
@@ -74,20 +90,20 @@ def test_a_batch_beyond_recast_capacity_finishes_once_each(simulator_factory, co
 
 
 def test_our_lateness_in_noticing_never_reads_as_congestion():
-    limit = InFlightLimit(64)
+    limit = InFlightLimit(64, window=START)
     limit.finished(TYPE, 0.0, 10.5, running_at=9.5)
     limit.finished(TYPE, 0.0, 40.0, running_at=10.0)  # seen final late (a busy process); running only until 10
     limit.finished(TYPE, 0.0, 12.0)  # final at its first poll: nothing says it ran long
-    assert limit.limit == INITIAL + 3 and limit.fastest[TYPE] == 10.5
+    assert limit.limit == START + 3 and limit.fastest[TYPE] == 10.5
 
 
 def test_only_a_report_seen_running_past_slower_times_the_fastest_cuts():
-    limit = InFlightLimit(64)
+    limit = InFlightLimit(64, window=START)
     limit.finished(TYPE, 0.0, 10.0, running_at=9.0)
     limit.finished(TYPE, 0.0, 30.0, running_at=SLOWER * 10.0)  # at the bound, not past it
-    assert limit.limit == INITIAL + 2
+    assert limit.limit == START + 2
     limit.finished(TYPE, 0.0, 30.0, running_at=SLOWER * 10.0 + 0.1)
-    assert limit.limit == (INITIAL + 2) // 2
+    assert limit.limit == (START + 2) // 2
 
 
 class _Releases:

@@ -240,3 +240,19 @@ def test_a_late_misfit_in_one_of_several_number_columns_retypes_only_that_column
     result, table = convert(tmp_path, "\n".join(lines) + "\n")
     assert types_of(result) == {"a": pa.float64(), "b": pa.string(), "c": pa.string(), "d": pa.float64()}
     assert value in table.column("b").to_pylist() and result.rows == 5002
+
+
+def test_a_thread_keeps_its_converter_unless_it_spilled_and_no_spill_folder_stays(tmp_path):
+    """Thousands of small CSVs in a month close: one in-memory DuckDB per thread, not one per file."""
+    from recast_pipeline.landing.parquet import _connection
+
+    with _connection(tmp_path, "64MB", 1) as first:
+        first.execute("SELECT 42").fetchall()
+    with _connection(tmp_path, "64MB", 1) as second:
+        assert second is first  # nothing spilled: kept for the thread's next conversion
+        second.execute("SELECT range, md5(range::VARCHAR) AS h FROM range(2000000) ORDER BY h").fetchall()
+        assert [p for p in tmp_path.iterdir() if p.name.startswith(".duckdb-spill-")]  # it spilled beside the output
+    with _connection(tmp_path, "64MB", 1) as third:
+        assert third is not first  # a used spill folder cannot move: a fresh one
+        assert third.execute("SELECT 1").fetchall() == [(1,)]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".duckdb-spill-")]

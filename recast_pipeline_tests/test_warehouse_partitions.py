@@ -2,7 +2,7 @@
 
 import duckdb
 import pytest
-from warehouse_loads import RT, area, load, rows, warehouse  # noqa: F401 (fixtures)
+from warehouse_loads import RT, area, load, rows, staged, warehouse  # noqa: F401 (fixtures)
 
 from recast_pipeline.landing.landed_types import Lineage
 
@@ -111,3 +111,53 @@ def test_a_warehouse_from_before_dashboards_is_migrated_in_the_load(area, wareho
         ]
     assert rows(warehouse, "SELECT dashboard FROM recast_meta.load_history") == [("revenue",)]
     assert set(warehouse.read_partition(RT, "5716", "2023-12-01")["tables_daily"]["report_id"]) == {9}
+
+
+WIDER = "Date,Channel,Spend,Impressions\n2024-02-01,TV,4,100\n"
+
+
+def test_a_batch_loads_every_partition_on_one_connection_each_in_its_own_transaction(
+    area, warehouse, tmp_path, monkeypatch
+):
+    """A month close loads hundreds of partitions: the file is opened (and checkpointed) once for all
+    of them, and a later partition may still widen a table an earlier one wrote to."""
+    from recast_pipeline.warehouse.targets import local_file
+
+    opened = []
+    real_connect = local_file.connect
+    monkeypatch.setattr(local_file, "connect", lambda *a, **k: opened.append(1) or real_connect(*a, **k))
+    batch = [
+        staged(area, tmp_path, {"tables-daily": DAILY}, report_id=1, key="2024-01-01"),
+        staged(area, tmp_path, {"tables-daily": WIDER}, report_id=2, key="2024-02-01"),
+        staged(area, tmp_path, {"tables-daily": DAILY}, report_id=3, key="2024-01-01", dashboard="signups"),
+    ]
+    published = []
+    results = warehouse.load_partitions(
+        [(report, stage.tables) for stage, report in batch],
+        on_loaded=lambda index, result: published.append((index, batch[index][0].publish() and result.report_id)),
+    )
+    assert len(opened) == 1 and [index for index, _ in published] == [0, 1, 2]
+    assert [r.report_id for r in results] == [1, 2, 3] and results[1].added_columns == ("tables_daily.impressions",)
+    assert rows(
+        warehouse,
+        "SELECT dashboard, partition_key, count(*), count(impressions) FROM compute_spend_summary.tables_daily "
+        "GROUP BY ALL ORDER BY ALL",
+    ) == [("revenue", "2024-01-01", 2, 0), ("revenue", "2024-02-01", 1, 1), ("signups", "2024-01-01", 2, 0)]
+
+
+def test_a_batch_stops_at_a_failure_and_keeps_what_it_committed(area, warehouse, tmp_path):
+    batch = [
+        staged(area, tmp_path, {"tables-daily": DAILY}, report_id=1, key="2024-01-01"),
+        staged(area, tmp_path, {"tables-daily": DAILY}, report_id=2, key="2024-02-01"),
+    ]
+
+    def publish_the_first_then_fail(index, result):
+        batch[index][0].publish()
+        raise OSError("disk full while publishing")
+
+    with pytest.raises(OSError, match="disk full"):
+        warehouse.load_partitions(
+            [(report, stage.tables) for stage, report in batch], on_loaded=publish_the_first_then_fail
+        )
+    batch[1][0].discard()
+    assert rows(warehouse, "SELECT partition_key, report_id FROM recast_meta.reports") == [("2024-01-01", 1)]

@@ -22,51 +22,60 @@ def warehouse(tmp_path):
     return Warehouse(tmp_path / "warehouse.duckdb", lock_timeout=10)
 
 
-def load(
+def load(area, warehouse, tmp_path, files, *, publish=True, **fields):
+    """files: download key -> CSV text, or (CSV text, logical table, parts). ``fields``: ``staged``'s."""
+    stage, report = staged(area, tmp_path, files, **fields)
+    with stage:
+        result = warehouse.load_partition(report, stage.tables)
+        if publish:
+            stage.publish()
+    return result
+
+
+def staged(
     area,
-    warehouse,
     tmp_path,
     files,
     *,
     report_id=1,
     key="2024-01-01",
     report_type=RT,
-    publish=True,
     dashboard=DASH,
     deployment_id=DEP,
     model_date=MD,
     descriptions=None,
     channels=(),
 ):
-    """files: download key -> CSV text, or (CSV text, logical table, parts)."""
+    """The stage of one report's partition with ``files`` landed in it, and its ``ReportLoad``."""
     lineage = Lineage(dashboard, deployment_id, model_date, key, report_id)
-    with area.stage(report_type, dashboard, key) as stage:
+    stage = area.stage(report_type, dashboard, key)
+    try:
         for number, (download_key, spec) in enumerate(files.items()):
             text, table, parts = spec if isinstance(spec, tuple) else (spec, None, None)
-            path = tmp_path / f"download-{number}.csv"
+            path = tmp_path / f"download-{report_id}-{number}.csv"
             path.write_text(text)
             stage.land(path, download_key=download_key, table=table, parts=parts, lineage=lineage)
-        report = ReportLoad(
-            report_id,
-            report_type,
-            dashboard,
-            deployment_id,
-            model_date,
-            key,
-            name="spend [fp:abc]",
-            status="success",
-            form={"start_date": key},
-            created_at="2024-02-01T10:00:00Z",
-            finished_at="2024-02-01T10:03:00+00:00",
-            queued_seconds=1.5,
-            waited_seconds=180.0,
-            descriptions=descriptions if descriptions is not None else {k: f"about {k}" for k in files},
-            channels=tuple(channels),
-        )
-        result = warehouse.load_partition(report, stage.tables)
-        if publish:
-            stage.publish()
-    return result
+    except BaseException:
+        stage.discard()
+        raise
+    report = ReportLoad(
+        report_id,
+        report_type,
+        dashboard,
+        deployment_id,
+        model_date,
+        key,
+        name="spend [fp:abc]",
+        status="success",
+        form={"start_date": key},
+        created_at="2024-02-01T10:00:00Z",
+        finished_at="2024-02-01T10:03:00+00:00",
+        queued_seconds=1.5,
+        waited_seconds=180.0,
+        descriptions=descriptions if descriptions is not None else {k: f"about {k}" for k in files},
+        channels=tuple(channels),
+    )
+    return stage, report
 
 
 def rows(warehouse, sql, params=None):

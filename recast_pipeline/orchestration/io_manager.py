@@ -44,19 +44,20 @@ def report_load(landed: LandedPartition) -> ReportLoad:
 
 
 def load_landed(warehouse, partitions: Sequence[LandedPartition], log) -> list:
-    """Load each landed partition (one transaction each), then publish its Parquet; the load results."""
-    results = []
+    """Load each landed partition (one transaction each, one writer connection for all), publishing
+    its Parquet right after its commit; the load results."""
+
+    def publish(index: int, result) -> None:
+        landed = partitions[index]
+        for key, why in result.unread.items():  # never fails the load: the raw table keeps every row
+            log.warning(f"{landed.job.tag}: recast_marts could not read download {key!r}: {why}")
+        landed.stage.publish()
+
     try:
-        for landed in partitions:
-            result = warehouse.load_partition(report_load(landed), landed.stage.tables)
-            for key, why in result.unread.items():  # never fails the load: the raw table keeps every row
-                log.warning(f"{landed.job.tag}: recast_marts could not read download {key!r}: {why}")
-            results.append(result)
-            landed.stage.publish()
+        return warehouse.load_partitions([(report_load(p), p.stage.tables) for p in partitions], on_loaded=publish)
     finally:  # a failed load (busy file, schema conflict) leaves no staged copies behind
         for landed in partitions:
             landed.stage.discard()
-    return results
 
 
 def table_row_counts(warehouse, database: str, qualified_names) -> dict[str, int]:

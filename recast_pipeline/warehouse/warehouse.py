@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -92,31 +92,59 @@ class Warehouse:
 
     def load_partition(self, report: ReportLoad, tables: Sequence[LandedTable]) -> LoadResult:
         """Replace the partition's rows with ``tables`` (staged or published files), atomically."""
-        tables = list(tables)
-        check_inputs(report, tables)
-        schema = schema_name(report.report_type)
-        grouped: dict[str, list[LandedTable]] = {}
-        for landed in tables:
-            grouped.setdefault(landed.table, []).append(landed)
-        incoming = {table: merge_incoming(schema, table, items) for table, items in grouped.items()}
-        deadline = Deadline(self.lock_timeout)
+        return self.load_partitions([(report, tables)])[0]
 
-        def attempt() -> LoadResult:
+    def load_partitions(
+        self,
+        batch: Sequence[tuple[ReportLoad, Sequence[LandedTable]]],
+        on_loaded: Callable[[int, LoadResult], None] | None = None,
+    ) -> list[LoadResult]:
+        """Replace each partition's rows, each in a transaction of its own, all on one writer connection.
+
+        Why one connection: opening the file and its checkpoint on close cost more than a small
+        partition's load, and a month close loads hundreds of them. ``on_loaded(index, result)`` runs
+        right after each commit (the caller publishes that partition's Parquet there); a conflict
+        retried on a lake resumes at the partition that conflicted."""
+        prepared = []
+        for report, tables in batch:
+            tables = list(tables)
+            check_inputs(report, tables)
+            schema = schema_name(report.report_type)
+            grouped: dict[str, list[LandedTable]] = {}
+            for landed in tables:
+                grouped.setdefault(landed.table, []).append(landed)
+            incoming = {table: merge_incoming(schema, table, items) for table, items in grouped.items()}
+            prepared.append((report, schema, grouped, incoming))
+        on_object_store = any(is_object_store(landed.path) for _, tables in batch for landed in tables)
+        deadline = Deadline(self.lock_timeout)
+        results: list[LoadResult] = []
+
+        def attempt() -> list[LoadResult]:
             with self.target.writer(deadline) as con:
                 waited = deadline.waited
-                if any(is_object_store(landed.path) for landed in tables):  # published on object storage
+                if on_object_store:  # published on object storage
                     enable_s3(con)
                 self.target.prepare_writer(con)
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    result = write_partition(
-                        con, report, schema, grouped, incoming, history_versions=self.history_versions, waited=waited
-                    )
-                    con.execute("COMMIT")
-                except BaseException:
-                    _rollback(con)
-                    raise
-                return result
+                for report, schema, grouped, incoming in prepared[len(results) :]:
+                    con.execute("BEGIN TRANSACTION")
+                    try:
+                        result = write_partition(
+                            con,
+                            report,
+                            schema,
+                            grouped,
+                            incoming,
+                            history_versions=self.history_versions,
+                            waited=waited,
+                        )
+                        con.execute("COMMIT")
+                    except BaseException:
+                        _rollback(con)
+                        raise
+                    results.append(result)
+                    if on_loaded is not None:
+                        on_loaded(len(results) - 1, result)
+            return results
 
         if not self.target.retries_conflicts:
             return attempt()
