@@ -7,7 +7,9 @@ report latency L and capacity C: C reports compute at once, later ones queue, pa
 flight. What runs is what production runs: the month-ready sensor ticks once, the report assets'
 automation conditions are evaluated as ``recast_automation_sensor`` does, and the runs Dagster's
 backfill daemon launches for that evaluation (one run per partition-key range, ``wave_run_requests``)
-execute in process with the real multi-asset (Parquet landing, DuckDB loads, checks). Printed per N:
+execute one after another with the real multi-asset (Parquet landing, DuckDB loads, checks) in a
+process of their own, as a run worker does: the simulator stays alone in this one, as Recast runs on
+another machine (in one process it would compete with the runs for Python's GIL). Printed per N:
 the wall time from the first run's start to the last run's end against the target
 ``1.3 x L x ceil(N x 18 / C)`` and against the reports actually created (a type Recast cannot compute
 on a dashboard's model is skipped). ``--old`` also measures, at the smallest N, the previous
@@ -20,7 +22,11 @@ behaviour: one run per partition key (dashboard x month), one after another as t
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -56,7 +62,6 @@ def measure(n: int, args: argparse.Namespace, work: Path, per_key: bool = False)
 
     from recast_pipeline.orchestration.automation import wave_run_requests
     from recast_pipeline.orchestration.code_location import build_definitions
-    from recast_pipeline.orchestration.jobs import MONTHLY_JOB
     from recast_pipeline.orchestration.partitions import Partitioning
     from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
     from recast_pipeline.simulator.config import SimulatorConfig
@@ -87,7 +92,6 @@ def measure(n: int, args: argparse.Namespace, work: Path, per_key: bool = False)
         tick_seconds = ticks.tick("recast_month_ready_sensor")[0]
         evaluation = dg.evaluate_automation_conditions(defs, instance, cursor=evaluation.cursor)
         runs = wave_run_requests(defs, instance, evaluation)
-        job = defs.resolve_job_def(MONTHLY_JOB)
         if per_key:  # before the wave: automation requested one run per partition key
             keys = sorted(
                 {
@@ -96,17 +100,38 @@ def measure(n: int, args: argparse.Namespace, work: Path, per_key: bool = False)
                     for p in evaluation.get_requested_partitions(key) or ()
                 }
             )
-            launches = [dict(partition_key=key, asset_selection=list(runs[0].asset_selection)) for key in keys]
+            launches = [dict(partition_key=key, asset_selection=runs[0].asset_selection) for key in keys]
         else:
-            launches = [dict(tags=dict(run.tags), asset_selection=list(run.asset_selection)) for run in runs]
-        sim.reset_stats()
-        begun = time.monotonic()
-        failed = sum(
-            1
-            for launch in launches
-            if not job.execute_in_process(instance=instance, raise_on_error=False, **launch).success
+            launches = [dict(tags=dict(run.tags), asset_selection=run.asset_selection) for run in runs]
+        spec = dict(
+            base_url=sim.base_url,
+            slug=sim.client_slug,
+            ceiling=args.ceiling,
+            start=months_back(3).isoformat(),
+            data_dir=str(work / f"data-{name}"),
+            launches=[
+                {**launch, "asset_selection": [key.path for key in launch["asset_selection"]]} for launch in launches
+            ],
         )
-        wall = time.monotonic() - begun
+        env = {**os.environ, "DAGSTER_HOME": str(home), "RECAST_PAT": sim.token}
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--child", json.dumps(spec)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            if child.stdout.readline().strip() != "ready":
+                raise RuntimeError("the run process failed to start")
+            sim.reset_stats()
+            begun = time.monotonic()
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            failed = json.loads(child.stdout.readline())["failed"]
+            wall = time.monotonic() - begun
+        finally:
+            child.wait(timeout=60)
         stats = sim.stats()
     target = 1.3 * args.latency * math.ceil(n * MONTHLY_TYPES / args.capacity)
     created = stats["creates"]
@@ -125,6 +150,45 @@ def measure(n: int, args: argparse.Namespace, work: Path, per_key: bool = False)
     }
 
 
+def run_launches(spec: dict) -> int:
+    """The child: the same definitions, each launch run in process, one after another (the pool's order)."""
+    import warnings
+    from datetime import date
+
+    import dagster as dg
+
+    from recast_pipeline.orchestration.code_location import build_definitions
+    from recast_pipeline.orchestration.jobs import MONTHLY_JOB
+    from recast_pipeline.orchestration.partitions import Partitioning
+    from recast_pipeline.orchestration.resources import RecastResource, RecastWarehouse
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    recast = RecastResource(
+        base_url=spec["base_url"],
+        client_slug=spec["slug"],
+        token=dg.EnvVar("RECAST_PAT"),
+        max_in_flight=spec["ceiling"],
+    )
+    defs = build_definitions(
+        Partitioning(date.fromisoformat(spec["start"])), recast, RecastWarehouse(data_dir=spec["data_dir"])
+    )
+    job = defs.resolve_job_def(MONTHLY_JOB)
+    launches = [
+        {**launch, "asset_selection": [dg.AssetKey(path) for path in launch["asset_selection"]]}
+        for launch in spec["launches"]
+    ]
+    with dg.DagsterInstance.get() as instance:
+        print("ready", flush=True)
+        sys.stdin.readline()
+        failed = sum(
+            1
+            for launch in launches
+            if not job.execute_in_process(instance=instance, raise_on_error=False, **launch).success
+        )
+    print(json.dumps({"failed": failed}), flush=True)
+    return 0
+
+
 def row(r: dict) -> tuple[str, str]:
     label = f"N = {r['n']}" + (", one run per partition key (before)" if r["per_key"] else ", one wave")
     ideal, created_ideal = r["target"] / 1.3, r["created_target"] / 1.3
@@ -138,6 +202,9 @@ def row(r: dict) -> tuple[str, str]:
 
 def main() -> int:
     import warnings
+
+    if sys.argv[1:2] == ["--child"]:
+        return run_launches(json.loads(sys.argv[2]))
 
     import dagster as dg
 

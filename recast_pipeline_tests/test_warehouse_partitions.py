@@ -161,3 +161,16 @@ def test_a_batch_stops_at_a_failure_and_keeps_what_it_committed(area, warehouse,
         )
     batch[1][0].discard()
     assert rows(warehouse, "SELECT partition_key, report_id FROM recast_meta.reports") == [("2024-01-01", 1)]
+
+
+def test_recast_meta_columns_changes_only_when_a_column_does(area, warehouse, tmp_path):
+    """A month close reloads hundreds of partitions of tables whose columns stay the same."""
+    query = "SELECT column_name, updated_at FROM recast_meta.columns WHERE table_name = 'tables_daily' ORDER BY ordinal"
+    load(area, warehouse, tmp_path, {"tables-daily": DAILY}, report_id=1, key="2024-01-01")
+    first = rows(warehouse, query)
+    load(area, warehouse, tmp_path, {"tables-daily": DAILY}, report_id=2, key="2024-02-01")
+    assert rows(warehouse, query) == first
+    load(area, warehouse, tmp_path, {"tables-daily": WIDER}, report_id=3, key="2024-03-01")
+    widened = rows(warehouse, query)
+    assert [name for name, _ in widened] == [name for name, _ in first] + ["impressions"]
+    assert widened[-1][1] > first[0][1]

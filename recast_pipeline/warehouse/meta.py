@@ -195,32 +195,26 @@ def record_downloads(
 
 
 def refresh_columns(con, schema: str, table: str, incoming: Sequence[ColumnSpec], updated_at: datetime) -> None:
-    """Rewrite ``recast_meta.columns`` for one table from its actual columns."""
-    known = {
-        name: (kind, original)
-        for name, kind, original in con.execute(
-            f"SELECT column_name, kind, original_header FROM {META_SCHEMA}.columns WHERE schema_name = ? AND "
-            "table_name = ?",
-            [schema, table],
-        ).fetchall()
-    }
+    """Rewrite ``recast_meta.columns`` for one table from its actual columns, where they changed
+    (``updated_at``: when a column's row last changed; most loads of a month close change none)."""
+    current = con.execute(
+        f"SELECT column_name, ordinal, type, kind, original_header FROM {META_SCHEMA}.columns "
+        "WHERE schema_name = ? AND table_name = ? ORDER BY ordinal",
+        [schema, table],
+    ).fetchall()
+    known = {name: (kind, original) for name, _, _, kind, original in current}
     known.update({spec.name: (spec.kind, spec.original) for spec in incoming})
     actual = table_columns(con, schema, table)
+    wanted = [
+        (name, ordinal, data_type, *known.get(name, ("lineage" if name in LINEAGE_COLUMNS else "data", None)))
+        for ordinal, (name, data_type) in enumerate(actual.items(), start=1)
+    ]
+    if [tuple(row) for row in current] == wanted:
+        return
     con.execute(f"DELETE FROM {META_SCHEMA}.columns WHERE schema_name = ? AND table_name = ?", [schema, table])
     con.executemany(
         f"INSERT INTO {META_SCHEMA}.columns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            [
-                schema,
-                table,
-                name,
-                ordinal,
-                data_type,
-                *known.get(name, ("lineage" if name in LINEAGE_COLUMNS else "data", None)),
-                updated_at,
-            ]
-            for ordinal, (name, data_type) in enumerate(actual.items(), start=1)
-        ],
+        [[schema, table, *row, updated_at] for row in wanted],
     )
 
 
