@@ -119,13 +119,11 @@ WIDER = "Date,Channel,Spend,Impressions\n2024-02-01,TV,4,100\n"
 def test_a_batch_loads_every_partition_on_one_connection_each_in_its_own_transaction(
     area, warehouse, tmp_path, monkeypatch
 ):
-    """A month close loads hundreds of partitions: the file is opened (and checkpointed) once for all
-    of them, and a later partition may still widen a table an earlier one wrote to."""
-    from recast_pipeline.warehouse.targets import local_file
-
+    """A month close loads hundreds of partitions: the warehouse is opened (and a file checkpointed) once
+    for all of them, and a later partition may still widen a table an earlier one wrote to."""
     opened = []
-    real_connect = local_file.connect
-    monkeypatch.setattr(local_file, "connect", lambda *a, **k: opened.append(1) or real_connect(*a, **k))
+    writer = warehouse.target.writer
+    monkeypatch.setattr(warehouse.target, "writer", lambda deadline: opened.append(1) or writer(deadline))
     batch = [
         staged(area, tmp_path, {"tables-daily": DAILY}, report_id=1, key="2024-01-01"),
         staged(area, tmp_path, {"tables-daily": WIDER}, report_id=2, key="2024-02-01"),
@@ -174,3 +172,17 @@ def test_recast_meta_columns_changes_only_when_a_column_does(area, warehouse, tm
     widened = rows(warehouse, query)
     assert [name for name, _ in widened] == [name for name, _ in first] + ["impressions"]
     assert widened[-1][1] > first[0][1]
+
+
+def test_reads_inside_one_reader_share_one_connection(area, warehouse, tmp_path, monkeypatch):
+    """A run's checks and an output's metadata make dozens of reads: one connection for the block."""
+    load(area, warehouse, tmp_path, {"tables-daily": DAILY})
+    opened = []
+    reader = warehouse.target.reader
+    monkeypatch.setattr(warehouse.target, "reader", lambda deadline: opened.append(1) or reader(deadline))
+    with warehouse.one_reader():
+        counts = [rows(warehouse, "SELECT count(*) FROM compute_spend_summary.tables_daily") for _ in range(3)]
+        assert warehouse.tables(RT) == ["tables_daily"]
+    assert counts == [[(2,)]] * 3 and len(opened) == 1
+    rows(warehouse, "SELECT 1")
+    assert len(opened) == 2  # outside the block, each read opens its own again

@@ -83,17 +83,18 @@ def build_report_checks(
         keys = op.partition_keys if (op.has_partition_key or op.has_partition_key_range) else None
         db = warehouse.warehouse()
         skipped = _skipped_in_run(op.instance, op.run_id) if keys is not None else {}
-        for asset_key in sorted({k.asset_key for k in context.selected_asset_check_keys}, key=str):
-            wanted = {k.name for k in context.selected_asset_check_keys if k.asset_key == asset_key}
-            passed_over = skipped.get(asset_key, {})
-            checked = None if keys is None else [k for k in keys if k not in passed_over]
-            if passed_over and not checked:  # Recast cannot compute this type for any partition of the run
-                yield from _all_skipped(report_types[asset_key], asset_key, passed_over, wanted)
-                continue
-            refs = _refs(db, report_types[asset_key], partitioning, dated, checked)
-            for result in evaluate(db, report_types[asset_key], asset_key, refs):
-                if result.check_name in wanted:
-                    yield result
+        with db.one_reader():  # every check of the step on one connection
+            for asset_key in sorted({k.asset_key for k in context.selected_asset_check_keys}, key=str):
+                wanted = {k.name for k in context.selected_asset_check_keys if k.asset_key == asset_key}
+                passed_over = skipped.get(asset_key, {})
+                checked = None if keys is None else [k for k in keys if k not in passed_over]
+                if passed_over and not checked:  # Recast cannot compute this type for any partition of the run
+                    yield from _all_skipped(report_types[asset_key], asset_key, passed_over, wanted)
+                    continue
+                refs = _refs(db, report_types[asset_key], partitioning, dated, checked)
+                for result in evaluate(db, report_types[asset_key], asset_key, refs):
+                    if result.check_name in wanted:
+                        yield result
 
     return report_checks
 

@@ -116,13 +116,14 @@ class DuckDBWarehouseIOManager(dg.ConfigurableIOManager):
         warehouse = self._warehouse.warehouse()
         results = load_landed(warehouse, obj, context.log)
         database = warehouse.database_name
-        table_rows = table_row_counts(
-            warehouse, database, {load.qualified_name for r in results for load in r.downloads}
-        )
-        context.add_output_metadata(
-            {**warehouse_metadata(results, obj, database, table_rows), **refit_metadata(warehouse, results)}
-        )
-        add_partition_charts(context, warehouse, results, obj)
+        with warehouse.one_reader():  # the output's metadata and charts read on one connection
+            table_rows = table_row_counts(
+                warehouse, database, {load.qualified_name for r in results for load in r.downloads}
+            )
+            context.add_output_metadata(
+                {**warehouse_metadata(results, obj, database, table_rows), **refit_metadata(warehouse, results)}
+            )
+            add_partition_charts(context, warehouse, results, obj)
 
     def load_input(self, context: dg.InputContext) -> Any:
         """One partition: ``{table: DataFrame}``; several: ``{partition_key: {table: DataFrame}}``."""

@@ -68,6 +68,7 @@ class Warehouse:
         self.target: WarehouseTarget = open_target(
             location, storage_version=self.storage_version, data_path=options.ducklake_data_path(ducklake_data_path)
         )
+        self._shared_reader: list[duckdb.DuckDBPyConnection | None] = []  # set inside ``one_reader()``
 
     @property
     def path(self) -> Path:
@@ -174,8 +175,28 @@ class Warehouse:
     @contextmanager
     def _reader(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
         """A read-only connection (waiting out a writer, bounded); None when nothing was written yet."""
+        if self._shared_reader:
+            yield self._shared_reader[0]
+            return
         with self.target.reader(Deadline(self.lock_timeout)) as con:
             yield con
+
+    @contextmanager
+    def one_reader(self) -> Iterator[None]:
+        """Every read inside the block shares one read-only connection.
+
+        Why: opening the file costs more than a check's query, and a run's checks and an output's
+        metadata make dozens of them. The block holds the file's read lock (a writer in another
+        process waits, bounded by its lock timeout), so keep it to a step's reads."""
+        if self._shared_reader:
+            yield
+            return
+        with self.target.reader(Deadline(self.lock_timeout)) as con:
+            self._shared_reader.append(con)
+            try:
+                yield
+            finally:
+                self._shared_reader.clear()
 
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
