@@ -205,3 +205,30 @@ def test_wait_raises_report_failed():
 def test_iter_completed_yields_as_each_finishes():
     client = FakeClient(Statuses({1: 6, 2: 1, 3: 3}))
     assert [r.id for r in client.iter_completed([1, 2, 3])] == [2, 3, 1]
+
+
+def test_the_first_report_of_a_type_seen_final_sets_when_the_others_are_polled():
+    """Reports submitted a second apart drift onto different poll rounds; once one is seen final,
+    the others of its type that ran as long are polled at once, and a later one near that time."""
+    clock = FakeClock()
+    done_at = {1: 60.0, 2: 61.0, 3: 100.0}  # 3 of another type: unaffected
+
+    def get_report(report_id):
+        return report(report_id, "success" if clock.now >= done_at[report_id] else "processing")
+
+    poller = make_poller(get_report, clock)
+    poller.add(1, 0.0, group="spend")
+    poller.add(2, 1.0, group="spend")
+    poller.add(3, 0.0, group="other")
+    seen = {}
+    while 1 not in seen:
+        seen.update({r.report_id: clock.now for r in poller.poll()})
+    first = seen[1]
+    while 2 not in seen:
+        seen.update({r.report_id: clock.now for r in poller.poll()})
+    assert seen[2] - 61.0 <= 0.05 * first + 1e-9  # within 5% of the learned run time, not a tenth of 61 s
+    poller.add(4, clock.now, group="spend")
+    done_at[4] = clock.now + 62.0  # about as long as the first
+    while 4 not in seen:
+        seen.update({r.report_id: clock.now for r in poller.poll()})
+    assert seen[4] - done_at[4] <= 0.05 * first + 1e-9

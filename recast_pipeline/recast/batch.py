@@ -181,7 +181,7 @@ def run_reports(
             else:
                 emit("submitted", request, f"report {submission.report_id}")
                 expected = latency_for(latency_hints, request.form.get("report_type"), request.dashboard)
-            poller.add(submission.report_id, pending.submitted_at, expected)
+            poller.add(submission.report_id, pending.submitted_at, expected, group=request.form.get("report_type"))
             waiting.setdefault(submission.report_id, []).append(pending)
         results = poller.poll()
         note_rate_limits()

@@ -10,7 +10,10 @@ about the same time are polled in the same round, so one sleep serves them all.
 
 With a latency hint (the report type's usual run time E, learned from earlier runs), the first
 poll waits until 0.9 E and polls every 5% of E until 1.25 E, then falls back to the adaptive
-rule: about four polls for a report that finishes as usual, seen at most 5% of E late.
+rule: about four polls for a report that finishes as usual, seen at most 5% of E late. Without a
+hint, the first report of a ``group`` (a report type) seen final is one: the others of its group
+that have run about as long are polled at once, and later ones around that time, so reports
+submitted together are seen finished together, not each a tenth of its run time late.
 
 A poll that fails transiently (rate limit, 5xx, network, after the session's own retries) is not
 a report failure: the report is polled again later, until its own deadline.
@@ -79,6 +82,7 @@ class _Watch:
     status: str = ""
     last_error: str | None = None  # the failure of the latest poll, None once a poll succeeds
     running_at: float | None = None  # when the last poll that saw it running was sent
+    group: object = None  # reports expected to take about as long (a report type)
 
 
 class ReportPoller:
@@ -104,6 +108,7 @@ class ReportPoller:
         self._sleep = sleep
         self._on_progress = on_progress
         self._watches: dict[int, _Watch] = {}
+        self._learned: dict[object, float] = {}  # a group's run time, from its first report seen final
 
     def __len__(self) -> int:
         return len(self._watches)
@@ -111,14 +116,18 @@ class ReportPoller:
     def __contains__(self, report_id: object) -> bool:
         return report_id in self._watches
 
-    def add(self, report_id: int, submitted_at: float | None = None, expected: float | None = None) -> None:
+    def add(
+        self, report_id: int, submitted_at: float | None = None, expected: float | None = None, group: object = None
+    ) -> None:
         """Watch a report; its deadline is ``report_timeout`` after ``submitted_at`` (default: now).
 
-        ``expected``: its usual run time in seconds (see ``latency_for``), to poll around its finish."""
+        ``expected``: its usual run time in seconds (see ``latency_for``), to poll around its finish;
+        without one, the first report of its ``group`` seen final sets it."""
         if report_id in self._watches:
             return
         start = self._clock() if submitted_at is None else submitted_at
-        watch = _Watch(report_id, start + self.report_timeout, self.first_interval, start, start, expected)
+        expected = expected if expected is not None else self._learned.get(group) if group is not None else None
+        watch = _Watch(report_id, start + self.report_timeout, self.first_interval, start, start, expected, group=group)
         watch.interval = self._interval(watch, 0.0)
         watch.next_due = min(start + watch.interval, watch.deadline)
         self._watches[report_id] = watch
@@ -138,7 +147,22 @@ class ReportPoller:
             if result is not None:
                 del self._watches[watch.report_id]
                 finished.append(result)
+                if result.report is not None and result.final_at is not None:
+                    self._learn(watch.group, result.final_at - watch.started)
         return finished
+
+    def _learn(self, group: object, seconds: float) -> None:
+        """A group's first report seen final: its run time is the group's expected one from now on."""
+        if group is None or group in self._learned:
+            return
+        self._learned[group] = seconds
+        now = self._clock()
+        for watch in self._watches.values():
+            if watch.group == group and watch.expected is None:
+                watch.expected = seconds
+                running = now - watch.started
+                due = now if running >= WINDOW_START * seconds else now + self._interval(watch, running)
+                watch.next_due = min(watch.next_due, due, watch.deadline)
 
     def _poll_one(self, watch: _Watch) -> PollResult | None:
         report_id, asked = watch.report_id, self._clock()
