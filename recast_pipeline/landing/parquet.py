@@ -57,7 +57,14 @@ def _source(csv_path: Path, width: int) -> str:
     )
 
 
-_idle = threading.local()  # each thread's in-memory DuckDB between conversions, by its settings
+_per_thread = threading.local()
+
+
+def _idle_connections() -> dict[tuple[str, int | None], duckdb.DuckDBPyConnection]:
+    """This thread's in-memory DuckDBs between conversions, by (memory limit, threads)."""
+    if not hasattr(_per_thread, "idle"):
+        _per_thread.idle = {}
+    return _per_thread.idle
 
 
 @contextmanager
@@ -70,7 +77,7 @@ def _connection(work_dir: Path, memory_limit: str, threads: int | None) -> Itera
     cannot move a used spill folder), and the folder goes with it."""
     settings = (memory_limit, threads)
     spill = work_dir / f".duckdb-spill-{uuid.uuid4().hex}"
-    con = getattr(_idle, "connections", {}).pop(settings, None)
+    con = _idle_connections().pop(settings, None)
     if con is None:
         config: dict[str, str | bool | int | float | list[str]] = {  # duckdb.connect's config
             "memory_limit": memory_limit,
@@ -87,7 +94,7 @@ def _connection(work_dir: Path, memory_limit: str, threads: int | None) -> Itera
         reusable = not spill.exists()
     finally:
         if reusable:
-            _idle.__dict__.setdefault("connections", {})[settings] = con
+            _idle_connections()[settings] = con
         else:
             con.close()
         shutil.rmtree(spill, ignore_errors=True)
