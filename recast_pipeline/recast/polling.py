@@ -126,7 +126,8 @@ class ReportPoller:
         if report_id in self._watches:
             return
         start = self._clock() if submitted_at is None else submitted_at
-        expected = expected if expected is not None else self._learned.get(group) if group is not None else None
+        if expected is None:
+            expected = self._learned.get(group)  # what the group's first report seen final took, if one was
         watch = _Watch(report_id, start + self.report_timeout, self.first_interval, start, start, expected, group=group)
         watch.interval = self._interval(watch, 0.0)
         watch.next_due = min(start + watch.interval, watch.deadline)
